@@ -1,0 +1,21 @@
+# Third-party packages, all from Debian 12. Only adapters/*, projections (pqxx) and apps may
+# link the imported targets named here (see shared/STYLE.md rule 2).
+find_package(Threads REQUIRED)
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+execute_process(COMMAND ${Python3_EXECUTABLE} -c "import yaml"
+                RESULT_VARIABLE filament_no_yaml OUTPUT_QUIET ERROR_QUIET)
+if(filament_no_yaml)
+  message(FATAL_ERROR "${Python3_EXECUTABLE} lacks PyYAML: apt-get install python3-yaml")
+endif()
+
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(GTest REQUIRED)
+find_package(Poco 1.11 REQUIRED COMPONENTS Foundation Net Util)
+find_package(CLI11 2.1 REQUIRED)
+
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka>=2.0)
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)  # libpqxx.pc lacks -lpq
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)

@@ -1,0 +1,97 @@
+#include "core/config.hpp"
+
+#include <cctype>
+#include <charconv>
+
+namespace filament::core {
+
+const std::vector<LimitSetting>& LimitSettings() {
+  static const std::vector<LimitSetting> kSettings = {
+      {"FILAMENT_MAX_BODY_BYTES", "largest non-upload request body", &Limits::max_body_bytes, 1,
+       1LL << 30},
+      {"FILAMENT_REQUEST_TIMEOUT_SECS", "whole-request timeout (408)",
+       &Limits::request_timeout_secs, 1, 3600},
+      {"FILAMENT_RATE_LIMIT_REQUESTS_PER_MINUTE", "global limiter per user/IP",
+       &Limits::rate_limit_requests_per_minute, 1, 100'000'000},
+      {"FILAMENT_AUTH_ROUTE_REQUESTS_PER_MINUTE", "auth-route limiter per route+IP",
+       &Limits::auth_route_requests_per_minute, 1, 100'000'000},
+      {"FILAMENT_MAX_GATEWAY_EVENT_BYTES", "largest gateway event, both directions",
+       &Limits::max_gateway_event_bytes, 1, 65'536},
+      {"FILAMENT_GATEWAY_INGRESS_EVENTS_PER_WINDOW", "client frames per ingress window",
+       &Limits::gateway_ingress_events_per_window, 1, 1'000'000},
+      {"FILAMENT_GATEWAY_INGRESS_WINDOW_SECS", "ingress window length",
+       &Limits::gateway_ingress_window_secs, 1, 3600},
+      {"FILAMENT_GATEWAY_OUTBOUND_QUEUE", "outbound queue per gateway connection",
+       &Limits::gateway_outbound_queue, 1, 1'000'000},
+      {"FILAMENT_GATEWAY_PING_INTERVAL_SECS", "server WebSocket ping interval",
+       &Limits::gateway_ping_interval_secs, 1, 3600},
+      {"FILAMENT_ACCESS_TOKEN_TTL_SECS", "access token lifetime", &Limits::access_token_ttl_secs,
+       1, 86'400},
+      {"FILAMENT_LOGIN_LOCK_THRESHOLD", "wrong passwords before the account locks",
+       &Limits::login_lock_threshold, 1, 1000},
+      {"FILAMENT_LOGIN_LOCK_SECS", "login lock duration", &Limits::login_lock_secs, 1, 86'400},
+      {"FILAMENT_MAX_CREATED_GUILDS_PER_USER", "guilds one user may create",
+       &Limits::max_created_guilds_per_user, 1, 1'000'000},
+      {"FILAMENT_DIRECTORY_JOIN_REQUESTS_PER_MINUTE_PER_IP", "directory joins per IP",
+       &Limits::directory_join_requests_per_minute_per_ip, 1, 100'000'000},
+      {"FILAMENT_DIRECTORY_JOIN_REQUESTS_PER_MINUTE_PER_USER", "directory joins per user",
+       &Limits::directory_join_requests_per_minute_per_user, 1, 100'000'000},
+      {"FILAMENT_AUDIT_LIST_LIMIT_MAX", "largest audit page", &Limits::audit_list_limit_max, 1,
+       100'000},
+      {"FILAMENT_GUILD_IP_BAN_MAX_ENTRIES", "IP bans per guild",
+       &Limits::guild_ip_ban_max_entries, 1, 10'000'000},
+      {"FILAMENT_MAX_ATTACHMENT_BYTES", "largest attachment upload",
+       &Limits::max_attachment_bytes, 1, 1LL << 40},
+      {"FILAMENT_USER_ATTACHMENT_QUOTA_BYTES", "attachment quota per user",
+       &Limits::user_attachment_quota_bytes, 1, 1LL << 50},
+      {"FILAMENT_MAX_PROFILE_AVATAR_BYTES", "largest avatar upload",
+       &Limits::max_profile_avatar_bytes, 1, 1LL << 32},
+      {"FILAMENT_MAX_PROFILE_BANNER_BYTES", "largest banner upload",
+       &Limits::max_profile_banner_bytes, 1, 1LL << 32},
+      {"FILAMENT_MEDIA_TOKEN_REQUESTS_PER_MINUTE", "voice tokens per ip+user+channel",
+       &Limits::media_token_requests_per_minute, 1, 100'000'000},
+      {"FILAMENT_MEDIA_PUBLISH_REQUESTS_PER_MINUTE", "camera/screen grants per minute",
+       &Limits::media_publish_requests_per_minute, 1, 100'000'000},
+      {"FILAMENT_LIVEKIT_TOKEN_TTL_SECS", "LiveKit token lifetime",
+       &Limits::livekit_token_ttl_secs, 1, 300},
+      {"FILAMENT_READ_YOUR_WRITES_TIMEOUT_MS", "how long a mutation waits for read models",
+       &Limits::read_your_writes_timeout_ms, 0, 600'000},
+  };
+  return kSettings;
+}
+
+bool ParseInt64Strict(std::string_view text, int64_t& out) {
+  if (text.empty() || text.size() > 19) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  auto result = std::from_chars(text.data(), text.data() + text.size(), out);
+  return result.ec == std::errc() && result.ptr == text.data() + text.size();
+}
+
+Status LoadLimitsFromEnv(const EnvLookup& lookup, Limits& limits) {
+  for (const LimitSetting& setting : LimitSettings()) {
+    const char* raw = lookup(setting.env);
+    if (raw == nullptr) continue;
+    int64_t value = 0;
+    if (!ParseInt64Strict(raw, value) || value < setting.min || value > setting.max) {
+      return InvalidArgument(std::string(setting.env) + " must be a whole number in [" +
+                             std::to_string(setting.min) + ", " + std::to_string(setting.max) +
+                             "], got '" + raw + "'");
+    }
+    limits.*setting.field = value;
+  }
+  return OkStatus();
+}
+
+std::string FlagNameForEnv(std::string_view env) {
+  constexpr std::string_view kPrefix = "FILAMENT_";
+  if (env.substr(0, kPrefix.size()) == kPrefix) env.remove_prefix(kPrefix.size());
+  std::string flag;
+  for (char c : env) {
+    flag += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return flag;
+}
+
+}  // namespace filament::core

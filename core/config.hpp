@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace filament::core {
+
+// Every limit, cap, quota, timeout and rate of shared/contract/LIMITS.md, each settable by its
+// FILAMENT_* environment variable (and the matching `--kebab-case` flag, wired in apps/).
+// Names keep the original's variables where it has one; otherwise FILAMENT_ + the setting's
+// name in upper case.
+struct Limits {
+  // HTTP surface
+  int64_t max_body_bytes = 1'048'576;
+  int64_t request_timeout_secs = 10;
+  int64_t rate_limit_requests_per_minute = 600;
+  int64_t auth_route_requests_per_minute = 60;
+  // Gateway
+  int64_t max_gateway_event_bytes = 65'536;
+  int64_t gateway_ingress_events_per_window = 60;
+  int64_t gateway_ingress_window_secs = 10;
+  int64_t gateway_outbound_queue = 256;
+  int64_t gateway_ping_interval_secs = 30;
+  // Auth
+  int64_t access_token_ttl_secs = 900;
+  int64_t login_lock_threshold = 5;
+  int64_t login_lock_secs = 30;
+  // Guilds, directory
+  int64_t max_created_guilds_per_user = 5;
+  int64_t directory_join_requests_per_minute_per_ip = 60;
+  int64_t directory_join_requests_per_minute_per_user = 30;
+  int64_t audit_list_limit_max = 100;
+  int64_t guild_ip_ban_max_entries = 4096;
+  // Messages / uploads / media
+  int64_t max_attachment_bytes = 26'214'400;
+  int64_t user_attachment_quota_bytes = 262'144'000;
+  int64_t max_profile_avatar_bytes = 2'097'152;
+  int64_t max_profile_banner_bytes = 6'291'456;
+  int64_t media_token_requests_per_minute = 60;
+  int64_t media_publish_requests_per_minute = 60;
+  int64_t livekit_token_ttl_secs = 300;
+  // Read-your-writes: how long a mutation waits for the read models before answering.
+  int64_t read_your_writes_timeout_ms = 5000;
+};
+
+// One settable limit: its env name, its field, and the inclusive range it must lie in.
+struct LimitSetting {
+  const char* env;
+  const char* help;
+  int64_t Limits::*field;
+  int64_t min;
+  int64_t max;
+};
+
+const std::vector<LimitSetting>& LimitSettings();
+
+// Fills `limits` from the environment. A value that is not a plain decimal integer inside the
+// setting's range is an error naming the variable (start-up must then fail).
+using EnvLookup = std::function<const char*(const char*)>;
+Status LoadLimitsFromEnv(const EnvLookup& lookup, Limits& limits);
+
+// Parses a whole decimal int64 (no sign for values that must be >= 0, no spaces, no suffix).
+bool ParseInt64Strict(std::string_view text, int64_t& out);
+
+// "FILAMENT_MAX_BODY_BYTES" -> "max-body-bytes" (the CLI flag name without dashes prefix).
+std::string FlagNameForEnv(std::string_view env);
+
+}  // namespace filament::core

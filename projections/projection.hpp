@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "events/log_record.hpp"
+
+namespace pqxx {
+class dbtransaction;
+}  // namespace pqxx
+
+namespace filament::projections {
+
+// One read model: a fold of the log into PostgreSQL tables it alone owns.
+// The runner calls Apply for every record in log order inside a transaction that also
+// advances the projection's checkpoint, so each record takes effect exactly once.
+class Projection {
+ public:
+  virtual ~Projection() = default;
+
+  // Stable name, used for checkpoints and `--only`/`--projection` (e.g. "messages").
+  virtual std::string_view Name() const = 0;
+
+  // The tables this projection owns (unqualified), in an order in which they can be
+  // truncated/copied. `replay` empties them; `replay --check` rebuilds them in a scratch
+  // schema and compares them row by row with the live ones.
+  virtual std::vector<std::string> Tables() const = 0;
+
+  // Applies one record. Records of types it does not handle are ignored (return ok).
+  // Must use unqualified table names (the runner sets search_path for scratch rebuilds).
+  // Errors: kInvalidArgument/kInternal when the record cannot be decoded — the runner then
+  // stops, naming the record's position and type, and counts it in a metric.
+  virtual core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) = 0;
+};
+
+}  // namespace filament::projections
