@@ -1,6 +1,10 @@
 # Third-party packages, all from Debian 12. Only adapters/*, projections (pqxx) and apps may
 # link the imported targets named here (see shared/STYLE.md rule 2).
 find_package(Threads REQUIRED)
+# Debian's python3 carries python3-yaml; a pyenv python3 earlier on PATH does not.
+if(EXISTS /usr/bin/python3 AND NOT Python3_EXECUTABLE)
+  set(Python3_EXECUTABLE /usr/bin/python3)
+endif()
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 execute_process(COMMAND ${Python3_EXECUTABLE} -c "import yaml"
                 RESULT_VARIABLE filament_no_yaml OUTPUT_QUIET ERROR_QUIET)
