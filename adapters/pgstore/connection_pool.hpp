@@ -1,0 +1,63 @@
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace pqxx {
+class connection;
+}  // namespace pqxx
+
+namespace filament::pgstore {
+
+// A fixed-size pool of PostgreSQL connections, opened lazily. Thread-safe.
+// A lease returns its connection on destruction; a lease whose connection broke (the caller
+// calls MarkBroken) is reopened next time.
+class ConnectionPool {
+ public:
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection);
+    Lease(Lease&&) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    pqxx::connection& operator*() { return *connection_; }
+    pqxx::connection* operator->() { return connection_.get(); }
+    void MarkBroken() { broken_ = true; }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<pqxx::connection> connection_;
+    bool broken_ = false;
+  };
+
+  ConnectionPool(std::string conninfo, size_t size);
+  ~ConnectionPool();
+
+  // Waits for a free connection. Errors: kUnavailable when a new connection cannot be opened.
+  core::Result<Lease> Acquire();
+  const std::string& conninfo() const { return conninfo_; }
+
+ private:
+  void Return(std::unique_ptr<pqxx::connection> connection, bool broken);
+
+  std::string conninfo_;
+  size_t size_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  size_t open_ = 0;
+};
+
+// Runs `body(pqxx::connection&)` on a pooled connection, turning libpqxx exceptions into
+// kUnavailable (broken connection) or kInternal (SQL error) and logging the detail to stderr.
+template <typename Body>
+auto WithConnection(ConnectionPool& pool, Body&& body) -> decltype(body(std::declval<pqxx::connection&>()));
+
+}  // namespace filament::pgstore
+
+#include "adapters/pgstore/connection_pool_inl.hpp"

@@ -1,0 +1,128 @@
+#include "commands/command_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <set>
+
+#include "projections/runner/in_memory_event_log.hpp"
+
+namespace filament::commands {
+namespace {
+
+class FakeCredentials : public CredentialStore {
+ public:
+  core::Result<bool> Claim(const std::string& user_id, const std::string& username,
+                           const std::string&) override {
+    if (!names.insert(username).second) return false;
+    claimed.insert(user_id);
+    return true;
+  }
+  core::Status Release(const std::string& user_id) override {
+    claimed.erase(user_id);
+    return core::OkStatus();
+  }
+  std::set<std::string> names;
+  std::set<std::string> claimed;
+};
+
+class CommandServiceTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<CommandService> NewService() {
+    auto service = std::make_unique<CommandService>(log_, clock_, ids_, credentials_, limits_);
+    EXPECT_TRUE(service->Start().ok());
+    return service;
+  }
+  int64_t LogSize() {
+    auto ends = log_.EndOffsets();
+    return std::accumulate(ends->begin(), ends->end(), int64_t{0});
+  }
+  std::string Register(CommandService& service, const std::string& name) {
+    auto appended = service.RegisterUser({"", "req"}, name, "hash");
+    EXPECT_TRUE(appended.ok());
+    return std::get<events::UserRegistered>(appended->events.at(0)).user_id;
+  }
+
+  projections::InMemoryEventLog log_{4};
+  core::FakeClock clock_;
+  core::UlidGenerator ids_;
+  FakeCredentials credentials_;
+  core::Limits limits_;
+};
+
+TEST_F(CommandServiceTest, RegisteringATakenNameAppendsNothing) {
+  auto service = NewService();
+  Register(*service, "alice");
+  int64_t before = LogSize();
+  auto again = service->RegisterUser({"", "req"}, "alice", "hash");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->events.empty());
+  EXPECT_EQ(LogSize(), before);
+}
+
+TEST_F(CommandServiceTest, RejectedCommandAppendsNothing) {
+  auto service = NewService();
+  std::string alice = Register(*service, "alice");
+  auto guild = service->CreateGuild({alice, "r"}, "Guild", "public");
+  ASSERT_TRUE(guild.ok());
+  const auto& created = std::get<events::GuildCreated>(guild->events.at(0));
+  int64_t before = LogSize();
+  auto channel = service->CreateChannel({"01J000000000000000000000Z9", "r"}, created.guild_id,
+                                        "general", "text");
+  EXPECT_EQ(channel.error().code, core::ErrorCode::kPermissionDenied);
+  EXPECT_EQ(LogSize(), before);
+}
+
+TEST_F(CommandServiceTest, StateSurvivesARestartThroughTheLog) {
+  std::string guild_id, channel_id, bob;
+  {
+    auto service = NewService();
+    std::string alice = Register(*service, "alice");
+    bob = Register(*service, "bob");
+    auto guild = service->CreateGuild({alice, "r"}, "Guild", "public");
+    guild_id = std::get<events::GuildCreated>(guild->events.at(0)).guild_id;
+    auto channel = service->CreateChannel({alice, "r"}, guild_id, "general", "text");
+    channel_id = std::get<events::ChannelCreated>(channel->events.at(0)).channel_id;
+  }
+  auto service = NewService();
+  auto denied = service->PostMessage({bob, "r"}, guild_id, channel_id, "hi", {});
+  EXPECT_EQ(denied.error().code, core::ErrorCode::kPermissionDenied);
+  ASSERT_TRUE(service->JoinGuild({bob, "r"}, guild_id).ok());
+  auto posted = service->PostMessage({bob, "r"}, guild_id, channel_id, "hi", {});
+  ASSERT_TRUE(posted.ok());
+  EXPECT_EQ(posted->positions.size(), 1u);
+  EXPECT_TRUE(service->RegisterUser({"", "r"}, "alice", "h")->events.empty());
+}
+
+TEST_F(CommandServiceTest, MessageIdsIncreaseInLogOrder) {
+  auto service = NewService();
+  std::string alice = Register(*service, "alice");
+  auto guild = service->CreateGuild({alice, "r"}, "Guild", "public");
+  auto guild_id = std::get<events::GuildCreated>(guild->events.at(0)).guild_id;
+  auto channel = service->CreateChannel({alice, "r"}, guild_id, "general", "text");
+  auto channel_id = std::get<events::ChannelCreated>(channel->events.at(0)).channel_id;
+  std::string previous;
+  for (int i = 0; i < 50; ++i) {
+    auto posted = service->PostMessage({alice, "r"}, guild_id, channel_id, "m", {});
+    auto id = std::get<events::MessagePosted>(posted->events.at(0)).message_id;
+    EXPECT_LT(previous, id);
+    previous = id;
+  }
+}
+
+TEST_F(CommandServiceTest, CreatorCapCountsGuildsAcrossRestarts) {
+  limits_.max_created_guilds_per_user = 2;
+  std::string alice;
+  {
+    auto service = NewService();
+    alice = Register(*service, "alice");
+    ASSERT_TRUE(service->CreateGuild({alice, "r"}, "One", "private").ok());
+    ASSERT_TRUE(service->CreateGuild({alice, "r"}, "Two", "private").ok());
+  }
+  auto service = NewService();
+  auto third = service->CreateGuild({alice, "r"}, "Three", "private");
+  EXPECT_EQ(third.error().reason, "guild_creation_limit_reached");
+}
+
+}  // namespace
+}  // namespace filament::commands

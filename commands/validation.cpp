@@ -1,0 +1,78 @@
+#include "commands/validation.hpp"
+
+namespace filament::commands {
+
+core::Status ValidateUsername(std::string_view username) {
+  if (username.size() < 3 || username.size() > 32) {
+    return core::InvalidArgument("username must be 3..32 bytes");
+  }
+  for (char c : username) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.';
+    if (!ok) return core::InvalidArgument("username has a character outside [A-Za-z0-9_.]");
+  }
+  return core::OkStatus();
+}
+
+core::Status ValidatePassword(std::string_view password) {
+  if (password.size() < 12 || password.size() > 128) {
+    return core::InvalidArgument("password must be 12..128 bytes");
+  }
+  return core::OkStatus();
+}
+
+core::Status ValidateName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return core::InvalidArgument("name must be 1..64 bytes");
+  for (char c : name) {
+    if (c != ' ' && (c < 0x21 || c > 0x7E)) {
+      return core::InvalidArgument("name must be printable ASCII");
+    }
+  }
+  return core::OkStatus();
+}
+
+core::Status ValidateMessageContent(std::string_view content, size_t attachment_count) {
+  if (content.size() > kMaxMessageContentBytes) {
+    return core::InvalidArgument("content over 2000 bytes");
+  }
+  if (content.empty() && attachment_count == 0) {
+    return core::InvalidArgument("content is empty and there is no attachment");
+  }
+  if (!IsValidUtf8(content)) return core::InvalidArgument("content is not UTF-8");
+  return core::OkStatus();
+}
+
+bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    size_t extra = 0;
+    uint32_t code = 0;
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    } else if ((byte & 0xE0) == 0xC0) {
+      extra = 1, code = byte & 0x1F;
+    } else if ((byte & 0xF0) == 0xE0) {
+      extra = 2, code = byte & 0x0F;
+    } else if ((byte & 0xF8) == 0xF0) {
+      extra = 3, code = byte & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;  // truncated sequence
+    for (size_t k = 1; k <= extra; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    static constexpr uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
+    if (code < kMinForLength[extra] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+      return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+}  // namespace filament::commands

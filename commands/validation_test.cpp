@@ -1,0 +1,52 @@
+#include "commands/validation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace filament::commands {
+namespace {
+
+TEST(Validation, Username) {
+  EXPECT_TRUE(ValidateUsername("alice_1.x").ok());
+  EXPECT_FALSE(ValidateUsername("al").ok());
+  EXPECT_FALSE(ValidateUsername(std::string(33, 'a')).ok());
+  EXPECT_FALSE(ValidateUsername("al ice").ok());
+  EXPECT_FALSE(ValidateUsername("alïce").ok());
+}
+
+TEST(Validation, Password) {
+  EXPECT_TRUE(ValidatePassword("correct horse").ok());
+  EXPECT_FALSE(ValidatePassword("short").ok());
+  EXPECT_FALSE(ValidatePassword(std::string(129, 'p')).ok());
+}
+
+TEST(Validation, Name) {
+  EXPECT_TRUE(ValidateName("General chat #1").ok());
+  EXPECT_FALSE(ValidateName("").ok());
+  EXPECT_FALSE(ValidateName(std::string(65, 'n')).ok());
+  EXPECT_FALSE(ValidateName("tab\there").ok());
+  EXPECT_FALSE(ValidateName("caf\xc3\xa9").ok());
+}
+
+TEST(Validation, MessageContentIsCountedInBytes) {
+  EXPECT_TRUE(ValidateMessageContent(std::string(2000, 'x'), 0).ok());
+  EXPECT_FALSE(ValidateMessageContent(std::string(2001, 'x'), 0).ok());
+  std::string euros;
+  for (int i = 0; i < 667; ++i) euros += "\xe2\x82\xac";  // 2001 bytes, 667 characters
+  EXPECT_FALSE(ValidateMessageContent(euros, 0).ok());
+  EXPECT_FALSE(ValidateMessageContent("", 0).ok());
+  EXPECT_TRUE(ValidateMessageContent("", 1).ok());
+}
+
+TEST(Validation, Utf8) {
+  EXPECT_TRUE(IsValidUtf8("h\xc3\xa9llo \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));      // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+}
+
+}  // namespace
+}  // namespace filament::commands

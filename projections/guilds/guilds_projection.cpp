@@ -1,0 +1,93 @@
+#include "projections/guilds/guilds_projection.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/pgstore/connection_pool.hpp"
+#include "projections/decode_record.hpp"
+
+namespace filament::projections {
+namespace {
+
+using commands::PermissionSet;
+
+void InsertRole(pqxx::dbtransaction& tx, const events::GuildCreated& e, const std::string& id,
+                const char* name, int position, bool is_system, const char* key,
+                PermissionSet permissions) {
+  tx.exec_params(
+      "INSERT INTO guild_roles (guild_id, role_id, name, position, is_system, system_key, "
+      "permissions, color_hex, created_at_unix) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)",
+      e.guild_id, id, name, position, is_system, key,
+      static_cast<int64_t>(permissions.bits()), e.created_at_unix);
+}
+
+void ApplyGuildCreated(pqxx::dbtransaction& tx, const events::GuildCreated& e) {
+  std::string lower = e.name;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  tx.exec_params(
+      "INSERT INTO guilds (guild_id, name, name_lower, visibility, creator_user_id, "
+      "everyone_role_id, owner_role_id, moderator_role_id, member_role_id, created_at_unix) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      e.guild_id, e.name, lower, e.visibility, e.creator_user_id, e.everyone_role_id,
+      e.owner_role_id, e.moderator_role_id, e.member_role_id, e.created_at_unix);
+  InsertRole(tx, e, e.everyone_role_id, "@everyone", 0, true, "everyone",
+             commands::EveryoneDefaultPermissions());
+  InsertRole(tx, e, e.owner_role_id, "workspace_owner", 10000, true, "workspace_owner",
+             PermissionSet::All());
+  InsertRole(tx, e, e.moderator_role_id, "moderator", 100, false, "moderator",
+             commands::ModeratorRolePermissions());
+  InsertRole(tx, e, e.member_role_id, "member", 1, false, "member",
+             commands::MemberRolePermissions());
+  tx.exec_params(
+      "INSERT INTO guild_members (guild_id, user_id, legacy_role, joined_at_unix) "
+      "VALUES ($1, $2, 'owner', $3)",
+      e.guild_id, e.creator_user_id, e.created_at_unix);
+  tx.exec_params(
+      "INSERT INTO guild_role_assignments (guild_id, user_id, role_id) VALUES ($1, $2, $3)",
+      e.guild_id, e.creator_user_id, e.owner_role_id);
+}
+
+}  // namespace
+
+std::vector<std::string> GuildsProjection::Tables() const {
+  return {"guilds",      "guild_roles", "guild_members",    "guild_role_assignments",
+          "guild_bans",  "channels",    "channel_overrides"};
+}
+
+core::Status GuildsProjection::Apply(pqxx::dbtransaction& tx,
+                                     const events::StoredRecord& record) {
+  if (record.record.meta.stream.rfind("guild:", 0) != 0) return core::OkStatus();
+  auto event = DecodeRecord(record);
+  if (!event.ok()) return event.error();
+  if (const auto* e = std::get_if<events::GuildCreated>(&*event)) {
+    ApplyGuildCreated(tx, *e);
+  } else if (const auto* e = std::get_if<events::ChannelCreated>(&*event)) {
+    tx.exec_params(
+        "INSERT INTO channels (channel_id, guild_id, name, kind, created_at_unix) "
+        "VALUES ($1, $2, $3, $4, $5)",
+        e->channel_id, e->guild_id, e->name, e->kind, e->created_at_unix);
+  } else if (const auto* e = std::get_if<events::MemberJoined>(&*event)) {
+    tx.exec_params(
+        "INSERT INTO guild_members (guild_id, user_id, legacy_role, joined_at_unix) "
+        "VALUES ($1, $2, $3, $4)",
+        e->guild_id, e->user_id, e->role, e->joined_at_unix);
+  }
+  return core::OkStatus();
+}
+
+std::string GuildJson(const GuildRow& g) {
+  nlohmann::ordered_json out;
+  out["guild_id"] = g.guild_id;
+  out["name"] = g.name;
+  out["visibility"] = g.visibility;
+  return out.dump();
+}
+
+std::string ChannelJson(const ChannelRow& c) {
+  nlohmann::ordered_json out;
+  out["channel_id"] = c.channel_id;
+  out["name"] = c.name;
+  out["kind"] = c.kind;
+  return out.dump();
+}
+
+}  // namespace filament::projections

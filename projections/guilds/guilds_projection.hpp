@@ -1,0 +1,65 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands/permissions.hpp"
+#include "core/result.hpp"
+#include "projections/projection.hpp"
+
+namespace filament::pgstore {
+class ConnectionPool;
+}  // namespace filament::pgstore
+
+namespace filament::projections {
+
+// Folds guild events into the workspace read models of migration 0005: guilds, roles,
+// members, role assignments, bans, channels and channel overrides.
+class GuildsProjection final : public Projection {
+ public:
+  std::string_view Name() const override { return "guilds"; }
+  std::vector<std::string> Tables() const override;
+  core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
+};
+
+struct GuildRow {
+  std::string guild_id;
+  std::string name;
+  std::string visibility;
+};
+std::string GuildJson(const GuildRow& guild);  // {guild_id, name, visibility}
+
+struct ChannelRow {
+  std::string channel_id;
+  std::string name;
+  std::string kind;
+};
+std::string ChannelJson(const ChannelRow& channel);  // {channel_id, name, kind}
+
+// One guild as permission evaluation sees it, loaded for one user (commands::GuildAuthz holds
+// only that user's membership, all roles, all channels and the overrides that can apply).
+struct GuildView {
+  GuildRow guild;
+  commands::GuildAuthz authz;
+  std::vector<ChannelRow> channels;  // creation order
+};
+
+// Reads of the guild read models. Thread-safe. Errors: kUnavailable, kInternal.
+class GuildQueries {
+ public:
+  explicit GuildQueries(pgstore::ConnectionPool& pool) : pool_(pool) {}
+
+  // Guilds where `user_id` is a non-banned member, newest first, at most `limit`.
+  core::Result<std::vector<GuildRow>> ListForMember(const std::string& user_id, int limit);
+  // Public guilds whose lower-cased name contains `query_lower`, newest first.
+  core::Result<std::vector<GuildRow>> ListPublic(const std::string& query_lower, int limit);
+  // nullopt when the guild does not exist.
+  core::Result<std::optional<GuildView>> LoadForUser(const std::string& guild_id,
+                                                     const std::string& user_id);
+
+ private:
+  pgstore::ConnectionPool& pool_;
+};
+
+}  // namespace filament::projections

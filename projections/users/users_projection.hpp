@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/result.hpp"
+#include "projections/projection.hpp"
+
+namespace filament::pgstore {
+class ConnectionPool;
+}  // namespace filament::pgstore
+
+namespace filament::projections {
+
+// Folds user events into `users` (migration 0004): the profile read model.
+class UsersProjection final : public Projection {
+ public:
+  std::string_view Name() const override { return "users"; }
+  std::vector<std::string> Tables() const override { return {"users"}; }
+  core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
+};
+
+struct Profile {
+  std::string user_id;
+  std::string username;
+  std::string about_markdown;
+  std::string about_markdown_tokens_json;  // JSON array
+  int64_t avatar_version = 0;
+  int64_t banner_version = 0;
+};
+
+// The contract's Profile object (REST_API.md §5), keys in contract order.
+std::string ProfileJson(const Profile& profile);
+
+// Reads of the users read model. Thread-safe. Errors: kUnavailable, kInternal.
+class UsersQueries {
+ public:
+  explicit UsersQueries(pgstore::ConnectionPool& pool) : pool_(pool) {}
+  core::Result<std::optional<Profile>> FindById(const std::string& user_id);
+
+ private:
+  pgstore::ConnectionPool& pool_;
+};
+
+}  // namespace filament::projections
