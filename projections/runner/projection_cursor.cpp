@@ -1,0 +1,175 @@
+#include "projections/runner/projection_cursor.hpp"
+
+#include <pqxx/pqxx>
+
+#include "projections/runner/pg_support.hpp"
+
+namespace filament::projections {
+
+// What one attempt to apply a batch found: where it must stop and why.
+struct ProjectionCursor::Attempt {
+  size_t failed_index = 0;
+  std::optional<core::Error> failure;
+};
+
+namespace {
+
+void SetSearchPath(pqxx::dbtransaction& tx, const std::string& schema) {
+  if (schema.empty()) return;
+  tx.exec("SET LOCAL search_path TO " + tx.quote_name(schema) + ", public");
+}
+
+// Errors from Apply that say "try again later" rather than "this record is bad".
+bool IsTransient(const core::Error& error) {
+  return error.code == core::ErrorCode::kUnavailable || error.code == core::ErrorCode::kAborted;
+}
+
+}  // namespace
+
+ProjectionCursor::ProjectionCursor(Projection& projection, int32_t partitions, std::string schema)
+    : projection_(projection),
+      partitions_(partitions),
+      schema_(std::move(schema)),
+      name_(projection.Name()),
+      next_(static_cast<size_t>(partitions), 0) {}
+
+std::vector<events::Position> ProjectionCursor::StartPositions() const {
+  std::vector<events::Position> start;
+  for (int32_t p = 0; p < partitions_; ++p) start.push_back({p, next_[static_cast<size_t>(p)]});
+  return start;
+}
+
+core::Status ProjectionCursor::Load(pqxx::connection_base& conn) {
+  return pg::Guard("load checkpoints of " + name_, [&]() -> core::Status {
+    pqxx::work tx(conn);
+    SetSearchPath(tx, schema_);
+    tx.exec_params(
+        "INSERT INTO projection_checkpoints (projection, partition) "
+        "SELECT $1, g FROM generate_series(0, $2 - 1) g ON CONFLICT DO NOTHING",
+        name_, partitions_);
+    std::vector<int64_t> next(static_cast<size_t>(partitions_), 0);
+    for (const auto& row : tx.exec_params(
+             "SELECT partition, next_offset FROM projection_checkpoints WHERE projection = $1",
+             name_)) {
+      auto partition = row[0].as<int32_t>();
+      if (partition >= 0 && partition < partitions_) {
+        next[static_cast<size_t>(partition)] = row[1].as<int64_t>();
+      }
+    }
+    std::set<events::Position> skips;
+    for (const auto& row : tx.exec_params(
+             "SELECT partition, \"offset\" FROM projection_skips WHERE projection = $1", name_)) {
+      skips.insert({row[0].as<int32_t>(), row[1].as<int64_t>()});
+    }
+    tx.commit();
+    next_ = std::move(next);
+    skips_ = std::move(skips);
+    return core::OkStatus();
+  });
+}
+
+core::Error ProjectionCursor::RecordFailure(const events::StoredRecord& record,
+                                            const std::string& why) const {
+  return core::MakeError(core::ErrorCode::kInvalidArgument,
+                         "projection " + name_ + " cannot apply record " +
+                             events::FormatPosition(record.position) + " (type " +
+                             record.record.meta.type + "): " + why,
+                         "projection_apply_failed");
+}
+
+core::Result<BatchOutcome> ProjectionCursor::Apply(
+    pqxx::connection_base& conn, const std::vector<events::StoredRecord>& records) {
+  Attempt attempt;
+  auto first = ApplyOnce(conn, records, records.size(), attempt);
+  if (!first.ok() || !attempt.failure) return first;
+  // A record failed: the transaction was rolled back. Commit the records before it, so the
+  // checkpoint stops exactly at the bad record, then report the failure.
+  core::Error failure = *attempt.failure;
+  Attempt prefix_attempt;
+  auto prefix = ApplyOnce(conn, records, attempt.failed_index, prefix_attempt);
+  if (!prefix.ok()) return prefix;
+  if (prefix_attempt.failure) failure = *prefix_attempt.failure;
+  prefix->failure = failure;
+  return prefix;
+}
+
+core::Result<ProjectionCursor::Step> ProjectionCursor::ApplyRecord(
+    pqxx::dbtransaction& tx, const events::StoredRecord& record, const std::vector<int64_t>& next,
+    std::optional<core::Error>& bad) {
+  auto p = static_cast<size_t>(record.position.partition);
+  if (record.position.partition < 0 || p >= next.size()) {
+    return core::Internal("record from unknown partition " +
+                          events::FormatPosition(record.position));
+  }
+  if (record.position.offset < next[p]) return Step::kIgnored;  // already applied
+  if (record.position.offset > next[p]) {
+    return core::Internal("gap in the log before " + events::FormatPosition(record.position));
+  }
+  if (skips_.count(record.position) != 0) return Step::kSkipped;
+  if (record.decode_error) {
+    bad = RecordFailure(record, "undecodable: " + record.decode_error->message);
+    return Step::kBad;
+  }
+  core::Status applied = core::OkStatus();
+  try {
+    applied = projection_.Apply(tx, record);
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const std::exception& e) {
+    applied = pg::DbError(e, "apply");
+  }
+  if (applied.ok()) return Step::kApplied;
+  if (IsTransient(applied.error())) return applied.error();
+  bad = RecordFailure(record, applied.error().message);
+  return Step::kBad;
+}
+
+core::Status ProjectionCursor::AdvanceCheckpoints(pqxx::dbtransaction& tx,
+                                                  const std::vector<int64_t>& next) {
+  for (size_t p = 0; p < next.size(); ++p) {
+    if (next[p] == next_[p]) continue;
+    auto updated = tx.exec_params(
+        "UPDATE projection_checkpoints SET next_offset = $3, updated_at = now() "
+        "WHERE projection = $1 AND partition = $2 AND next_offset = $4",
+        name_, static_cast<int32_t>(p), next[p], next_[p]);
+    if (updated.affected_rows() != 1) {
+      return core::Aborted("checkpoint of " + name_ + " partition " + std::to_string(p) +
+                           " was moved by another runner");
+    }
+  }
+  return core::OkStatus();
+}
+
+core::Result<BatchOutcome> ProjectionCursor::ApplyOnce(
+    pqxx::connection_base& conn, const std::vector<events::StoredRecord>& records, size_t limit,
+    Attempt& attempt) {
+  BatchOutcome outcome;
+  std::vector<int64_t> next = next_;
+  auto status = pg::Guard("apply batch to " + name_, [&]() -> core::Status {
+    pqxx::work tx(conn);
+    SetSearchPath(tx, schema_);
+    for (size_t i = 0; i < limit; ++i) {
+      auto step = ApplyRecord(tx, records[i], next, attempt.failure);
+      if (!step.ok()) return step.error();
+      if (*step == Step::kBad) {
+        attempt.failed_index = i;
+        return core::OkStatus();  // rolled back; Apply retries the prefix
+      }
+      if (*step == Step::kIgnored) continue;
+      (*step == Step::kApplied ? outcome.applied : outcome.skipped) += 1;
+      next[static_cast<size_t>(records[i].position.partition)] = records[i].position.offset + 1;
+    }
+    FILAMENT_RETURN_IF_ERROR(AdvanceCheckpoints(tx, next));
+    tx.commit();
+    return core::OkStatus();
+  });
+  if (!status.ok()) return status.error();
+  if (attempt.failure) return outcome;
+  for (size_t p = 0; p < next.size(); ++p) {
+    if (next[p] != next_[p]) outcome.last.push_back({static_cast<int32_t>(p), next[p] - 1});
+  }
+  next_ = std::move(next);
+  return outcome;
+}
+
+}  // namespace filament::projections

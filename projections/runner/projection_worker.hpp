@@ -1,0 +1,43 @@
+#pragma once
+
+// Internal to the runner library: the loop that drives one projection (used by
+// ProjectionRunner threads and by Replay).
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "events/event_log.hpp"
+#include "projections/projection.hpp"
+#include "projections/runner/applied_positions.hpp"
+#include "projections/runner/metrics.hpp"
+
+namespace filament::projections {
+
+struct WorkerConfig {
+  std::string conninfo;
+  std::string schema;  // scratch schema for replay --check; empty = live tables
+  size_t batch_size = 500;
+  std::chrono::milliseconds poll_wait{200};
+  std::chrono::milliseconds min_backoff{50};
+  std::chrono::milliseconds max_backoff{5000};
+  // Stop once every partition's checkpoint reaches these end offsets (replay); records at or
+  // past them are not applied. Unset = follow the log until stopped.
+  std::optional<std::vector<int64_t>> until;
+  std::function<void(const std::string&)> log;                    // may be empty
+  AppliedObserver* observer = nullptr;                            // may be null
+  RunnerMetrics* metrics = nullptr;                               // may be null
+  std::function<void(uint64_t applied, uint64_t skipped)> progress;  // after each commit
+};
+
+// Runs `projection` until `stop` is set, the `until` offsets are reached (ok), or a record
+// cannot be applied (returns that error, kInvalidArgument, naming position and type).
+// Transient log and database errors are logged and retried with exponential backoff.
+core::Status RunProjection(events::EventLog& log, Projection& projection,
+                           const WorkerConfig& config, const std::atomic<bool>& stop);
+
+}  // namespace filament::projections
