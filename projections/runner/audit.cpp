@@ -1,0 +1,118 @@
+#include "projections/runner/audit.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "projections/runner/record_format.hpp"
+
+namespace filament::projections {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kRetries = 5;
+constexpr size_t kPayloadColumn = 60;
+
+bool Done(const std::vector<int64_t>& next, const std::vector<int64_t>& ends) {
+  for (size_t p = 0; p < ends.size(); ++p) {
+    if (next[p] < ends[p]) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> TableRow(const events::StoredRecord& record) {
+  const auto& meta = record.record.meta;
+  std::string payload = EscapeForLine(record.record.payload);
+  if (payload.size() > kPayloadColumn) payload = payload.substr(0, kPayloadColumn - 3) + "...";
+  return {events::FormatPosition(record.position), FormatRfc3339(meta.time_unix_ms),
+          EscapeForLine(meta.type), EscapeForLine(meta.stream),
+          EscapeForLine(meta.actor_user_id), EscapeForLine(meta.event_id),
+          EscapeForLine(meta.correlation_id), payload};
+}
+
+void PrintTable(const std::vector<events::StoredRecord>& records, std::ostream& out) {
+  std::vector<std::vector<std::string>> rows = {
+      {"POSITION", "TIME", "TYPE", "STREAM", "ACTOR", "EVENT_ID", "CORRELATION_ID", "PAYLOAD"}};
+  for (const auto& record : records) rows.push_back(TableRow(record));
+  std::vector<size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out << line << '\n';
+  }
+}
+
+}  // namespace
+
+bool AuditMatches(const AuditFilter& filter, const events::StoredRecord& record) {
+  const auto& meta = record.record.meta;
+  if (filter.workspace && meta.stream != "guild:" + *filter.workspace) return false;
+  if (filter.actor && meta.actor_user_id != *filter.actor) return false;
+  if (!filter.types.empty() &&
+      std::find(filter.types.begin(), filter.types.end(), meta.type) == filter.types.end()) {
+    return false;
+  }
+  if (filter.since_unix_ms && meta.time_unix_ms < *filter.since_unix_ms) return false;
+  if (filter.until_unix_ms && meta.time_unix_ms >= *filter.until_unix_ms) return false;
+  return true;
+}
+
+core::Status ReadLogUpTo(events::EventLog& log, const std::vector<int64_t>& ends,
+                         const std::function<void(const events::StoredRecord&)>& fn) {
+  std::vector<int64_t> next(ends.size(), 0);
+  std::vector<events::Position> start;
+  for (size_t p = 0; p < ends.size(); ++p) start.push_back({static_cast<int32_t>(p), 0});
+  auto reader = log.OpenReader(start);
+  if (!reader.ok()) return reader.error();
+  int failures = 0;
+  while (!Done(next, ends)) {
+    auto records = (*reader)->Poll(1000, 200ms);
+    if (!records.ok()) {
+      if (records.error().code != core::ErrorCode::kUnavailable || ++failures > kRetries) {
+        return records.error();
+      }
+      std::this_thread::sleep_for(100ms * failures);
+      continue;
+    }
+    failures = 0;
+    for (const auto& record : *records) {
+      auto p = static_cast<size_t>(record.position.partition);
+      if (p >= ends.size() || record.position.offset >= ends[p]) continue;
+      next[p] = record.position.offset + 1;
+      fn(record);
+    }
+  }
+  return core::OkStatus();
+}
+
+core::Result<size_t> RunAudit(events::EventLog& log, const AuditFilter& filter, AuditFormat format,
+                              std::ostream& out) {
+  auto ends = log.EndOffsets();
+  if (!ends.ok()) return ends.error();
+  std::vector<events::StoredRecord> matches;
+  FILAMENT_RETURN_IF_ERROR(ReadLogUpTo(log, *ends, [&](const events::StoredRecord& record) {
+    if (AuditMatches(filter, record)) matches.push_back(record);
+  }));
+  std::stable_sort(matches.begin(), matches.end(), [](const auto& a, const auto& b) {
+    if (a.record.meta.time_unix_ms != b.record.meta.time_unix_ms) {
+      return a.record.meta.time_unix_ms < b.record.meta.time_unix_ms;
+    }
+    return a.position < b.position;
+  });
+  if (format == AuditFormat::kJsonLines) {
+    for (const auto& record : matches) out << RecordToJson(record) << '\n';
+  } else {
+    PrintTable(matches, out);
+  }
+  out.flush();
+  return matches.size();
+}
+
+}  // namespace filament::projections
