@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -61,16 +62,18 @@ TEST(Password, NeedsRehashWhenParamsChange) {
 TEST(Password, DefaultsCostAboutTheSameForHashVerifyAndBurn) {
   std::string hash;
   double hash_s = SecondsOf([&] { hash = *HashPassword("correct horse battery staple"); });
-  double verify_s =
-      SecondsOf([&] { EXPECT_TRUE(VerifyPassword(hash, "correct horse battery staple")); });
+  EXPECT_TRUE(hash.starts_with("$argon2id$v=19$m=65536,t=2,p=1$"));
   BurnEquivalentVerifyCost("warm-up");  // computes the dummy hash once
-  double burn_s = SecondsOf([&] { BurnEquivalentVerifyCost("someone's guess"); });
+  double verify_s = 1e9, burn_s = 1e9;  // best of three: the machine is shared
+  for (int i = 0; i < 3; ++i) {
+    verify_s = std::min(verify_s, SecondsOf([&] { (void)VerifyPassword(hash, "a wrong guess"); }));
+    burn_s = std::min(burn_s, SecondsOf([&] { BurnEquivalentVerifyCost("a wrong guess"); }));
+  }
   std::printf("argon2id defaults (ops=2, 64 MiB): hash %.3f s, verify %.3f s, burn %.3f s\n",
               hash_s, verify_s, burn_s);
-  EXPECT_TRUE(hash.starts_with("$argon2id$v=19$m=65536,t=2,p=1$"));
-  // Loose bounds: the machine is shared, so only catch "burn does no real work".
+  // Loose bounds: only catch "burn does no real work" or "burn does far more".
   EXPECT_GT(burn_s, verify_s / 4);
-  EXPECT_LT(burn_s, verify_s * 4 + 0.5);
+  EXPECT_LT(burn_s, verify_s * 4);
 }
 
 }  // namespace
