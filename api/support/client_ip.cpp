@@ -118,8 +118,8 @@ std::string ClientIpResolver::Resolve(std::string_view peer_ip, const HeaderLook
   }
   std::optional<std::string_view> forwarded = header("x-forwarded-for");
   if (forwarded && forwarded->size() <= kMaxForwardedHeader) {
-    if (auto address = ParseBounded(forwarded->substr(0, forwarded->find(',')),
-                                    kMaxForwardedEntry)) {
+    if (auto address =
+            ParseBounded(forwarded->substr(0, forwarded->find(',')), kMaxForwardedEntry)) {
       return address->ToString();
     }
   }

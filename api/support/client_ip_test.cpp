@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 
 namespace filament::api {
 namespace {
@@ -38,10 +39,10 @@ TEST(IpAddress, ParsesAndCanonicalises) {
 
 TEST(IpAddress, RejectsNonBareForms) {
   using namespace std::string_view_literals;
-  for (std::string_view text : std::initializer_list<std::string_view>{"", "1.2.3", "1.2.3.4.5", "01.2.3.4", "256.1.1.1", "1.2.3.4:80",
-                                "[::1]", "[::1]:80", "fe80::1%eth0", " 1.2.3.4", "1.2.3.4 ",
-                                "example.com", "1:2:3:4:5:6:7:8:9", "::g",
-                                "1.2.3.4\0"sv}) {
+  for (std::string_view text : std::initializer_list<std::string_view>{
+           "", "1.2.3", "1.2.3.4.5", "01.2.3.4", "256.1.1.1", "1.2.3.4:80", "[::1]", "[::1]:80",
+           "fe80::1%eth0", " 1.2.3.4", "1.2.3.4 ", "example.com", "1:2:3:4:5:6:7:8:9", "::g",
+           "1.2.3.4\0"sv}) {
     EXPECT_FALSE(IpAddress::Parse(text).has_value()) << text;
   }
 }
@@ -106,19 +107,18 @@ TEST(ClientIpResolver, NoPeerIsUnknown) {
 TEST(ClientIpResolver, TrustedPeerPrefersCfConnectingIp) {
   ClientIpResolver resolver = ClientIpResolver::FromConfig("10.0.0.0/8,::1").value();
   EXPECT_EQ(resolver.Resolve("10.1.1.1", Headers({{"cf-connecting-ip", "1.1.1.1"},
-                                                   {"x-forwarded-for", "2.2.2.2"}})),
+                                                  {"x-forwarded-for", "2.2.2.2"}})),
             "1.1.1.1");
-  EXPECT_EQ(resolver.Resolve("::1", Headers({{"cf-connecting-ip", "2001:DB8::5"}})),
-            "2001:db8::5");
+  EXPECT_EQ(resolver.Resolve("::1", Headers({{"cf-connecting-ip", "2001:DB8::5"}})), "2001:db8::5");
 }
 
 TEST(ClientIpResolver, InvalidCfFallsBackToFirstForwardedEntry) {
   ClientIpResolver resolver = ClientIpResolver::FromConfig("10.0.0.0/8").value();
   EXPECT_EQ(resolver.Resolve("10.1.1.1", Headers({{"cf-connecting-ip", "1.1.1.1:443"},
-                                                   {"x-forwarded-for", " 2.2.2.2 , 3.3.3.3"}})),
+                                                  {"x-forwarded-for", " 2.2.2.2 , 3.3.3.3"}})),
             "2.2.2.2");
   EXPECT_EQ(resolver.Resolve("10.1.1.1", Headers({{"cf-connecting-ip", std::string(65, '1')},
-                                                   {"x-forwarded-for", "2.2.2.2"}})),
+                                                  {"x-forwarded-for", "2.2.2.2"}})),
             "2.2.2.2");
 }
 
@@ -139,6 +139,27 @@ TEST(ClientIpResolver, ForwardedForRules) {
   EXPECT_EQ(resolve(std::string(60, ' ') + "1.2.3.4"), "10.0.0.2") << "entry over 64 chars";
   EXPECT_EQ(resolver.Resolve("10.0.0.2", Headers({})), "10.0.0.2");
   EXPECT_EQ(resolver.Resolve("10.0.0.2", HeaderLookup()), "10.0.0.2");
+}
+
+}  // namespace
+}  // namespace filament::api
+
+namespace filament::api {
+namespace {
+
+TEST(ClientIpRobustness, RandomInputNeverCrashes) {
+  std::mt19937 random(3);
+  const std::string alphabet = "0123456789abcdefABCDEF:./%, []\x00\xff";
+  ClientIpResolver resolver = ClientIpResolver::FromConfig("0.0.0.0/0,::/0").value();
+  for (int i = 0; i < 5000; ++i) {
+    std::string text(random() % 50, ' ');
+    for (char& c : text) c = alphabet[random() % alphabet.size()];
+    (void)CidrBlock::Parse(text);
+    (void)ClientIpResolver::FromConfig(text);
+    std::string resolved =
+        resolver.Resolve(i % 2 ? "1.2.3.4" : text, Headers({{"x-forwarded-for", text}}));
+    EXPECT_FALSE(resolved.empty());
+  }
 }
 
 }  // namespace

@@ -51,13 +51,13 @@ ErrorReply MapError(const core::Error& error);
 
 // Framework replies (transport / router level). Every body is JSON `{"error":"<code>"}`;
 // see api/support/README.md for why these differ from the original's plain-text bodies.
-ErrorReply BadRequestReply();                         // 400 invalid_request
-ErrorReply NotFoundReply();                           // 404 not_found
+ErrorReply BadRequestReply();                              // 400 invalid_request
+ErrorReply NotFoundReply();                                // 404 not_found
 ErrorReply MethodNotAllowedReply(std::string_view allow);  // 405 method_not_allowed + allow
-ErrorReply RequestTimeoutReply();                     // 408 request_timeout
-ErrorReply PayloadTooLargeReply();                    // 413 payload_too_large
-ErrorReply UnsupportedMediaTypeReply();               // 415 unsupported_media_type
-ErrorReply UnprocessableReply();                      // 422 invalid_request
+ErrorReply RequestTimeoutReply();                          // 408 request_timeout
+ErrorReply PayloadTooLargeReply();                         // 413 payload_too_large
+ErrorReply UnsupportedMediaTypeReply();                    // 415 unsupported_media_type
+ErrorReply UnprocessableReply();                           // 422 invalid_request
 // 429 rate_limited with `retry-after` and `x-ratelimit-after` (seconds, at least 1).
 ErrorReply RateLimitedReply(int64_t retry_after_secs);
 

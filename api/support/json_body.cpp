@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "api/support/errors.hpp"
 
@@ -42,8 +41,11 @@ int NestingDepth(std::string_view body, int limit) {
   for (size_t i = 0; i < body.size() && deepest <= limit; ++i) {
     char c = body[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\') {
+        ++i;  // skip the escaped character
+      } else if (c == '"') {
+        in_string = false;
+      }
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -94,8 +96,8 @@ core::Status CheckJsonContentType(std::optional<std::string_view> content_type) 
   if (slash != std::string_view::npos) {
     std::string type = Lower(essence.substr(0, slash));
     std::string subtype = Lower(essence.substr(slash + 1));
-    bool json_subtype = subtype == "json" ||
-                        (subtype.size() > 5 && subtype.compare(subtype.size() - 5, 5, "+json") == 0);
+    bool json_subtype = subtype == "json" || (subtype.size() > 5 &&
+                                              subtype.compare(subtype.size() - 5, 5, "+json") == 0);
     if (type == "application" && IsToken(subtype) && json_subtype) return core::OkStatus();
   }
   return UnsupportedMediaTypeError("Content-Type is not application/json");
@@ -122,8 +124,9 @@ struct JsonObjectReader::Impl {
                     std::string_view type_name) {
     const Json* value = Find(key);
     if (value == nullptr || value->is_null()) {
-      if (required) Fail(key, value == nullptr ? "missing field" : "null, expected " +
-                                                                       std::string(type_name));
+      if (required) {
+        Fail(key, value == nullptr ? "missing field" : "null, expected " + std::string(type_name));
+      }
       return nullptr;
     }
     if (!(value->*is_type)()) {

@@ -51,11 +51,12 @@ struct Nullable {
 //   auto visibility = r.OptionalEnum("visibility", {"private", "public"});
 //   if (auto status = r.Finish(); !status.ok()) return MapError(status.error());
 //
-// Errors are sticky: the first failed read is remembered, later reads return defaults, and
-// Finish() reports it (or a key that was never read). Values returned before Finish() is OK
-// are meaningless on failure. Call Finish() before the route's own validation (400s), since
-// extraction errors (422) come first in the contract (REST_API.md §1.2). "Optional" fields treat explicit null as absent (the original's
-// serde Option<T>); use the Nullable* readers where null means something. Not thread-safe.
+// Errors are sticky: the first failed read is remembered (a failed read returns a default
+// value) and Finish() reports it, or else a key that was never read. Values returned before
+// Finish() is OK are meaningless on failure. Call Finish() before the route's own validation
+// (400s), since extraction errors (422) come first in the contract (REST_API.md §1.2). "Optional"
+// fields treat explicit null as absent (the original's serde Option<T>); use the Nullable* readers
+// where null means something. Not thread-safe.
 class JsonObjectReader {
  public:
   // Parses `body`, which must be one JSON object. Errors: 400 / 422 as above.

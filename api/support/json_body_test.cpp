@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "api/support/errors.hpp"
 
 namespace filament::api {
@@ -28,8 +30,8 @@ TEST(JsonContentType, AcceptsJsonWithParametersAnyCase) {
 }
 
 TEST(JsonContentType, RejectsOthersWith415) {
-  for (std::string_view type : {"text/plain", "application/jsonx", "application/x-www-form",
-                                "json", "", "application/", "text/json", "application/+json"}) {
+  for (std::string_view type : {"text/plain", "application/jsonx", "application/x-www-form", "json",
+                                "", "application/", "text/json", "application/+json"}) {
     core::Status status = CheckJsonContentType(type);
     ASSERT_FALSE(status.ok()) << type;
     EXPECT_EQ(StatusOf(status.error()), 415) << type;
@@ -72,8 +74,8 @@ TEST(JsonBody, NonObjectAndDuplicateKeysAre422) {
 }
 
 TEST(JsonObjectReader, ReadsAllTypes) {
-  JsonObjectReader r = Reader(
-      R"({"name":"x","flag":true,"n":-5,"ids":["a","b"],"kind":"voice","perms":["p1"]})");
+  JsonObjectReader r =
+      Reader(R"({"name":"x","flag":true,"n":-5,"ids":["a","b"],"kind":"voice","perms":["p1"]})");
   EXPECT_EQ(r.RequiredString("name"), "x");
   EXPECT_EQ(r.OptionalBool("flag"), true);
   EXPECT_EQ(r.RequiredInt("n"), -5);
@@ -108,7 +110,8 @@ TEST(JsonObjectReader, WrongTypesAre422) {
       {R"({"k":"true"})", [](JsonObjectReader& r) { r.OptionalBool("k"); }},
       {R"({"k":1.0})", [](JsonObjectReader& r) { r.OptionalInt("k"); }},
       {R"({"k":"5"})", [](JsonObjectReader& r) { r.RequiredInt("k"); }},
-      {R"({"k":2147483648})", [](JsonObjectReader& r) { r.OptionalInt("k", INT32_MIN, INT32_MAX); }},
+      {R"({"k":2147483648})",
+       [](JsonObjectReader& r) { r.OptionalInt("k", INT32_MIN, INT32_MAX); }},
       {R"({"k":18446744073709551615})", [](JsonObjectReader& r) { r.OptionalInt("k"); }},
       {R"({"k":-1})", [](JsonObjectReader& r) { r.OptionalInt("k", 0); }},
       {R"({"k":["a",1]})", [](JsonObjectReader& r) { r.OptionalStringArray("k"); }},
@@ -165,6 +168,30 @@ TEST(JsonObjectReader, UnicodeStringsSurvive) {
   JsonObjectReader r = Reader("{\"m\":\"h\\u00e9llo \xf0\x9f\x98\x80\"}");
   EXPECT_EQ(r.RequiredString("m"), "h\xc3\xa9llo \xf0\x9f\x98\x80");
   EXPECT_EQ(FinishStatus(r), 200);
+}
+
+}  // namespace
+}  // namespace filament::api
+
+namespace filament::api {
+namespace {
+
+TEST(JsonBodyRobustness, RandomInputNeverCrashes) {
+  std::mt19937 random(11);
+  const std::string alphabet = "{}[]\",:0123456789.eE-+truefalsn \\u\xc3\xa9\xff";
+  for (int i = 0; i < 5000; ++i) {
+    std::string body(random() % 40, ' ');
+    for (char& c : body) c = alphabet[random() % alphabet.size()];
+    if (i % 3 == 0) body = "{\"k\":" + body + "}";
+    auto reader = JsonObjectReader::Parse(body);
+    if (!reader.ok()) {
+      int status = MapError(reader.error()).status;
+      EXPECT_TRUE(status == 400 || status == 422) << body;
+      continue;
+    }
+    (void)reader->OptionalInt("k", 0, 10);
+    (void)reader->Finish();
+  }
 }
 
 }  // namespace

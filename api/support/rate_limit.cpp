@@ -132,8 +132,8 @@ struct SlidingWindowLimiter::Impl {
   KeyTable<Log> logs;
 
   RateDecision Record(Log& log, int64_t now_ms) const {
-    auto live = std::find_if(log.begin(), log.end(),
-                             [&](int64_t at) { return now_ms - at < window_ms; });
+    auto live =
+        std::find_if(log.begin(), log.end(), [&](int64_t at) { return now_ms - at < window_ms; });
     log.erase(log.begin(), live);
     if (static_cast<int64_t>(log.size()) < limit) {
       log.push_back(std::max(now_ms, log.empty() ? now_ms : log.back()));

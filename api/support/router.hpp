@@ -29,7 +29,7 @@ struct RouteMatch {
   Kind kind = Kind::kNotFound;
   size_t route_id = 0;
   std::vector<std::pair<std::string, std::string>> params;  // decoded, in pattern order
-  std::string allow;                                          // "GET, POST" for a 405
+  std::string allow;                                        // "GET, POST" for a 405
 
   // The decoded value of `{name}`; empty when the pattern has no such parameter.
   std::string_view Param(std::string_view name) const;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "api/support/errors.hpp"
 
 namespace filament::api {
@@ -65,7 +67,8 @@ TEST_F(RouterTest, HeadIsServedByGet) {
 }
 
 TEST_F(RouterTest, ParamsArePercentDecodedStrictly) {
-  RouteMatch match = router_.Match("POST", "/guilds/g/channels/c/messages/m/reactions/%F0%9F%91%8D");
+  RouteMatch match =
+      router_.Match("POST", "/guilds/g/channels/c/messages/m/reactions/%F0%9F%91%8D");
   ASSERT_EQ(match.kind, Kind::kFound);
   EXPECT_EQ(match.Param("emoji"), "\xF0\x9F\x91\x8D");
   EXPECT_EQ(router_.Match("POST", "/guilds/g/channels/c/messages/m/reactions/a+b").Param("emoji"),
@@ -109,8 +112,8 @@ TEST(QueryParams, BadEscapesAndDuplicatesAre400) {
 }
 
 TEST(QueryParams, IntegersAreStrict) {
-  QueryParams query = QueryParams::Parse("a=20&b=-3&c=abc&d=&e=+1&f=1.0&g=99999999999999999999&h= 1")
-                          .value();
+  QueryParams query =
+      QueryParams::Parse("a=20&b=-3&c=abc&d=&e=+1&f=1.0&g=99999999999999999999&h= 1").value();
   EXPECT_EQ(query.GetInt("a").value(), 20);
   EXPECT_EQ(query.GetInt("b").value(), -3);
   EXPECT_EQ(query.GetInt("zz").value(), std::nullopt);
@@ -127,6 +130,32 @@ TEST(QueryParams, RejectUnknown) {
   auto status = query.RejectUnknown({"limit"});
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(MapError(status.error()).status, 400);
+}
+
+}  // namespace
+}  // namespace filament::api
+
+namespace filament::api {
+namespace {
+
+// Arbitrary bytes give a value or an error, never a crash (run under ASan/UBSan too).
+TEST(RouterRobustness, RandomInputNeverCrashes) {
+  Router router;
+  router.Add("GET", "/a/{x}/b");
+  router.Add("POST", "/a/lit/b");
+  std::mt19937 random(7);
+  const std::string alphabet =
+      "/%ab+=&{}\x80\xff\xc3\x00"
+      "0123456789ABCDEF";
+  for (int i = 0; i < 5000; ++i) {
+    std::string text(random() % 24, ' ');
+    for (char& c : text) c = alphabet[random() % alphabet.size()];
+    (void)router.Match(i % 2 ? "GET" : "POST", text);
+    (void)router.Match("GET", "/a/" + text + "/b");
+    auto query = QueryParams::Parse(text);
+    if (query.ok()) (void)query->GetInt("a");
+    (void)PercentDecode(text, true);
+  }
 }
 
 }  // namespace
