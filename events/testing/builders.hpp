@@ -1,0 +1,81 @@
+#pragma once
+
+// Example domain events for tests: valid, deterministic, and consistent with each other (one
+// workspace created by Alice, with a text channel, Bob joining, and Alice posting a message).
+// Header-only; link filament_events_testing. Copy and modify an example to vary it:
+//   auto msg = testing::MessagePostedExample();
+//   msg.content = "other";
+
+#include <string>
+#include <vector>
+
+#include "events/generated/event_types.hpp"
+
+namespace filament::events::testing {
+
+inline constexpr char kAliceUserId[] = "01J1A00000000000000000A11C";
+inline constexpr char kBobUserId[] = "01J1A00000000000000000B0B0";
+inline constexpr char kGuildId[] = "01J1A00000000000000000G01D";
+inline constexpr char kChannelId[] = "01J1A00000000000000000C4A7";
+inline constexpr char kMessageId[] = "01J1A00000000000000000M5G0";
+inline constexpr char kAttachmentId[] = "01J1A00000000000000000A7AC";
+inline constexpr char kEveryoneRoleId[] = "01J1A00000000000000000R0E0";
+inline constexpr char kOwnerRoleId[] = "01J1A00000000000000000R0W0";
+inline constexpr char kModeratorRoleId[] = "01J1A00000000000000000R0M0";
+inline constexpr char kMemberRoleId[] = "01J1A00000000000000000R0B0";
+inline constexpr int64_t kExampleUnix = 1700000000;
+
+inline UserRegistered UserRegisteredExample(std::string user_id = kAliceUserId,
+                                            std::string username = "alice") {
+  return UserRegistered{.user_id = std::move(user_id),
+                        .username = std::move(username),
+                        .registered_at_unix = kExampleUnix};
+}
+
+inline GuildCreated GuildCreatedExample() {
+  return GuildCreated{.guild_id = kGuildId,
+                      .name = "Filament Friends",
+                      .visibility = "private",
+                      .creator_user_id = kAliceUserId,
+                      .everyone_role_id = kEveryoneRoleId,
+                      .owner_role_id = kOwnerRoleId,
+                      .moderator_role_id = kModeratorRoleId,
+                      .member_role_id = kMemberRoleId,
+                      .created_at_unix = kExampleUnix + 10};
+}
+
+inline ChannelCreated ChannelCreatedExample(std::string channel_id = kChannelId,
+                                            std::string kind = "text") {
+  return ChannelCreated{.guild_id = kGuildId,
+                        .channel_id = std::move(channel_id),
+                        .name = "general",
+                        .kind = std::move(kind),
+                        .created_at_unix = kExampleUnix + 20};
+}
+
+inline MemberJoined MemberJoinedExample(std::string user_id = kBobUserId,
+                                        std::string role = "member") {
+  return MemberJoined{.guild_id = kGuildId,
+                      .user_id = std::move(user_id),
+                      .role = std::move(role),
+                      .source = "directory",
+                      .joined_at_unix = kExampleUnix + 30};
+}
+
+inline MessagePosted MessagePostedExample(std::string content = "hello, **world**") {
+  return MessagePosted{.guild_id = kGuildId,
+                       .channel_id = kChannelId,
+                       .message_id = kMessageId,
+                       .author_id = kAliceUserId,
+                       .content = std::move(content),
+                       .attachment_ids = {kAttachmentId},
+                       .created_at_unix = kExampleUnix + 40};
+}
+
+// One example of every domain event type, in schema order.
+inline std::vector<Event> AllEventExamples() {
+  return {UserRegisteredExample(), GuildCreatedExample(), ChannelCreatedExample(),
+          MemberJoinedExample(), MessagePostedExample()};
+}
+
+}  // namespace filament::events::testing
