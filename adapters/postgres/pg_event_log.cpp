@@ -1,0 +1,266 @@
+#include "adapters/postgres/pg_event_log.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "adapters/postgres/pg_codec.hpp"
+#include "adapters/postgres/pg_connection.hpp"
+#include "adapters/postgres/pg_log_reader.hpp"
+
+namespace filament::postgres {
+namespace {
+
+using internal::LazyConnection;
+
+constexpr int32_t kMaxPartitions = 1024;
+// Bounds of one group commit: enough to amortise the commit, small enough to keep latency low.
+constexpr size_t kMaxBatchesPerCommit = 512;
+constexpr size_t kMaxRecordsPerCommit = 20'000;
+constexpr const char* kAppendStatement = "filament_log_append";
+
+core::Error Precondition(std::string message) {
+  return core::MakeError(core::ErrorCode::kFailedPrecondition, std::move(message));
+}
+
+// One caller's batch, encoded by the caller's thread, waiting for the appender's verdict.
+struct PendingAppend {
+  int32_t partition = 0;
+  const events::AppendBatch* batch = nullptr;
+  std::vector<std::string> columns;  // array literals for $4..$12 of filament_log_append
+  std::optional<core::Result<std::vector<events::Position>>> result;
+};
+
+std::vector<std::string> EncodeColumns(const events::AppendBatch& batch) {
+  std::vector<std::string_view> ids, types, actors, correlations, causations, payloads;
+  std::vector<int64_t> schema_versions, stream_versions, times;
+  for (const auto& r : batch.records) {
+    ids.push_back(r.meta.event_id);
+    types.push_back(r.meta.type);
+    schema_versions.push_back(r.meta.schema_version);
+    stream_versions.push_back(r.meta.stream_version);
+    times.push_back(r.meta.time_unix_ms);
+    actors.push_back(r.meta.actor_user_id);
+    correlations.push_back(r.meta.correlation_id);
+    causations.push_back(r.meta.causation_id);
+    payloads.push_back(r.payload);
+  }
+  using internal::IntArrayLiteral;
+  using internal::TextArrayLiteral;
+  return {TextArrayLiteral(ids),          TextArrayLiteral(types),
+          IntArrayLiteral(schema_versions), IntArrayLiteral(stream_versions),
+          IntArrayLiteral(times),         TextArrayLiteral(actors),
+          TextArrayLiteral(correlations), TextArrayLiteral(causations),
+          TextArrayLiteral(payloads)};
+}
+
+core::Result<std::vector<events::Position>> Verdict(const PendingAppend& p, int64_t first) {
+  if (first == -1) {
+    return core::Aborted("stream " + p.batch->stream + " is not at expected version " +
+                         std::to_string(p.batch->expected_version));
+  }
+  if (first < 0) return core::InvalidArgument("an event_id of the batch already exists");
+  std::vector<events::Position> positions;
+  for (size_t i = 0; i < p.batch->records.size(); ++i) {
+    positions.push_back({p.partition, first + static_cast<int64_t>(i)});
+  }
+  return positions;
+}
+
+core::Status Configure(pqxx::connection& conn, int32_t partitions) {
+  pqxx::work tx(conn);
+  bool exists = tx.exec("SELECT to_regclass('event_log') IS NOT NULL AND "
+                        "to_regprocedure('filament_log_append(int,text,bigint,text[],text[],"
+                        "int[],bigint[],bigint[],text[],text[],text[],text[])') IS NOT NULL")[0][0]
+                    .as<bool>();
+  if (!exists) return Precondition("event log schema missing: apply migrations first");
+  tx.exec_params("INSERT INTO log_config (partitions) VALUES ($1) ON CONFLICT DO NOTHING",
+                 partitions);
+  auto recorded = tx.exec("SELECT partitions FROM log_config")[0][0].as<int32_t>();
+  if (recorded != partitions) {
+    return Precondition("the log has " + std::to_string(recorded) + " partitions, not " +
+                        std::to_string(partitions));
+  }
+  tx.exec_params("INSERT INTO log_partitions (partition_id) SELECT generate_series(0, $1 - 1) "
+                 "ON CONFLICT DO NOTHING", partitions);
+  tx.commit();
+  return core::OkStatus();
+}
+
+}  // namespace
+
+struct PgEventLog::Impl {
+  Impl(std::string conninfo_in, int32_t partitions_in)
+      : conninfo(std::move(conninfo_in)),
+        partitions(partitions_in),
+        append_conn(conninfo, [](pqxx::connection& c) {
+          c.prepare(kAppendStatement,
+                    "SELECT filament_log_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+        }),
+        query_conn(conninfo) {}
+
+  void Run();
+  void CommitGroup(const std::vector<PendingAppend*>& group);
+  std::vector<PendingAppend*> TakeGroup();
+
+  const std::string conninfo;
+  const int32_t partitions;
+  LazyConnection append_conn;  // appender thread only
+  std::mutex query_mu;         // guards query_conn
+  LazyConnection query_conn;
+
+  std::mutex mu;  // guards queue, stopping and every PendingAppend::result
+  std::condition_variable work_cv;
+  std::condition_variable done_cv;
+  std::deque<PendingAppend*> queue;
+  bool stopping = false;
+  std::thread appender;
+};
+
+std::vector<PendingAppend*> PgEventLog::Impl::TakeGroup() {
+  std::vector<PendingAppend*> group;
+  size_t records = 0;
+  while (!queue.empty() && group.size() < kMaxBatchesPerCommit &&
+         (group.empty() || records + queue.front()->batch->records.size() <= kMaxRecordsPerCommit)) {
+    records += queue.front()->batch->records.size();
+    group.push_back(queue.front());
+    queue.pop_front();
+  }
+  return group;
+}
+
+void PgEventLog::Impl::Run() {
+  std::unique_lock lock(mu);
+  while (true) {
+    work_cv.wait(lock, [&] { return stopping || !queue.empty(); });
+    if (stopping) break;
+    std::vector<PendingAppend*> group = TakeGroup();
+    lock.unlock();
+    // Lock partition rows in ascending order in every process, so groups cannot deadlock.
+    std::stable_sort(group.begin(), group.end(),
+                     [](auto* a, auto* b) { return a->partition < b->partition; });
+    CommitGroup(group);
+    lock.lock();
+    done_cv.notify_all();
+  }
+  for (PendingAppend* p : queue) p->result = core::Unavailable("event log closed");
+  queue.clear();
+  done_cv.notify_all();
+}
+
+void PgEventLog::Impl::CommitGroup(const std::vector<PendingAppend*>& group) {
+  auto conn = append_conn.Get();
+  std::vector<core::Result<std::vector<events::Position>>> verdicts;
+  if (!conn.ok()) {
+    verdicts.assign(group.size(), conn.error());
+  } else {
+    try {
+      pqxx::work tx(**conn);
+      for (PendingAppend* p : group) {
+        const auto& c = p->columns;
+        auto row = tx.exec_prepared(kAppendStatement, p->partition, p->batch->stream,
+                                    p->batch->expected_version, c[0], c[1], c[2], c[3], c[4],
+                                    c[5], c[6], c[7], c[8]);
+        verdicts.push_back(Verdict(*p, row.at(0).at(0).as<int64_t>()));
+      }
+      tx.commit();
+    } catch (const std::exception& e) {
+      core::Error error = append_conn.Fail(e, "append");
+      if (error.code != core::ErrorCode::kUnavailable && group.size() > 1) {
+        // Not the connection: one batch is bad. Retry alone so only that batch fails.
+        for (PendingAppend* p : group) CommitGroup({p});
+        return;
+      }
+      verdicts.assign(group.size(), error);
+    }
+  }
+  std::lock_guard lock(mu);
+  for (size_t i = 0; i < group.size(); ++i) group[i]->result = std::move(verdicts[i]);
+}
+
+core::Result<std::unique_ptr<PgEventLog>> PgEventLog::Open(const std::string& conninfo,
+                                                           int32_t partitions) {
+  if (partitions < 1 || partitions > kMaxPartitions) {
+    return core::InvalidArgument("partitions must be in 1.." + std::to_string(kMaxPartitions));
+  }
+  auto impl = std::make_unique<Impl>(conninfo, partitions);
+  {
+    auto conn = impl->query_conn.Get();
+    if (!conn.ok()) return conn.error();
+    try {
+      FILAMENT_RETURN_IF_ERROR(Configure(**conn, partitions));
+    } catch (const std::exception& e) {
+      return impl->query_conn.Fail(e, "open event log");
+    }
+  }
+  Impl* raw = impl.get();
+  impl->appender = std::thread([raw] { raw->Run(); });
+  return std::unique_ptr<PgEventLog>(new PgEventLog(std::move(impl)));
+}
+
+PgEventLog::PgEventLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+PgEventLog::~PgEventLog() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->work_cv.notify_all();
+  impl_->appender.join();
+}
+
+int32_t PgEventLog::Partitions() const { return impl_->partitions; }
+
+core::Result<std::vector<events::Position>> PgEventLog::Append(const events::AppendBatch& batch) {
+  FILAMENT_RETURN_IF_ERROR(internal::ValidateBatch(batch));
+  PendingAppend pending;
+  pending.partition = events::PartitionFor(batch.stream, impl_->partitions);
+  pending.batch = &batch;
+  pending.columns = EncodeColumns(batch);
+  std::unique_lock lock(impl_->mu);
+  if (impl_->stopping) return core::Unavailable("event log closed");
+  impl_->queue.push_back(&pending);
+  impl_->work_cv.notify_one();
+  impl_->done_cv.wait(lock, [&] { return pending.result.has_value(); });
+  return std::move(*pending.result);
+}
+
+core::Result<std::unique_ptr<events::LogReader>> PgEventLog::OpenReader(
+    const std::vector<events::Position>& start) {
+  std::vector<bool> seen(static_cast<size_t>(impl_->partitions), false);
+  for (const auto& p : start) {
+    if (p.partition < 0 || p.partition >= impl_->partitions || p.offset < 0 ||
+        seen[static_cast<size_t>(p.partition)]) {
+      return core::InvalidArgument("bad reader start " + events::FormatPosition(p));
+    }
+    seen[static_cast<size_t>(p.partition)] = true;
+  }
+  return std::unique_ptr<events::LogReader>(
+      std::make_unique<internal::PgLogReader>(impl_->conninfo, impl_->partitions, start));
+}
+
+core::Result<std::vector<int64_t>> PgEventLog::EndOffsets() {
+  std::lock_guard lock(impl_->query_mu);
+  auto conn = impl_->query_conn.Get();
+  if (!conn.ok()) return conn.error();
+  try {
+    pqxx::nontransaction tx(**conn);
+    auto rows = tx.exec("SELECT partition_id, next_offset FROM log_partitions ORDER BY 1");
+    std::vector<int64_t> ends;
+    for (const auto& row : rows) {
+      if (row[0].as<int32_t>() != static_cast<int32_t>(ends.size())) break;
+      ends.push_back(row[1].as<int64_t>());
+    }
+    if (ends.size() != static_cast<size_t>(impl_->partitions)) {
+      return core::Internal("log_partitions does not match the partition count");
+    }
+    return ends;
+  } catch (const std::exception& e) {
+    return impl_->query_conn.Fail(e, "end offsets");
+  }
+}
+
+}  // namespace filament::postgres

@@ -1,0 +1,173 @@
+// Registers the PostgreSQL harness for the behavioural log suite
+// (tests/integration/event_log_contract.cpp) and tests what is specific to PgEventLog.
+
+#include "adapters/postgres/pg_event_log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include "core/ulid.hpp"
+#include "tests/integration/event_log_harness.hpp"
+#include "tests/support/pg_test_cluster.hpp"
+
+namespace filament::postgres {
+namespace {
+
+using events::AppendBatch;
+using std::chrono::milliseconds;
+
+class PgHarness final : public testing::EventLogHarness {
+ public:
+  PgHarness() : conninfo_(testing::CreateMigratedDatabase()) {}
+  std::string Name() const override { return "pg"; }
+  std::unique_ptr<events::EventLog> Open(int32_t partitions) override {
+    auto log = PgEventLog::Open(conninfo_, partitions);
+    if (!log.ok()) {
+      ADD_FAILURE() << log.error().message;
+      return nullptr;
+    }
+    return std::move(*log);
+  }
+
+ private:
+  std::string conninfo_;
+};
+
+[[maybe_unused]] const bool kRegistered = testing::RegisterEventLogHarness(
+    "pg", []() -> std::unique_ptr<testing::EventLogHarness> {
+      return std::make_unique<PgHarness>();
+    });
+
+AppendBatch OneRecord(const std::string& stream, int64_t expected, std::string payload = "{}") {
+  static core::UlidGenerator ids;
+  events::LogRecord r;
+  r.meta = {ids.Next(1'700'000'000'000).ToString(), "test_happened", 1, stream, expected + 1,
+            1'700'000'000'000, "", "", ""};
+  r.payload = std::move(payload);
+  return AppendBatch{stream, expected, {r}};
+}
+
+std::unique_ptr<PgEventLog> MustOpen(const std::string& conninfo, int32_t partitions) {
+  auto log = PgEventLog::Open(conninfo, partitions);
+  EXPECT_TRUE(log.ok()) << (log.ok() ? "" : log.error().message);
+  return log.ok() ? std::move(*log) : nullptr;
+}
+
+TEST(PgEventLog, ReopeningWithAnotherPartitionCountFails) {
+  std::string db = testing::CreateMigratedDatabase();
+  ASSERT_NE(MustOpen(db, 4), nullptr);
+  auto again = PgEventLog::Open(db, 8);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, core::ErrorCode::kFailedPrecondition);
+  EXPECT_NE(MustOpen(db, 4), nullptr);
+}
+
+TEST(PgEventLog, OpeningWithoutTheSchemaFails) {
+  auto log = PgEventLog::Open(testing::CreateFreshDatabase(), 4);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.error().code, core::ErrorCode::kFailedPrecondition);
+}
+
+TEST(PgEventLog, UnreachableServerIsUnavailable) {
+  auto log = PgEventLog::Open("host=127.0.0.1 port=1 dbname=x connect_timeout=2", 4);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.error().code, core::ErrorCode::kUnavailable);
+}
+
+TEST(PgEventLog, TextPostgresCannotStoreIsInvalid) {
+  auto log = MustOpen(testing::CreateMigratedDatabase(), 4);
+  ASSERT_NE(log, nullptr);
+  for (std::string bad : {std::string("{\"a\":\"\xC3\"}"), std::string("{\"a\":\"\0\"}", 9),
+                          std::string("\xED\xA0\x80")}) {
+    auto result = log->Append(OneRecord("guild:01HBAD", 0, bad));
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().code, core::ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST(PgEventLog, AnyVersionNumbersRecordsFromTheStreamHead) {
+  auto log = MustOpen(testing::CreateMigratedDatabase(), 1);
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(log->Append(OneRecord("user:01HANY", 0)).ok());
+  AppendBatch any = OneRecord("user:01HANY", AppendBatch::kAnyVersion);
+  any.records.push_back(any.records[0]);
+  any.records[1].meta.event_id = core::UlidGenerator().Next(1).ToString();
+  ASSERT_TRUE(log->Append(any).ok());
+  auto reader = log->OpenReader({{0, 0}});
+  ASSERT_TRUE(reader.ok());
+  auto got = (*reader)->Poll(10, milliseconds(2000));
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ((*got)[i].record.meta.stream_version, int64_t(i) + 1);
+}
+
+TEST(PgEventLog, DuplicateEventIdIsInvalid) {
+  auto log = MustOpen(testing::CreateMigratedDatabase(), 2);
+  ASSERT_NE(log, nullptr);
+  AppendBatch first = OneRecord("user:01HDUP1", 0);
+  ASSERT_TRUE(log->Append(first).ok());
+  AppendBatch second = OneRecord("user:01HDUP2", 0);
+  second.records[0].meta.event_id = first.records[0].meta.event_id;
+  auto result = log->Append(second);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, core::ErrorCode::kInvalidArgument);
+}
+
+TEST(PgEventLog, UndecodableRowIsReturnedWithDecodeError) {
+  std::string db = testing::CreateMigratedDatabase();
+  auto log = MustOpen(db, 4);
+  ASSERT_NE(log, nullptr);
+  int32_t wrong = (events::PartitionFor("guild:01HODD", 4) + 1) % 4;
+  {
+    pqxx::connection conn(db);
+    pqxx::work tx(conn);
+    tx.exec_params("UPDATE log_partitions SET next_offset = 1 WHERE partition_id = $1", wrong);
+    tx.exec_params("INSERT INTO event_log (partition_id, log_offset, event_id, type, "
+                   "schema_version, stream, stream_version, time_unix_ms, actor_user_id, "
+                   "correlation_id, causation_id, payload) VALUES "
+                   "($1, 0, 'e1', '', 1, 'guild:01HODD', 1, 0, '', '', '', '{}')", wrong);
+    tx.commit();
+  }
+  auto reader = log->OpenReader({{wrong, 0}});
+  ASSERT_TRUE(reader.ok());
+  auto got = (*reader)->Poll(10, milliseconds(2000));
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].position, (events::Position{wrong, 0}));
+  ASSERT_TRUE((*got)[0].decode_error.has_value());
+  EXPECT_EQ((*got)[0].record.meta.stream, "guild:01HODD");
+}
+
+TEST(PgEventLog, BrokenConnectionsAreUnavailableThenReconnect) {
+  std::string db = testing::CreateMigratedDatabase();
+  auto log = MustOpen(db, 1);
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(log->Append(OneRecord("user:01HRECON", 0)).ok());
+  auto reader = log->OpenReader({{0, 0}});
+  ASSERT_TRUE(reader.ok());
+  ASSERT_EQ((*reader)->Poll(10, milliseconds(2000))->size(), 1u);
+  {
+    pqxx::connection admin(db);
+    pqxx::nontransaction(admin).exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  }
+  auto append = log->Append(OneRecord("user:01HRECON", 1));
+  if (!append.ok()) {
+    EXPECT_EQ(append.error().code, core::ErrorCode::kUnavailable);
+    append = log->Append(OneRecord("user:01HRECON", 1));
+  }
+  ASSERT_TRUE(append.ok()) << append.error().message;
+  auto polled = (*reader)->Poll(10, milliseconds(2000));
+  if (!polled.ok()) {
+    EXPECT_EQ(polled.error().code, core::ErrorCode::kUnavailable);
+    polled = (*reader)->Poll(10, milliseconds(2000));
+  }
+  ASSERT_TRUE(polled.ok()) << polled.error().message;
+  ASSERT_EQ(polled->size(), 1u);
+  EXPECT_EQ((*polled)[0].position.offset, 1);
+}
+
+}  // namespace
+}  // namespace filament::postgres

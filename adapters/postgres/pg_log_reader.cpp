@@ -1,0 +1,105 @@
+#include "adapters/postgres/pg_log_reader.hpp"
+
+#include <algorithm>
+
+#include "adapters/postgres/pg_codec.hpp"
+
+namespace filament::postgres::internal {
+namespace {
+
+constexpr const char* kReadStatement = "filament_log_read";
+
+// One round trip for all partitions: each partition's next rows, partitions in `ord` order.
+std::string ReadSql() {
+  return std::string("SELECT ") + kRecordColumns +
+         " FROM unnest($1::int[], $2::bigint[]) WITH ORDINALITY AS s(p, o, ord)"
+         " CROSS JOIN LATERAL (SELECT * FROM event_log WHERE partition_id = s.p"
+         " AND log_offset >= s.o ORDER BY log_offset LIMIT $3) e"
+         " ORDER BY s.ord, e.log_offset";
+}
+
+}  // namespace
+
+class PgLogReader::Wakeup final : public pqxx::notification_receiver {
+ public:
+  explicit Wakeup(pqxx::connection_base& conn) : pqxx::notification_receiver(conn, "filament_log") {}
+  void operator()(const std::string&, int) override {}  // waking up is all it is for
+};
+
+PgLogReader::PgLogReader(std::string conninfo, int32_t partitions,
+                         std::vector<events::Position> start)
+    : partitions_(partitions),
+      next_(std::move(start)),
+      conn_(
+          std::move(conninfo),
+          [this](pqxx::connection& c) {
+            c.prepare(kReadStatement, ReadSql());
+            wakeup_ = std::make_unique<Wakeup>(c);  // LISTEN before the first read
+          },
+          [this] { wakeup_.reset(); }) {}
+
+PgLogReader::~PgLogReader() { conn_.Reset(); }
+
+core::Result<std::vector<events::StoredRecord>> PgLogReader::Poll(size_t max_records,
+                                                                  std::chrono::milliseconds wait) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + wait;
+  max_records = std::min(max_records, kMaxRecordsPerPoll);
+  if (max_records == 0 || next_.empty()) return std::vector<events::StoredRecord>{};
+  while (true) {
+    auto records = ReadAvailable(max_records);
+    if (!records.ok() || !records->empty()) return records;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return records;
+    FILAMENT_RETURN_IF_ERROR(Wait(std::min(left, kFallbackPoll)));
+  }
+}
+
+core::Result<std::vector<events::StoredRecord>> PgLogReader::ReadAvailable(size_t max_records) {
+  auto conn = conn_.Get();
+  if (!conn.ok()) return conn.error();
+  size_t n = next_.size();
+  size_t first = rotation_++ % n;
+  std::vector<int64_t> partitions, offsets;
+  for (size_t k = 0; k < n; ++k) {
+    partitions.push_back(next_[(first + k) % n].partition);
+    offsets.push_back(next_[(first + k) % n].offset);
+  }
+  pqxx::result rows;
+  try {
+    pqxx::nontransaction tx(**conn);
+    rows = tx.exec_prepared(kReadStatement, IntArrayLiteral(partitions), IntArrayLiteral(offsets),
+                            static_cast<int64_t>(max_records));
+  } catch (const std::exception& e) {
+    return conn_.Fail(e, "read log");
+  }
+  std::vector<events::StoredRecord> out;
+  for (const auto& row : rows) {
+    if (out.size() >= max_records) break;
+    auto record = DecodeRow(row, partitions_);
+    if (!record.ok()) return record.error();
+    auto slot = std::find_if(next_.begin(), next_.end(), [&](const events::Position& p) {
+      return p.partition == record->position.partition;
+    });
+    // Offsets are dense: anything but the next offset would be a gap, which commit order rules
+    // out. Skip it rather than ever hand out a gap; it is read again later.
+    if (slot == next_.end() || slot->offset != record->position.offset) continue;
+    ++slot->offset;
+    out.push_back(std::move(*record));
+  }
+  return out;
+}
+
+core::Status PgLogReader::Wait(std::chrono::milliseconds slice) {
+  auto conn = conn_.Get();
+  if (!conn.ok()) return conn.error();
+  try {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(slice).count();
+    (*conn)->await_notification(static_cast<long>(us / 1'000'000), static_cast<long>(us % 1'000'000));
+    return core::OkStatus();
+  } catch (const std::exception& e) {
+    return conn_.Fail(e, "wait for log");
+  }
+}
+
+}  // namespace filament::postgres::internal

@@ -1,0 +1,42 @@
+#pragma once
+
+// Internal to adapters/postgres (includes libpqxx through pg_connection.hpp).
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapters/postgres/pg_connection.hpp"
+#include "events/event_log.hpp"
+
+namespace filament::postgres::internal {
+
+// Reads event_log partitions from positions; see events::LogReader. Woken by NOTIFY
+// filament_log (sent by filament_log_append at commit) and, as a fallback, re-reads every
+// kFallbackPoll while waiting. Not thread-safe (one consumer thread), like every LogReader.
+class PgLogReader final : public events::LogReader {
+ public:
+  static constexpr std::chrono::milliseconds kFallbackPoll{250};
+  static constexpr size_t kMaxRecordsPerPoll = 5'000;
+
+  // `start` was validated by PgEventLog::OpenReader.
+  PgLogReader(std::string conninfo, int32_t partitions, std::vector<events::Position> start);
+  ~PgLogReader() override;
+
+  core::Result<std::vector<events::StoredRecord>> Poll(size_t max_records,
+                                                       std::chrono::milliseconds wait) override;
+
+ private:
+  class Wakeup;
+  core::Result<std::vector<events::StoredRecord>> ReadAvailable(size_t max_records);
+  core::Status Wait(std::chrono::milliseconds slice);
+
+  const int32_t partitions_;
+  std::vector<events::Position> next_;  // the next offset to return, per partition
+  size_t rotation_ = 0;                 // which partition goes first, for fairness
+  std::unique_ptr<Wakeup> wakeup_;      // bound to the connection; dropped before it
+  LazyConnection conn_;
+};
+
+}  // namespace filament::postgres::internal

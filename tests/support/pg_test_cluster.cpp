@@ -1,0 +1,191 @@
+#include "tests/support/pg_test_cluster.hpp"
+
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <random>
+#include <vector>
+
+#include "adapters/postgres/embedded_cluster.hpp"
+#include "adapters/postgres/migrations.hpp"
+
+namespace filament::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Rewrites `conninfo` (key/value or URI) as key/value with dbname replaced.
+std::string WithDatabase(const std::string& conninfo, const std::string& database) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (options == nullptr) {
+    PQfreemem(error);
+    return conninfo + " dbname=" + database;
+  }
+  std::string out;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    std::string key = o->keyword;
+    if (key == "dbname" || o->val == nullptr) continue;
+    std::string value = "'";
+    for (const char* c = o->val; *c != '\0'; ++c) {
+      if (*c == '\'' || *c == '\\') value.push_back('\\');
+      value.push_back(*c);
+    }
+    out += key + "=" + value + "' ";
+  }
+  PQconninfoFree(options);
+  return out + "dbname=" + database;
+}
+
+// Stops and removes clusters whose owning test process died without cleaning up.
+void ReapAbandonedClusters() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/tmp", ec)) {
+    if (entry.path().filename().string().rfind("filament-test-", 0) != 0) continue;
+    std::ifstream owner(entry.path() / "owner.pid");
+    pid_t owner_pid = 0;
+    if (!(owner >> owner_pid) || owner_pid <= 0 || kill(owner_pid, 0) == 0 || errno != ESRCH) {
+      continue;
+    }
+    std::ifstream pidfile(entry.path() / "postgres" / "postmaster.pid");
+    pid_t postmaster = 0;
+    if (pidfile >> postmaster && postmaster > 0) {
+      std::ifstream comm("/proc/" + std::to_string(postmaster) + "/comm");
+      std::string name;
+      if (comm >> name && name == "postgres") kill(postmaster, SIGQUIT);
+    }
+    fs::remove_all(entry.path(), ec);
+  }
+}
+
+class TestServer {
+ public:
+  ~TestServer() {
+    if (external_.empty()) {
+      cluster_.reset();
+      if (!dir_.empty()) {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+      }
+      return;
+    }
+    DropCreatedDatabases();
+  }
+
+  // Connection info of the server's maintenance database (to CREATE DATABASE on).
+  core::Result<std::string> AdminConninfo() {
+    std::lock_guard lock(mu_);
+    if (!external_.empty()) return external_;
+    if (cluster_ == nullptr) FILAMENT_RETURN_IF_ERROR(StartCluster());
+    return cluster_->ConnectionStringFor("postgres");
+  }
+
+  std::string ConninfoFor(const std::string& admin, const std::string& database) {
+    std::lock_guard lock(mu_);
+    created_.push_back(database);
+    if (!external_.empty()) return WithDatabase(admin, database);
+    return cluster_->ConnectionStringFor(database);
+  }
+
+  static TestServer& Get() {
+    static TestServer server;
+    return server;
+  }
+
+ private:
+  TestServer() {
+    const char* url = std::getenv("FILAMENT_TEST_DATABASE_URL");
+    if (url != nullptr) external_ = url;
+  }
+
+  core::Status StartCluster() {
+    ReapAbandonedClusters();
+    char pattern[] = "/tmp/filament-test-XXXXXX";
+    if (mkdtemp(pattern) == nullptr) return core::Unavailable("mkdtemp failed");
+    dir_ = pattern;
+    std::ofstream(fs::path(dir_) / "owner.pid") << getpid() << "\n";
+    postgres::EmbeddedClusterOptions options;
+    options.data_dir = dir_;  // mkdtemp made it 0700; Start hands it to postgres
+    options.durable = false;
+    auto cluster = postgres::EmbeddedCluster::Start(options);
+    if (!cluster.ok()) return cluster.error();
+    cluster_ = std::move(*cluster);
+    return core::OkStatus();
+  }
+
+  void DropCreatedDatabases() {
+    try {
+      pqxx::connection conn(external_);
+      pqxx::nontransaction tx(conn);
+      for (const auto& db : created_) {
+        tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(db) + " WITH (FORCE)");
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "pg_test_cluster: cannot drop test databases: %s\n", e.what());
+    }
+  }
+
+  std::mutex mu_;
+  std::string external_;
+  std::string dir_;
+  std::unique_ptr<postgres::EmbeddedCluster> cluster_;
+  std::vector<std::string> created_;
+};
+
+std::string NewDatabaseName() {
+  static std::atomic<int> counter{0};
+  static const unsigned salt = std::random_device{}();
+  return "filament_test_" + std::to_string(getpid()) + "_" + std::to_string(salt % 100000) +
+         "_" + std::to_string(counter++);
+}
+
+}  // namespace
+
+core::Result<std::string> TryCreateFreshDatabase() {
+  TestServer& server = TestServer::Get();
+  auto admin = server.AdminConninfo();
+  if (!admin.ok()) return admin.error();
+  std::string name = NewDatabaseName();
+  try {
+    pqxx::connection conn(*admin);
+    pqxx::nontransaction tx(conn);
+    tx.exec("CREATE DATABASE " + tx.quote_name(name));
+  } catch (const std::exception& e) {
+    return core::Unavailable(std::string("cannot create test database: ") + e.what());
+  }
+  return server.ConninfoFor(*admin, name);
+}
+
+std::string CreateFreshDatabase() {
+  auto conninfo = TryCreateFreshDatabase();
+  if (!conninfo.ok()) {
+    std::fprintf(stderr, "pg_test_cluster: no PostgreSQL for tests: %s\n",
+                 conninfo.error().message.c_str());
+    std::abort();
+  }
+  return *conninfo;
+}
+
+std::string CreateMigratedDatabase() {
+  std::string conninfo = CreateFreshDatabase();
+  auto status = postgres::ApplyMigrations(conninfo);
+  if (!status.ok()) {
+    std::fprintf(stderr, "pg_test_cluster: migrations failed: %s\n",
+                 status.error().message.c_str());
+    std::abort();
+  }
+  return conninfo;
+}
+
+}  // namespace filament::testing
