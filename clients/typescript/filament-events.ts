@@ -246,11 +246,7 @@ export interface PresenceUpdatePayload {
 /** `channel_create` (guild, active): A channel was created. */
 export interface ChannelCreatePayload {
   guild_id: Ulid;
-  channel: {
-    channel_id: Ulid;
-    name: string;
-    kind: ChannelKind;
-  };
+  channel: Channel;
 }
 
 /** `workspace_update` (guild, planned): Workspace settings changed; only changed keys are present (no event if none). */

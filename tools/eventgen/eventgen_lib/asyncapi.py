@@ -3,15 +3,21 @@
 import json
 
 from .naming import banner_text, pascal
-from .schema import INT64_MAX, INT64_MIN, Field, Schema, TypeSpec
+from .schema import INT64_MAX, INT64_MIN, SCOPES, Field, Schema, TypeSpec
 
 PATH = "docs/asyncapi.json"
+SCOPE_TAGS = {
+    "connection": "written only to the connection being served",
+    "channel": "fan-out to connections subscribed to guild:channel",
+    "guild": "fan-out to connections subscribed to any channel of the guild",
+    "user": "fan-out to every open connection of the target users",
+}
 ULID_PATTERN = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
 
 
 def json_schema(spec: TypeSpec) -> dict:
     kind = spec.kind
-    if kind == "shape":
+    if kind == "shape" or (kind == "object" and spec.shape):
         return {"$ref": f"#/components/schemas/{spec.shape}"}
     if kind == "string":
         out = {"type": "string"}
@@ -71,8 +77,19 @@ def object_schema(fields, tag=None) -> dict:
     return out
 
 
+def _payload_schema(event) -> dict:
+    if not event.payload_shape:
+        return object_schema(event.payload)
+    sources = {f.name: f.source for f in event.payload if f.source}
+    out = {"allOf": [{"$ref": f"#/components/schemas/{event.payload_shape}"}]}
+    if sources:
+        out["x-filament-from"] = sources
+    return out
+
+
 def _message(schema: Schema, event) -> dict:
     return {
+        "messageId": event.type,
         "name": event.type,
         "title": event.type,
         "summary": event.description,
@@ -103,7 +120,7 @@ def emit(schema: Schema) -> str:
     for name, spec in schema.shapes.items():
         schemas[name] = dict(json_schema(spec), description=spec.description)
     for event in schema.gateway_events:
-        schemas[f"{pascal(event.type)}Payload"] = object_schema(event.payload)
+        schemas[f"{pascal(event.type)}Payload"] = _payload_schema(event)
     document = {
         "asyncapi": "2.6.0",
         "id": "urn:filament:gateway",
@@ -118,6 +135,9 @@ def emit(schema: Schema) -> str:
                       "description": "a local `filament serve`"},
         },
         "defaultContentType": "application/json",
+        "tags": [{"name": f"scope:{scope}", "description": SCOPE_TAGS[scope]} for scope in SCOPES]
+        + [{"name": "active", "description": "emitted by this server"},
+           {"name": "planned", "description": "its domain event does not exist yet"}],
         "channels": {
             "/gateway/ws": {
                 "description": "One WebSocket per client; authenticate with ?access_token=.",

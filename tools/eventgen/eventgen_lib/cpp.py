@@ -94,7 +94,7 @@ def _struct(event) -> str:
         if enum is not None:
             values = ", ".join(f'"{v}"' for v in enum.values)
             lines.append(f"  static constexpr std::array<std::string_view, {len(enum.values)}> "
-                         f"{_values_name(field)} = {{{{{values}}}}};")
+                         f"{_values_name(field)} =\n      {{{{{values}}}}};")
     lines.append("")
     for field in event.fields:
         note = describe(field.type) + ("; optional" if field.optional else "")
@@ -185,7 +185,7 @@ def _header(schema: Schema, namespace: str) -> str:
     for stream in schema.streams:
         names = ", ".join(e.name for e in schema.domain_events if e.stream == stream)
         out.append(f"using {pascal(stream)}Event = std::variant<{names}>;\n")
-    out.append("using Event = std::variant<%s>;\n\n"
+    out.append("using Event =\n    std::variant<%s>;\n\n"
                % ", ".join(e.name for e in schema.domain_events))
     for stream in schema.streams:
         variant = f"{pascal(stream)}Event"
@@ -208,8 +208,8 @@ def _text_rule(event, field: Field) -> str:
     if spec.kind == "ulid":
         return "kUlidRule"
     if spec.kind == "enum":
-        return f"TextRule{{TextRule::Kind::kEnum, 0, 0, {event.name}::{_values_name(field)}}}"
-    return f"TextRule{{TextRule::Kind::kText, {spec.min_length}, {spec.max_length}, {{}}}}"
+        return f"EnumRule({event.name}::{_values_name(field)})"
+    return f"BytesRule({spec.min_length}, {spec.max_length})"
 
 
 def _read(event, field: Field) -> str:
@@ -225,7 +225,10 @@ def _read(event, field: Field) -> str:
     else:
         call = (f'reader.TextList("{name}", {field.type.max_items}, '
                 f'{_text_rule(event, field)}, {target})')
-    return f"  FILAMENT_RETURN_IF_ERROR({call});\n"
+    line = f"  FILAMENT_RETURN_IF_ERROR({call});\n"
+    if len(line) <= 101:
+        return line
+    return f"  FILAMENT_RETURN_IF_ERROR(\n      {call});\n"
 
 
 def _write(field: Field) -> str:

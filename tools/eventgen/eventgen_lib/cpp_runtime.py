@@ -134,6 +134,12 @@ struct TextRule {
 };
 
 constexpr TextRule kUlidRule{TextRule::Kind::kUlid, 26, 26, {}};
+constexpr TextRule BytesRule(size_t min_bytes, size_t max_bytes) {
+  return TextRule{TextRule::Kind::kText, min_bytes, max_bytes, {}};
+}
+constexpr TextRule EnumRule(std::span<const std::string_view> values) {
+  return TextRule{TextRule::Kind::kEnum, 0, 0, values};
+}
 
 // Checked reads of the fields of one JSON object. Never throws: every access is guarded by a
 // type test. Errors are kInvalidArgument naming the event type and the field. Unknown fields

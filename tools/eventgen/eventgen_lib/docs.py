@@ -39,7 +39,7 @@ def _cell(text: str) -> str:
 
 def md_type(spec: TypeSpec) -> str:
     kind = spec.kind
-    if kind == "shape":
+    if kind == "shape" or (kind == "object" and spec.shape):
         return f"[{spec.shape}](#{spec.shape.lower()})"
     if kind == "string":
         if spec.max_length is not None:

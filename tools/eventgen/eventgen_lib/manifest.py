@@ -26,6 +26,8 @@ def type_json(spec: TypeSpec) -> dict:
         if spec.max_items is not None:
             out["max_items"] = spec.max_items
     elif spec.kind == "object":
+        if spec.shape:  # a shape annotated per event with `from`
+            out["type"] = spec.shape
         out["fields"] = [field_json(f) for f in spec.fields]
     elif spec.kind == "union":
         out["tag"] = spec.tag

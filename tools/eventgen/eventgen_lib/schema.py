@@ -68,7 +68,7 @@ class TypeSpec:
     fields: List["Field"] = dataclasses.field(default_factory=list)
     tag: Optional[str] = None
     variants: List[Tuple[str, List["Field"]]] = dataclasses.field(default_factory=list)
-    shape: Optional[str] = None
+    shape: Optional[str] = None  # referenced shape; on an "object", the shape it copies
     description: str = ""
 
 

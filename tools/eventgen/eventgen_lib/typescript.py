@@ -19,7 +19,7 @@ export type GatewayScope = "connection" | "channel" | "guild" | "user";
 
 def ts_type(spec: TypeSpec, indent: str = "") -> str:
     kind = spec.kind
-    if kind == "shape":
+    if kind == "shape" or (kind == "object" and spec.shape):
         return spec.shape
     if kind in ("string",):
         return "string"

@@ -35,11 +35,7 @@ export interface HelloPayload {
 /** `card_update` (channel, active): A card changed. */
 export interface CardUpdatePayload {
   board_id: Ulid;
-  card: {
-    note_id: Ulid;
-    title: string;
-    color?: Color | null;
-  };
+  card: Card;
   tokens: Token[];
   details: {
     renamed_at_unix: UnixSeconds;

@@ -147,6 +147,12 @@ struct TextRule {
 };
 
 constexpr TextRule kUlidRule{TextRule::Kind::kUlid, 26, 26, {}};
+constexpr TextRule BytesRule(size_t min_bytes, size_t max_bytes) {
+  return TextRule{TextRule::Kind::kText, min_bytes, max_bytes, {}};
+}
+constexpr TextRule EnumRule(std::span<const std::string_view> values) {
+  return TextRule{TextRule::Kind::kEnum, 0, 0, values};
+}
 
 // Checked reads of the fields of one JSON object. Never throws: every access is guarded by a
 // type test. Errors are kInvalidArgument naming the event type and the field. Unknown fields
@@ -322,15 +328,17 @@ core::Result<Event> DecodeAccountOpened(const Json& json) {
   const FieldReader reader(AccountOpened::kType, json);
   AccountOpened event;
   FILAMENT_RETURN_IF_ERROR(reader.Text("account_id", kUlidRule, event.account_id));
-  FILAMENT_RETURN_IF_ERROR(reader.Text("handle", TextRule{TextRule::Kind::kText, 1, 16, {}}, event.handle));
-  FILAMENT_RETURN_IF_ERROR(reader.Text("nickname", TextRule{TextRule::Kind::kText, 0, 32, {}}, event.nickname));
+  FILAMENT_RETURN_IF_ERROR(reader.Text("handle", BytesRule(1, 16), event.handle));
+  FILAMENT_RETURN_IF_ERROR(reader.Text("nickname", BytesRule(0, 32), event.nickname));
   FILAMENT_RETURN_IF_ERROR(reader.Int("karma", -100, 100, event.karma));
   FILAMENT_RETURN_IF_ERROR(reader.Bool("verified", event.verified));
   FILAMENT_RETURN_IF_ERROR(reader.Bool("trusted", event.trusted));
-  FILAMENT_RETURN_IF_ERROR(reader.TextList("labels", 3, TextRule{TextRule::Kind::kEnum, 0, 0, AccountOpened::kLabelsValues}, event.labels));
-  FILAMENT_RETURN_IF_ERROR(reader.TextList("aliases", 2, TextRule{TextRule::Kind::kText, 0, 8, {}}, event.aliases));
+  FILAMENT_RETURN_IF_ERROR(
+      reader.TextList("labels", 3, EnumRule(AccountOpened::kLabelsValues), event.labels));
+  FILAMENT_RETURN_IF_ERROR(reader.TextList("aliases", 2, BytesRule(0, 8), event.aliases));
   FILAMENT_RETURN_IF_ERROR(reader.Int("opened_at_unix", 0, 253402300799, event.opened_at_unix));
-  FILAMENT_RETURN_IF_ERROR(reader.Int("score", 0, std::numeric_limits<int64_t>::max(), event.score));
+  FILAMENT_RETURN_IF_ERROR(
+      reader.Int("score", 0, std::numeric_limits<int64_t>::max(), event.score));
   return Event{std::move(event)};
 }
 
@@ -347,7 +355,7 @@ core::Result<Event> DecodeNoteRenamed(const Json& json) {
   NoteRenamed event;
   FILAMENT_RETURN_IF_ERROR(reader.Text("board_id", kUlidRule, event.board_id));
   FILAMENT_RETURN_IF_ERROR(reader.Text("note_id", kUlidRule, event.note_id));
-  FILAMENT_RETURN_IF_ERROR(reader.Text("title", TextRule{TextRule::Kind::kText, 1, 80, {}}, event.title));
+  FILAMENT_RETURN_IF_ERROR(reader.Text("title", BytesRule(1, 80), event.title));
   FILAMENT_RETURN_IF_ERROR(reader.Int("renamed_at_unix", 0, 253402300799, event.renamed_at_unix));
   return Event{std::move(event)};
 }

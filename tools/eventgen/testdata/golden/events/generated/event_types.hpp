@@ -25,7 +25,8 @@ struct AccountOpened {
   static constexpr std::string_view kType = "account_opened";
   static constexpr int32_t kVersion = 1;
   static constexpr std::string_view kStream = "account";
-  static constexpr std::array<std::string_view, 2> kLabelsValues = {{"red", "green"}};
+  static constexpr std::array<std::string_view, 2> kLabelsValues =
+      {{"red", "green"}};
 
   std::string account_id;  // ULID
   std::string handle;  // 1..16 UTF-8 bytes
@@ -74,7 +75,8 @@ struct NoteRenamed {
 
 using AccountEvent = std::variant<AccountOpened>;
 using BoardEvent = std::variant<BoardOpened, NoteRenamed>;
-using Event = std::variant<AccountOpened, BoardOpened, NoteRenamed>;
+using Event =
+    std::variant<AccountOpened, BoardOpened, NoteRenamed>;
 
 Event ToEvent(const AccountEvent& event);
 std::optional<AccountEvent> AsAccountEvent(const Event& event);  // nullopt if not a account event
