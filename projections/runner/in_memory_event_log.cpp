@@ -122,9 +122,10 @@ core::Result<std::vector<events::Position>> InMemoryEventLog::Append(
     for (const auto& record : batch.records) {
       events::Position pos{partition, static_cast<int64_t>(records.size())};
       records.push_back(events::StoredRecord{pos, record, std::nullopt});
+      // With kAnyVersion the log numbers the records itself, as both adapters do.
+      records.back().record.meta.stream_version = ++version;
       positions.push_back(pos);
     }
-    version += static_cast<int64_t>(batch.records.size());
   }
   state_->appended.notify_all();
   return positions;

@@ -10,7 +10,8 @@ namespace filament::projections {
 // A thread-safe EventLog held in memory: the in-memory twin of PgEventLog / KafkaEventLog for
 // unit tests. It honours the whole port contract: expected-version checks (kAborted, nothing
 // written), dense per-partition offsets from 0, atomic batches, and readers whose Poll blocks
-// on a condition variable until a record arrives or `wait` runs out.
+// on a condition variable until a record arrives or `wait` runs out. With kAnyVersion the log
+// stamps meta.stream_version itself (stream head + 1, + 2, ...), like the adapters.
 // Readers share the log's state and stay valid after the log object is destroyed.
 class InMemoryEventLog final : public events::EventLog {
  public:

@@ -124,6 +124,25 @@ core::Result<ProjectionCursor::Step> ProjectionCursor::ApplyRecord(
   return Step::kBad;
 }
 
+// Locks this projection's checkpoint rows for the transaction and checks they are where this
+// cursor believes. A second runner of the same projection waits here until the first commits,
+// then sees the moved checkpoint and gives up (kAborted) before applying anything, so two
+// runners never apply the same record, not even into a unique-key violation.
+core::Status ProjectionCursor::LockCheckpoints(pqxx::dbtransaction& tx) {
+  auto rows = tx.exec_params(
+      "SELECT partition, next_offset FROM projection_checkpoints WHERE projection = $1 "
+      "FOR UPDATE",
+      name_);
+  for (const auto& row : rows) {
+    auto p = row[0].as<int32_t>();
+    if (p >= 0 && p < partitions_ && row[1].as<int64_t>() != next_[static_cast<size_t>(p)]) {
+      return core::Aborted("checkpoint of " + name_ + " partition " + std::to_string(p) +
+                           " was moved by another runner");
+    }
+  }
+  return core::OkStatus();
+}
+
 core::Status ProjectionCursor::AdvanceCheckpoints(pqxx::dbtransaction& tx,
                                                   const std::vector<int64_t>& next) {
   for (size_t p = 0; p < next.size(); ++p) {
@@ -148,6 +167,7 @@ core::Result<BatchOutcome> ProjectionCursor::ApplyOnce(
   auto status = pg::Guard("apply batch to " + name_, [&]() -> core::Status {
     pqxx::work tx(conn);
     SetSearchPath(tx, schema_);
+    FILAMENT_RETURN_IF_ERROR(LockCheckpoints(tx));
     for (size_t i = 0; i < limit; ++i) {
       auto step = ApplyRecord(tx, records[i], next, attempt.failure);
       if (!step.ok()) return step.error();

@@ -59,6 +59,7 @@ class ProjectionCursor {
   core::Result<Step> ApplyRecord(pqxx::dbtransaction& tx, const events::StoredRecord& record,
                                  const std::vector<int64_t>& next,
                                  std::optional<core::Error>& bad);
+  core::Status LockCheckpoints(pqxx::dbtransaction& tx);
   core::Status AdvanceCheckpoints(pqxx::dbtransaction& tx, const std::vector<int64_t>& next);
   core::Result<BatchOutcome> ApplyOnce(pqxx::connection_base& conn,
                                        const std::vector<events::StoredRecord>& records,

@@ -1,0 +1,222 @@
+// Integration tests of the runner against a real PostgreSQL (label pg), with the in-memory log
+// (the log adapter does not matter for these properties; the kill test uses the real ones).
+#include "projections/runner/runner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include "projections/runner/in_memory_event_log.hpp"
+#include "projections/runner/projection_cursor.hpp"
+#include "projections/runner/testing/counting_projection.hpp"
+#include "tests/support/pg_test_cluster.hpp"
+
+namespace filament::projections {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::AppendRecords;
+using testing::CountingProjection;
+using testing::QueryInt;
+
+class RunnerPgTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    conninfo_ = filament::testing::CreateMigratedDatabase();
+    ASSERT_TRUE(projection_.CreateTables(conninfo_).ok());
+  }
+  RunnerOptions Options() {
+    RunnerOptions options;
+    options.conninfo = conninfo_;
+    options.batch_size = 100;
+    options.poll_wait = 20ms;
+    options.min_backoff = 5ms;
+    options.max_backoff = 20ms;
+    options.log = [](const std::string&) {};
+    return options;
+  }
+  int64_t Rows() { return QueryInt(conninfo_, "SELECT count(*) FROM counted_records"); }
+  int64_t Total() { return QueryInt(conninfo_, "SELECT coalesce(max(n), 0) FROM counted_totals"); }
+  int64_t CheckpointSum() {
+    return QueryInt(conninfo_,
+                    "SELECT coalesce(sum(next_offset), 0) FROM projection_checkpoints "
+                    "WHERE projection = 'counted'");
+  }
+  bool WaitForAll(AppliedPositions& applied, const std::vector<events::Position>& positions) {
+    for (const auto& pos : positions) {
+      if (!applied.WaitFor({"counted"}, pos, 20s)) return false;
+    }
+    return true;
+  }
+
+  std::string conninfo_;
+  InMemoryEventLog log_{4};
+  CountingProjection projection_{"counted"};
+};
+
+TEST_F(RunnerPgTest, AppliesEveryRecordOnceAndReportsPositions) {
+  auto positions = AppendRecords(log_, 1000, 17);
+  ASSERT_TRUE(positions.ok());
+  AppliedPositions applied;
+  RunnerMetrics metrics;
+  ProjectionRunner runner(log_, {&projection_}, Options(), &applied, &metrics);
+  runner.Start();
+  ASSERT_TRUE(WaitForAll(applied, *positions));
+  // Records appended while running are applied too (read-your-writes wait).
+  auto late = AppendRecords(log_, 10, 3);
+  ASSERT_TRUE(applied.WaitFor({"counted"}, late->back(), 20s));
+  runner.Stop();
+  EXPECT_EQ(Rows(), 1010);
+  EXPECT_EQ(Total(), 1010);
+  EXPECT_EQ(CheckpointSum(), 1010);
+  EXPECT_EQ(metrics.Applied("counted"), 1010u);
+}
+
+TEST_F(RunnerPgTest, FailedBatchRollsBackTablesAndCheckpointTogether) {
+  ASSERT_TRUE(AppendRecords(log_, 50, 1).ok());
+  ProjectionCursor cursor(projection_, log_.Partitions());
+  pqxx::connection conn(conninfo_);
+  ASSERT_TRUE(cursor.Load(conn).ok());
+  auto reader = log_.OpenReader(cursor.StartPositions());
+  auto records = (*reader)->Poll(50, 0ms);
+  ASSERT_EQ(records->size(), 50u);
+  projection_.transient_failures = 1;  // the first record writes its rows, then fails
+  auto failed = cursor.Apply(conn, *records);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, core::ErrorCode::kUnavailable);
+  EXPECT_EQ(Rows(), 0);
+  EXPECT_EQ(CheckpointSum(), 0);
+  ASSERT_TRUE(cursor.Load(conn).ok());
+  auto applied = cursor.Apply(conn, *records);
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ(applied->applied, 50u);
+  EXPECT_EQ(Rows(), 50);
+  EXPECT_EQ(CheckpointSum(), 50);
+  // The same records again (a redelivery) change nothing.
+  auto again = cursor.Apply(conn, *records);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->applied, 0u);
+  EXPECT_EQ(Rows(), 50);
+}
+
+TEST_F(RunnerPgTest, TransientFailuresAreRetried) {
+  auto positions = AppendRecords(log_, 300, 5);
+  projection_.transient_failures = 3;
+  log_.FailNextCalls(2);
+  AppliedPositions applied;
+  ProjectionRunner runner(log_, {&projection_}, Options(), &applied);
+  runner.Start();
+  ASSERT_TRUE(WaitForAll(applied, *positions));
+  runner.Stop();
+  EXPECT_EQ(Rows(), 300);
+  EXPECT_EQ(Total(), 300);
+}
+
+TEST_F(RunnerPgTest, TwoRunnersOfOneProjectionNeverApplyARecordTwice) {
+  ASSERT_TRUE(AppendRecords(log_, 2000, 31).ok());
+  CountingProjection twin("counted");
+  AppliedPositions applied;
+  ProjectionRunner a(log_, {&projection_}, Options(), &applied);
+  ProjectionRunner b(log_, {&twin}, Options(), &applied);
+  a.Start();
+  b.Start();
+  auto ends = *log_.EndOffsets();
+  for (int32_t p = 0; p < 4; ++p) {
+    if (ends[static_cast<size_t>(p)] > 0) {
+      ASSERT_TRUE(applied.WaitFor({"counted"}, {p, ends[static_cast<size_t>(p)] - 1}, 30s));
+    }
+  }
+  a.Stop();
+  b.Stop();
+  EXPECT_EQ(Rows(), 2000);
+  EXPECT_EQ(Total(), 2000);
+  for (const auto& status : a.Statuses()) EXPECT_FALSE(status.error.has_value());
+  for (const auto& status : b.Statuses()) EXPECT_FALSE(status.error.has_value());
+}
+
+TEST_F(RunnerPgTest, BadRecordStopsTheProjectionNamingPositionAndTypeUntilSkipped) {
+  auto positions = AppendRecords(log_, 200, 1, /*poison_every=*/120);  // record 119 is poison
+  ASSERT_TRUE(positions.ok());
+  events::Position poison = (*positions)[119];
+  RunnerMetrics metrics;
+  {
+    ProjectionRunner runner(log_, {&projection_}, Options(), nullptr, &metrics);
+    runner.Start();
+    ASSERT_TRUE(runner.WaitUntilStopped(20s));
+    auto status = runner.Statuses().at(0);
+    EXPECT_EQ(status.state, ProjectionState::kFailed);
+    ASSERT_TRUE(status.error.has_value());
+    EXPECT_NE(status.error->message.find(events::FormatPosition(poison)), std::string::npos)
+        << status.error->message;
+    EXPECT_NE(status.error->message.find("poison"), std::string::npos);
+  }
+  EXPECT_EQ(metrics.DecodeFailures("counted"), 1u);
+  std::string prometheus;
+  metrics.AppendPrometheus(prometheus);
+  EXPECT_NE(prometheus.find("filament_projection_decode_failures_total{projection=\"counted\"} 1"),
+            std::string::npos);
+  EXPECT_EQ(Rows(), 119);  // everything before the bad record, nothing after
+  EXPECT_EQ(CheckpointSum(), 119);
+
+  ASSERT_TRUE(AddSkip(conninfo_, "counted", poison, "bad payload, ticket #2", "ops").ok());
+  AppliedPositions applied;
+  ProjectionRunner runner(log_, {&projection_}, Options(), &applied, &metrics);
+  runner.Start();
+  ASSERT_TRUE(applied.WaitFor({"counted"}, positions->back(), 20s));
+  runner.Stop();
+  EXPECT_EQ(Rows(), 199);
+  EXPECT_EQ(CheckpointSum(), 200);
+  EXPECT_EQ(metrics.Skipped("counted"), 1u);
+  auto skips = ListSkips(conninfo_);
+  ASSERT_TRUE(skips.ok());
+  ASSERT_EQ(skips->size(), 1u);
+  EXPECT_EQ((*skips)[0].position, poison);
+  EXPECT_EQ((*skips)[0].reason, "bad payload, ticket #2");
+}
+
+TEST_F(RunnerPgTest, UndecodableRecordFromTheLogStopsTheProjection) {
+  ASSERT_TRUE(AppendRecords(log_, 3, 1).ok());
+  events::LogRecord record;
+  record.meta.stream = "guild:s0";
+  record.meta.type = "message_posted";
+  auto bad = log_.AppendUndecodable(record, core::Internal("missing header ce_id"));
+  ProjectionRunner runner(log_, {&projection_}, Options());
+  runner.Start();
+  ASSERT_TRUE(runner.WaitUntilStopped(20s));
+  auto status = runner.Statuses().at(0);
+  ASSERT_TRUE(status.error.has_value());
+  EXPECT_NE(status.error->message.find(events::FormatPosition(bad)), std::string::npos);
+  EXPECT_NE(status.error->message.find("message_posted"), std::string::npos);
+  EXPECT_NE(status.error->message.find("missing header ce_id"), std::string::npos);
+  EXPECT_EQ(Rows(), 3);
+}
+
+TEST_F(RunnerPgTest, CheckpointsSurviveARestart) {
+  auto first = AppendRecords(log_, 100, 4);
+  AppliedPositions applied;
+  {
+    ProjectionRunner runner(log_, {&projection_}, Options(), &applied);
+    runner.Start();
+    ASSERT_TRUE(WaitForAll(applied, *first));
+  }
+  auto second = AppendRecords(log_, 100, 4);
+  AppliedPositions applied_again;
+  ProjectionRunner runner(log_, {&projection_}, Options(), &applied_again);
+  runner.Start();
+  // A restarted runner reports what was applied before it started, too.
+  ASSERT_TRUE(WaitForAll(applied_again, *first));
+  ASSERT_TRUE(WaitForAll(applied_again, *second));
+  runner.Stop();
+  EXPECT_EQ(Rows(), 200);
+  EXPECT_EQ(projection_.apply_calls.load(), 200);
+}
+
+TEST(RunnerPg, SkipNeedsAValidPosition) {
+  EXPECT_EQ(AddSkip("host=/nonexistent", "", {0, 0}, "", "").error().code,
+            core::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(AddSkip("host=/nonexistent", "p", {-1, 0}, "", "").error().code,
+            core::ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace filament::projections
