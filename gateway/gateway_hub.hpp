@@ -1,0 +1,115 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "adapters/http/websocket.hpp"
+#include "core/clock.hpp"
+#include "gateway/envelope.hpp"
+#include "gateway/metrics.hpp"
+#include "gateway/ports.hpp"
+
+namespace filament::gateway {
+
+struct GatewayOptions {
+  int64_t max_event_bytes = 65536;  // inbound message cap and outbound envelope cap
+  int64_t outbound_queue = 256;     // per-connection queued frames
+  int64_t ingress_events_per_window = 60;
+  int64_t ingress_window_secs = 10;
+  int64_t ping_interval_secs = 30;
+  int reactor_threads = 2;
+  int worker_threads = 2;  // run subscribe/message_create (they may block on the database)
+};
+
+// The WebSocket transport settings matching `options` (for HttpServerOptions::ws).
+http::WsOptions MakeWsOptions(const GatewayOptions& options);
+
+class GatewaySession;
+class WorkerPool;
+
+// The realtime hub (protocol v1, GATEWAY.md): connection registry, channel subscriptions,
+// guild and user indexes, presence, ingress validation and rate limiting, fan-out with
+// slow-consumer eviction, and metrics. All public methods are thread-safe.
+//
+// Lifetime: the hub must outlive the HttpServer that serves its sessions (stop the server
+// first). `clock`, the ports and `ip_gate` (nullable) must outlive the hub.
+class GatewayHub {
+ public:
+  GatewayHub(GatewayOptions options, const core::Clock& clock, SubscribeAuthorizer& authorizer,
+             IngressMessagePoster& poster, IpBanGate* ip_gate = nullptr);
+  ~GatewayHub();
+  GatewayHub(const GatewayHub&) = delete;
+  GatewayHub& operator=(const GatewayHub&) = delete;
+
+  // A session for an authenticated upgrade. The connection is registered (and receives
+  // `ready {user_id}`) when the transport opens it.
+  std::shared_ptr<http::WsSessionHandler> CreateSession(std::string user_id,
+                                                        std::string client_ip);
+
+  // Fan-out for the log consumer. Each builds {"v":1,"t":type,"d":payload_json} once
+  // (`payload_json` must be a serialized JSON object), drops it for everyone when it exceeds
+  // max_event_bytes (reason oversized_outbound) or `type` is invalid (serialize_error), and
+  // enqueues it to every recipient without blocking. A recipient whose queue is full loses
+  // the event, is pruned from the index being iterated and is closed with 1008
+  // `slow_consumer`. Recipients: channel = subscribers of "guild:channel"; guild = connections
+  // subscribed to any channel of the guild; user = every open connection of the user.
+  void PublishToChannel(std::string_view guild_id, std::string_view channel_id,
+                        std::string_view type, std::string_view payload_json);
+  void PublishToGuild(std::string_view guild_id, std::string_view type,
+                      std::string_view payload_json);
+  void PublishToUser(std::string_view user_id, std::string_view type,
+                     std::string_view payload_json);
+
+  GatewayMetrics& metrics() { return metrics_; }
+  size_t connection_count() const;
+  // Stops the worker threads; queued commands are discarded. Idempotent.
+  void Shutdown();
+
+ private:
+  friend class GatewaySession;
+  using IdSet = std::unordered_set<uint64_t>;
+
+  // Called by GatewaySession.
+  void Register(const std::shared_ptr<GatewaySession>& session);
+  void HandleIngress(GatewaySession& session, std::string_view frame);
+  void Execute(GatewaySession& session, const IngressCommand& command);
+  void Unregister(GatewaySession& session, http::WsCloseReason reason);
+
+  void ExecuteSubscribe(GatewaySession& session, const SubscribeCommand& command);
+  void ApplySubscribe(GatewaySession& session, const SubscribeCommand& command);
+  void Disconnect(GatewaySession& session, std::string_view reason);
+  void DisconnectLocked(GatewaySession& session, std::string_view reason);
+  void EvictLocked(GatewaySession& session);
+  // Returns "" on success, else the disconnect reason matching the failure.
+  std::string_view SendDirectLocked(GatewaySession& session, std::string_view type,
+                                    const std::string& payload_json);
+  void DeliverLocked(std::string_view scope, std::string_view type, const std::string& envelope,
+                     IdSet& recipients);
+  std::optional<std::string> PrepareEnvelope(std::string_view scope, std::string_view type,
+                                             std::string_view payload_json);
+  void PublishToGuildLocked(const std::string& guild_id, std::string_view type,
+                            std::string_view payload_json);
+
+  const GatewayOptions options_;
+  const core::Clock& clock_;
+  SubscribeAuthorizer& authorizer_;
+  IngressMessagePoster& poster_;
+  IpBanGate* const ip_gate_;
+  GatewayMetrics metrics_;
+  std::unique_ptr<WorkerPool> workers_;
+
+  mutable std::mutex mu_;  // guards everything below and the hub-owned fields of sessions
+  std::unordered_map<uint64_t, std::shared_ptr<GatewaySession>> connections_;
+  std::unordered_map<std::string, IdSet> channels_;  // "guild:channel" → subscribers
+  std::unordered_map<std::string, IdSet> guilds_;    // guild → subscribed connections
+  std::unordered_map<std::string, IdSet> users_;     // user → open connections
+  // guild → user → number of that user's connections present in the guild
+  std::unordered_map<std::string, std::unordered_map<std::string, int>> presence_;
+};
+
+}  // namespace filament::gateway

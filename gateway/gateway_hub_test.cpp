@@ -1,0 +1,396 @@
+#include "gateway/gateway_hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <nlohmann/json.hpp>
+#include <map>
+#include <set>
+#include <thread>
+
+namespace filament::gateway {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kAlice[] = "01HAAAAAAAAAAAAAAAAAAAAAAA";
+constexpr char kBob[] = "01HBBBBBBBBBBBBBBBBBBBBBBB";
+constexpr char kGuild[] = "01HGGGGGGGGGGGGGGGGGGGGGGG";
+constexpr char kChannel[] = "01HCCCCCCCCCCCCCCCCCCCCCCC";
+constexpr char kOther[] = "01HDDDDDDDDDDDDDDDDDDDDDDD";
+
+// An in-memory WsConnection: records frames, bounded like the real one.
+class FakeConnection : public http::WsConnection {
+ public:
+  explicit FakeConnection(size_t limit = 256) : limit_(limit) {}
+  bool Send(std::string text) override {
+    std::lock_guard lock(mu_);
+    if (closed_ || queued_ >= limit_) return false;
+    ++queued_;
+    frames_.push_back(std::move(text));
+    cv_.notify_all();
+    return true;
+  }
+  void Close(uint16_t code, std::string reason) override {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    closed_ = true;
+    close_code_ = code;
+    close_reason_ = std::move(reason);
+    cv_.notify_all();
+  }
+  void Drop() override {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    dropped_ = true;
+    cv_.notify_all();
+  }
+  bool closed() const override {
+    std::lock_guard lock(mu_);
+    return closed_;
+  }
+  uint64_t id() const override { return id_; }
+
+  void Drain() {  // the client read everything
+    std::lock_guard lock(mu_);
+    queued_ = 0;
+  }
+  std::vector<json> Frames() {
+    std::lock_guard lock(mu_);
+    std::vector<json> out;
+    for (const auto& f : frames_) out.push_back(json::parse(f));
+    return out;
+  }
+  std::vector<std::string> Types() {
+    std::vector<std::string> out;
+    for (const json& f : Frames()) out.push_back(f["t"]);
+    return out;
+  }
+  bool WaitFrames(size_t n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(3), [&] { return frames_.size() >= n; });
+  }
+  bool WaitClosed() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(3), [&] { return closed_; });
+  }
+  bool dropped() {
+    std::lock_guard lock(mu_);
+    return dropped_;
+  }
+  uint16_t close_code() {
+    std::lock_guard lock(mu_);
+    return close_code_;
+  }
+  std::string close_reason() {
+    std::lock_guard lock(mu_);
+    return close_reason_;
+  }
+
+ private:
+  static inline std::atomic<uint64_t> next_id_{1};
+  const uint64_t id_ = next_id_++;
+  size_t limit_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> frames_;
+  size_t queued_ = 0;
+  bool closed_ = false;
+  bool dropped_ = false;
+  uint16_t close_code_ = 0;
+  std::string close_reason_;
+};
+
+class FakeAuthorizer : public SubscribeAuthorizer {
+ public:
+  core::Result<bool> MayView(const std::string& user, const std::string& guild,
+                             const std::string& channel) override {
+    std::lock_guard lock(mu_);
+    return allowed.count(user + guild + channel) > 0;
+  }
+  void Allow(const std::string& user, const std::string& guild, const std::string& channel) {
+    std::lock_guard lock(mu_);
+    allowed.insert(user + guild + channel);
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<std::string> allowed;
+};
+
+class FakePoster : public IngressMessagePoster {
+ public:
+  core::Status Post(const std::string& user, const std::string&, const std::string&,
+                    const std::string& content, const std::vector<std::string>& attachments,
+                    const std::string& ip) override {
+    std::lock_guard lock(mu);
+    posts.push_back(user + "|" + content + "|" + std::to_string(attachments.size()) + "|" + ip);
+    if (fail) return core::PermissionDenied("no");
+    return core::OkStatus();
+  }
+  std::mutex mu;
+  std::vector<std::string> posts;
+  bool fail = false;
+};
+
+struct Client {
+  std::shared_ptr<http::WsSessionHandler> session;
+  std::shared_ptr<FakeConnection> connection;
+  void Send(const std::string& text) { session->OnMessage(text); }
+  void Close(http::WsCloseReason reason) { session->OnClose(reason); }
+};
+
+class GatewayHubTest : public ::testing::Test {
+ protected:
+  GatewayHubTest() { Reset(GatewayOptions{}); }
+  void Reset(GatewayOptions options) {
+    hub_.reset();
+    hub_ = std::make_unique<GatewayHub>(options, clock_, authorizer_, poster_);
+  }
+  Client Connect(const std::string& user, size_t queue = 256) {
+    Client client{hub_->CreateSession(user, "203.0.113.9"),
+                  std::make_shared<FakeConnection>(queue)};
+    client.session->OnOpen(client.connection);
+    return client;
+  }
+  static std::string SubscribeFrame(const std::string& guild, const std::string& channel) {
+    return json{{"v", 1}, {"t", "subscribe"}, {"d", {{"guild_id", guild}, {"channel_id", channel}}}}
+        .dump();
+  }
+  // Subscribes and waits for the 3 direct frames (+ an optional presence_update).
+  void SubscribeAndWait(Client& client, size_t expected_total) {
+    client.Send(SubscribeFrame(kGuild, kChannel));
+    ASSERT_TRUE(client.connection->WaitFrames(expected_total));
+  }
+  uint64_t Disconnects(const std::string& reason) {
+    return hub_->metrics().Value("filament_ws_disconnects_total", "reason=\"" + reason + "\"");
+  }
+
+  core::FakeClock clock_;
+  FakeAuthorizer authorizer_;
+  FakePoster poster_;
+  std::unique_ptr<GatewayHub> hub_;
+};
+
+TEST_F(GatewayHubTest, ReadyIsTheFirstFrame) {
+  Client alice = Connect(kAlice);
+  auto frames = alice.connection->Frames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0], json::parse(R"({"v":1,"t":"ready","d":{"user_id":")" +
+                                   std::string(kAlice) + "\"}}"));
+}
+
+TEST_F(GatewayHubTest, SubscribeSendsSyncPresenceAckAndVoiceSyncInOrder) {
+  authorizer_.Allow(kAlice, kGuild, kChannel);
+  authorizer_.Allow(kBob, kGuild, kChannel);
+  Client alice = Connect(kAlice);
+  SubscribeAndWait(alice, 5);
+  EXPECT_EQ(alice.connection->Types(),
+            (std::vector<std::string>{"ready", "presence_sync", "presence_update", "subscribed",
+                                      "voice_participant_sync"}));
+  auto frames = alice.connection->Frames();
+  EXPECT_EQ(frames[1]["d"], json::parse(R"({"guild_id":")" + std::string(kGuild) +
+                                        R"(","user_ids":[")" + kAlice + "\"]}"));
+  EXPECT_EQ(frames[2]["d"]["status"], "online");
+  EXPECT_EQ(frames[3]["d"], (json{{"guild_id", kGuild}, {"channel_id", kChannel}}));
+  EXPECT_EQ(frames[4]["d"]["participants"], json::array());
+  EXPECT_EQ(frames[4]["d"]["synced_at_unix"], clock_.NowUnix());
+
+  Client bob = Connect(kBob);
+  SubscribeAndWait(bob, 5);
+  ASSERT_TRUE(alice.connection->WaitFrames(6));
+  EXPECT_EQ(alice.connection->Frames()[5]["d"]["user_id"], kBob);  // bob came online
+  auto bob_sync = bob.connection->Frames()[1]["d"]["user_ids"];
+  EXPECT_EQ(std::set<std::string>(bob_sync.begin(), bob_sync.end()),
+            (std::set<std::string>{kAlice, kBob}));
+
+  alice.Send(SubscribeFrame(kGuild, kChannel));  // again: no presence_update this time
+  ASSERT_TRUE(alice.connection->WaitFrames(9));
+  EXPECT_EQ(alice.connection->Types()[6], "presence_sync");
+  EXPECT_EQ(alice.connection->Types()[7], "subscribed");
+  EXPECT_EQ(hub_->metrics().Value("filament_voice_sync_repairs_total", "reason=\"subscribe\""), 3u);
+}
+
+TEST_F(GatewayHubTest, ForbiddenSubscribeIsSilent) {
+  Client alice = Connect(kAlice);
+  alice.Send(SubscribeFrame(kGuild, kChannel));
+  authorizer_.Allow(kAlice, kGuild, kOther);
+  alice.Send(SubscribeFrame(kGuild, kOther));  // executes after the forbidden one
+  ASSERT_TRUE(alice.connection->WaitFrames(5));
+  EXPECT_EQ(alice.connection->Frames()[3]["d"]["channel_id"], kOther);
+  EXPECT_FALSE(alice.connection->closed());
+}
+
+TEST_F(GatewayHubTest, StrictIngressFailuresDropWithTheirReason) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"not json", "invalid_envelope"},
+      {R"({"v":1,"t":"subscribe","d":{},"x":1})", "invalid_envelope"},
+      {R"({"v":1,"t":"subscribe","d":{"guild_id":"x","channel_id":"y"}})",
+       "invalid_subscribe_payload"},
+      {R"({"v":1,"t":"message_create","d":{"guild_id":")" + std::string(kGuild) +
+           R"(","channel_id":")" + kChannel + R"(","content":""}})",
+       "invalid_message_create_payload"},
+      {R"({"v":1,"t":"presence_sync","d":{}})", "unknown_event"},
+      {std::string(65537, ' '), "event_too_large"},
+  };
+  std::map<std::string, uint64_t> expected;
+  for (const auto& [frame, reason] : cases) {
+    ++expected[reason];
+    Client client = Connect(kAlice);
+    client.Send(frame);
+    EXPECT_TRUE(client.connection->dropped()) << reason;
+    EXPECT_EQ(client.connection->close_code(), 0) << "no close frame for " << reason;
+    EXPECT_EQ(client.connection->Frames().size(), 1u) << "no error event for " << reason;
+    client.Close(http::WsCloseReason::kServerClose);
+    EXPECT_EQ(Disconnects(reason), expected[reason]) << reason;
+  }
+  EXPECT_EQ(hub_->metrics().Value("filament_gateway_events_parse_rejected_total",
+                                  R"(scope="ingress",reason="invalid_envelope")"),
+            2u);
+  EXPECT_EQ(hub_->metrics().Value("filament_gateway_events_unknown_received_total",
+                                  R"(scope="ingress",event_type="presence_sync")"),
+            1u);
+}
+
+TEST_F(GatewayHubTest, IngressRateLimitIsASlidingWindow) {
+  GatewayOptions options;
+  options.ingress_events_per_window = 3;
+  options.ingress_window_secs = 10;
+  Reset(options);
+  Client alice = Connect(kAlice);
+  const std::string forbidden = SubscribeFrame(kGuild, kChannel);
+  for (int i = 0; i < 3; ++i) alice.Send(forbidden);
+  clock_.Advance(9'999);
+  EXPECT_FALSE(alice.connection->dropped());
+  clock_.Advance(1);  // the first three fall out of the window
+  for (int i = 0; i < 3; ++i) alice.Send(forbidden);
+  EXPECT_FALSE(alice.connection->dropped());
+  alice.Send(forbidden);  // fourth within the window
+  EXPECT_TRUE(alice.connection->dropped());
+  alice.Close(http::WsCloseReason::kServerClose);
+  EXPECT_EQ(Disconnects("ingress_rate_limited"), 1u);
+}
+
+TEST_F(GatewayHubTest, TransportReasonsMapToContractReasons) {
+  Client a = Connect(kAlice);
+  a.Close(http::WsCloseReason::kTooLarge);
+  Client b = Connect(kAlice);
+  b.Close(http::WsCloseReason::kClientClose);
+  Client c = Connect(kAlice);
+  c.Close(http::WsCloseReason::kProtocolError);
+  EXPECT_EQ(Disconnects("event_too_large"), 1u);
+  EXPECT_EQ(Disconnects("client_close"), 1u);
+  EXPECT_EQ(Disconnects("socket_error"), 1u);
+  EXPECT_EQ(hub_->connection_count(), 0u);
+}
+
+TEST_F(GatewayHubTest, SlowConsumerIsPrunedAndClosedWith1008) {
+  authorizer_.Allow(kAlice, kGuild, kChannel);
+  authorizer_.Allow(kBob, kGuild, kChannel);
+  Client alice = Connect(kAlice, /*queue=*/8);
+  Client bob = Connect(kBob);
+  SubscribeAndWait(alice, 5);
+  SubscribeAndWait(bob, 5);
+  ASSERT_TRUE(alice.connection->WaitFrames(6));
+  for (int i = 0; i < 4; ++i) hub_->PublishToChannel(kGuild, kChannel, "message_create", "{}");
+  EXPECT_EQ(alice.connection->close_code(), 1008);
+  EXPECT_EQ(alice.connection->close_reason(), "slow_consumer");
+  EXPECT_EQ(bob.connection->Types().size(), 9u);  // bob got all four
+  EXPECT_EQ(hub_->metrics().Value("filament_gateway_events_dropped_total",
+                                  R"(scope="channel",event_type="message_create",reason="full_queue")"),
+            1u);
+  hub_->PublishToGuild(kGuild, "channel_create", "{}");  // alice is stale: skipped, not counted
+  alice.Close(http::WsCloseReason::kConnectionClosed);
+  EXPECT_EQ(Disconnects("slow_consumer"), 1u);  // suppresses the read-side reason
+  ASSERT_TRUE(bob.connection->WaitFrames(11));
+  EXPECT_EQ(bob.connection->Frames()[10]["d"]["status"], "offline");
+}
+
+TEST_F(GatewayHubTest, OversizedOutboundIsDroppedForEveryone) {
+  authorizer_.Allow(kAlice, kGuild, kChannel);
+  Client alice = Connect(kAlice);
+  SubscribeAndWait(alice, 5);
+  const std::string big = json{{"content", std::string(70000, 'x')}}.dump();
+  hub_->PublishToChannel(kGuild, kChannel, "message_create", big);
+  hub_->PublishToChannel(kGuild, kChannel, "message_create", R"({"content":"ok"})");
+  EXPECT_EQ(alice.connection->Frames().size(), 6u);
+  EXPECT_EQ(hub_->metrics().Value(
+                "filament_gateway_events_dropped_total",
+                R"(scope="channel",event_type="message_create",reason="oversized_outbound")"),
+            1u);
+  EXPECT_FALSE(alice.connection->closed());
+}
+
+TEST_F(GatewayHubTest, ScopesReachTheRightConnections) {
+  authorizer_.Allow(kAlice, kGuild, kChannel);
+  authorizer_.Allow(kBob, kGuild, kOther);
+  Client alice = Connect(kAlice);
+  Client alice2 = Connect(kAlice);
+  Client bob = Connect(kBob);
+  SubscribeAndWait(alice, 5);
+  bob.Send(SubscribeFrame(kGuild, kOther));
+  ASSERT_TRUE(bob.connection->WaitFrames(5));
+  const size_t alice_before = alice.connection->Frames().size();
+  hub_->PublishToChannel(kGuild, kChannel, "message_create", "{}");
+  hub_->PublishToGuild(kGuild, "channel_create", "{}");
+  hub_->PublishToUser(kAlice, "profile_update", "{}");
+  auto tail = [](FakeConnection& c, size_t from) {
+    auto types = c.Types();
+    return std::vector<std::string>(types.begin() + static_cast<long>(from), types.end());
+  };
+  EXPECT_EQ(tail(*alice.connection, alice_before),
+            (std::vector<std::string>{"message_create", "channel_create", "profile_update"}));
+  EXPECT_EQ(tail(*alice2.connection, 1), (std::vector<std::string>{"profile_update"}));
+  EXPECT_EQ(tail(*bob.connection, 5), (std::vector<std::string>{"channel_create"}));
+}
+
+TEST_F(GatewayHubTest, MessageCreateIsPostedAndFailureDisconnects) {
+  Client alice = Connect(kAlice);
+  const std::string a = "01HZZZZZZZZZZZZZZZZZZZZZZA";
+  const std::string frame = json{{"v", 1},
+                                 {"t", "message_create"},
+                                 {"d",
+                                  {{"guild_id", kGuild},
+                                   {"channel_id", kChannel},
+                                   {"content", "hi"},
+                                   {"attachment_ids", {a, a}}}}}
+                                .dump();
+  alice.Send(frame);
+  auto posted = [&] {
+    std::lock_guard lock(poster_.mu);
+    return poster_.posts.size();
+  };
+  for (int i = 0; i < 300 && posted() < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    std::lock_guard lock(poster_.mu);
+    ASSERT_EQ(poster_.posts.size(), 1u);
+    EXPECT_EQ(poster_.posts[0], std::string(kAlice) + "|hi|1|203.0.113.9");
+    poster_.fail = true;
+  }
+  alice.Send(frame);
+  ASSERT_TRUE(alice.connection->WaitClosed());
+  alice.Close(http::WsCloseReason::kServerClose);
+  EXPECT_EQ(Disconnects("message_rejected"), 1u);
+}
+
+TEST_F(GatewayHubTest, MetricsPrintEveryFamily) {
+  std::string out;
+  hub_->metrics().AppendPrometheus(out);
+  for (const char* family :
+       {"filament_ws_disconnects_total", "filament_gateway_events_emitted_total",
+        "filament_gateway_events_dropped_total", "filament_gateway_events_unknown_received_total",
+        "filament_gateway_events_parse_rejected_total", "filament_voice_sync_repairs_total"}) {
+    EXPECT_NE(out.find(std::string("# TYPE ") + family + " counter"), std::string::npos);
+  }
+  Client alice = Connect(kAlice);
+  out.clear();
+  hub_->metrics().AppendPrometheus(out);
+  EXPECT_NE(out.find(R"(filament_gateway_events_emitted_total{scope="connection",event_type="ready"} 1)"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace filament::gateway

@@ -1,0 +1,98 @@
+// GatewayHub: the ingress side (GATEWAY.md §4, §11): size check → rate limit → envelope →
+// command parse on the reactor thread, then execution on the worker pool.
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/gateway_hub.hpp"
+#include "gateway/gateway_session.hpp"
+
+namespace filament::gateway {
+
+void GatewayHub::HandleIngress(GatewaySession& session, std::string_view frame) {
+  if (static_cast<int64_t>(frame.size()) > options_.max_event_bytes) {
+    return Disconnect(session, "event_too_large");
+  }
+  if (!session.limiter.Allow(clock_.NowUnixMs())) {
+    return Disconnect(session, "ingress_rate_limited");
+  }
+  auto parsed = ParseIngress(frame);
+  if (const auto* rejection = std::get_if<IngressRejection>(&parsed)) {
+    metrics_.CountParseRejected(RejectionReason(*rejection));
+    return Disconnect(session, RejectionReason(*rejection));
+  }
+  IngressCommand& command = std::get<IngressCommand>(parsed);
+  if (const auto* unknown = std::get_if<UnknownCommand>(&command)) {
+    metrics_.CountUnknownReceived(unknown->type);
+    return Disconnect(session, "unknown_event");
+  }
+  if (!session.EnqueueCommand(std::move(command))) {
+    Disconnect(session, "ingress_rate_limited");  // backlog full: the database is stalling
+  }
+}
+
+void GatewayHub::Execute(GatewaySession& session, const IngressCommand& command) {
+  if (const auto* subscribe = std::get_if<SubscribeCommand>(&command)) {
+    return ExecuteSubscribe(session, *subscribe);
+  }
+  if (const auto* message = std::get_if<MessageCreateCommand>(&command)) {
+    const core::Status status =
+        poster_.Post(session.user_id, message->guild_id, message->channel_id, message->content,
+                     message->attachment_ids, session.client_ip);
+    if (!status.ok()) {
+      Disconnect(session,
+                 status.error().reason == "ip_banned" ? "ip_banned" : "message_rejected");
+    }
+  }
+}
+
+void GatewayHub::ExecuteSubscribe(GatewaySession& session, const SubscribeCommand& command) {
+  if (ip_gate_ != nullptr) {
+    const core::Result<bool> banned = ip_gate_->IsBanned(command.guild_id, session.client_ip);
+    if (banned.ok() && *banned) return Disconnect(session, "ip_banned");
+  }
+  const core::Result<bool> allowed =
+      authorizer_.MayView(session.user_id, command.guild_id, command.channel_id);
+  if (!allowed.ok() || !*allowed) return;  // forbidden_channel: silent, stays connected
+  ApplySubscribe(session, command);
+}
+
+// presence_sync → (presence_update online, guild-wide) → subscribed → voice_participant_sync,
+// all under the hub lock so concurrent fan-outs cannot interleave with the sequence.
+void GatewayHub::ApplySubscribe(GatewaySession& session, const SubscribeCommand& command) {
+  std::lock_guard lock(mu_);
+  if (!session.registered || session.dropping.load()) return;
+  const std::string key = command.guild_id + ":" + command.channel_id;
+  channels_[key].insert(session.id);
+  session.channel_keys.insert(key);
+  guilds_[command.guild_id].insert(session.id);
+  bool first_in_guild = false;
+  if (session.presence_guilds.insert(command.guild_id).second) {
+    first_in_guild = presence_[command.guild_id][session.user_id]++ == 0;
+  }
+  nlohmann::json user_ids = nlohmann::json::array();
+  for (const auto& [user_id, count] : presence_[command.guild_id]) user_ids.push_back(user_id);
+  SendDirectLocked(session, "presence_sync",
+                   nlohmann::json{{"guild_id", command.guild_id}, {"user_ids", user_ids}}.dump());
+  if (first_in_guild) {
+    PublishToGuildLocked(command.guild_id, "presence_update",
+                         nlohmann::json{{"guild_id", command.guild_id},
+                                        {"user_id", session.user_id},
+                                        {"status", "online"}}
+                             .dump());
+  }
+  if (!session.registered || session.dropping.load()) return;  // evicted by that fan-out
+  const std::string_view failure = SendDirectLocked(
+      session, "subscribed",
+      nlohmann::json{{"guild_id", command.guild_id}, {"channel_id", command.channel_id}}.dump());
+  if (!failure.empty()) return DisconnectLocked(session, failure);
+  const std::string sync = nlohmann::json{{"guild_id", command.guild_id},
+                                          {"channel_id", command.channel_id},
+                                          {"participants", nlohmann::json::array()},
+                                          {"synced_at_unix", clock_.NowUnix()}}
+                               .dump();
+  if (SendDirectLocked(session, "voice_participant_sync", sync).empty()) {
+    metrics_.CountVoiceSyncRepair();
+  }
+}
+
+}  // namespace filament::gateway

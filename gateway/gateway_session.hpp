@@ -1,0 +1,64 @@
+#pragma once
+
+// Internal to gateway/: one authenticated WebSocket connection of the hub.
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "adapters/http/websocket.hpp"
+#include "gateway/envelope.hpp"
+#include "gateway/rate_limiter.hpp"
+
+namespace filament::gateway {
+
+class GatewayHub;
+class WorkerPool;
+
+class GatewaySession final : public http::WsSessionHandler,
+                             public std::enable_shared_from_this<GatewaySession> {
+ public:
+  GatewaySession(GatewayHub& hub, WorkerPool& workers, std::string user_id,
+                 std::string client_ip, int64_t ingress_limit, int64_t ingress_window_ms,
+                 size_t max_backlog);
+
+  void OnOpen(std::shared_ptr<http::WsConnection> connection) override;
+  void OnMessage(std::string_view payload) override;
+  void OnClose(http::WsCloseReason reason) override;
+
+  // Queues a parsed command for execution on the worker pool; commands of one session run
+  // one at a time in arrival order. False when the backlog is full.
+  bool EnqueueCommand(IngressCommand command);
+
+  const std::string user_id;
+  const std::string client_ip;
+  std::shared_ptr<http::WsConnection> ws;  // set once in OnOpen, before registration
+  uint64_t id = 0;
+
+  // Reactor thread only.
+  SlidingWindowLimiter limiter;
+  std::atomic<bool> dropping{false};  // a disconnect was decided; ignore further input
+
+  // Guarded by the hub's mutex.
+  bool registered = false;
+  bool evicted = false;  // closed as a slow consumer; fan-outs skip it
+  std::string disconnect_reason;
+  std::set<std::string> presence_guilds;
+  std::set<std::string> channel_keys;
+
+ private:
+  void RunPending();
+
+  GatewayHub& hub_;
+  WorkerPool& workers_;
+  const size_t max_backlog_;
+  std::mutex mu_;
+  std::deque<IngressCommand> pending_;
+  bool scheduled_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace filament::gateway

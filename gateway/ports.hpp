@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+// Ports the gateway hub calls to execute ingress commands. Implementations may block (they
+// usually query the database); the hub calls them on its worker threads, never on a reactor
+// thread, one command at a time per connection. They must be thread-safe.
+namespace filament::gateway {
+
+class SubscribeAuthorizer {
+ public:
+  virtual ~SubscribeAuthorizer() = default;
+  // Whether `user_id` may view (subscribe to) the channel: the contract's create_message bit.
+  // false → the subscribe is silently ignored. An error is treated like false (fail closed).
+  virtual core::Result<bool> MayView(const std::string& user_id, const std::string& guild_id,
+                                     const std::string& channel_id) = 0;
+};
+
+class IngressMessagePoster {
+ public:
+  virtual ~IngressMessagePoster() = default;
+  // Posts a message exactly like POST /guilds/{g}/channels/{c}/messages. Any error disconnects
+  // the connection with `message_rejected`, or `ip_banned` when error().reason == "ip_banned".
+  // `attachment_ids` are canonical ULIDs without duplicates (at most 5).
+  virtual core::Status Post(const std::string& user_id, const std::string& guild_id,
+                            const std::string& channel_id, const std::string& content,
+                            const std::vector<std::string>& attachment_ids,
+                            const std::string& client_ip) = 0;
+};
+
+// Optional: the guild IP-ban gate for `subscribe` (REST_API.md §3.7).
+class IpBanGate {
+ public:
+  virtual ~IpBanGate() = default;
+  // true → the connection is dropped with `ip_banned`. An error lets the subscribe proceed to
+  // the authorizer (the REST side audits hits; the gateway only enforces).
+  virtual core::Result<bool> IsBanned(const std::string& guild_id,
+                                      const std::string& client_ip) = 0;
+};
+
+}  // namespace filament::gateway
