@@ -17,6 +17,7 @@ import pathlib
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from eventgen_lib import asyncapi, cpp, docs, manifest, typescript  # noqa: E402

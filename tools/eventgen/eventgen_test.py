@@ -22,6 +22,7 @@ TESTDATA_ARGS = ["--root", str(ROOT), "--schema", str(TESTDATA / "events.yaml"),
                  "--namespace", "filament::eventgen_testdata",
                  "--upcasters-include", "tools/eventgen/testdata/upcasters.hpp"]
 
+sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, str(HERE))
 from eventgen_lib.loader import load_schema  # noqa: E402
 from eventgen_lib.schema import SchemaError  # noqa: E402
