@@ -33,9 +33,11 @@ struct ReplayOptions {
 //   replay messages: 120000/500000 records (24.0%), 35210 events/s
 //   replay messages: done, 500000 records in 14.2 s (35211 events/s)
 // Operator skips (projection_skips) are honoured.
+// Transient log / database errors are reported on `out` and retried with backoff (as the
+// runner does), so an unreachable database makes Replay wait, not fail.
 // Errors: kInvalidArgument (unknown name in `only`; or a record a projection cannot apply:
-// the message names its position and type, and the rebuild stops there),
-// kUnavailable (log or database unreachable after the first attempt), kInternal.
+// the message names its position and type, and the rebuild stops there; add a skip with
+// AddSkip and run again), kUnavailable (EndOffsets or the first connection failed).
 core::Status Replay(events::EventLog& log, const std::vector<Projection*>& projections,
                     const ReplayOptions& options, std::ostream& out);
 
@@ -71,6 +73,7 @@ struct ReplayCheckReport {
 //  5. prints "table  live_rows  rebuilt_rows  OK|DIFF" per table and drops both schemas.
 // Projections must be deterministic functions of the records (use record time, not now(); no
 // sequences) for the check to hold. `options.until` is ignored (the live checkpoints rule).
+// Run one check at a time per database (the scratch schema names are fixed).
 // Errors: as Replay; the report (not an error) carries differences.
 core::Result<ReplayCheckReport> ReplayCheck(events::EventLog& log,
                                             const std::vector<Projection*>& projections,
