@@ -250,7 +250,8 @@ bool ServerRunning(const Layout& layout) {
 core::Result<int> StartServer(const Layout& layout, int requested_port, bool durable) {
   if (ServerRunning(layout)) {
     // Left behind by a process that died without stopping it: restart it under our settings.
-    (void)RunTool(layout, "pg_ctl", {"-D", layout.pgdata.string(), "-m", "fast", "-w", "stop"});
+    (void)RunTool(layout, "pg_ctl",
+                  {"-D", layout.pgdata.string(), "-m", "fast", "-w", "-t", "20", "stop"});
   }
   for (int attempt = 0; attempt < 3; ++attempt) {
     int port = requested_port != 0 ? requested_port : FreeLoopbackPort();

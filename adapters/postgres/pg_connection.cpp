@@ -16,6 +16,9 @@ core::Result<pqxx::connection*> LazyConnection::Get() {
   Reset();
   try {
     conn_ = std::make_unique<pqxx::connection>(conninfo_);
+    // Bytes in and out exactly as stored; literals built by this adapter rely on the second.
+    conn_->set_client_encoding("UTF8");
+    pqxx::nontransaction(*conn_).exec("SET standard_conforming_strings = on");
     if (on_connect_) on_connect_(*conn_);
     return conn_.get();
   } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "adapters/postgres/pg_codec.hpp"
@@ -20,7 +21,7 @@ constexpr int32_t kMaxPartitions = 1024;
 // Bounds of one group commit: enough to amortise the commit, small enough to keep latency low.
 constexpr size_t kMaxBatchesPerCommit = 512;
 constexpr size_t kMaxRecordsPerCommit = 20'000;
-constexpr const char* kAppendStatement = "filament_log_append";
+constexpr size_t kMaxBytesPerCommit = 16 << 20;
 
 core::Error Precondition(std::string message) {
   return core::MakeError(core::ErrorCode::kFailedPrecondition, std::move(message));
@@ -30,11 +31,23 @@ core::Error Precondition(std::string message) {
 struct PendingAppend {
   int32_t partition = 0;
   const events::AppendBatch* batch = nullptr;
-  std::vector<std::string> columns;  // array literals for $4..$12 of filament_log_append
+  std::string row;  // "p, 'stream', expected, '{ids}', ..." : one VALUES row without its ordinal
   std::optional<core::Result<std::vector<events::Position>>> result;
 };
 
-std::vector<std::string> EncodeColumns(const events::AppendBatch& batch) {
+// A string literal for a connection with standard_conforming_strings on (set on connect), where
+// only ' needs doubling. The text was validated: UTF-8 without NUL.
+std::string Literal(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out.push_back('\'');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+std::string EncodeRow(int32_t partition, const events::AppendBatch& batch) {
   std::vector<std::string_view> ids, types, actors, correlations, causations, payloads;
   std::vector<int64_t> schema_versions, stream_versions, times;
   for (const auto& r : batch.records) {
@@ -50,11 +63,31 @@ std::vector<std::string> EncodeColumns(const events::AppendBatch& batch) {
   }
   using internal::IntArrayLiteral;
   using internal::TextArrayLiteral;
-  return {TextArrayLiteral(ids),          TextArrayLiteral(types),
-          IntArrayLiteral(schema_versions), IntArrayLiteral(stream_versions),
-          IntArrayLiteral(times),         TextArrayLiteral(actors),
-          TextArrayLiteral(correlations), TextArrayLiteral(causations),
-          TextArrayLiteral(payloads)};
+  std::string row = std::to_string(partition) + "," + Literal(batch.stream) + "," +
+                    std::to_string(batch.expected_version);
+  for (const std::string& column :
+       {TextArrayLiteral(ids), TextArrayLiteral(types), IntArrayLiteral(schema_versions),
+        IntArrayLiteral(stream_versions), IntArrayLiteral(times), TextArrayLiteral(actors),
+        TextArrayLiteral(correlations), TextArrayLiteral(causations),
+        TextArrayLiteral(payloads)}) {
+    row += "," + Literal(column);
+  }
+  return row;
+}
+
+// One statement for the whole group, so a group costs one round trip and one (implicit)
+// transaction. Each call is its own subtransaction inside filament_log_append; volatile
+// calls are evaluated after the sort, i.e. in `ord` order (ascending partition).
+std::string GroupStatement(const std::vector<PendingAppend*>& group) {
+  std::string sql =
+      "SELECT v.ord, filament_log_append(v.p, v.s, v.e, v.c0::text[], v.c1::text[], "
+      "v.c2::int[], v.c3::bigint[], v.c4::bigint[], v.c5::text[], v.c6::text[], v.c7::text[], "
+      "v.c8::text[]) FROM (VALUES ";
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (i != 0) sql += ",";
+    sql += "(" + std::to_string(i) + "," + group[i]->row + ")";
+  }
+  return sql + ") AS v(ord, p, s, e, c0, c1, c2, c3, c4, c5, c6, c7, c8) ORDER BY v.ord";
 }
 
 core::Result<std::vector<events::Position>> Verdict(const PendingAppend& p, int64_t first) {
@@ -96,10 +129,7 @@ struct PgEventLog::Impl {
   Impl(std::string conninfo_in, int32_t partitions_in)
       : conninfo(std::move(conninfo_in)),
         partitions(partitions_in),
-        append_conn(conninfo, [](pqxx::connection& c) {
-          c.prepare(kAppendStatement,
-                    "SELECT filament_log_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
-        }),
+        append_conn(conninfo),
         query_conn(conninfo) {}
 
   void Run();
@@ -122,10 +152,15 @@ struct PgEventLog::Impl {
 
 std::vector<PendingAppend*> PgEventLog::Impl::TakeGroup() {
   std::vector<PendingAppend*> group;
-  size_t records = 0;
-  while (!queue.empty() && group.size() < kMaxBatchesPerCommit &&
-         (group.empty() || records + queue.front()->batch->records.size() <= kMaxRecordsPerCommit)) {
-    records += queue.front()->batch->records.size();
+  size_t records = 0, bytes = 0;
+  while (!queue.empty() && group.size() < kMaxBatchesPerCommit) {
+    size_t more_records = queue.front()->batch->records.size();
+    size_t more_bytes = queue.front()->row.size();
+    bool fits = records + more_records <= kMaxRecordsPerCommit &&
+                bytes + more_bytes <= kMaxBytesPerCommit;
+    if (!group.empty() && !fits) break;
+    records += more_records;
+    bytes += more_bytes;
     group.push_back(queue.front());
     queue.pop_front();
   }
@@ -158,15 +193,13 @@ void PgEventLog::Impl::CommitGroup(const std::vector<PendingAppend*>& group) {
     verdicts.assign(group.size(), conn.error());
   } else {
     try {
-      pqxx::work tx(**conn);
-      for (PendingAppend* p : group) {
-        const auto& c = p->columns;
-        auto row = tx.exec_prepared(kAppendStatement, p->partition, p->batch->stream,
-                                    p->batch->expected_version, c[0], c[1], c[2], c[3], c[4],
-                                    c[5], c[6], c[7], c[8]);
-        verdicts.push_back(Verdict(*p, row.at(0).at(0).as<int64_t>()));
+      pqxx::nontransaction tx(**conn);
+      auto rows = tx.exec(GroupStatement(group));
+      if (rows.size() != group.size()) throw std::runtime_error("append returned a wrong row count");
+      for (size_t i = 0; i < group.size(); ++i) {
+        if (rows[i][0].as<size_t>() != i) throw std::runtime_error("append rows out of order");
+        verdicts.push_back(Verdict(*group[i], rows[i][1].as<int64_t>()));
       }
-      tx.commit();
     } catch (const std::exception& e) {
       core::Error error = append_conn.Fail(e, "append");
       if (error.code != core::ErrorCode::kUnavailable && group.size() > 1) {
@@ -219,7 +252,7 @@ core::Result<std::vector<events::Position>> PgEventLog::Append(const events::App
   PendingAppend pending;
   pending.partition = events::PartitionFor(batch.stream, impl_->partitions);
   pending.batch = &batch;
-  pending.columns = EncodeColumns(batch);
+  pending.row = EncodeRow(pending.partition, batch);
   std::unique_lock lock(impl_->mu);
   if (impl_->stopping) return core::Unavailable("event log closed");
   impl_->queue.push_back(&pending);
