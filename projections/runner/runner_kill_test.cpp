@@ -114,6 +114,11 @@ void RunKillTest(events::EventLog& log, const std::string& conninfo,
                                      std::to_string(p)),
               (*ends)[p]);
   }
+  // The detector works: with the checkpoint rewound (what a non-atomic checkpoint would do
+  // after a crash), the child re-applies a record and must fail loudly.
+  testing::ExecSql(conninfo, "UPDATE projection_checkpoints SET next_offset = 0 "
+                             "WHERE projection = 'killed'");
+  EXPECT_EQ(Wait(Spawn(child_args), 60s), 2);
 }
 
 #ifdef FILAMENT_KILL_TEST_PG
