@@ -1,6 +1,6 @@
-cmake_policy(VERSION 3.25)
 # cmake -DOUT=<file.cpp> -DSOURCES=<a.sql;b.sql;...> -P embed_migrations.cmake
 # Writes a C++ table of every migration, in version order, for adapters/postgres/migrations.cpp.
+cmake_policy(VERSION 3.25)
 set(delim "filament_sql")
 set(body "")
 set(seen_versions "")

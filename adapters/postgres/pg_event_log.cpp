@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <chrono>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -134,6 +136,8 @@ struct PgEventLog::Impl {
 
   void Run();
   void CommitGroup(const std::vector<PendingAppend*>& group);
+  bool ResolveInDoubt(const std::vector<PendingAppend*>& group, int old_backend,
+                      std::vector<core::Result<std::vector<events::Position>>>& verdicts);
   std::vector<PendingAppend*> TakeGroup();
 
   const std::string conninfo;
@@ -192,6 +196,7 @@ void PgEventLog::Impl::CommitGroup(const std::vector<PendingAppend*>& group) {
   if (!conn.ok()) {
     verdicts.assign(group.size(), conn.error());
   } else {
+    const int backend = (*conn)->backendpid();
     try {
       pqxx::nontransaction tx(**conn);
       auto rows = tx.exec(GroupStatement(group));
@@ -207,11 +212,53 @@ void PgEventLog::Impl::CommitGroup(const std::vector<PendingAppend*>& group) {
         for (PendingAppend* p : group) CommitGroup({p});
         return;
       }
-      verdicts.assign(group.size(), error);
+      verdicts.clear();
+      if (error.code != core::ErrorCode::kUnavailable ||
+          !ResolveInDoubt(group, backend, verdicts)) {
+        verdicts.assign(group.size(), error);
+      }
     }
   }
   std::lock_guard lock(mu);
   for (size_t i = 0; i < group.size(); ++i) group[i]->result = std::move(verdicts[i]);
+}
+
+// The connection broke while the group's statement ran: it may have committed. Once the old
+// backend is gone its transaction is decided, so looking the batches up tells which were
+// written; the others were not (kUnavailable: retry). False when that cannot be established.
+bool PgEventLog::Impl::ResolveInDoubt(
+    const std::vector<PendingAppend*>& group, int old_backend,
+    std::vector<core::Result<std::vector<events::Position>>>& verdicts) {
+  auto conn = append_conn.Get();
+  if (!conn.ok()) return false;
+  try {
+    pqxx::nontransaction tx(**conn);
+    for (int attempt = 0;; ++attempt) {
+      auto alive = tx.exec_params("SELECT 1 FROM pg_stat_activity WHERE pid = $1", old_backend);
+      if (alive.empty()) break;
+      if (attempt == 50) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::vector<std::string_view> ids;
+    for (PendingAppend* p : group) ids.push_back(p->batch->records[0].meta.event_id);
+    std::map<std::string, std::pair<std::string, int64_t>> found;  // event_id -> stream, offset
+    for (const auto& row : tx.exec_params("SELECT event_id, stream, log_offset FROM event_log "
+                                          "WHERE event_id = ANY($1::text[])",
+                                          internal::TextArrayLiteral(ids))) {
+      found[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<int64_t>()};
+    }
+    for (PendingAppend* p : group) {
+      auto it = found.find(p->batch->records[0].meta.event_id);
+      bool written = it != found.end() && it->second.first == p->batch->stream;
+      verdicts.push_back(written ? Verdict(*p, it->second.second)
+                                 : core::Unavailable("append not written: connection lost"));
+    }
+    return true;
+  } catch (const std::exception& e) {
+    append_conn.Fail(e, "resolve append");
+    verdicts.clear();
+    return false;
+  }
 }
 
 core::Result<std::unique_ptr<PgEventLog>> PgEventLog::Open(const std::string& conninfo,
