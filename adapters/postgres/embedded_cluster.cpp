@@ -130,6 +130,7 @@ core::Status PrepareDirectories(const Layout& layout) {
   FILAMENT_RETURN_IF_ERROR(Chown(layout.socket_dir, layout));
   // Created here so both we (tool output) and the server (as postgres) can append to it.
   std::ofstream(layout.log_file, std::ios::app).flush();
+  chmod(layout.log_file.c_str(), 0600);  // statements in errors may carry user data
   return Chown(layout.log_file, layout);
 }
 
