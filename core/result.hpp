@@ -8,7 +8,7 @@
 
 namespace filament::core {
 
-// Canonical error codes (absl's subset). Exactly one function, api/http_errors.cpp, maps them
+// Canonical error codes (absl's subset). Exactly one function, api/support/errors.cpp, maps them
 // to HTTP statuses and contract error strings; nothing below the API layer knows HTTP.
 enum class ErrorCode {
   kInvalidArgument,     // the input is malformed; do not retry unchanged

@@ -6,11 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "core/result.hpp"
+#include <cstdio>
+#include <pqxx/pqxx>
 
-namespace pqxx {
-class connection;
-}  // namespace pqxx
+#include "core/result.hpp"
 
 namespace filament::pgstore {
 
@@ -55,9 +54,22 @@ class ConnectionPool {
 
 // Runs `body(pqxx::connection&)` on a pooled connection, turning libpqxx exceptions into
 // kUnavailable (broken connection) or kInternal (SQL error) and logging the detail to stderr.
+// pqxx is visible here by design: only adapters and projections include this header.
 template <typename Body>
-auto WithConnection(ConnectionPool& pool, Body&& body) -> decltype(body(std::declval<pqxx::connection&>()));
+auto WithConnection(ConnectionPool& pool, Body&& body)
+    -> decltype(body(std::declval<pqxx::connection&>())) {
+  auto lease = pool.Acquire();
+  if (!lease.ok()) return lease.error();
+  try {
+    return body(**lease);
+  } catch (const pqxx::broken_connection& e) {
+    lease->MarkBroken();
+    std::fprintf(stderr, "postgres: connection lost: %s\n", e.what());
+    return core::Unavailable("database connection lost");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "postgres: %s\n", e.what());
+    return core::Internal("database error");
+  }
+}
 
 }  // namespace filament::pgstore
-
-#include "adapters/pgstore/connection_pool_inl.hpp"

@@ -1,0 +1,166 @@
+#include "api/routes/api_handler.hpp"
+
+#include <cstdio>
+
+#include "events/log_record.hpp"
+#include "projections/runner/applied_positions.hpp"
+
+namespace filament::api {
+namespace {
+
+http::HttpResponse FromReply(const ErrorReply& reply) {
+  http::HttpResponse response;
+  response.status = reply.status;
+  response.body = reply.body;
+  response.content_type = reply.content_type;
+  response.headers = reply.headers;
+  return response;
+}
+
+std::optional<std::string> BearerToken(const http::HttpRequest& request) {
+  auto header = request.Header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (!header || header->compare(0, kPrefix.size(), kPrefix) != 0) return std::nullopt;
+  return header->substr(kPrefix.size());
+}
+
+}  // namespace
+
+ApiHandler::ApiHandler(ApiDeps deps)
+    : deps_(std::move(deps)),
+      global_limiter_(deps_.clock, deps_.limits.rate_limit_requests_per_minute),
+      auth_route_limiter_(deps_.clock, deps_.limits.auth_route_requests_per_minute),
+      join_ip_limiter_(deps_.clock, deps_.limits.directory_join_requests_per_minute_per_ip),
+      join_user_limiter_(deps_.clock, deps_.limits.directory_join_requests_per_minute_per_user) {
+  auto add = [this](std::string_view method, std::string_view pattern, Route route) {
+    Register(method, pattern, std::move(route));
+  };
+  add("GET", "/health", [](ApiHandler& api, RouteRequest&) {
+    return api.Json(200, R"({"status":"ok"})");
+  });
+  add("GET", "/metrics", [](ApiHandler& api, RouteRequest&) {
+    http::HttpResponse response;
+    api.AppendMetrics(response.body);
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return response;
+  });
+  // Reached only without valid upgrade headers (the transport hands real upgrades to the
+  // gateway before routing): the framework's rejection, before any token check.
+  add("GET", "/gateway/ws", [](ApiHandler& api, RouteRequest&) {
+    return api.Json(426, R"({"error":"invalid_request"})");
+  });
+  RegisterAuthRoutes(add);
+  RegisterGuildRoutes(add);
+  RegisterMessageRoutes(add);
+}
+
+ApiHandler::~ApiHandler() = default;
+
+void ApiHandler::Register(std::string_view method, std::string_view pattern, Route route) {
+  size_t id = router_.Add(method, pattern);
+  if (routes_.size() <= id) routes_.resize(id + 1);
+  routes_[id] = std::move(route);
+}
+
+http::HttpResponse ApiHandler::Handle(const http::HttpRequest& request) {
+  std::string client_ip = deps_.client_ip.Resolve(
+      request.peer_ip, [&request](std::string_view name) { return request.Header(name); });
+  if (auto limited = CheckGlobalLimit(request, client_ip)) return *limited;
+  RouteMatch match = router_.Match(request.method, request.path);
+  switch (match.kind) {
+    case RouteMatch::Kind::kNotFound: return FromReply(NotFoundReply());
+    case RouteMatch::Kind::kMethodNotAllowed: return FromReply(MethodNotAllowedReply(match.allow));
+    case RouteMatch::Kind::kBadPath: return FromReply(BadRequestReply());
+    case RouteMatch::Kind::kFound: break;
+  }
+  WaitForMinPosition(request);
+  RouteRequest route_request{request, match, std::move(client_ip)};
+  return routes_[match.route_id](*this, route_request);
+}
+
+std::optional<http::HttpResponse> ApiHandler::CheckGlobalLimit(const http::HttpRequest& request,
+                                                               const std::string& client_ip) {
+  std::string key = "ip:" + client_ip;
+  if (auto token = BearerToken(request)) {
+    if (auto subject = deps_.auth.TokenSubject(*token)) key = "user:" + *subject;
+  }
+  RateDecision decision = global_limiter_.Check(key);
+  if (decision.allowed) return std::nullopt;
+  return FromReply(RateLimitedReply(decision.retry_after_secs));
+}
+
+void ApiHandler::WaitForMinPosition(const http::HttpRequest& request) {
+  auto header = request.Header("x-filament-min-position");
+  if (!header || deps_.applied == nullptr) return;
+  auto position = events::ParsePosition(*header);
+  if (!position) return;  // advisory header: a malformed value is ignored, not an error
+  deps_.applied->WaitFor(deps_.read_models, *position,
+                         std::chrono::milliseconds(deps_.limits.read_your_writes_timeout_ms));
+}
+
+core::Result<Principal> ApiHandler::Authenticate(const RouteRequest& request) {
+  auto token = BearerToken(request.http);
+  if (!token) return core::Unauthenticated("no bearer token");
+  return deps_.auth.Authenticate(*token);
+}
+
+http::HttpResponse ApiHandler::Json(int status, std::string body) const {
+  http::HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+http::HttpResponse ApiHandler::Error(const core::Error& error) {
+  ErrorReply reply = MapError(error);
+  if (reply.status == 401) ++auth_failures_;
+  if (reply.status == 403 && error.reason != "guild_creation_limit_reached" &&
+      error.reason != "captcha_failed") {
+    ++forbidden_;
+  }
+  if (reply.status == 429) ++rate_limit_hits_;
+  if (reply.status >= 500) {
+    std::fprintf(stderr, "api: %s: %s\n", std::string(core::ErrorCodeName(error.code)).c_str(),
+                 error.message.c_str());
+  }
+  return FromReply(reply);
+}
+
+http::HttpResponse ApiHandler::Mutation(const commands::Appended& appended, std::string body) {
+  http::HttpResponse response = Json(200, std::move(body));
+  auto last = appended.Last();
+  if (!last) return response;
+  response.headers.emplace_back("x-filament-position", events::FormatPosition(*last));
+  if (deps_.applied != nullptr &&
+      !deps_.applied->WaitFor(deps_.read_models, *last,
+                              std::chrono::milliseconds(deps_.limits.read_your_writes_timeout_ms))) {
+    std::fprintf(stderr, "api: read models did not reach %s in time\n",
+                 events::FormatPosition(*last).c_str());
+  }
+  return response;
+}
+
+bool ApiHandler::AllowAuthRoute(std::string_view route, const std::string& client_ip) {
+  return auth_route_limiter_.Check(std::string(route) + ":" + client_ip).allowed;
+}
+
+bool ApiHandler::AllowDirectoryJoin(const std::string& client_ip, const std::string& user_id) {
+  // Both must pass; the IP is checked first (contract §2.4).
+  return join_ip_limiter_.Check(client_ip).allowed && join_user_limiter_.Check(user_id).allowed;
+}
+
+void ApiHandler::AppendMetrics(std::string& out) const {
+  out += "# HELP filament_auth_failures_total Handler answers of 401 and 403.\n";
+  out += "# TYPE filament_auth_failures_total counter\n";
+  out += "filament_auth_failures_total{reason=\"unauthorized\"} " +
+         std::to_string(auth_failures_.load()) + "\n";
+  out += "filament_auth_failures_total{reason=\"forbidden\"} " + std::to_string(forbidden_.load()) +
+         "\n";
+  out += "# HELP filament_rate_limit_hits_total Handler-level 429 answers.\n";
+  out += "# TYPE filament_rate_limit_hits_total counter\n";
+  out += "filament_rate_limit_hits_total{surface=\"http\",reason=\"auth_failure\"} " +
+         std::to_string(rate_limit_hits_.load()) + "\n";
+  if (deps_.append_metrics) deps_.append_metrics(out);
+}
+
+}  // namespace filament::api

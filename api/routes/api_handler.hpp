@@ -1,0 +1,103 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapters/http/http_types.hpp"
+#include "api/routes/auth_service.hpp"
+#include "api/support/client_ip.hpp"
+#include "api/support/errors.hpp"
+#include "api/support/rate_limit.hpp"
+#include "api/support/router.hpp"
+#include "commands/command_service.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+
+namespace filament::projections {
+class AppliedPositions;
+class GuildQueries;
+class MessagesQueries;
+class UsersQueries;
+}  // namespace filament::projections
+
+namespace filament::api {
+
+// What the REST routes need. Everything must outlive the ApiHandler.
+struct ApiDeps {
+  commands::CommandService& commands;
+  AuthService& auth;
+  projections::UsersQueries& users;
+  projections::GuildQueries& guilds;
+  projections::MessagesQueries& messages;
+  // Read-your-writes: a mutation answers once these projections applied its events. Null when
+  // the projections run in another process (then the response carries the position only).
+  projections::AppliedPositions* applied = nullptr;
+  std::vector<std::string> read_models;
+  const core::Clock& clock;
+  core::Limits limits;
+  const ClientIpResolver& client_ip;
+  // Appends the Prometheus text of other subsystems (gateway, runner) to /metrics.
+  std::function<void(std::string&)> append_metrics;
+};
+
+// One request as a route sees it.
+struct RouteRequest {
+  const http::HttpRequest& http;
+  const RouteMatch& match;
+  std::string client_ip;
+};
+
+// The REST surface: routing, the global limiter, and the contract's routes
+// (auth_routes.cpp, guild_routes.cpp, message_routes.cpp). Thread-safe.
+class ApiHandler final : public http::HttpHandler {
+ public:
+  explicit ApiHandler(ApiDeps deps);
+  ~ApiHandler() override;
+
+  http::HttpResponse Handle(const http::HttpRequest& request) override;
+
+  // Helpers for routes.
+  ApiDeps& deps() { return deps_; }
+  core::Result<Principal> Authenticate(const RouteRequest& request);
+  http::HttpResponse Json(int status, std::string body) const;
+  http::HttpResponse Error(const core::Error& error);
+  // 200 with `body` once the read models include `appended` (bounded wait), with
+  // X-Filament-Position naming the last appended record.
+  http::HttpResponse Mutation(const commands::Appended& appended, std::string body);
+  // The auth-route limiter (register, login, ...): false → answer 429 rate_limited.
+  bool AllowAuthRoute(std::string_view route, const std::string& client_ip);
+  // The directory-join limiters (per IP, then per user): false → 429 rate_limited.
+  bool AllowDirectoryJoin(const std::string& client_ip, const std::string& user_id);
+  void AppendMetrics(std::string& out) const;
+
+  using Route = std::function<http::HttpResponse(ApiHandler&, RouteRequest&)>;
+
+ private:
+  void Register(std::string_view method, std::string_view pattern, Route route);
+  std::optional<http::HttpResponse> CheckGlobalLimit(const http::HttpRequest& request,
+                                                     const std::string& client_ip);
+  void WaitForMinPosition(const http::HttpRequest& request);
+
+  ApiDeps deps_;
+  Router router_;
+  std::vector<Route> routes_;
+  TokenBucketLimiter global_limiter_;
+  SlidingWindowLimiter auth_route_limiter_;
+  SlidingWindowLimiter join_ip_limiter_;
+  SlidingWindowLimiter join_user_limiter_;
+  std::atomic<int64_t> auth_failures_{0};
+  std::atomic<int64_t> forbidden_{0};
+  std::atomic<int64_t> rate_limit_hits_{0};
+};
+
+void RegisterAuthRoutes(const std::function<void(std::string_view, std::string_view,
+                                                 ApiHandler::Route)>& add);
+void RegisterGuildRoutes(const std::function<void(std::string_view, std::string_view,
+                                                  ApiHandler::Route)>& add);
+void RegisterMessageRoutes(const std::function<void(std::string_view, std::string_view,
+                                                    ApiHandler::Route)>& add);
+
+}  // namespace filament::api

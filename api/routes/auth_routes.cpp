@@ -1,0 +1,57 @@
+#include <nlohmann/json.hpp>
+
+#include "api/routes/route_helpers.hpp"
+#include "projections/users/users_projection.hpp"
+
+namespace filament::api {
+namespace {
+
+http::HttpResponse RegisterUser(ApiHandler& api, RouteRequest& request) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return api.Error(body.error());
+  std::string username = body->RequiredString("username");
+  std::string password = body->RequiredString("password");
+  (void)body->OptionalString("captcha_token");  // accepted; hCaptcha is not configured
+  if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
+  if (!api.AllowAuthRoute("register", request.client_ip)) return api.Error(RateLimited());
+  auto appended = api.deps().auth.Register({"", request.http.request_id}, username, password);
+  if (!appended.ok()) return api.Error(appended.error());
+  // Same answer for new and taken usernames; a new user is readable once this returns.
+  return api.Mutation(*appended, R"({"accepted":true})");
+}
+
+http::HttpResponse Login(ApiHandler& api, RouteRequest& request) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return api.Error(body.error());
+  std::string username = body->RequiredString("username");
+  std::string password = body->RequiredString("password");
+  if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
+  if (!api.AllowAuthRoute("login", request.client_ip)) return api.Error(RateLimited());
+  auto tokens = api.deps().auth.Login(username, password);
+  if (!tokens.ok()) return api.Error(tokens.error());
+  nlohmann::ordered_json out;
+  out["access_token"] = tokens->access_token;
+  out["refresh_token"] = tokens->refresh_token;
+  out["expires_in_secs"] = tokens->expires_in_secs;
+  return api.Json(200, out.dump());
+}
+
+http::HttpResponse Me(ApiHandler& api, RouteRequest& request) {
+  auto who = api.Authenticate(request);
+  if (!who.ok()) return api.Error(who.error());
+  auto profile = api.deps().users.FindById(who->user_id);
+  if (!profile.ok()) return api.Error(profile.error());
+  if (!profile->has_value()) return api.Error(core::Unauthenticated("user vanished"));
+  return api.Json(200, projections::ProfileJson(**profile));
+}
+
+}  // namespace
+
+void RegisterAuthRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add) {
+  add("POST", "/auth/register", RegisterUser);
+  add("POST", "/auth/login", Login);
+  add("GET", "/auth/me", Me);
+}
+
+}  // namespace filament::api

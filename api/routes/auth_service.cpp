@@ -1,0 +1,123 @@
+#include "api/routes/auth_service.hpp"
+
+#include <mutex>
+
+#include "adapters/crypto/access_token.hpp"
+#include "adapters/crypto/password.hpp"
+#include "adapters/crypto/paseto.hpp"
+#include "adapters/crypto/primitives.hpp"
+#include "adapters/pgstore/auth_store.hpp"
+#include "commands/validation.hpp"
+#include "projections/users/users_projection.hpp"
+
+namespace filament::api {
+
+struct AuthService::Impl {
+  commands::CommandService& commands;
+  pgstore::AuthStore& store;
+  projections::UsersQueries& users;
+  const core::Clock& clock;
+  Options options;
+  crypto::PasswordHashParams hash_params;
+  crypto::KeyRing keys;
+  crypto::SymmetricKey signing_key;  // the newest key signs; every stored key verifies
+  core::UlidGenerator session_ids;
+};
+
+AuthService::AuthService(commands::CommandService& commands, pgstore::AuthStore& store,
+                         projections::UsersQueries& users, const core::Clock& clock,
+                         Options options)
+    : impl_(new Impl{commands, store, users, clock, options, {}, {}, {}, {}}) {
+  if (options.argon2_ops_limit != 0) impl_->hash_params.ops_limit = options.argon2_ops_limit;
+  if (options.argon2_mem_limit_bytes != 0) {
+    impl_->hash_params.mem_limit_bytes = options.argon2_mem_limit_bytes;
+  }
+}
+
+AuthService::~AuthService() = default;
+
+core::Status AuthService::Init() {
+  FILAMENT_RETURN_IF_ERROR(crypto::InitCrypto());
+  auto encoded = impl_->store.LoadOrCreateKeys([] {
+    crypto::SymmetricKey key = crypto::GenerateSymmetricKey();
+    return std::make_pair(key.kid, crypto::EncodeKey(key));
+  });
+  if (!encoded.ok()) return encoded.error();
+  for (size_t i = 0; i < encoded->size(); ++i) {
+    auto key = crypto::DecodeKey((*encoded)[i]);
+    if (!key.ok()) return core::Internal("stored token key is unreadable: " + key.error().message);
+    if (i == 0) impl_->signing_key = *key;
+    impl_->keys.Add(*key);
+  }
+  return core::OkStatus();
+}
+
+core::Result<commands::Appended> AuthService::Register(const commands::CommandContext& ctx,
+                                                       const std::string& username,
+                                                       const std::string& password) {
+  FILAMENT_RETURN_IF_ERROR(commands::ValidateUsername(username));
+  FILAMENT_RETURN_IF_ERROR(commands::ValidatePassword(password));
+  auto hash = crypto::HashPassword(password, impl_->hash_params);
+  if (!hash.ok()) return hash.error();
+  return impl_->commands.RegisterUser(ctx, username, *hash);
+}
+
+core::Result<IssuedTokens> AuthService::Login(const std::string& username,
+                                              const std::string& password) {
+  const auto denied = core::Unauthenticated("invalid credentials");
+  auto burn = [&] { crypto::BurnEquivalentVerifyCost(password, impl_->hash_params); };
+  if (!commands::ValidateUsername(username).ok() || !commands::ValidatePassword(password).ok()) {
+    burn();
+    return denied;
+  }
+  auto credential = impl_->store.FindCredential(username);
+  if (!credential.ok()) return credential.error();
+  const int64_t now = impl_->clock.NowUnix();
+  if (!credential->has_value() || (*credential)->locked_until_unix > now) {
+    burn();
+    return denied;
+  }
+  const auto& row = **credential;
+  if (!crypto::VerifyPassword(row.password_hash, password)) {
+    const auto& limits = impl_->options.limits;
+    FILAMENT_RETURN_IF_ERROR(impl_->store.RecordLoginFailure(
+        row.user_id, now, limits.login_lock_threshold, limits.login_lock_secs));
+    return denied;
+  }
+  // The registration must have reached the read model (it has, unless it failed mid-way).
+  auto profile = impl_->users.FindById(row.user_id);
+  if (!profile.ok()) return profile.error();
+  if (!profile->has_value()) return denied;
+  if (row.failed_attempts != 0) FILAMENT_RETURN_IF_ERROR(impl_->store.RecordLoginSuccess(row.user_id));
+
+  const int64_t ttl = impl_->options.limits.access_token_ttl_secs;
+  IssuedTokens tokens;
+  tokens.access_token = crypto::IssueAccessToken(
+      impl_->signing_key, crypto::AccessClaims{row.user_id, username, now, now, now + ttl});
+  tokens.expires_in_secs = ttl;
+  const std::string session_id =
+      impl_->session_ids.Next(static_cast<uint64_t>(impl_->clock.NowUnixMs())).ToString();
+  tokens.refresh_token = session_id + "." + crypto::RandomBase64Url(32);
+  constexpr int64_t kRefreshTtlSecs = 30LL * 24 * 3600;
+  FILAMENT_RETURN_IF_ERROR(impl_->store.CreateSession(
+      session_id, row.user_id, crypto::Sha256Hex(tokens.refresh_token), now + kRefreshTtlSecs,
+      now));
+  return tokens;
+}
+
+core::Result<Principal> AuthService::Authenticate(std::string_view token) {
+  auto claims = crypto::VerifyAccessToken(impl_->keys, token, impl_->clock.NowUnix());
+  if (!claims.ok()) return core::Unauthenticated("invalid access token");
+  auto profile = impl_->users.FindById(claims->sub);
+  if (!profile.ok()) return profile.error();
+  if (!profile->has_value()) return core::Unauthenticated("token subject no longer exists");
+  return Principal{claims->sub, (*profile)->username};
+}
+
+std::optional<std::string> AuthService::TokenSubject(std::string_view token) const {
+  auto claims = crypto::VerifyAccessToken(impl_->keys, token, impl_->clock.NowUnix());
+  if (!claims.ok()) return std::nullopt;
+  return claims->sub;
+}
+
+}  // namespace filament::api

@@ -1,0 +1,44 @@
+#include "api/routes/gateway_ports.hpp"
+
+#include "commands/permissions.hpp"
+#include "projections/guilds/guilds_projection.hpp"
+
+namespace filament::api {
+
+core::Result<bool> GatewaySubscribeAuthorizer::MayView(const std::string& user_id,
+                                                       const std::string& guild_id,
+                                                       const std::string& channel_id) {
+  auto view = guilds_.LoadForUser(guild_id, user_id);
+  if (!view.ok()) return view.error();
+  if (!view->has_value()) return false;
+  auto effective = commands::EvaluateChannel((*view)->authz, user_id, channel_id);
+  return effective.ok() && effective->permissions.Has(commands::Permission::kCreateMessage);
+}
+
+core::Status GatewayMessagePoster::Post(const std::string& user_id, const std::string& guild_id,
+                                        const std::string& channel_id, const std::string& content,
+                                        const std::vector<std::string>& attachment_ids,
+                                        const std::string& /*client_ip*/) {
+  auto appended = commands_.PostMessage({user_id, ""}, guild_id, channel_id, content,
+                                        attachment_ids);
+  if (!appended.ok()) return appended.error();
+  return core::OkStatus();
+}
+
+core::Result<std::string> AuthenticateUpgrade(AuthService& auth,
+                                              const http::HttpRequest& request) {
+  std::optional<std::string> token = http::QueryParam(request.query, "access_token");
+  if (!token) {
+    auto header = request.Header("authorization");
+    constexpr std::string_view kPrefix = "Bearer ";
+    if (header && header->compare(0, kPrefix.size(), kPrefix) == 0) {
+      token = header->substr(kPrefix.size());
+    }
+  }
+  if (!token || token->empty()) return core::Unauthenticated("no access token");
+  auto principal = auth.Authenticate(*token);
+  if (!principal.ok()) return principal.error();
+  return principal->user_id;
+}
+
+}  // namespace filament::api

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <string>
+
+#include "adapters/http/http_types.hpp"
+#include "api/routes/auth_service.hpp"
+#include "commands/command_service.hpp"
+#include "gateway/ports.hpp"
+
+namespace filament::projections {
+class GuildQueries;
+}  // namespace filament::projections
+
+namespace filament::api {
+
+// The gateway's ports, answered by the same code paths as REST: subscribe authorization is
+// the channel's create_message bit from the read models (contract GATEWAY.md §4.1), and an
+// ingress message_create is the REST message POST without a response. Thread-safe.
+class GatewaySubscribeAuthorizer final : public gateway::SubscribeAuthorizer {
+ public:
+  explicit GatewaySubscribeAuthorizer(projections::GuildQueries& guilds) : guilds_(guilds) {}
+  core::Result<bool> MayView(const std::string& user_id, const std::string& guild_id,
+                             const std::string& channel_id) override;
+
+ private:
+  projections::GuildQueries& guilds_;
+};
+
+class GatewayMessagePoster final : public gateway::IngressMessagePoster {
+ public:
+  explicit GatewayMessagePoster(commands::CommandService& commands) : commands_(commands) {}
+  core::Status Post(const std::string& user_id, const std::string& guild_id,
+                    const std::string& channel_id, const std::string& content,
+                    const std::vector<std::string>& attachment_ids,
+                    const std::string& client_ip) override;
+
+ private:
+  commands::CommandService& commands_;
+};
+
+// The upgrade check of GET /gateway/ws: the access token from `access_token` (query, wins) or
+// the Bearer header. Returns the user id. Errors: kUnauthenticated.
+core::Result<std::string> AuthenticateUpgrade(AuthService& auth, const http::HttpRequest& request);
+
+}  // namespace filament::api

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+
+namespace filament::app {
+
+// Where state lives: the embedded default (a private PostgreSQL under data_dir, log in it),
+// or external services (--database-url, --kafka-brokers).
+struct StorageOptions {
+  std::string data_dir;       // embedded PostgreSQL lives in data_dir/postgres
+  std::string database_url;   // external PostgreSQL; overrides the embedded cluster
+  std::string kafka_brokers;  // put the log on Kafka instead of PostgreSQL
+  std::string kafka_topic = "filament.events";
+  int32_t partitions = 4;
+};
+
+// Which parts of the server a process runs. `serve` runs all of them.
+struct Roles {
+  bool api = false;
+  bool projections = false;
+  bool gateway = false;
+};
+
+struct ServeOptions {
+  StorageOptions storage;
+  Roles roles;
+  std::string listen = "0.0.0.0:3000";
+  std::vector<std::string> only_projections;   // `project --only`
+  std::vector<std::string> skip_positions;     // "P:O", recorded before start
+  std::string trusted_proxy_cidrs;
+  std::string server_owner_user_id;
+  int http_threads = 16;
+  core::Limits limits;
+};
+
+}  // namespace filament::app

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apps/app_options.hpp"
+
+// The bodies of `filament` subcommands. Each returns the process exit code and prints errors
+// to stderr as one line naming what failed. main.cpp only parses flags and calls these.
+namespace filament::app {
+
+int RunServer(const ServeOptions& options);  // serve, api, project, gateway
+int RunMigrate(const StorageOptions& storage);
+
+struct ReplayCommand {
+  StorageOptions storage;
+  std::vector<std::string> projections;  // empty = all
+  bool check = false;
+  std::vector<std::string> skip_positions;
+  std::string skip_reason;
+};
+int RunReplay(const ReplayCommand& command);
+
+struct AuditCommand {
+  StorageOptions storage;
+  std::string guild_id;
+  std::string actor;
+  std::vector<std::string> types;
+  std::string since;
+  std::string until;
+  bool json = false;
+};
+int RunAudit(const AuditCommand& command);
+
+struct LogTailCommand {
+  StorageOptions storage;
+  bool from_beginning = false;
+  bool json = false;
+};
+int RunLogTail(const LogTailCommand& command);
+
+int RunKafkaMockCommand(int brokers, const std::string& topic, int32_t partitions);
+
+// Names of every projection, for --help and validation.
+std::vector<std::string> ProjectionNames();
+
+}  // namespace filament::app

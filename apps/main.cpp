@@ -1,0 +1,160 @@
+// `filament`: one binary, one subcommand per role (DESIGN.md §6). Wiring only: flags → options
+// → apps/*.cpp. Every flag can also come from a FILAMENT_* environment variable or from the
+// file given to --config.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <map>
+
+#include "apps/commands.hpp"
+#include "core/config.hpp"
+
+namespace app = filament::app;
+namespace core = filament::core;
+
+namespace {
+
+void AddStorageFlags(CLI::App* cmd, app::StorageOptions& s) {
+  cmd->add_option("--data-dir", s.data_dir, "embedded default: private PostgreSQL under DIR")
+      ->envname("FILAMENT_DATA_DIR");
+  cmd->add_option("--database-url", s.database_url, "external PostgreSQL (libpq URL)")
+      ->envname("FILAMENT_DATABASE_URL");
+  cmd->add_option("--kafka-brokers", s.kafka_brokers, "put the log on Kafka (bootstrap list)")
+      ->envname("FILAMENT_KAFKA_BROKERS");
+  cmd->add_option("--kafka-topic", s.kafka_topic, "Kafka topic of the log")
+      ->envname("FILAMENT_KAFKA_TOPIC")->capture_default_str();
+  cmd->add_option("--partitions", s.partitions, "log partitions (fixed at first start)")
+      ->envname("FILAMENT_LOG_PARTITIONS")->check(CLI::Range(1, 256))->capture_default_str();
+}
+
+void AddServeFlags(CLI::App* cmd, app::ServeOptions& o, std::map<std::string, std::string>& limits) {
+  AddStorageFlags(cmd, o.storage);
+  cmd->add_option("--listen", o.listen, "HTTP and WebSocket address host:port")
+      ->envname("FILAMENT_BIND_ADDR")->capture_default_str();
+  cmd->add_option("--http-threads", o.http_threads, "HTTP worker threads")
+      ->envname("FILAMENT_HTTP_THREADS")->check(CLI::Range(1, 512))->capture_default_str();
+  cmd->add_option("--trusted-proxy-cidrs", o.trusted_proxy_cidrs, "peers allowed to set client IP")
+      ->envname("FILAMENT_TRUSTED_PROXY_CIDRS");
+  cmd->add_option("--server-owner-user-id", o.server_owner_user_id, "global owner (ULID)")
+      ->envname("FILAMENT_SERVER_OWNER_USER_ID");
+  cmd->add_option("--skip-position", o.skip_positions,
+                  "skip the undecodable record at P:O (needs --only with one projection)");
+  for (const auto& setting : core::LimitSettings()) {
+    cmd->add_option("--" + core::FlagNameForEnv(setting.env), limits[setting.env], setting.help)
+        ->envname(setting.env);
+  }
+}
+
+core::Status ApplyLimits(const std::map<std::string, std::string>& values, core::Limits& limits) {
+  return core::LoadLimitsFromEnv(
+      [&values](const char* name) -> const char* {
+        auto it = values.find(name);
+        return it == values.end() || it->second.empty() ? nullptr : it->second.c_str();
+      },
+      limits);
+}
+
+std::vector<std::string> SplitCommas(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string piece = text.substr(start, comma == std::string::npos ? std::string::npos
+                                                                      : comma - start);
+    if (!piece.empty()) out.push_back(piece);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Filament: a self-hosted chat server built on an event log"};
+  cli.set_config("--config", "", "read options from this TOML/INI file");
+  cli.require_subcommand(1);
+
+  app::ServeOptions serve;
+  std::map<std::string, std::string> limit_values;
+  std::string only;
+  struct Role { const char* name; const char* help; app::Roles roles; };
+  const Role roles[] = {
+      {"serve", "everything in one process: REST, projections, gateway", {true, true, true}},
+      {"api", "REST commands and queries (projections run elsewhere)", {true, false, false}},
+      {"project", "run projections (--only NAME[,NAME])", {false, true, false}},
+      {"gateway", "the WebSocket gateway", {false, false, true}},
+  };
+  std::map<CLI::App*, app::Roles> role_of;
+  for (const auto& role : roles) {
+    CLI::App* cmd = cli.add_subcommand(role.name, role.help);
+    AddServeFlags(cmd, serve, limit_values);
+    role_of[cmd] = role.roles;
+    if (std::string(role.name) == "project") {
+      cmd->add_option("--only", only, "comma-separated projection names")->envname(
+          "FILAMENT_PROJECTIONS");
+    }
+  }
+
+  app::StorageOptions migrate_storage;
+  CLI::App* migrate = cli.add_subcommand("migrate", "apply migrations/ to the database");
+  AddStorageFlags(migrate, migrate_storage);
+
+  app::ReplayCommand replay;
+  std::string replay_only;
+  CLI::App* replay_cmd = cli.add_subcommand("replay", "rebuild read models from the log");
+  AddStorageFlags(replay_cmd, replay.storage);
+  replay_cmd->add_option("--projection", replay_only, "comma-separated projections (default all)");
+  replay_cmd->add_flag("--check", replay.check, "rebuild into scratch space and compare");
+  replay_cmd->add_option("--skip-position", replay.skip_positions, "skip the record at P:O");
+  replay_cmd->add_option("--skip-reason", replay.skip_reason, "why (recorded with the skip)");
+
+  app::AuditCommand audit;
+  CLI::App* audit_cmd = cli.add_subcommand("audit", "list mutations from the log");
+  AddStorageFlags(audit_cmd, audit.storage);
+  audit_cmd->add_option("--guild", audit.guild_id, "workspace id");
+  audit_cmd->add_option("--actor", audit.actor, "actor user id");
+  audit_cmd->add_option("--type", audit.types, "event type (repeatable)");
+  audit_cmd->add_option("--since", audit.since, "RFC 3339 or unix seconds (inclusive)");
+  audit_cmd->add_option("--until", audit.until, "RFC 3339 or unix seconds (exclusive)");
+  audit_cmd->add_flag("--json", audit.json, "JSON lines instead of a table");
+
+  app::LogTailCommand tail;
+  CLI::App* log_cmd = cli.add_subcommand("log", "inspect the log");
+  log_cmd->require_subcommand(1);
+  CLI::App* tail_cmd = log_cmd->add_subcommand("tail", "follow the log");
+  AddStorageFlags(tail_cmd, tail.storage);
+  tail_cmd->add_flag("--from-beginning", tail.from_beginning, "start at offset 0");
+  tail_cmd->add_flag("--json", tail.json, "JSON lines");
+
+  int mock_brokers = 3;
+  int32_t mock_partitions = 4;
+  std::string mock_topic = "filament.events";
+  CLI::App* mock = cli.add_subcommand("kafka-mock", "dev/test: a Kafka mock cluster on loopback");
+  mock->add_option("--brokers", mock_brokers, "brokers")->check(CLI::Range(1, 9));
+  mock->add_option("--topic", mock_topic, "topic to create");
+  mock->add_option("--partitions", mock_partitions, "partitions")->check(CLI::Range(1, 256));
+
+  CLI11_PARSE(cli, argc, argv);
+
+  for (auto& [cmd, role] : role_of) {
+    if (!cmd->parsed()) continue;
+    serve.roles = role;
+    serve.only_projections = SplitCommas(only);
+    if (auto status = ApplyLimits(limit_values, serve.limits); !status.ok()) {
+      std::cerr << "filament: " << status.error().message << "\n";
+      return 2;
+    }
+    return app::RunServer(serve);
+  }
+  if (migrate->parsed()) return app::RunMigrate(migrate_storage);
+  if (replay_cmd->parsed()) {
+    replay.projections = SplitCommas(replay_only);
+    return app::RunReplay(replay);
+  }
+  if (audit_cmd->parsed()) return app::RunAudit(audit);
+  if (tail_cmd->parsed()) return app::RunLogTail(tail);
+  if (mock->parsed()) return app::RunKafkaMockCommand(mock_brokers, mock_topic, mock_partitions);
+  return 2;
+}

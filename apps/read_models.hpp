@@ -1,0 +1,27 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "projections/guilds/guilds_projection.hpp"
+#include "projections/messages/messages_projection.hpp"
+#include "projections/users/users_projection.hpp"
+
+namespace filament::app {
+
+// Every read model of the server, by name. New projections are added here only.
+struct ReadModels {
+  projections::UsersProjection users;
+  projections::GuildsProjection guilds;
+  projections::MessagesProjection messages;
+
+  std::vector<projections::Projection*> All() {
+    return {&users, &guilds, &messages};
+  }
+  // The named ones (all when `names` is empty). Errors: kInvalidArgument naming an unknown one.
+  core::Result<std::vector<projections::Projection*>> Select(const std::vector<std::string>& names);
+  static std::vector<std::string> Names();
+};
+
+}  // namespace filament::app

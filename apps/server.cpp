@@ -1,0 +1,241 @@
+// `filament serve|api|project|gateway`: builds the object graph for the chosen roles, runs
+// until SIGINT/SIGTERM, then shuts down in reverse order (HTTP first, storage last).
+#include <pthread.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "adapters/crypto/primitives.hpp"
+#include "adapters/http/http_server.hpp"
+#include "adapters/pgstore/auth_store.hpp"
+#include "adapters/pgstore/connection_pool.hpp"
+#include "api/routes/api_handler.hpp"
+#include "api/routes/gateway_ports.hpp"
+#include "api/support/client_ip.hpp"
+#include "apps/checkpoint_poller.hpp"
+#include "apps/commands.hpp"
+#include "apps/read_models.hpp"
+#include "apps/storage.hpp"
+#include "commands/command_service.hpp"
+#include "gateway/bridge/log_bridge.hpp"
+#include "gateway/gateway_hub.hpp"
+#include "gateway/gateway_upgrade.hpp"
+#include "projections/runner/applied_positions.hpp"
+#include "projections/runner/metrics.hpp"
+#include "projections/runner/runner.hpp"
+
+namespace filament::app {
+namespace {
+
+int Fail(const std::string& what, const core::Error& error) {
+  std::cerr << "filament: " << what << ": " << error.message << "\n";
+  return 1;
+}
+
+sigset_t TerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+class HubSink final : public gateway::FanoutSink {
+ public:
+  explicit HubSink(gateway::GatewayHub& hub) : hub_(hub) {}
+  void ToChannel(const std::string& guild_id, const std::string& channel_id,
+                 const std::string& type, const std::string& payload) override {
+    hub_.PublishToChannel(guild_id, channel_id, type, payload);
+  }
+  void ToGuild(const std::string& guild_id, const std::string& type,
+               const std::string& payload) override {
+    hub_.PublishToGuild(guild_id, type, payload);
+  }
+  void ToUser(const std::string& user_id, const std::string& type,
+              const std::string& payload) override {
+    hub_.PublishToUser(user_id, type, payload);
+  }
+
+ private:
+  gateway::GatewayHub& hub_;
+};
+
+// Answers a gateway-only process's plain HTTP requests.
+class GatewayOnlyHandler final : public http::HttpHandler {
+ public:
+  http::HttpResponse Handle(const http::HttpRequest& request) override {
+    if (request.path == "/health") return {200, R"({"status":"ok"})", "application/json", {}};
+    return {404, R"({"error":"not_found"})", "application/json", {}};
+  }
+};
+
+// A gateway-only process does not run the command side (one command writer per log), so an
+// ingress message_create is rejected; the web client posts over REST.
+class RejectingPoster final : public gateway::IngressMessagePoster {
+ public:
+  core::Status Post(const std::string&, const std::string&, const std::string&,
+                    const std::string&, const std::vector<std::string>&,
+                    const std::string&) override {
+    return core::MakeError(core::ErrorCode::kFailedPrecondition, "no command side here");
+  }
+};
+
+gateway::GatewayOptions GatewayOptionsFrom(const core::Limits& limits) {
+  gateway::GatewayOptions options;
+  options.max_event_bytes = limits.max_gateway_event_bytes;
+  options.outbound_queue = limits.gateway_outbound_queue;
+  options.ingress_events_per_window = limits.gateway_ingress_events_per_window;
+  options.ingress_window_secs = limits.gateway_ingress_window_secs;
+  options.ping_interval_secs = limits.gateway_ping_interval_secs;
+  return options;
+}
+
+}  // namespace
+
+int RunServer(const ServeOptions& options) {
+  const sigset_t signals = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread started below inherits this
+  const Roles& roles = options.roles;
+  if (auto s = crypto::InitCrypto(); !s.ok()) return Fail("crypto", s.error());
+  auto client_ip = api::ClientIpResolver::FromConfig(options.trusted_proxy_cidrs);
+  if (!client_ip.ok()) return Fail("--trusted-proxy-cidrs", client_ip.error());
+  auto storage = OpenStorage(options.storage);
+  if (!storage.ok()) return Fail("storage", storage.error());
+  events::EventLog& log = *(*storage)->log;
+  const std::string& conninfo = (*storage)->conninfo;
+
+  core::SystemClock clock;
+  core::UlidGenerator ids;
+  pgstore::ConnectionPool pool(conninfo, static_cast<size_t>(options.http_threads) + 4);
+  ReadModels models;
+  const std::vector<std::string> read_model_names = ReadModels::Names();
+  projections::AppliedPositions applied;
+  projections::RunnerMetrics runner_metrics;
+
+  std::unique_ptr<projections::ProjectionRunner> runner;
+  if (roles.projections) {
+    auto chosen = models.Select(options.only_projections);
+    if (!chosen.ok()) return Fail("--only", chosen.error());
+    for (const auto& text : options.skip_positions) {
+      auto position = events::ParsePosition(text);
+      if (!position || chosen->size() != 1) {
+        return Fail("--skip-position", core::InvalidArgument("use P:O with one --only projection"));
+      }
+      if (auto s = projections::AddSkip(conninfo, chosen->front()->Name(), *position,
+                                        "operator skip", "filament project");
+          !s.ok()) {
+        return Fail("--skip-position", s.error());
+      }
+    }
+    projections::RunnerOptions runner_options;
+    runner_options.conninfo = conninfo;
+    runner_options.log = [](const std::string& line) { std::cerr << line << "\n"; };
+    runner = std::make_unique<projections::ProjectionRunner>(log, *chosen, runner_options,
+                                                             &applied, &runner_metrics);
+    runner->Start();
+  }
+
+  std::unique_ptr<CheckpointPoller> poller;
+  if (roles.api && !roles.projections) {
+    poller = std::make_unique<CheckpointPoller>(pool, applied, read_model_names);
+    poller->Start();
+  }
+
+  pgstore::AuthStore auth_store(pool);
+  projections::UsersQueries users(pool);
+  projections::GuildQueries guilds(pool);
+  projections::MessagesQueries messages(pool);
+  std::unique_ptr<commands::CommandService> command_service;
+  std::unique_ptr<api::AuthService> auth;
+  std::unique_ptr<api::ApiHandler> api_handler;
+  if (roles.api || roles.gateway) {
+    command_service = std::make_unique<commands::CommandService>(log, clock, ids, auth_store,
+                                                                 options.limits);
+    if (roles.api) {
+      if (auto s = command_service->Start(); !s.ok()) return Fail("command state", s.error());
+    }
+    auth = std::make_unique<api::AuthService>(*command_service, auth_store, users, clock,
+                                              api::AuthService::Options{options.limits});
+    if (auto s = auth->Init(); !s.ok()) return Fail("token keys", s.error());
+  }
+
+  std::unique_ptr<gateway::GatewayHub> hub;
+  std::unique_ptr<HubSink> sink;
+  std::unique_ptr<gateway::LogBridge> bridge;
+  std::unique_ptr<gateway::GatewayUpgradeHandler> upgrade;
+  api::GatewaySubscribeAuthorizer authorizer(guilds);
+  std::unique_ptr<gateway::IngressMessagePoster> poster;
+  if (roles.gateway) {
+    if (roles.api) {
+      poster = std::make_unique<api::GatewayMessagePoster>(*command_service);
+    } else {
+      poster = std::make_unique<RejectingPoster>();
+    }
+    hub = std::make_unique<gateway::GatewayHub>(GatewayOptionsFrom(options.limits), clock,
+                                                authorizer, *poster);
+    sink = std::make_unique<HubSink>(*hub);
+    bridge = std::make_unique<gateway::LogBridge>(log, *sink);
+    if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
+    api::AuthService* auth_ptr = auth.get();
+    const api::ClientIpResolver* resolver = &*client_ip;
+    upgrade = std::make_unique<gateway::GatewayUpgradeHandler>(
+        *hub,
+        [auth_ptr](const http::HttpRequest& request) {
+          return api::AuthenticateUpgrade(*auth_ptr, request);
+        },
+        [resolver](const http::HttpRequest& request) {
+          return resolver->Resolve(request.peer_ip, [&request](std::string_view name) {
+            return request.Header(name);
+          });
+        });
+  }
+
+  GatewayOnlyHandler gateway_only;
+  http::HttpHandler* handler = &gateway_only;
+  if (roles.api) {
+    api_handler = std::make_unique<api::ApiHandler>(api::ApiDeps{
+        .commands = *command_service,
+        .auth = *auth,
+        .users = users,
+        .guilds = guilds,
+        .messages = messages,
+        .applied = &applied,
+        .read_models = read_model_names,
+        .clock = clock,
+        .limits = options.limits,
+        .client_ip = *client_ip,
+        .append_metrics =
+            [&](std::string& out) {
+              runner_metrics.AppendPrometheus(out);
+              if (hub) hub->metrics().AppendPrometheus(out);
+            },
+    });
+    handler = api_handler.get();
+  }
+
+  std::unique_ptr<http::HttpServer> server;
+  if (roles.api || roles.gateway) {
+    http::HttpServerOptions http_options;
+    http_options.listen = options.listen;
+    http_options.pool_threads = options.http_threads;
+    http_options.max_body_bytes = options.limits.max_body_bytes;
+    http_options.request_timeout_ms = options.limits.request_timeout_secs * 1000;
+    if (hub) http_options.ws = gateway::MakeWsOptions(GatewayOptionsFrom(options.limits));
+    auto started = http::HttpServer::Start(http_options, *handler, upgrade.get());
+    if (!started.ok()) return Fail("listen " + options.listen, started.error());
+    server = std::move(*started);
+    std::cout << "filament: listening on port " << server->port() << std::endl;
+  }
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::cerr << "filament: signal " << signal_number << ", shutting down\n";
+  if (server) server->Stop();
+  if (bridge) bridge->Stop();
+  if (hub) hub->Shutdown();
+  if (poller) poller->Stop();
+  if (runner) runner->Stop();
+  return 0;
+}
+
+}  // namespace filament::app

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "events/generated/event_types.hpp"
+#include "events/log_record.hpp"
+#include "gateway/bridge/log_bridge.hpp"
+
+namespace filament::gateway {
+
+// Builds the gateway event `gateway_type` (one of the routes of `event`'s type) from a decoded
+// domain event and its record metadata (actor_user_id comes from there). Payload keys follow
+// the manifest (docs/GATEWAY_EVENTS.md). Errors: kInternal for a route with no builder.
+core::Result<GatewayMessage> BuildPayload(std::string_view gateway_type, const events::Event& event,
+                                          const events::RecordMeta& meta);
+
+// The gateway types BuildPayload knows, for the test that checks every active route has one.
+std::vector<std::string_view> BuiltGatewayTypes();
+
+}  // namespace filament::gateway

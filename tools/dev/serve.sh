@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# First README command: install what is missing, build, and run `filament serve` on the
+# embedded default (a private PostgreSQL under the data dir). Ctrl-C stops it cleanly.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+"$root/tools/dev/install-deps.sh"
+"$root/tools/dev/build.sh" filament
+data_dir=${FILAMENT_DATA_DIR:-/var/lib/filament}
+listen=${FILAMENT_LISTEN:-0.0.0.0:3000}
+echo "serve: http://$listen  data dir: $data_dir"
+exec "$root/build/filament" serve --listen "$listen" --data-dir "$data_dir" "$@"
