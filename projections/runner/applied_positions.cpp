@@ -37,8 +37,7 @@ bool AppliedPositions::WaitFor(const std::vector<std::string>& projections,
                                const events::Position& position,
                                std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return changed_.wait_for(lock, timeout,
-                           [&] { return HasAppliedLocked(projections, position); });
+  return changed_.wait_for(lock, timeout, [&] { return HasAppliedLocked(projections, position); });
 }
 
 }  // namespace filament::projections

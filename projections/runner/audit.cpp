@@ -25,10 +25,14 @@ std::vector<std::string> TableRow(const events::StoredRecord& record) {
   const auto& meta = record.record.meta;
   std::string payload = EscapeForLine(record.record.payload);
   if (payload.size() > kPayloadColumn) payload = payload.substr(0, kPayloadColumn - 3) + "...";
-  return {events::FormatPosition(record.position), FormatRfc3339(meta.time_unix_ms),
-          EscapeForLine(meta.type), EscapeForLine(meta.stream),
-          EscapeForLine(meta.actor_user_id), EscapeForLine(meta.event_id),
-          EscapeForLine(meta.correlation_id), payload};
+  return {events::FormatPosition(record.position),
+          FormatRfc3339(meta.time_unix_ms),
+          EscapeForLine(meta.type),
+          EscapeForLine(meta.stream),
+          EscapeForLine(meta.actor_user_id),
+          EscapeForLine(meta.event_id),
+          EscapeForLine(meta.correlation_id),
+          payload};
 }
 
 void PrintTable(const std::vector<events::StoredRecord>& records, std::ostream& out) {

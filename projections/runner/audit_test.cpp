@@ -69,9 +69,9 @@ TEST_F(AuditTest, JsonLinesCarryEveryFieldInTimeOrder) {
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_NE(lines[0].find("\"type\":\"profile_updated\""), std::string::npos);
   EXPECT_NE(lines[3].find("\"type\":\"member_kicked\""), std::string::npos);
-  for (const char* field : {"\"position\":", "\"time\":\"2025-11-21T10:00:0", "\"actor\":",
-                            "\"event_id\":\"01EVENT\"", "\"correlation_id\":\"corr-1\"",
-                            "\"payload\":{\"x\":1}"}) {
+  for (const char* field :
+       {"\"position\":", "\"time\":\"2025-11-21T10:00:0", "\"actor\":", "\"event_id\":\"01EVENT\"",
+        "\"correlation_id\":\"corr-1\"", "\"payload\":{\"x\":1}"}) {
     EXPECT_NE(lines[0].find(field), std::string::npos) << field;
   }
 }
@@ -110,9 +110,7 @@ TEST(LogTail, PrintsNewRecordsUntilStopped) {
   Add(log, "guild:old", "before_tail", "a", kT0);
   std::ostringstream out;
   std::atomic<bool> stop{false};
-  std::thread tail([&] {
-    EXPECT_TRUE(TailLog(log, {false, false, 10ms}, out, stop).ok());
-  });
+  std::thread tail([&] { EXPECT_TRUE(TailLog(log, {false, false, 10ms}, out, stop).ok()); });
   std::this_thread::sleep_for(50ms);
   Add(log, "guild:new", "after_tail", "a", kT0);
   std::this_thread::sleep_for(100ms);

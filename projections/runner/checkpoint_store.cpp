@@ -44,9 +44,9 @@ core::Result<std::vector<SkipEntry>> ListSkips(const std::string& conninfo) {
   std::vector<SkipEntry> skips;
   auto status = pg::Guard("list skips", [&]() -> core::Status {
     pqxx::read_transaction tx(**conn);
-    for (const auto& row : tx.exec(
-             "SELECT projection, partition, \"offset\", reason, created_by, created_at::text "
-             "FROM projection_skips ORDER BY created_at, projection, partition, \"offset\"")) {
+    for (const auto& row :
+         tx.exec("SELECT projection, partition, \"offset\", reason, created_by, created_at::text "
+                 "FROM projection_skips ORDER BY created_at, projection, partition, \"offset\"")) {
       skips.push_back({row[0].as<std::string>(),
                        {row[1].as<int32_t>(), row[2].as<int64_t>()},
                        row[3].as<std::string>(),

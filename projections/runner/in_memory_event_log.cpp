@@ -26,8 +26,7 @@ namespace {
 
 class InMemoryReader final : public events::LogReader {
  public:
-  InMemoryReader(std::shared_ptr<InMemoryEventLog::State> state,
-                 std::vector<events::Position> next)
+  InMemoryReader(std::shared_ptr<InMemoryEventLog::State> state, std::vector<events::Position> next)
       : state_(std::move(state)), next_(std::move(next)) {}
 
   core::Result<std::vector<events::StoredRecord>> Poll(size_t max_records,
@@ -113,9 +112,8 @@ core::Result<std::vector<events::Position>> InMemoryEventLog::Append(
     int64_t& version = state_->stream_versions[batch.stream];
     if (batch.expected_version != events::AppendBatch::kAnyVersion &&
         batch.expected_version != version) {
-      return core::Aborted("stream " + batch.stream + " is at version " +
-                           std::to_string(version) + ", expected " +
-                           std::to_string(batch.expected_version));
+      return core::Aborted("stream " + batch.stream + " is at version " + std::to_string(version) +
+                           ", expected " + std::to_string(batch.expected_version));
     }
     int32_t partition = events::PartitionFor(batch.stream, Partitions());
     auto& records = state_->partitions[static_cast<size_t>(partition)];
@@ -169,7 +167,8 @@ core::Result<std::vector<int64_t>> InMemoryEventLog::EndOffsets() {
   std::lock_guard lock(state_->mu);
   if (state_->TakeInjectedFailure()) return core::Unavailable("injected log failure");
   std::vector<int64_t> ends;
-  for (const auto& records : state_->partitions) ends.push_back(static_cast<int64_t>(records.size()));
+  for (const auto& records : state_->partitions)
+    ends.push_back(static_cast<int64_t>(records.size()));
   return ends;
 }
 

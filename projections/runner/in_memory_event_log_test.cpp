@@ -15,7 +15,8 @@ events::AppendBatch Batch(const std::string& stream, int64_t expected, int count
     events::LogRecord record;
     record.meta.stream = stream;
     record.meta.type = "thing_happened";
-    record.meta.stream_version = expected == events::AppendBatch::kAnyVersion ? 0 : expected + i + 1;
+    record.meta.stream_version =
+        expected == events::AppendBatch::kAnyVersion ? 0 : expected + i + 1;
     record.payload = "{\"i\":" + std::to_string(i) + "}";
     batch.records.push_back(record);
   }

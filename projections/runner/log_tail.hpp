@@ -10,8 +10,8 @@
 namespace filament::projections {
 
 struct TailOptions {
-  bool from_beginning = false;  // start at offset 0 instead of the current end
-  bool json = false;            // RecordToJson lines instead of RecordToLine
+  bool from_beginning = false;               // start at offset 0 instead of the current end
+  bool json = false;                         // RecordToJson lines instead of RecordToLine
   std::chrono::milliseconds poll_wait{200};  // bounds how long `stop` takes to be noticed
 };
 

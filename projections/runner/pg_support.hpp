@@ -5,9 +5,8 @@
 
 #include <exception>
 #include <memory>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "core/result.hpp"
 

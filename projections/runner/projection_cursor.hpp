@@ -57,8 +57,7 @@ class ProjectionCursor {
   struct Attempt;
   enum class Step { kApplied, kSkipped, kIgnored, kBad };
   core::Result<Step> ApplyRecord(pqxx::dbtransaction& tx, const events::StoredRecord& record,
-                                 const std::vector<int64_t>& next,
-                                 std::optional<core::Error>& bad);
+                                 const std::vector<int64_t>& next, std::optional<core::Error>& bad);
   core::Status LockCheckpoints(pqxx::dbtransaction& tx);
   core::Status AdvanceCheckpoints(pqxx::dbtransaction& tx, const std::vector<int64_t>& next);
   core::Result<BatchOutcome> ApplyOnce(pqxx::connection_base& conn,

@@ -28,9 +28,9 @@ struct WorkerConfig {
   // Stop once every partition's checkpoint reaches these end offsets (replay); records at or
   // past them are not applied. Unset = follow the log until stopped.
   std::optional<std::vector<int64_t>> until;
-  std::function<void(const std::string&)> log;                    // may be empty
-  AppliedObserver* observer = nullptr;                            // may be null
-  RunnerMetrics* metrics = nullptr;                               // may be null
+  std::function<void(const std::string&)> log;                       // may be empty
+  AppliedObserver* observer = nullptr;                               // may be null
+  RunnerMetrics* metrics = nullptr;                                  // may be null
   std::function<void(uint64_t applied, uint64_t skipped)> progress;  // after each commit
 };
 

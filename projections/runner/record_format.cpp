@@ -3,9 +3,8 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace filament::projections {
 

@@ -1,9 +1,8 @@
 #include "projections/runner/replay.hpp"
 
-#include <pqxx/pqxx>
-
 #include <cstdio>
 #include <numeric>
+#include <pqxx/pqxx>
 
 #include "projections/runner/pg_support.hpp"
 #include "projections/runner/projection_worker.hpp"
@@ -52,39 +51,68 @@ core::Result<std::vector<Projection*>> SelectProjections(
   return chosen;
 }
 
+namespace {
+
+// Prints "<label> <name>: done/total records (pct%), rate events/s" at most once per interval,
+// and a final "done" line.
+class ProgressPrinter {
+ public:
+  ProgressPrinter(const RebuildTarget& target, std::string name, std::ostream& out)
+      : target_(target),
+        name_(std::move(name)),
+        out_(out),
+        total_(std::accumulate(target.until.begin(), target.until.end(), int64_t{0})),
+        started_(std::chrono::steady_clock::now()),
+        last_line_(started_) {}
+
+  void Add(uint64_t records) {
+    done_ += records;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_line_ < target_.options->progress_interval) return;
+    last_line_ = now;
+    double percent =
+        total_ > 0 ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100.0;
+    out_ << target_.label << " " << name_ << ": " << done_ << "/" << total_ << " records ("
+         << Fixed1(percent) << "%), " << Rate(now) << " events/s" << std::endl;
+  }
+
+  void Done() {
+    auto now = std::chrono::steady_clock::now();
+    out_ << target_.label << " " << name_ << ": done, " << done_ << " records in "
+         << Fixed1(std::chrono::duration<double>(now - started_).count()) << " s (" << Rate(now)
+         << " events/s)" << std::endl;
+  }
+
+ private:
+  int64_t Rate(std::chrono::steady_clock::time_point now) const {
+    double secs = std::chrono::duration<double>(now - started_).count();
+    return secs > 0 ? static_cast<int64_t>(static_cast<double>(done_) / secs) : 0;
+  }
+
+  const RebuildTarget& target_;
+  std::string name_;
+  std::ostream& out_;
+  int64_t total_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_line_;
+  uint64_t done_ = 0;
+};
+
+}  // namespace
+
 core::Status RebuildProjection(events::EventLog& log, Projection& projection,
                                const RebuildTarget& target, std::ostream& out) {
-  const std::string name(projection.Name());
-  const int64_t total = std::accumulate(target.until.begin(), target.until.end(), int64_t{0});
-  const auto started = std::chrono::steady_clock::now();
-  auto last_line = started;
-  uint64_t done = 0;
-  auto rate = [&](std::chrono::steady_clock::time_point now) {
-    double secs = std::chrono::duration<double>(now - started).count();
-    return secs > 0 ? static_cast<double>(done) / secs : 0.0;
-  };
+  ProgressPrinter progress(target, std::string(projection.Name()), out);
   WorkerConfig config;
   config.conninfo = target.options->conninfo;
   config.schema = target.schema;
   config.batch_size = target.options->batch_size;
   config.until = target.until;
   config.log = [&out](const std::string& line) { out << line << std::endl; };
-  config.progress = [&](uint64_t applied, uint64_t skipped) {
-    done += applied + skipped;
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_line < target.options->progress_interval) return;
-    last_line = now;
-    double percent = total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0;
-    out << target.label << " " << name << ": " << done << "/" << total << " records ("
-        << Fixed1(percent) << "%), " << static_cast<int64_t>(rate(now)) << " events/s"
-        << std::endl;
-  };
+  config.progress = [&](uint64_t applied, uint64_t skipped) { progress.Add(applied + skipped); };
   std::atomic<bool> stop{false};
   FILAMENT_RETURN_IF_ERROR(RunProjection(log, projection, config, stop));
-  auto now = std::chrono::steady_clock::now();
-  out << target.label << " " << name << ": done, " << done << " records in "
-      << Fixed1(std::chrono::duration<double>(now - started).count()) << " s ("
-      << static_cast<int64_t>(rate(now)) << " events/s)" << std::endl;
+  progress.Done();
   return core::OkStatus();
 }
 

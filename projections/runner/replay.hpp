@@ -14,9 +14,9 @@
 namespace filament::projections {
 
 struct ReplayOptions {
-  std::string conninfo;            // the read-model database
-  std::vector<std::string> only;   // projection names to rebuild; empty = every projection
-  size_t batch_size = 500;         // records per transaction
+  std::string conninfo;           // the read-model database
+  std::vector<std::string> only;  // projection names to rebuild; empty = every projection
+  size_t batch_size = 500;        // records per transaction
   // Replay "as of" these end offsets (index = partition; records below them are applied).
   // Unset = the log's EndOffsets() when the replay starts.
   std::optional<std::vector<int64_t>> until;

@@ -1,8 +1,7 @@
 // `replay --check`: rebuild into a scratch schema and compare with a snapshot of the live
 // tables (see replay.hpp for the steps and why the comparison is like for like).
-#include <pqxx/pqxx>
-
 #include <cstdio>
+#include <pqxx/pqxx>
 
 #include "projections/runner/pg_support.hpp"
 #include "projections/runner/replay.hpp"
@@ -46,17 +45,18 @@ core::Status CreateScratch(pqxx::connection& conn, const std::vector<Projection*
 }
 
 // Snapshots the live tables and checkpoints of `chosen` in one repeatable-read transaction.
-core::Result<std::vector<std::vector<int64_t>>> SnapshotLive(
-    pqxx::connection& conn, const std::vector<Projection*>& chosen, int32_t partitions) {
+core::Result<std::vector<std::vector<int64_t>>> SnapshotLive(pqxx::connection& conn,
+                                                             const std::vector<Projection*>& chosen,
+                                                             int32_t partitions) {
   std::vector<std::vector<int64_t>> until;
   auto status = pg::Guard("snapshot live tables", [&]() -> core::Status {
     pqxx::transaction<pqxx::isolation_level::repeatable_read> tx(conn);
     for (Projection* projection : chosen) {
       std::vector<int64_t> next(static_cast<size_t>(partitions), 0);
-      for (const auto& row : tx.exec_params(
-               "SELECT partition, next_offset FROM public.projection_checkpoints "
-               "WHERE projection = $1",
-               std::string(projection->Name()))) {
+      for (const auto& row :
+           tx.exec_params("SELECT partition, next_offset FROM public.projection_checkpoints "
+                          "WHERE projection = $1",
+                          std::string(projection->Name()))) {
         auto p = row[0].as<int32_t>();
         if (p >= 0 && p < partitions) next[static_cast<size_t>(p)] = row[1].as<int64_t>();
       }
@@ -75,9 +75,9 @@ core::Result<std::vector<std::vector<int64_t>>> SnapshotLive(
 
 std::vector<std::string> RowsOnlyIn(pqxx::work& tx, const std::string& a, const std::string& b) {
   std::vector<std::string> rows;
-  auto result = tx.exec("SELECT r FROM (SELECT t::text AS r FROM " + a + " t EXCEPT ALL " +
-                        "SELECT t::text FROM " + b + " t) d ORDER BY r LIMIT " +
-                        std::to_string(kDiffRows));
+  auto result =
+      tx.exec("SELECT r FROM (SELECT t::text AS r FROM " + a + " t EXCEPT ALL " +
+              "SELECT t::text FROM " + b + " t) d ORDER BY r LIMIT " + std::to_string(kDiffRows));
   for (const auto& row : result) rows.push_back(row[0].as<std::string>());
   return rows;
 }
@@ -90,15 +90,17 @@ core::Result<TableCheck> CompareTable(pqxx::connection& conn, const std::string&
     std::string live = std::string(kLiveCopy) + "." + tx.quote_name(table);
     std::string rebuilt = std::string(kScratch) + "." + tx.quote_name(table);
     auto digest = [&](const std::string& name) {
-      return tx.exec1("SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' "
-                      "ORDER BY t::text)), '') FROM " + name + " t");
+      return tx.exec1(
+          "SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' "
+          "ORDER BY t::text)), '') FROM " +
+          name + " t");
     };
     auto a = digest(live);
     auto b = digest(rebuilt);
     check.live_rows = a[0].as<int64_t>();
     check.rebuilt_rows = b[0].as<int64_t>();
-    check.equal = check.live_rows == check.rebuilt_rows &&
-                  a[1].as<std::string>() == b[1].as<std::string>();
+    check.equal =
+        check.live_rows == check.rebuilt_rows && a[1].as<std::string>() == b[1].as<std::string>();
     if (!check.equal) {
       check.live_only = RowsOnlyIn(tx, live, rebuilt);
       check.rebuilt_only = RowsOnlyIn(tx, rebuilt, live);
@@ -112,8 +114,8 @@ core::Result<TableCheck> CompareTable(pqxx::connection& conn, const std::string&
 
 void PrintReport(const ReplayCheckReport& report, std::ostream& out) {
   char line[512];
-  std::snprintf(line, sizeof line, "%-40s %12s %12s  %s\n", "table", "live_rows",
-                "rebuilt_rows", "result");
+  std::snprintf(line, sizeof line, "%-40s %12s %12s  %s\n", "table", "live_rows", "rebuilt_rows",
+                "result");
   out << line;
   for (const auto& t : report.tables) {
     std::snprintf(line, sizeof line, "%-40s %12lld %12lld  %s\n",

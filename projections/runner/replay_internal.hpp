@@ -19,9 +19,9 @@ core::Result<std::vector<Projection*>> SelectProjections(
 
 struct RebuildTarget {
   const ReplayOptions* options;
-  std::string schema;           // empty = live tables
-  std::vector<int64_t> until;   // end offsets to reach
-  std::string label;            // progress line prefix: "replay" or "replay-check"
+  std::string schema;          // empty = live tables
+  std::vector<int64_t> until;  // end offsets to reach
+  std::string label;           // progress line prefix: "replay" or "replay-check"
 };
 
 // Applies `projection` from its checkpoint (in target.schema) up to target.until, printing

@@ -1,12 +1,11 @@
 // Replay and replay --check against a real PostgreSQL (label pg). Also prints the measured
 // apply rate (runner) and replay rate with a trivial projection.
-#include "projections/runner/replay.hpp"
-
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "projections/runner/in_memory_event_log.hpp"
+#include "projections/runner/replay.hpp"
 #include "projections/runner/runner.hpp"
 #include "projections/runner/testing/counting_projection.hpp"
 #include "tests/support/pg_test_cluster.hpp"
@@ -67,8 +66,9 @@ TEST_F(ReplayPgTest, CheckPassesAfterANormalRunAndFailsAfterCorruption) {
   EXPECT_EQ(report->tables[0].live_rows, 500);
   EXPECT_NE(out.str().find("OK"), std::string::npos);
 
-  ExecSql(conninfo_, "UPDATE first_records SET payload = 'tampered' WHERE \"offset\" = 3 "
-                     "AND partition = (SELECT min(partition) FROM first_records)");
+  ExecSql(conninfo_,
+          "UPDATE first_records SET payload = 'tampered' WHERE \"offset\" = 3 "
+          "AND partition = (SELECT min(partition) FROM first_records)");
   std::ostringstream diff_out;
   auto diff = ReplayCheck(log_, {&first_, &second_}, Options(), diff_out);
   ASSERT_TRUE(diff.ok());
@@ -80,8 +80,9 @@ TEST_F(ReplayPgTest, CheckPassesAfterANormalRunAndFailsAfterCorruption) {
   EXPECT_NE(diff->tables[0].live_only[0].find("tampered"), std::string::npos);
   EXPECT_NE(diff_out.str().find("DIFF"), std::string::npos);
   // The scratch schemas are gone.
-  EXPECT_EQ(QueryInt(conninfo_, "SELECT count(*) FROM pg_namespace "
-                                "WHERE nspname LIKE 'filament_replay_check%'"),
+  EXPECT_EQ(QueryInt(conninfo_,
+                     "SELECT count(*) FROM pg_namespace "
+                     "WHERE nspname LIKE 'filament_replay_check%'"),
             0);
 }
 
@@ -99,8 +100,9 @@ TEST_F(ReplayPgTest, CheckComparesAtTheLiveCheckpointNotTheLogEnd) {
 TEST_F(ReplayPgTest, ReplayRebuildsTheChosenProjection) {
   ASSERT_TRUE(AppendRecords(log_, 300, 5).ok());
   RunLive();
-  ExecSql(conninfo_, "DELETE FROM first_records WHERE \"offset\" < 10; "
-                     "UPDATE second_totals SET n = 0");
+  ExecSql(conninfo_,
+          "DELETE FROM first_records WHERE \"offset\" < 10; "
+          "UPDATE second_totals SET n = 0");
   ReplayOptions options = Options();
   options.only = {"first"};
   std::ostringstream out;
@@ -110,8 +112,7 @@ TEST_F(ReplayPgTest, ReplayRebuildsTheChosenProjection) {
   EXPECT_EQ(QueryInt(conninfo_, "SELECT n FROM first_totals"), 300);
   EXPECT_EQ(QueryInt(conninfo_, "SELECT n FROM second_totals"), 0);  // not chosen
   options.only = {"nope"};
-  EXPECT_EQ(Replay(log_, {&first_}, options, out).error().code,
-            core::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Replay(log_, {&first_}, options, out).error().code, core::ErrorCode::kInvalidArgument);
 }
 
 TEST_F(ReplayPgTest, ReplayAsOfAPosition) {

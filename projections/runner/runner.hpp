@@ -21,9 +21,9 @@
 namespace filament::projections {
 
 struct RunnerOptions {
-  std::string conninfo;  // libpq connection string of the read-model database
-  size_t batch_size = 500;  // records per poll and per transaction
-  std::chrono::milliseconds poll_wait{200};  // also bounds how long Stop() waits
+  std::string conninfo;                       // libpq connection string of the read-model database
+  size_t batch_size = 500;                    // records per poll and per transaction
+  std::chrono::milliseconds poll_wait{200};   // also bounds how long Stop() waits
   std::chrono::milliseconds min_backoff{50};  // after a transient log / database error ...
   std::chrono::milliseconds max_backoff{5000};  // ... doubling up to this
   // Where progress problems are reported (one line each). Empty = stderr.
@@ -104,8 +104,7 @@ core::Result<std::vector<SkipEntry>> ListSkips(const std::string& conninfo);
 
 // Next offset per partition (index = partition) of `projection`; zeros when it has none.
 core::Result<std::vector<int64_t>> ReadCheckpoints(const std::string& conninfo,
-                                                   std::string_view projection,
-                                                   int32_t partitions);
+                                                   std::string_view projection, int32_t partitions);
 
 // Creates projection_checkpoints and projection_skips if missing (the SQL of
 // migrations/0002_projection_checkpoints.sql), for tests and tools run before `migrate`.

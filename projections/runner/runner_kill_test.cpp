@@ -4,7 +4,6 @@
 // checkpoints at the end of the log). Runs on the PostgreSQL log (label pg) and, when built with
 // the Kafka adapter, on the Kafka mock cluster reached over TCP from the child (label kafka).
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -12,10 +11,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <pqxx/pqxx>
 #include <random>
 #include <thread>
-
-#include <pqxx/pqxx>
 
 #include "adapters/postgres/pg_event_log.hpp"
 #include "projections/runner/testing/counting_projection.hpp"
@@ -90,8 +88,8 @@ void RunKillTest(events::EventLog& log, const std::string& conninfo,
     pid_t pid = Spawn(child_args);
     ASSERT_GT(pid, 0);
     WaitForProgress(conn, pid, target);
-    std::this_thread::sleep_for(std::chrono::microseconds(
-        std::uniform_int_distribution<int>(0, 2000)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(std::uniform_int_distribution<int>(0, 2000)(rng)));
     kill(pid, SIGKILL);
     int rc = Wait(pid, 30s);
     ASSERT_TRUE(rc == -SIGKILL || rc == 0) << "child exited with " << rc;
@@ -104,8 +102,9 @@ void RunKillTest(events::EventLog& log, const std::string& conninfo,
   ASSERT_EQ(Wait(pid, 120s), 0);
   EXPECT_EQ(applied(), kRecords);
   EXPECT_EQ(QueryInt(conninfo, "SELECT n FROM killed_totals"), kRecords);
-  EXPECT_EQ(QueryInt(conninfo, "SELECT sum(next_offset) FROM projection_checkpoints "
-                               "WHERE projection = 'killed'"),
+  EXPECT_EQ(QueryInt(conninfo,
+                     "SELECT sum(next_offset) FROM projection_checkpoints "
+                     "WHERE projection = 'killed'"),
             kRecords);
   auto ends = log.EndOffsets();
   ASSERT_TRUE(ends.ok());
@@ -116,8 +115,9 @@ void RunKillTest(events::EventLog& log, const std::string& conninfo,
   }
   // The detector works: with the checkpoint rewound (what a non-atomic checkpoint would do
   // after a crash), the child re-applies a record and must fail loudly.
-  testing::ExecSql(conninfo, "UPDATE projection_checkpoints SET next_offset = 0 "
-                             "WHERE projection = 'killed'");
+  testing::ExecSql(conninfo,
+                   "UPDATE projection_checkpoints SET next_offset = 0 "
+                   "WHERE projection = 'killed'");
   EXPECT_EQ(Wait(Spawn(child_args), 60s), 2);
 }
 
@@ -127,7 +127,8 @@ TEST(RunnerKill, EveryRecordAppliedExactlyOnceOnThePostgresLog) {
   auto log = postgres::PgEventLog::Open(conninfo, 4);
   ASSERT_TRUE(log.ok()) << log.error().message;
   RunKillTest(**log, conninfo,
-              {FILAMENT_KILL_CHILD, "--conninfo", conninfo, "--log", "pg", "--partitions", "4", "--batch", "10"});
+              {FILAMENT_KILL_CHILD, "--conninfo", conninfo, "--log", "pg", "--partitions", "4",
+               "--batch", "10"});
 }
 #endif
 

@@ -1,13 +1,12 @@
 // Integration tests of the runner against a real PostgreSQL (label pg), with the in-memory log
 // (the log adapter does not matter for these properties; the kill test uses the real ones).
-#include "projections/runner/runner.hpp"
-
 #include <gtest/gtest.h>
 
 #include <pqxx/pqxx>
 
 #include "projections/runner/in_memory_event_log.hpp"
 #include "projections/runner/projection_cursor.hpp"
+#include "projections/runner/runner.hpp"
 #include "projections/runner/testing/counting_projection.hpp"
 #include "tests/support/pg_test_cluster.hpp"
 

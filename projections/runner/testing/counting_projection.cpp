@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-
 #include <pqxx/pqxx>
 
 #include "core/ulid.hpp"
@@ -27,8 +26,8 @@ core::Status CountingProjection::Apply(pqxx::dbtransaction& tx,
                  record.position.partition, record.position.offset, record.record.meta.type,
                  record.record.meta.stream, record.record.payload);
   auto totals = tx.quote_name(name_ + "_totals");
-  tx.exec("INSERT INTO " + totals + " (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = " +
-          totals + ".n + 1");
+  tx.exec("INSERT INTO " + totals +
+          " (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = " + totals + ".n + 1");
   if (transient_failures.load() > 0) {
     --transient_failures;
     return core::Unavailable("injected transient failure");
@@ -63,8 +62,15 @@ core::Result<std::vector<events::Position>> AppendRecords(events::EventLog& log,
     std::string stream = "guild:s" + std::to_string(i % streams);
     bool poison = poison_every > 0 && (i + 1) % poison_every == 0;
     events::LogRecord record;
-    record.meta = {ids.Next(now_ms).ToString(), poison ? "poison" : "thing_happened", 1, stream,
-                   0, static_cast<int64_t>(now_ms) + i, "actor", "corr", ""};
+    record.meta = {ids.Next(now_ms).ToString(),
+                   poison ? "poison" : "thing_happened",
+                   1,
+                   stream,
+                   0,
+                   static_cast<int64_t>(now_ms) + i,
+                   "actor",
+                   "corr",
+                   ""};
     record.payload = "{\"i\":" + std::to_string(i) + "}";
     auto appended = log.Append({stream, events::AppendBatch::kAnyVersion, {record}});
     if (!appended.ok()) return appended.error();

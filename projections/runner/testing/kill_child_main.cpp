@@ -29,12 +29,18 @@ struct Args {
 bool Parse(int argc, char** argv, Args& args) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i], value = argv[i + 1];
-    if (key == "--conninfo") args.conninfo = value;
-    else if (key == "--log") args.log = value;
-    else if (key == "--brokers") args.brokers = value;
-    else if (key == "--partitions") args.partitions = std::stoi(value);
-    else if (key == "--batch") args.batch = std::stoul(value);
-    else return false;
+    if (key == "--conninfo")
+      args.conninfo = value;
+    else if (key == "--log")
+      args.log = value;
+    else if (key == "--brokers")
+      args.brokers = value;
+    else if (key == "--partitions")
+      args.partitions = std::stoi(value);
+    else if (key == "--batch")
+      args.batch = std::stoul(value);
+    else
+      return false;
   }
   return !args.conninfo.empty();
 }
