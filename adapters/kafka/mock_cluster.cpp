@@ -77,6 +77,10 @@ int RunKafkaMock(int brokers, const std::string& topic, int32_t partitions) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  // A shell starts background jobs with SIGINT ignored, and an ignored signal is discarded
+  // before sigwait could see it: restore the default (harmless while blocked).
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   // Blocked before librdkafka starts its threads, so they inherit the mask and sigwait below
   // is the only receiver.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);

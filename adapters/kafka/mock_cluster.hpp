@@ -42,8 +42,9 @@ class MockCluster {
 
 // The `filament kafka-mock` subcommand: starts a cluster, prints its bootstrap address as the
 // first line of stdout (flushed), then waits for SIGINT or SIGTERM and returns 0. Returns 1
-// (with a message on stderr) when the cluster cannot start. Blocks SIGINT/SIGTERM in the
-// calling thread (and so in librdkafka's threads) to receive them with sigwait.
+// (with a message on stderr) when the cluster cannot start. Resets SIGINT/SIGTERM to their
+// default disposition and blocks them in the calling thread (and so in librdkafka's threads)
+// to receive them with sigwait; call it before starting other threads.
 int RunKafkaMock(int brokers, const std::string& topic, int32_t partitions);
 
 }  // namespace filament::adapters
