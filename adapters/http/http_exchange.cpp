@@ -86,8 +86,10 @@ void SendResponse(Poco::Net::HTTPServerResponse& resp, const HttpResponse& r,
   }
 }
 
-HttpResponse PlainText(int status, std::string body) {
-  return HttpResponse{status, std::move(body), "text/plain; charset=utf-8", {}};
+// Transport-level rejections use the same JSON error shape as the application (ADR 0007), so
+// clients see `{"error": code}` on every error, whoever produced it.
+HttpResponse JsonError(int status, const char* code) {
+  return HttpResponse{status, std::string(R"({"error":")") + code + "\"}", "application/json", {}};
 }
 
 HttpResponse InternalError() { return HttpResponse{500, R"({"error":"internal_error"})"}; }
@@ -167,7 +169,7 @@ void Upgrade(const ExchangeContext& context, const HttpRequest& request,
     if (fd < 0) return;
     context.reactors->Adopt(fd, std::move(session), std::move(initial));
   } catch (const Poco::Exception&) {
-    SendResponse(resp, PlainText(400, "Bad WebSocket upgrade"), request.request_id, true);
+    SendResponse(resp, JsonError(400, "invalid_request"), request.request_id, true);
   }
 }
 
@@ -197,22 +199,22 @@ void ServeExchange(const ExchangeContext& context, Poco::Net::HTTPServerRequest&
   }
   try {
     if (req.hasContentLength() && req.getContentLength64() > limit) {
-      return SendResponse(resp, PlainText(413, "Payload Too Large"), request.request_id, true);
+      return SendResponse(resp, JsonError(413, "payload_too_large"), request.request_id, true);
     }
   } catch (const Poco::Exception&) {
-    return SendResponse(resp, PlainText(400, "Bad Content-Length"), request.request_id, true);
+    return SendResponse(resp, JsonError(400, "invalid_request"), request.request_id, true);
   }
   switch (ReadBody(req, limit, deadline, request.body)) {
     case BodyRead::kOk: break;
     case BodyRead::kTooLarge:
-      return SendResponse(resp, PlainText(413, "Payload Too Large"), request.request_id, true);
+      return SendResponse(resp, JsonError(413, "payload_too_large"), request.request_id, true);
     case BodyRead::kTimeout:
-      return SendResponse(resp, HttpResponse{408, "", ""}, request.request_id, true);
+      return SendResponse(resp, JsonError(408, "request_timeout"), request.request_id, true);
     case BodyRead::kBroken:
-      return SendResponse(resp, PlainText(400, "Bad request body"), request.request_id, true);
+      return SendResponse(resp, JsonError(400, "invalid_request"), request.request_id, true);
   }
   HttpResponse response = CallHandler(*context.handler, request);
-  if (SteadyClock::now() > deadline) response = HttpResponse{408, "", ""};
+  if (SteadyClock::now() > deadline) response = JsonError(408, "request_timeout");
   SendResponse(resp, response, request.request_id, response.status == 408);
 }
 

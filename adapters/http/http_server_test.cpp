@@ -142,7 +142,8 @@ TEST_F(HttpServerTest, OversizeBodiesGet413) {
   ASSERT_TRUE(declared);
   EXPECT_EQ(declared->status, 413);
   EXPECT_EQ(declared->Header("x-request-id"), "r413");
-  EXPECT_NE(declared->Header("content-type").find("text/plain"), std::string::npos);
+  EXPECT_EQ(declared->Header("content-type"), "application/json");
+  EXPECT_EQ(declared->body, R"({"error":"payload_too_large"})");
   const std::string chunk(80, 'c');
   auto streamed = Exchange("POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                            "50\r\n" + chunk + "\r\n50\r\n" + chunk + "\r\n0\r\n\r\n");
@@ -165,7 +166,7 @@ TEST_F(HttpServerTest, TrickledBodyGets408) {
   }
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 408);
-  EXPECT_EQ(r->body, "");
+  EXPECT_EQ(r->body, R"({"error":"request_timeout"})");
   EXPECT_EQ(r->Header("x-request-id").size(), 36u);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
 }

@@ -23,6 +23,7 @@ events::StoredRecord RecordOf(const events::Event& event, std::string actor = ""
 TEST(Payloads, EveryActiveRouteHasABuilder) {
   auto built = BuiltGatewayTypes();
   for (const auto& route : events::GatewayRoutes()) {
+    if (route.domain_type == events::kGatewayOrigin) continue;  // emitted by the hub itself
     EXPECT_NE(std::find(built.begin(), built.end(), route.gateway_type), built.end())
         << "no payload builder for " << route.gateway_type;
   }

@@ -31,13 +31,25 @@ class Server:
         self.output = []
 
     def start(self):
-        args = [self.binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
+        self.bootstrap = None
         if self.log == "kafka":
             self.mock = subprocess.Popen([self.binary, "kafka-mock"], stdout=subprocess.PIPE,
                                          stderr=subprocess.DEVNULL, text=True)
-            bootstrap = self.mock.stdout.readline().strip()
-            if not bootstrap:
+            self.bootstrap = self.mock.stdout.readline().strip()
+            if not self.bootstrap:
                 raise RuntimeError("kafka-mock printed no bootstrap address")
+        return self.start_server(self.bootstrap)
+
+    def storage_args(self):
+        """The flags that point another `filament` subcommand at this server's storage."""
+        args = ["--data-dir", self.data_dir]
+        if self.bootstrap:
+            args += ["--kafka-brokers", self.bootstrap]
+        return args
+
+    def start_server(self, bootstrap):
+        args = [self.binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
+        if bootstrap:
             args += ["--kafka-brokers", bootstrap]
         self.proc = subprocess.Popen(args + self.extra_args, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, env=self.env)
@@ -58,7 +70,21 @@ class Server:
         for line in self.proc.stdout:
             self.output.append(line)
 
+    def restart(self):
+        """Stops the server (keeping its data dir and the Kafka mock) and starts it again."""
+        self._stop_server()
+        self.output = []
+        return self.start_server(self.bootstrap)
+
     def stop(self):
+        self._stop_server()
+        if self.mock and self.mock.poll() is None:
+            self.mock.terminate()
+            self.mock.wait(timeout=10)
+            self.mock.stdout.close()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def _stop_server(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -66,10 +92,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.mock and self.mock.poll() is None:
-            self.mock.terminate()
-            self.mock.wait(timeout=10)
-        shutil.rmtree(self.data_dir, ignore_errors=True)
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
 
     @property
     def base(self):
