@@ -14,8 +14,7 @@ core::Result<rd_kafka_conf_t*> MakeConf(const Settings& settings) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[512];
   for (const auto& [name, value] : settings) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err) !=
-        RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
       return core::InvalidArgument("kafka setting " + name + ": " + err);
     }
@@ -51,8 +50,8 @@ Settings BaseSettings(const std::string& brokers, std::chrono::milliseconds time
   return {
       {"bootstrap.servers", brokers},
       {"socket.timeout.ms", Ms(std::max(short_timeout, std::chrono::milliseconds(10)))},
-      {"socket.connection.setup.timeout.ms", Ms(std::max(short_timeout,
-                                                         std::chrono::milliseconds(1000)))},
+      {"socket.connection.setup.timeout.ms",
+       Ms(std::max(short_timeout, std::chrono::milliseconds(1000)))},
       {"reconnect.backoff.ms", "50"},
       {"reconnect.backoff.max.ms", "1000"},
       {"topic.metadata.refresh.interval.ms", "60000"},
@@ -97,8 +96,7 @@ core::Result<int32_t> TopicPartitions(rd_kafka_s* rk, const std::string& topic,
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   if (rkt == nullptr) return core::InvalidArgument("bad topic name " + topic);
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err =
-      rd_kafka_metadata(rk, 0, rkt, &md, static_cast<int>(timeout.count()));
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, static_cast<int>(timeout.count()));
   rd_kafka_topic_destroy(rkt);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return core::Unavailable(std::string("kafka metadata: ") + rd_kafka_err2str(err));

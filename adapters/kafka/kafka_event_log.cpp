@@ -168,8 +168,8 @@ core::Status KafkaEventLog::Impl::Produce(const events::AppendBatch& batch, int3
       std::lock_guard lock(d->mu);
       ++d->pending;
     }
-    core::Status status = ProduceOne(metas[i], batch.records[i].payload, partition,
-                                     new DeliverySlot{d, i});
+    core::Status status =
+        ProduceOne(metas[i], batch.records[i].payload, partition, new DeliverySlot{d, i});
     if (!status.ok()) {
       std::lock_guard lock(d->mu);
       --d->pending;
@@ -184,8 +184,8 @@ core::Status KafkaEventLog::Impl::ProduceOne(const events::RecordMeta& meta,
                                              DeliverySlot* slot) {
   rd_kafka_headers_t* headers = rd_kafka_headers_new(12);
   for (const auto& h : kafka_codec::EncodeHeaders(meta)) {
-    rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()),
-                        h.value.data(), static_cast<ssize_t>(h.value.size()));
+    rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                        static_cast<ssize_t>(h.value.size()));
   }
   rd_kafka_vu_t vu[8] = {};
   vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
@@ -225,22 +225,23 @@ int32_t KafkaEventLog::Partitions() const { return impl_->options.partitions; }
 core::Result<std::unique_ptr<KafkaEventLog>> KafkaEventLog::Open(const KafkaLogOptions& options) {
   if (options.brokers.empty() || options.topic.empty() || options.partitions < 1 ||
       options.delivery_timeout_ms < 100) {
-    return core::InvalidArgument("kafka log needs brokers, a topic, partitions >= 1 and "
-                                 "delivery_timeout_ms >= 100");
+    return core::InvalidArgument(
+        "kafka log needs brokers, a topic, partitions >= 1 and "
+        "delivery_timeout_ms >= 100");
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->query_timeout = std::min(milliseconds(options.delivery_timeout_ms), milliseconds(5000));
   impl->settings = kafka_client::BaseSettings(options.brokers, impl->query_timeout);
-  auto producer = kafka_client::NewProducer(
-      impl->settings, milliseconds(options.delivery_timeout_ms), &OnDelivery);
+  auto producer = kafka_client::NewProducer(impl->settings,
+                                            milliseconds(options.delivery_timeout_ms), &OnDelivery);
   if (!producer.ok()) return producer.error();
   impl->producer = std::move(*producer);
   auto queries = kafka_client::NewConsumer(impl->settings);
   if (!queries.ok()) return queries.error();
   impl->queries = std::move(*queries);
-  auto count = kafka_client::TopicPartitions(impl->producer.get(), options.topic,
-                                             impl->query_timeout);
+  auto count =
+      kafka_client::TopicPartitions(impl->producer.get(), options.topic, impl->query_timeout);
   if (!count.ok() && count.error().code == core::ErrorCode::kNotFound) {
     return core::MakeError(core::ErrorCode::kFailedPrecondition,
                            "kafka topic " + options.topic + " does not exist and was not created");
@@ -309,8 +310,8 @@ core::Result<std::vector<int64_t>> KafkaEventLog::EndOffsets() {
   std::vector<int64_t> ends;
   for (int32_t p = 0; p < impl_->options.partitions; ++p) {
     int64_t low = 0, high = 0;
-    FILAMENT_RETURN_IF_ERROR(kafka_client::Watermarks(impl_->queries.get(), impl_->options.topic,
-                                                      p, impl_->query_timeout, low, high));
+    FILAMENT_RETURN_IF_ERROR(kafka_client::Watermarks(impl_->queries.get(), impl_->options.topic, p,
+                                                      impl_->query_timeout, low, high));
     ends.push_back(high);
   }
   return ends;

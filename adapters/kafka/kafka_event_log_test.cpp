@@ -209,8 +209,8 @@ TEST_F(KafkaEventLogTest, ConcurrentAppendsFromManyThreadsAllLand) {
       for (int i = 0; i < kBatches; ++i) {
         // Two threads share each stream, so same-stream batches also race.
         std::string stream = "guild:" + std::to_string(t / 2);
-        auto r = log_->Append({stream, events::AppendBatch::kAnyVersion,
-                               {Record(stream, 1), Record(stream, 2)}});
+        auto r = log_->Append(
+            {stream, events::AppendBatch::kAnyVersion, {Record(stream, 1), Record(stream, 2)}});
         if (!r.ok()) ++failures;
       }
     });

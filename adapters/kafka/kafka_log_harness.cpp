@@ -32,8 +32,7 @@ MockCluster& SharedCluster() {
 // One client handle: appends go through the shared writer, readers are its own consumers.
 class SharedWriterHandle final : public events::EventLog {
  public:
-  explicit SharedWriterHandle(std::shared_ptr<KafkaEventLog> writer)
-      : writer_(std::move(writer)) {}
+  explicit SharedWriterHandle(std::shared_ptr<KafkaEventLog> writer) : writer_(std::move(writer)) {}
   int32_t Partitions() const override { return writer_->Partitions(); }
   core::Result<std::vector<events::Position>> Append(const events::AppendBatch& b) override {
     return writer_->Append(b);
@@ -77,9 +76,8 @@ class KafkaHarness final : public testing::EventLogHarness {
 };
 
 [[maybe_unused]] const bool kRegistered = testing::RegisterEventLogHarness(
-    "kafka", []() -> std::unique_ptr<testing::EventLogHarness> {
-      return std::make_unique<KafkaHarness>();
-    });
+    "kafka",
+    []() -> std::unique_ptr<testing::EventLogHarness> { return std::make_unique<KafkaHarness>(); });
 
 }  // namespace
 }  // namespace filament::adapters

@@ -34,9 +34,8 @@ events::StoredRecord Decode(const rd_kafka_message_t& m) {
       [headers](std::string_view name) -> std::optional<std::string_view> {
     const void* value = nullptr;
     size_t size = 0;
-    if (headers == nullptr ||
-        rd_kafka_header_get_last(headers, std::string(name).c_str(), &value, &size) !=
-            RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (headers == nullptr || rd_kafka_header_get_last(headers, std::string(name).c_str(), &value,
+                                                       &size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return std::nullopt;
     }
     return View(value, size);

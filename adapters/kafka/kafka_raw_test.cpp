@@ -91,8 +91,8 @@ class KafkaRawTest : public ::testing::Test {
 
 TEST_F(KafkaRawTest, RecordsCarryCloudEventsBinaryHeaders) {
   events::LogRecord r;
-  r.meta = {"01HZX3F4G5H6J7K8M9N0P1Q2R3", "message_posted", 1, "guild:A", 1, 1714566896789,
-            "01HZX3F4G5H6J7K8M9N0P1Q2R5", "req-1", "cmd-1"};
+  r.meta = {"01HZX3F4G5H6J7K8M9N0P1Q2R3", "message_posted", 1,      "guild:A", 1, 1714566896789,
+            "01HZX3F4G5H6J7K8M9N0P1Q2R5", "req-1",          "cmd-1"};
   r.payload = R"({"content":"hi"})";
   auto positions = log_->Append({"guild:A", 0, {r}});
   ASSERT_TRUE(positions.ok());
@@ -112,9 +112,10 @@ TEST_F(KafkaRawTest, RecordsCarryCloudEventsBinaryHeaders) {
 }
 
 TEST_F(KafkaRawTest, ForeignRecordsComeBackWithDecodeErrorInOrder) {
-  Headers good = {{"ce_specversion", "1.0"}, {"ce_id", "x"}, {"ce_type", "t"},
-                  {"ce_time", "2024-05-01T12:34:56.789Z"}, {"ce_subject", "guild:A"},
-                  {"stream_version", "1"}, {"schema_version", "1"}};
+  Headers good = {{"ce_specversion", "1.0"}, {"ce_id", "x"},
+                  {"ce_type", "t"},          {"ce_time", "2024-05-01T12:34:56.789Z"},
+                  {"ce_subject", "guild:A"}, {"stream_version", "1"},
+                  {"schema_version", "1"}};
   Headers missing = good;
   missing.erase("ce_id");
   Headers bad_number = good;
@@ -142,9 +143,10 @@ TEST_F(KafkaRawTest, ForeignRecordsComeBackWithDecodeErrorInOrder) {
 }
 
 TEST_F(KafkaRawTest, ReopenCountsForeignWellFormedRecordsAndSkipsBrokenOnes) {
-  Headers good = {{"ce_specversion", "1.0"}, {"ce_id", "x"}, {"ce_type", "t"},
-                  {"ce_time", "2024-05-01T12:34:56Z"}, {"ce_subject", "guild:A"},
-                  {"stream_version", "1"}, {"schema_version", "1"}};
+  Headers good = {{"ce_specversion", "1.0"}, {"ce_id", "x"},
+                  {"ce_type", "t"},          {"ce_time", "2024-05-01T12:34:56Z"},
+                  {"ce_subject", "guild:A"}, {"stream_version", "1"},
+                  {"schema_version", "1"}};
   ProduceRaw(cluster_->Bootstraps(), events::PartitionFor("guild:A", 4), "guild:A", "{}", good);
   ProduceRaw(cluster_->Bootstraps(), 0, "junk", "{}", {});
   auto log = KafkaEventLog::Open({cluster_->Bootstraps(), "filament.events", 4, 3000});

@@ -206,8 +206,10 @@ std::optional<core::Error> DecodeHeaders(const HeaderLookup& lookup,
   dec.Number("schema_version", int32_t{1}, meta.schema_version);
   if (auto time = dec.Get("ce_time", true)) {
     auto ms = ParseRfc3339Millis(*time);
-    if (ms) meta.time_unix_ms = *ms;
-    else dec.Fail("bad ce_time");
+    if (ms)
+      meta.time_unix_ms = *ms;
+    else
+      dec.Fail("bad ce_time");
   }
   if (!key || *key != meta.stream) dec.Fail("record key differs from ce_subject");
   return dec.Finish();

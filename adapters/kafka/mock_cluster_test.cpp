@@ -1,5 +1,7 @@
 // RunKafkaMock as a process: first stdout line is a usable bootstrap, SIGINT/SIGTERM end it
 // with status 0. The child starts with SIGINT ignored, as a shell's background job does.
+#include "adapters/kafka/mock_cluster.hpp"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -11,7 +13,6 @@
 #include <string>
 
 #include "adapters/kafka/kafka_event_log.hpp"
-#include "adapters/kafka/mock_cluster.hpp"
 
 namespace filament::adapters {
 namespace {
@@ -41,8 +42,7 @@ Child Spawn() {
   signal(SIGINT, SIG_IGN);  // inherited by the child, like `filament kafka-mock &`
   Child child;
   char* argv[] = {const_cast<char*>(FILAMENT_KAFKA_MOCK_HELPER), nullptr};
-  EXPECT_EQ(posix_spawn(&child.pid, FILAMENT_KAFKA_MOCK_HELPER, &actions, &attr, argv, environ),
-            0);
+  EXPECT_EQ(posix_spawn(&child.pid, FILAMENT_KAFKA_MOCK_HELPER, &actions, &attr, argv, environ), 0);
   signal(SIGINT, SIG_DFL);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
