@@ -129,7 +129,7 @@ def _ppid(pid):
         return -1
 
 
-async def register_all(port, names, concurrency=4):
+async def register_all(port, names, concurrency=16):
     """Registers and logs in every name; returns {name: (token, user_id)}. Argon2 bound."""
     queue = list(names)
     tokens = {}

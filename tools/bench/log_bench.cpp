@@ -233,11 +233,11 @@ int main(int argc, char** argv) {
   Table throughput({"log", "appenders", "records/batch", "batches/s", "records/s",
                     "append p50 ms", "append p99 ms", "errors"});
   Table latency({"log", "appends/s", "samples", "ack p50 ms", "ack p99 ms",
-                 "append→consumer p50 ms", "p99 ms", "max ms"});
+                 "append->consumer p50 ms", "p99 ms", "max ms"});
   for (const auto& which : options.logs) BenchOne(which, options, throughput, latency);
   std::cout << "\n### Append throughput (" << options.seconds << " s per cell)\n\n";
   throughput.Print();
-  std::cout << "\n### Append → consumer latency (1 appender, 1-record batches, reader thread)\n\n";
+  std::cout << "\n### Append -> consumer latency (1 appender, 1-record batches, reader thread)\n\n";
   latency.Print();
   return 0;
 }
