@@ -1,9 +1,12 @@
 #include "adapters/postgres/embedded_cluster.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,12 +14,18 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <pqxx/pqxx>
 
 #include "adapters/postgres/process.hpp"
@@ -33,6 +42,8 @@ constexpr const char* kConfInclude = "include_if_exists = 'filament.conf'";
 // Everything Start needs to know about where things live and who runs the tools.
 struct Layout {
   fs::path data_dir, pgdata, socket_dir, log_file, password_file;
+  fs::path lock_file;  // DATA_DIR/filament.lock: flock'ed by the owner, holds its pid
+  fs::path port_file;  // DATA_DIR/pgrun/port: "port=P pid=N\n", published by the owner
   std::string bin_dir;
   bool as_postgres = false;
   uid_t pg_uid = 0;
@@ -105,6 +116,8 @@ core::Result<Layout> MakeLayout(const EmbeddedClusterOptions& options) {
   layout.socket_dir = layout.data_dir / "pgrun";
   layout.log_file = layout.data_dir / "postgresql.log";
   layout.password_file = layout.data_dir / "postgres.password";
+  layout.lock_file = layout.data_dir / "filament.lock";
+  layout.port_file = layout.socket_dir / "port";
   auto bin_dir = LocateBinDir();
   if (!bin_dir.ok()) return bin_dir.error();
   layout.bin_dir = *bin_dir;
@@ -247,13 +260,15 @@ bool ServerRunning(const Layout& layout) {
   return code.ok() && *code == 0;
 }
 
+void StopServer(const Layout& layout) {
+  (void)RunTool(layout, "pg_ctl",
+                {"-D", layout.pgdata.string(), "-m", "fast", "-w", "-t", "20", "stop"});
+}
+
 // Starts the server; with an automatic port, a port taken meanwhile is retried on another.
+// Only the owner calls this, so a server already running was left behind by a dead owner.
 core::Result<int> StartServer(const Layout& layout, int requested_port, bool durable) {
-  if (ServerRunning(layout)) {
-    // Left behind by a process that died without stopping it: restart it under our settings.
-    (void)RunTool(layout, "pg_ctl",
-                  {"-D", layout.pgdata.string(), "-m", "fast", "-w", "-t", "20", "stop"});
-  }
+  if (ServerRunning(layout)) StopServer(layout);  // restart it under our settings
   for (int attempt = 0; attempt < 3; ++attempt) {
     int port = requested_port != 0 ? requested_port : FreeLoopbackPort();
     FILAMENT_RETURN_IF_ERROR(WriteServerConfig(layout, port, durable));
@@ -281,7 +296,9 @@ core::Status EnsureDatabase(int port, const std::string& database, const std::st
     if (rows.empty()) tx.exec("CREATE DATABASE " + tx.quote_name(database));
     return core::OkStatus();
   } catch (const pqxx::sql_error& e) {
-    if (e.sqlstate() == "42P04") return core::OkStatus();  // created concurrently
+    // Created concurrently (by an attacher or the owner): duplicate_database, or the
+    // unique_violation on pg_database that a close race gives instead.
+    if (e.sqlstate() == "42P04" || e.sqlstate() == "23505") return core::OkStatus();
     return core::Unavailable(std::string("cannot create database: ") + e.what());
   } catch (const std::exception& e) {
     return core::Unavailable(std::string("cannot connect to the embedded server: ") + e.what());
@@ -296,38 +313,207 @@ bool ValidDatabaseName(const std::string& name) {
   return true;
 }
 
+core::Status CheckOptions(const EmbeddedClusterOptions& options) {
+  if (options.data_dir.empty()) return core::InvalidArgument("data_dir is empty");
+  if (options.port < 0 || options.port > 65535) return core::InvalidArgument("bad port");
+  if (!ValidDatabaseName(options.database)) return core::InvalidArgument("bad database name");
+  if (options.attach_timeout.count() < 0) return core::InvalidArgument("bad attach_timeout");
+  return core::OkStatus();
+}
+
+// ---- Ownership: one process per data dir starts and stops the server; others attach. ----
+
+// Closes its descriptor on destruction unless released.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&&) = delete;
+  ~UniqueFd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+std::string ErrnoText() { return std::strerror(errno); }
+
+// Creates DATA_DIR if needed and opens its lock file (O_CLOEXEC: the server must never
+// inherit the lock, or it would outlive its owner).
+core::Result<UniqueFd> OpenLockFile(const Layout& layout) {
+  std::error_code ec;
+  fs::create_directories(layout.data_dir, ec);
+  if (ec) return Precondition("cannot create " + layout.data_dir.string() + ": " + ec.message());
+  int fd = open(layout.lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return Precondition("cannot open " + layout.lock_file.string() + ": " + ErrnoText());
+  return UniqueFd(fd);
+}
+
+// True: this process now owns the data dir. False: another live process does.
+core::Result<bool> TryLock(int fd, const Layout& layout) {
+  while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) return false;
+    if (errno != EINTR) {
+      return Precondition("cannot lock " + layout.lock_file.string() + ": " + ErrnoText());
+    }
+  }
+  // The pid is for humans (and error messages); nobody relies on it.
+  std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    return Precondition("cannot write " + layout.lock_file.string() + ": " + ErrnoText());
+  }
+  return true;
+}
+
+struct OwnerRecord {
+  int port = 0;
+  int pid = 0;
+};
+
+std::string FormatRecord(const OwnerRecord& record) {
+  return "port=" + std::to_string(record.port) + " pid=" + std::to_string(record.pid) + "\n";
+}
+
+// Written to a temporary file and renamed, so a reader sees the whole record or none.
+core::Status PublishRecord(const Layout& layout, int port) {
+  fs::path tmp = layout.port_file;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << FormatRecord({port, static_cast<int>(getpid())});
+    if (!out.flush()) return Precondition("cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  fs::rename(tmp, layout.port_file, ec);
+  if (ec) return Precondition("cannot publish " + layout.port_file.string() + ": " + ec.message());
+  return core::OkStatus();
+}
+
+// Takes `prefix` and a decimal in [1, max] off the front of `text`.
+bool TakeField(std::string_view& text, std::string_view prefix, int max, int& out) {
+  if (text.substr(0, prefix.size()) != prefix) return false;
+  text.remove_prefix(prefix.size());
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (ec != std::errc{} || out <= 0 || out > max) return false;
+  text.remove_prefix(static_cast<size_t>(end - text.data()));
+  return true;
+}
+
+// Strict: anything but exactly what FormatRecord wrote counts as "not published yet".
+core::Result<OwnerRecord> ReadRecord(const Layout& layout) {
+  char buffer[64];
+  std::ifstream in(layout.port_file);
+  in.read(buffer, sizeof buffer);
+  const std::string text(buffer, static_cast<size_t>(in.gcount()));
+  std::string_view rest = text;
+  OwnerRecord record;
+  if (!TakeField(rest, "port=", 65535, record.port) ||
+      !TakeField(rest, " pid=", std::numeric_limits<int>::max(), record.pid) || rest != "\n" ||
+      FormatRecord(record) != text) {
+    return core::Unavailable("the owner has not published its server's port yet");
+  }
+  return record;
+}
+
+bool ProcessAlive(int pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+
+struct Endpoint {
+  int port = 0;
+  std::string password;
+};
+
+// Attacher: the owner's server, once it answers. kUnavailable while it is not ready.
+core::Result<Endpoint> AttachToOwner(const Layout& layout, const std::string& database) {
+  auto record = ReadRecord(layout);
+  if (!record.ok()) return record.error();
+  // A dead owner's record may be read in the instant before its successor removes it.
+  if (!ProcessAlive(record->pid)) return core::Unavailable("the published port is stale");
+  auto password = ReadPassword(layout);
+  if (!password.ok()) return password.error();
+  FILAMENT_RETURN_IF_ERROR(EnsureDatabase(record->port, database, *password));
+  return Endpoint{record->port, *password};
+}
+
+// Owner: everything after taking the lock. On error no server is left running.
+core::Result<Endpoint> StartOwnedServer(const Layout& layout,
+                                        const EmbeddedClusterOptions& options) {
+  std::error_code ec;
+  fs::remove(layout.port_file, ec);  // a dead owner's record must not reach attachers
+  FILAMENT_RETURN_IF_ERROR(PrepareDirectories(layout));
+  auto password = EnsureInitialised(layout, options.durable);
+  if (!password.ok()) return password.error();
+  auto port = StartServer(layout, options.port, options.durable);
+  if (!port.ok()) return port.error();
+  core::Status ready = EnsureDatabase(*port, options.database, *password);
+  if (ready.ok()) ready = PublishRecord(layout, *port);
+  if (!ready.ok()) {
+    StopServer(layout);
+    return ready.error();
+  }
+  return Endpoint{*port, *password};
+}
+
+core::Error AttachTimedOut(const Layout& layout, const core::Error& last) {
+  std::ifstream in(layout.lock_file);
+  std::string pid;
+  std::getline(in, pid);
+  if (pid.empty() || pid.size() > 20) pid = "?";
+  return core::Unavailable("the data dir " + layout.data_dir.string() +
+                           " is owned by another process (pid " + pid + ", see " +
+                           layout.lock_file.string() +
+                           ") whose PostgreSQL server did not answer in time: " + last.message);
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::Start(
     const EmbeddedClusterOptions& options) {
-  if (options.data_dir.empty()) return core::InvalidArgument("data_dir is empty");
-  if (options.port < 0 || options.port > 65535) return core::InvalidArgument("bad port");
-  if (!ValidDatabaseName(options.database)) return core::InvalidArgument("bad database name");
+  FILAMENT_RETURN_IF_ERROR(CheckOptions(options));
   auto layout = MakeLayout(options);
   if (!layout.ok()) return layout.error();
-  FILAMENT_RETURN_IF_ERROR(PrepareDirectories(*layout));
-  auto password = EnsureInitialised(*layout, options.durable);
-  if (!password.ok()) return password.error();
-  auto port = StartServer(*layout, options.port, options.durable);
-  if (!port.ok()) return port.error();
-  std::unique_ptr<EmbeddedCluster> cluster(
-      new EmbeddedCluster(layout->data_dir.string(), options.database, *password, *port,
-                          layout->bin_dir + "/pg_ctl", layout->as_postgres));
-  auto created = EnsureDatabase(*port, options.database, *password);
-  if (!created.ok()) return created.error();  // ~EmbeddedCluster stops the server
-  return cluster;
+  auto lock = OpenLockFile(*layout);
+  if (!lock.ok()) return lock.error();
+  const auto deadline = std::chrono::steady_clock::now() + options.attach_timeout;
+  for (;;) {
+    auto owned = TryLock(lock->get(), *layout);
+    if (!owned.ok()) return owned.error();
+    // The owner's cluster holds the lock from here on; on error its destructor releases it.
+    std::unique_ptr<EmbeddedCluster> cluster(
+        new EmbeddedCluster(layout->data_dir.string(), options.database,
+                            layout->bin_dir + "/pg_ctl", layout->as_postgres,
+                            *owned ? lock->release() : -1));
+    auto endpoint = *owned ? StartOwnedServer(*layout, options)
+                           : AttachToOwner(*layout, options.database);
+    if (endpoint.ok()) {
+      cluster->port_ = endpoint->port;
+      cluster->password_ = std::move(endpoint->password);
+      cluster->running_ = *owned;
+      return cluster;
+    }
+    if (*owned || endpoint.error().code != core::ErrorCode::kUnavailable) return endpoint.error();
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return AttachTimedOut(*layout, endpoint.error());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
-EmbeddedCluster::EmbeddedCluster(std::string data_dir, std::string database, std::string password,
-                                 int port, std::string pg_ctl, bool as_postgres)
+EmbeddedCluster::EmbeddedCluster(std::string data_dir, std::string database, std::string pg_ctl,
+                                 bool as_postgres, int lock_fd)
     : data_dir_(std::move(data_dir)),
       database_(std::move(database)),
-      password_(std::move(password)),
-      port_(port),
       pg_ctl_(std::move(pg_ctl)),
-      as_postgres_(as_postgres) {}
+      as_postgres_(as_postgres),
+      lock_fd_(lock_fd),
+      owner_(lock_fd >= 0) {}
 
-EmbeddedCluster::~EmbeddedCluster() { (void)Stop(); }
+EmbeddedCluster::~EmbeddedCluster() {
+  (void)Stop();
+  ReleaseOwnership();  // even if Stop failed: the next owner restarts what is left running
+}
 
 std::string EmbeddedCluster::ConnectionString() const { return ConnectionStringFor(database_); }
 
@@ -336,7 +522,7 @@ std::string EmbeddedCluster::ConnectionStringFor(const std::string& database) co
 }
 
 core::Status EmbeddedCluster::Stop() {
-  if (!running_) return core::OkStatus();
+  if (!running_) return core::OkStatus();  // attachers never run the server
   ProcessSpec spec;
   if (as_postgres_) spec.argv = {"/usr/sbin/runuser", "-u", "postgres", "--"};
   for (std::string arg : {pg_ctl_, std::string("-D"), data_dir_ + "/postgres",
@@ -350,7 +536,16 @@ core::Status EmbeddedCluster::Stop() {
   if (!code.ok()) return code.error();
   if (*code != 0) return core::Unavailable("pg_ctl stop failed; see " + spec.output_path);
   running_ = false;
+  ReleaseOwnership();
   return core::OkStatus();
+}
+
+void EmbeddedCluster::ReleaseOwnership() {
+  if (lock_fd_ < 0) return;
+  // Still the owner here, so no successor can be publishing its own record yet.
+  unlink((data_dir_ + "/pgrun/port").c_str());
+  close(lock_fd_);  // releases the flock: only now may another process take over
+  lock_fd_ = -1;
 }
 
 }  // namespace filament::postgres
