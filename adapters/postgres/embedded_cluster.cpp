@@ -481,12 +481,11 @@ core::Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::Start(
     auto owned = TryLock(lock->get(), *layout);
     if (!owned.ok()) return owned.error();
     // The owner's cluster holds the lock from here on; on error its destructor releases it.
-    std::unique_ptr<EmbeddedCluster> cluster(
-        new EmbeddedCluster(layout->data_dir.string(), options.database,
-                            layout->bin_dir + "/pg_ctl", layout->as_postgres,
-                            *owned ? lock->release() : -1));
-    auto endpoint = *owned ? StartOwnedServer(*layout, options)
-                           : AttachToOwner(*layout, options.database);
+    std::unique_ptr<EmbeddedCluster> cluster(new EmbeddedCluster(
+        layout->data_dir.string(), options.database, layout->bin_dir + "/pg_ctl",
+        layout->as_postgres, *owned ? lock->release() : -1));
+    auto endpoint =
+        *owned ? StartOwnedServer(*layout, options) : AttachToOwner(*layout, options.database);
     if (endpoint.ok()) {
       cluster->port_ = endpoint->port;
       cluster->password_ = std::move(endpoint->password);

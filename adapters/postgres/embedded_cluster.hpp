@@ -13,8 +13,9 @@ struct EmbeddedClusterOptions {
   // in DATA_DIR/pgrun, its server log in DATA_DIR/postgresql.log and the generated superuser
   // password in DATA_DIR/postgres.password (mode 0600). Created if missing.
   std::string data_dir;
-  int port = 0;          // 0 = pick a free loopback port at each start (owner only)
-  bool durable = true;   // false: fsync=off, synchronous_commit=off, full_page_writes=off (owner only)
+  int port = 0;  // 0 = pick a free loopback port at each start (owner only)
+  // false: fsync=off, synchronous_commit=off, full_page_writes=off (tests; owner only)
+  bool durable = true;
   std::string database = "filament";  // created if missing (owner and attacher)
   // How long an attacher waits for the owner's server to answer (the owner may still be
   // running initdb or starting the server).
@@ -54,7 +55,8 @@ class EmbeddedCluster {
   // its lock file not usable, data dir not usable by the postgres user), kUnavailable (the
   // server did not start or accept connections, or the owner's server did not answer within
   // `attach_timeout`; see DATA_DIR/postgresql.log). Retrying later is safe.
-  static core::Result<std::unique_ptr<EmbeddedCluster>> Start(const EmbeddedClusterOptions& options);
+  static core::Result<std::unique_ptr<EmbeddedCluster>> Start(
+      const EmbeddedClusterOptions& options);
 
   EmbeddedCluster(const EmbeddedCluster&) = delete;
   EmbeddedCluster& operator=(const EmbeddedCluster&) = delete;
@@ -78,8 +80,8 @@ class EmbeddedCluster {
   core::Status Stop();
 
  private:
-  EmbeddedCluster(std::string data_dir, std::string database, std::string pg_ctl,
-                  bool as_postgres, int lock_fd);
+  EmbeddedCluster(std::string data_dir, std::string database, std::string pg_ctl, bool as_postgres,
+                  int lock_fd);
   void ReleaseOwnership();
 
   std::string data_dir_;
@@ -88,7 +90,7 @@ class EmbeddedCluster {
   int port_ = 0;
   std::string pg_ctl_;
   bool as_postgres_;
-  int lock_fd_;          // the flock on DATA_DIR/filament.lock; -1 when attached or released
+  int lock_fd_;  // the flock on DATA_DIR/filament.lock; -1 when attached or released
   bool owner_;
   bool running_ = false;  // the owner's server is running (never true for an attacher)
 };
