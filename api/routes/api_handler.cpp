@@ -1,8 +1,12 @@
 #include "api/routes/api_handler.hpp"
 
 #include <cstdio>
+#include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "events/log_record.hpp"
+#include "api/support/json_body.hpp"
 #include "projections/runner/applied_positions.hpp"
 
 namespace filament::api {
@@ -15,6 +19,12 @@ http::HttpResponse FromReply(const ErrorReply& reply) {
   response.content_type = reply.content_type;
   response.headers = reply.headers;
   return response;
+}
+
+std::string EchoJson(const std::string& message) {
+  nlohmann::ordered_json out;
+  out["message"] = message;
+  return out.dump();
 }
 
 std::optional<std::string> BearerToken(const http::HttpRequest& request) {
@@ -43,6 +53,19 @@ ApiHandler::ApiHandler(ApiDeps deps)
     api.AppendMetrics(response.body);
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return response;
+  });
+  add("POST", "/echo", [](ApiHandler& api, RouteRequest& request) {
+    auto body = ParseJsonBody(request.http.Header("content-type"), request.http.body);
+    if (!body.ok()) return api.Error(body.error());
+    std::string message = body->RequiredString("message");
+    if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
+    if (message.empty()) return api.Error(core::InvalidArgument("empty message"));
+    return api.Json(200, EchoJson(message));
+  });
+  add("GET", "/slow", [](ApiHandler& api, RouteRequest&) {
+    // A test route for the request timeout (contract §4.1).
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return api.Json(200, R"({"status":"ok"})");
   });
   // Reached only without valid upgrade headers (the transport hands real upgrades to the
   // gateway before routing): the framework's rejection, before any token check.

@@ -88,6 +88,10 @@ class LimitsTest(unittest.TestCase):
             self.assertEqual((status, headers["x-request-id"]), (200, "trace-42"))
             self.assertEqual(s.request("GET", "/no/such/route")[:2], (404, {"error": "not_found"}))
             self.assertEqual(s.request("DELETE", "/health")[0], 405)
+            self.assertEqual(s.request("POST", "/echo", {"message": "hé"})[:2], (200, {"message": "hé"}))
+            self.assertEqual(s.request("POST", "/echo", {"message": ""})[0], 400)
+            self.assertEqual(s.request("POST", "/echo", {"message": "x", "extra": 1})[0], 422)
+            self.assertEqual(s.request("GET", "/slow")[:2], (200, {"status": "ok"}))
             with socket.create_connection(("127.0.0.1", s.port), timeout=10) as conn:
                 conn.sendall(b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                              b"Content-Length: 100\r\n\r\n{\"username\"")
