@@ -30,8 +30,8 @@ struct ServeOptions {
   StorageOptions storage;
   Roles roles;
   std::string listen = "0.0.0.0:3000";
-  std::vector<std::string> only_projections;   // `project --only`
-  std::vector<std::string> skip_positions;     // "P:O", recorded before start
+  std::vector<std::string> only_projections;  // `project --only`
+  std::vector<std::string> skip_positions;    // "P:O", recorded before start
   std::string trusted_proxy_cidrs;
   std::string server_owner_user_id;
   int http_threads = 16;

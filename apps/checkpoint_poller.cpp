@@ -8,7 +8,9 @@ namespace filament::app {
 CheckpointPoller::CheckpointPoller(pgstore::ConnectionPool& pool,
                                    projections::AppliedPositions& applied,
                                    std::vector<std::string> projections, int interval_ms)
-    : pool_(pool), applied_(applied), projections_(std::move(projections)),
+    : pool_(pool),
+      applied_(applied),
+      projections_(std::move(projections)),
       interval_ms_(interval_ms) {}
 
 CheckpointPoller::~CheckpointPoller() { Stop(); }

@@ -1,11 +1,11 @@
 // `filament`: one binary, one subcommand per role (DESIGN.md §6). Wiring only: flags → options
 // → apps/*.cpp. Every flag can also come from a FILAMENT_* environment variable or from the
 // file given to --config.
-#include <CLI/CLI.hpp>
-
 #include <cstdlib>
 #include <iostream>
 #include <map>
+
+#include <CLI/CLI.hpp>
 
 #include "apps/commands.hpp"
 #include "core/config.hpp"
@@ -23,17 +23,24 @@ void AddStorageFlags(CLI::App* cmd, app::StorageOptions& s) {
   cmd->add_option("--kafka-brokers", s.kafka_brokers, "put the log on Kafka (bootstrap list)")
       ->envname("FILAMENT_KAFKA_BROKERS");
   cmd->add_option("--kafka-topic", s.kafka_topic, "Kafka topic of the log")
-      ->envname("FILAMENT_KAFKA_TOPIC")->capture_default_str();
+      ->envname("FILAMENT_KAFKA_TOPIC")
+      ->capture_default_str();
   cmd->add_option("--partitions", s.partitions, "log partitions (fixed at first start)")
-      ->envname("FILAMENT_LOG_PARTITIONS")->check(CLI::Range(1, 256))->capture_default_str();
+      ->envname("FILAMENT_LOG_PARTITIONS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
 }
 
-void AddServeFlags(CLI::App* cmd, app::ServeOptions& o, std::map<std::string, std::string>& limits) {
+void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
+                   std::map<std::string, std::string>& limits) {
   AddStorageFlags(cmd, o.storage);
   cmd->add_option("--listen", o.listen, "HTTP and WebSocket address host:port")
-      ->envname("FILAMENT_BIND_ADDR")->capture_default_str();
+      ->envname("FILAMENT_BIND_ADDR")
+      ->capture_default_str();
   cmd->add_option("--http-threads", o.http_threads, "HTTP worker threads")
-      ->envname("FILAMENT_HTTP_THREADS")->check(CLI::Range(1, 512))->capture_default_str();
+      ->envname("FILAMENT_HTTP_THREADS")
+      ->check(CLI::Range(1, 512))
+      ->capture_default_str();
   cmd->add_option("--trusted-proxy-cidrs", o.trusted_proxy_cidrs, "peers allowed to set client IP")
       ->envname("FILAMENT_TRUSTED_PROXY_CIDRS");
   cmd->add_option("--server-owner-user-id", o.server_owner_user_id, "global owner (ULID)")
@@ -60,8 +67,8 @@ std::vector<std::string> SplitCommas(const std::string& text) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
-    std::string piece = text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                      : comma - start);
+    std::string piece =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!piece.empty()) out.push_back(piece);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -79,7 +86,11 @@ int main(int argc, char** argv) {
   app::ServeOptions serve;
   std::map<std::string, std::string> limit_values;
   std::string only;
-  struct Role { const char* name; const char* help; app::Roles roles; };
+  struct Role {
+    const char* name;
+    const char* help;
+    app::Roles roles;
+  };
   const Role roles[] = {
       {"serve", "everything in one process: REST, projections, gateway", {true, true, true}},
       {"api", "REST commands and queries (projections run elsewhere)", {true, false, false}},
@@ -92,8 +103,8 @@ int main(int argc, char** argv) {
     AddServeFlags(cmd, serve, limit_values);
     role_of[cmd] = role.roles;
     if (std::string(role.name) == "project") {
-      cmd->add_option("--only", only, "comma-separated projection names")->envname(
-          "FILAMENT_PROJECTIONS");
+      cmd->add_option("--only", only, "comma-separated projection names")
+          ->envname("FILAMENT_PROJECTIONS");
     }
   }
 

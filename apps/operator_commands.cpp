@@ -84,8 +84,8 @@ int RunAudit(const AuditCommand& command) {
   }
   auto storage = OpenStorage(command.storage);
   if (!storage.ok()) return Fail(storage.error());
-  auto format = command.json ? projections::AuditFormat::kJsonLines
-                             : projections::AuditFormat::kTable;
+  auto format =
+      command.json ? projections::AuditFormat::kJsonLines : projections::AuditFormat::kTable;
   auto count = projections::RunAudit(*(*storage)->log, filter, format, std::cout);
   return count.ok() ? 0 : Fail(count.error());
 }

@@ -16,9 +16,7 @@ struct ReadModels {
   projections::GuildsProjection guilds;
   projections::MessagesProjection messages;
 
-  std::vector<projections::Projection*> All() {
-    return {&users, &guilds, &messages};
-  }
+  std::vector<projections::Projection*> All() { return {&users, &guilds, &messages}; }
   // The named ones (all when `names` is empty). Errors: kInvalidArgument naming an unknown one.
   core::Result<std::vector<projections::Projection*>> Select(const std::vector<std::string>& names);
   static std::vector<std::string> Names();

@@ -1,9 +1,9 @@
 // `filament serve|api|project|gateway`: builds the object graph for the chosen roles, runs
 // until SIGINT/SIGTERM, then shuts down in reverse order (HTTP first, storage last).
-#include <pthread.h>
-
 #include <csignal>
 #include <iostream>
+
+#include <pthread.h>
 
 #include "adapters/crypto/primitives.hpp"
 #include "adapters/http/http_server.hpp"
@@ -73,9 +73,8 @@ class GatewayOnlyHandler final : public http::HttpHandler {
 // ingress message_create is rejected; the web client posts over REST.
 class RejectingPoster final : public gateway::IngressMessagePoster {
  public:
-  core::Status Post(const std::string&, const std::string&, const std::string&,
-                    const std::string&, const std::vector<std::string>&,
-                    const std::string&) override {
+  core::Status Post(const std::string&, const std::string&, const std::string&, const std::string&,
+                    const std::vector<std::string>&, const std::string&) override {
     return core::MakeError(core::ErrorCode::kFailedPrecondition, "no command side here");
   }
 };
@@ -130,8 +129,8 @@ int RunServer(const ServeOptions& options) {
     projections::RunnerOptions runner_options;
     runner_options.conninfo = conninfo;
     runner_options.log = [](const std::string& line) { std::cerr << line << "\n"; };
-    runner = std::make_unique<projections::ProjectionRunner>(log, *chosen, runner_options,
-                                                             &applied, &runner_metrics);
+    runner = std::make_unique<projections::ProjectionRunner>(log, *chosen, runner_options, &applied,
+                                                             &runner_metrics);
     runner->Start();
   }
 
@@ -149,8 +148,8 @@ int RunServer(const ServeOptions& options) {
   std::unique_ptr<api::AuthService> auth;
   std::unique_ptr<api::ApiHandler> api_handler;
   if (roles.api || roles.gateway) {
-    command_service = std::make_unique<commands::CommandService>(log, clock, ids, auth_store,
-                                                                 options.limits);
+    command_service =
+        std::make_unique<commands::CommandService>(log, clock, ids, auth_store, options.limits);
     if (roles.api) {
       if (auto s = command_service->Start(); !s.ok()) return Fail("command state", s.error());
     }
@@ -184,9 +183,8 @@ int RunServer(const ServeOptions& options) {
           return api::AuthenticateUpgrade(*auth_ptr, request);
         },
         [resolver](const http::HttpRequest& request) {
-          return resolver->Resolve(request.peer_ip, [&request](std::string_view name) {
-            return request.Header(name);
-          });
+          return resolver->Resolve(
+              request.peer_ip, [&request](std::string_view name) { return request.Header(name); });
         });
   }
 

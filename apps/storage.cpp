@@ -33,9 +33,9 @@ core::Result<std::unique_ptr<Storage>> OpenStorage(const StorageOptions& options
     if (!log.ok()) return log.error();
     storage->log = std::move(*log);
   } else {
-    auto log = adapters::KafkaEventLog::Open(
-        {.brokers = options.kafka_brokers, .topic = options.kafka_topic,
-         .partitions = options.partitions});
+    auto log = adapters::KafkaEventLog::Open({.brokers = options.kafka_brokers,
+                                              .topic = options.kafka_topic,
+                                              .partitions = options.partitions});
     if (!log.ok()) return log.error();
     storage->log = std::move(*log);
   }

@@ -67,12 +67,15 @@ core::Status CommandService::Start() {
 
 core::Status CommandService::FoldRecord(const events::StoredRecord& stored) {
   const auto& meta = stored.record.meta;
-  auto where = [&] { return " at " + events::FormatPosition(stored.position) + " (" + meta.type + ")"; };
+  auto where = [&] {
+    return " at " + events::FormatPosition(stored.position) + " (" + meta.type + ")";
+  };
   if (stored.decode_error) {
     return core::Internal("undecodable log record" + where() + ": " + stored.decode_error->message);
   }
   auto event = events::DecodeEvent(meta.type, meta.schema_version, stored.record.payload);
-  if (!event.ok()) return core::Internal("undecodable event" + where() + ": " + event.error().message);
+  if (!event.ok())
+    return core::Internal("undecodable event" + where() + ": " + event.error().message);
   Apply(directory_, *event);
   if (auto guild_event = events::AsGuildEvent(*event)) {
     auto guild_id = meta.stream.substr(meta.stream.find(':') + 1);
@@ -112,8 +115,7 @@ core::Result<std::vector<events::Position>> CommandService::AppendRecords(
   return log_.Append(batch);
 }
 
-core::Result<Appended> CommandService::AppendGuildEvents(const CommandContext& ctx,
-                                                         GuildSlot& slot,
+core::Result<Appended> CommandService::AppendGuildEvents(const CommandContext& ctx, GuildSlot& slot,
                                                          const std::string& guild_id,
                                                          GuildEvents decided) {
   if (decided.empty()) return Appended{};
@@ -163,8 +165,16 @@ core::Result<Appended> CommandService::CreateGuild(const CommandContext& ctx,
     auto it = directory_.guilds_created_by_user.find(ctx.actor_user_id);
     if (it != directory_.guilds_created_by_user.end()) created = it->second;
   }
-  commands::CreateGuild cmd{NewId(), name, visibility, ctx.actor_user_id, NewId(), NewId(),
-                            NewId(), NewId(), clock_.NowUnix(), created,
+  commands::CreateGuild cmd{NewId(),
+                            name,
+                            visibility,
+                            ctx.actor_user_id,
+                            NewId(),
+                            NewId(),
+                            NewId(),
+                            NewId(),
+                            clock_.NowUnix(),
+                            created,
                             limits_.max_created_guilds_per_user};
   // The guild id is fresh, so nobody else can touch its stream: decide first, and allocate
   // the slot only for an accepted command.
@@ -180,8 +190,8 @@ core::Result<Appended> CommandService::CreateChannel(const CommandContext& ctx,
                                                      const std::string& name,
                                                      const std::string& kind) {
   return OnExistingGuild(ctx, guild_id, [&] {
-    return commands::CreateChannel{guild_id, NewId(), name, kind, ctx.actor_user_id,
-                                   clock_.NowUnix()};
+    return commands::CreateChannel{guild_id, NewId(),           name,
+                                   kind,     ctx.actor_user_id, clock_.NowUnix()};
   });
 }
 
@@ -199,8 +209,8 @@ core::Result<Appended> CommandService::PostMessage(const CommandContext& ctx,
                                                    const std::vector<std::string>& attachment_ids) {
   // The id is minted under the stream lock, so message ids increase in log order.
   return OnExistingGuild(ctx, guild_id, [&] {
-    return commands::PostMessage{guild_id,       channel_id,      NewId(), ctx.actor_user_id,
-                                 content, attachment_ids, clock_.NowUnix()};
+    return commands::PostMessage{guild_id, channel_id,     NewId(),         ctx.actor_user_id,
+                                 content,  attachment_ids, clock_.NowUnix()};
   });
 }
 

@@ -1,9 +1,9 @@
 #include "commands/command_service.hpp"
 
-#include <gtest/gtest.h>
-
 #include <numeric>
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "projections/runner/in_memory_event_log.hpp"
 

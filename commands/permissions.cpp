@@ -19,9 +19,15 @@ std::set<std::string> AssignedRoles(const GuildAuthz& guild, const MemberFacts& 
   }
   const std::string* seeded = nullptr;
   switch (member.legacy_role) {
-    case LegacyRole::kOwner: seeded = &guild.owner_role_id; break;
-    case LegacyRole::kModerator: seeded = &guild.moderator_role_id; break;
-    case LegacyRole::kMember: seeded = &guild.member_role_id; break;
+    case LegacyRole::kOwner:
+      seeded = &guild.owner_role_id;
+      break;
+    case LegacyRole::kModerator:
+      seeded = &guild.moderator_role_id;
+      break;
+    case LegacyRole::kMember:
+      seeded = &guild.member_role_id;
+      break;
   }
   if (seeded != nullptr && guild.roles.count(*seeded) != 0) assigned.insert(*seeded);
   return assigned;
@@ -60,9 +66,12 @@ std::optional<Permission> ParsePermission(std::string_view name) {
 
 std::string_view LegacyRoleName(LegacyRole role) {
   switch (role) {
-    case LegacyRole::kOwner: return "owner";
-    case LegacyRole::kModerator: return "moderator";
-    case LegacyRole::kMember: return "member";
+    case LegacyRole::kOwner:
+      return "owner";
+    case LegacyRole::kModerator:
+      return "moderator";
+    case LegacyRole::kMember:
+      return "member";
   }
   return "member";
 }

@@ -91,8 +91,8 @@ struct GuildAuthz {
   std::string owner_role_id;
   std::string moderator_role_id;
   std::string member_role_id;
-  std::map<std::string, RoleFacts> roles;         // by role id
-  std::map<std::string, MemberFacts> members;     // by user id (may hold just the caller)
+  std::map<std::string, RoleFacts> roles;      // by role id
+  std::map<std::string, MemberFacts> members;  // by user id (may hold just the caller)
   std::set<std::string> banned_user_ids;
   struct Channel {
     std::map<std::string, OverrideFacts> role_overrides;    // by role id

@@ -7,7 +7,7 @@ namespace filament::core {
 [[noreturn]] void CheckFailed(const char* file, int line, const char* condition);
 }  // namespace filament::core
 
-#define FILAMENT_CHECK(cond)                                          \
-  do {                                                                \
+#define FILAMENT_CHECK(cond)                                               \
+  do {                                                                     \
     if (!(cond)) ::filament::core::CheckFailed(__FILE__, __LINE__, #cond); \
   } while (false)

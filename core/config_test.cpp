@@ -1,9 +1,9 @@
 #include "core/config.hpp"
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace filament::core {
 namespace {

@@ -38,7 +38,7 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return state_.index() == 0; }
@@ -102,18 +102,16 @@ inline Error Unauthenticated(std::string m) {
   return MakeError(ErrorCode::kUnauthenticated, std::move(m));
 }
 inline Error Internal(std::string m) { return MakeError(ErrorCode::kInternal, std::move(m)); }
-inline Error Unavailable(std::string m) {
-  return MakeError(ErrorCode::kUnavailable, std::move(m));
-}
+inline Error Unavailable(std::string m) { return MakeError(ErrorCode::kUnavailable, std::move(m)); }
 inline Error Aborted(std::string m) { return MakeError(ErrorCode::kAborted, std::move(m)); }
 
 }  // namespace filament::core
 
 // Propagates the error of a Status-returning expression.
-#define FILAMENT_RETURN_IF_ERROR(expr)            \
-  do {                                            \
-    auto filament_status_ = (expr);               \
-    if (!filament_status_.ok()) {                 \
-      return filament_status_.error();            \
-    }                                             \
+#define FILAMENT_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    auto filament_status_ = (expr);    \
+    if (!filament_status_.ok()) {      \
+      return filament_status_.error(); \
+    }                                  \
   } while (false)

@@ -1,15 +1,14 @@
 // Tests of the generated event types, codecs and gateway routing table
 // (events/generated/event_types.hpp, generated from schema/events.yaml).
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <random>
 #include <set>
 #include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "events/generated/event_types.hpp"
 #include "events/testing/builders.hpp"
@@ -66,12 +65,13 @@ TEST(EventCodec, EncodesCompactJsonInSchemaOrder) {
 }
 
 TEST(EventCodec, EncodingEscapesAndNeverEmitsInvalidUtf8) {
-  const std::string content = std::string("quote\" back\\ nl\n tab\t nul") + '\0' + " bad\xff end é";
+  const std::string content =
+      std::string("quote\" back\\ nl\n tab\t nul") + '\0' + " bad\xff end é";
   const std::string payload = EncodePayload(testing::MessagePostedExample(content));
   const auto json = nlohmann::json::parse(payload, nullptr, false);
   ASSERT_FALSE(json.is_discarded()) << payload;
-  EXPECT_EQ(json["content"], std::string("quote\" back\\ nl\n tab\t nul") + '\0' +
-                                 " bad\xEF\xBF\xBD end é");
+  EXPECT_EQ(json["content"],
+            std::string("quote\" back\\ nl\n tab\t nul") + '\0' + " bad\xEF\xBF\xBD end é");
 }
 
 TEST(EventCodec, VariantHelpers) {
@@ -161,8 +161,8 @@ TEST(EventCodec, RejectsStringsOutsideByteLimits) {
 }
 
 TEST(EventCodec, RejectsInvalidUlids) {
-  for (const char* bad : {"", "not-a-ulid", "01J1A00000000000000000G01", "81J1A00000000000000000G01D",
-                          "01J1A00000000000000000G01U"}) {
+  for (const char* bad : {"", "not-a-ulid", "01J1A00000000000000000G01",
+                          "81J1A00000000000000000G01D", "01J1A00000000000000000G01U"}) {
     EXPECT_THAT(PostedError(PostedWith("guild_id", bad)), HasSubstr("'guild_id' must be a ULID"))
         << bad;
   }
@@ -192,8 +192,7 @@ TEST(EventCodec, RejectsEnumValuesNotAllowed) {
 
 TEST(EventCodec, RejectsTooLongLists) {
   const nlohmann::json six(6, testing::kAttachmentId);
-  EXPECT_THAT(PostedError(PostedWith("attachment_ids", six)),
-              HasSubstr("at most 5 items, got 6"));
+  EXPECT_THAT(PostedError(PostedWith("attachment_ids", six)), HasSubstr("at most 5 items, got 6"));
   const nlohmann::json five(5, testing::kAttachmentId);
   EXPECT_TRUE(DecodePosted(PostedWith("attachment_ids", five)).ok());
 }

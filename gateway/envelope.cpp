@@ -73,8 +73,7 @@ std::optional<std::vector<std::string>> ParseAttachmentIds(const Json& d) {
 }
 
 std::optional<MessageCreateCommand> ParseMessageCreate(const Json& d) {
-  if (!d.is_object() ||
-      !HasOnlyKeys(d, {"guild_id", "channel_id", "content", "attachment_ids"}) ||
+  if (!d.is_object() || !HasOnlyKeys(d, {"guild_id", "channel_id", "content", "attachment_ids"}) ||
       !d.contains("guild_id") || !d.contains("channel_id") || !d.contains("content")) {
     return std::nullopt;
   }
@@ -94,9 +93,12 @@ std::optional<MessageCreateCommand> ParseMessageCreate(const Json& d) {
 
 std::string_view RejectionReason(IngressRejection rejection) {
   switch (rejection) {
-    case IngressRejection::kInvalidEnvelope: return "invalid_envelope";
-    case IngressRejection::kInvalidSubscribePayload: return "invalid_subscribe_payload";
-    case IngressRejection::kInvalidMessageCreatePayload: return "invalid_message_create_payload";
+    case IngressRejection::kInvalidEnvelope:
+      return "invalid_envelope";
+    case IngressRejection::kInvalidSubscribePayload:
+      return "invalid_subscribe_payload";
+    case IngressRejection::kInvalidMessageCreatePayload:
+      return "invalid_message_create_payload";
   }
   return "invalid_envelope";
 }

@@ -8,9 +8,7 @@ namespace {
 constexpr char kGuild[] = "01HZZZZZZZZZZZZZZZZZZZZZZ1";
 constexpr char kChannel[] = "01HZZZZZZZZZZZZZZZZZZZZZZ2";
 
-std::string Subscribe(const std::string& d) {
-  return R"({"v":1,"t":"subscribe","d":)" + d + "}";
-}
+std::string Subscribe(const std::string& d) { return R"({"v":1,"t":"subscribe","d":)" + d + "}"; }
 
 std::optional<IngressRejection> Rejection(std::string_view frame) {
   auto parsed = ParseIngress(frame);
@@ -19,8 +17,9 @@ std::optional<IngressRejection> Rejection(std::string_view frame) {
 }
 
 TEST(ParseIngress, AcceptsAStrictSubscribeAndCanonicalisesIds) {
-  auto parsed = ParseIngress(Subscribe(R"({"guild_id":"01hzzzzzzzzzzzzzzzzzzzzzz1","channel_id":")" +
-                                       std::string(kChannel) + "\"}"));
+  auto parsed =
+      ParseIngress(Subscribe(R"({"guild_id":"01hzzzzzzzzzzzzzzzzzzzzzz1","channel_id":")" +
+                             std::string(kChannel) + "\"}"));
   auto* command = std::get_if<SubscribeCommand>(&std::get<IngressCommand>(parsed));
   ASSERT_NE(command, nullptr);
   EXPECT_EQ(command->guild_id, kGuild);
@@ -30,10 +29,9 @@ TEST(ParseIngress, AcceptsAStrictSubscribeAndCanonicalisesIds) {
 TEST(ParseIngress, RejectsBadEnvelopes) {
   const std::string d = "{}";
   for (const std::string& frame : {
-           std::string("not json"),
-           std::string("[1,\"subscribe\",{}]"),
-           std::string(R"({"v":1,"t":"subscribe"})"),                    // missing d
-           std::string(R"({"v":1,"t":"subscribe","d":{},"x":0})"),       // extra key
+           std::string("not json"), std::string("[1,\"subscribe\",{}]"),
+           std::string(R"({"v":1,"t":"subscribe"})"),               // missing d
+           std::string(R"({"v":1,"t":"subscribe","d":{},"x":0})"),  // extra key
            std::string(R"({"v":2,"t":"subscribe","d":{}})"),
            std::string(R"({"v":"1","t":"subscribe","d":{}})"),
            std::string(R"({"v":1.0,"t":"subscribe","d":{}})"),
@@ -42,9 +40,9 @@ TEST(ParseIngress, RejectsBadEnvelopes) {
            std::string(R"({"v":1,"t":"","d":{}})"),
            std::string(R"({"v":1,"t":")") + std::string(65, 'a') + R"(","d":{}})",
            std::string(R"({"v":1,"t":"a-b","d":{}})"),
-           std::string(R"({"v":1,"v":1,"t":"subscribe","d":{}})"),       // duplicate key
+           std::string(R"({"v":1,"v":1,"t":"subscribe","d":{}})"),  // duplicate key
            std::string(R"({"v":1,"t":"x","d":)") + std::string(100, '[') + std::string(100, ']') +
-               "}",                                                     // too deep
+               "}",  // too deep
        }) {
     EXPECT_EQ(Rejection(frame), IngressRejection::kInvalidEnvelope) << frame;
   }
@@ -72,15 +70,15 @@ TEST(ParseIngress, ValidatesMessageCreate) {
   const std::string ids = R"(","channel_id":")" + std::string(kChannel) + "\"";
   const std::string base = R"({"guild_id":")" + std::string(kGuild) + ids;
   const std::string a = "01HZZZZZZZZZZZZZZZZZZZZZZA";
-  auto ok = ParseIngress(MessageCreate(base + R"(,"content":"","attachment_ids":[")" + a +
-                                       R"(",")" + a + "\"]}"));
+  auto ok = ParseIngress(
+      MessageCreate(base + R"(,"content":"","attachment_ids":[")" + a + R"(",")" + a + "\"]}"));
   auto* command = std::get_if<MessageCreateCommand>(&std::get<IngressCommand>(ok));
   ASSERT_NE(command, nullptr);
   EXPECT_EQ(command->attachment_ids, std::vector<std::string>{a});  // duplicates removed
   EXPECT_FALSE(Rejection(MessageCreate(base + R"(,"content":")" + std::string(2000, 'x') + "\"}")));
   for (const std::string& d : {
-           base + "}",                                                // no content
-           base + R"(,"content":""})",                                // empty, no attachments
+           base + "}",                  // no content
+           base + R"(,"content":""})",  // empty, no attachments
            base + R"(,"content":")" + std::string(2001, 'x') + "\"}",
            base + R"(,"content":"hi","attachment_ids":["x"]})",
            base + R"(,"content":"hi","attachment_ids":[")" + a + R"(",")" + a + R"(",")" + a +

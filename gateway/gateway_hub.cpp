@@ -13,13 +13,18 @@ constexpr int64_t kMinCommandBacklog = 64;
 
 std::string_view DisconnectReasonFor(http::WsCloseReason reason) {
   switch (reason) {
-    case http::WsCloseReason::kClientClose: return "client_close";
-    case http::WsCloseReason::kConnectionClosed: return "connection_closed";
-    case http::WsCloseReason::kTooLarge: return "event_too_large";
-    case http::WsCloseReason::kShutdown: return "server_shutdown";
+    case http::WsCloseReason::kClientClose:
+      return "client_close";
+    case http::WsCloseReason::kConnectionClosed:
+      return "connection_closed";
+    case http::WsCloseReason::kTooLarge:
+      return "event_too_large";
+    case http::WsCloseReason::kShutdown:
+      return "server_shutdown";
     case http::WsCloseReason::kSocketError:
     case http::WsCloseReason::kProtocolError:
-    case http::WsCloseReason::kServerClose: return "socket_error";
+    case http::WsCloseReason::kServerClose:
+      return "socket_error";
   }
   return "socket_error";
 }
@@ -57,8 +62,8 @@ size_t GatewayHub::connection_count() const {
 std::shared_ptr<http::WsSessionHandler> GatewayHub::CreateSession(std::string user_id,
                                                                   std::string client_ip) {
   // Commands waiting for a stalled database are bounded too (a few windows' worth).
-  const int64_t backlog = std::max<int64_t>(kMinCommandBacklog,
-                                            2 * options_.ingress_events_per_window);
+  const int64_t backlog =
+      std::max<int64_t>(kMinCommandBacklog, 2 * options_.ingress_events_per_window);
   return std::make_shared<GatewaySession>(*this, *workers_, std::move(user_id),
                                           std::move(client_ip), options_.ingress_events_per_window,
                                           options_.ingress_window_secs * 1000,
@@ -103,7 +108,9 @@ void GatewayHub::Unregister(GatewaySession& session, http::WsCloseReason reason)
     present.erase(session.user_id);
     if (present.empty()) presence_.erase(guild_id);
     const std::string payload = nlohmann::json{
-        {"guild_id", guild_id}, {"user_id", session.user_id}, {"status", "offline"}}.dump();
+        {"guild_id", guild_id},
+        {"user_id", session.user_id},
+        {"status", "offline"}}.dump();
     PublishToGuildLocked(guild_id, "presence_update", payload);
   }
 }

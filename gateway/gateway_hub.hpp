@@ -48,8 +48,7 @@ class GatewayHub {
 
   // A session for an authenticated upgrade. The connection is registered (and receives
   // `ready {user_id}`) when the transport opens it.
-  std::shared_ptr<http::WsSessionHandler> CreateSession(std::string user_id,
-                                                        std::string client_ip);
+  std::shared_ptr<http::WsSessionHandler> CreateSession(std::string user_id, std::string client_ip);
 
   // Fan-out for the log consumer. Each builds {"v":1,"t":type,"d":payload_json} once
   // (`payload_json` must be a serialized JSON object), drops it for everyone when it exceeds

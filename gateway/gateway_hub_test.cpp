@@ -1,13 +1,13 @@
 #include "gateway/gateway_hub.hpp"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <condition_variable>
-#include <nlohmann/json.hpp>
 #include <map>
 #include <set>
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace filament::gateway {
 namespace {
@@ -177,8 +177,8 @@ TEST_F(GatewayHubTest, ReadyIsTheFirstFrame) {
   Client alice = Connect(kAlice);
   auto frames = alice.connection->Frames();
   ASSERT_EQ(frames.size(), 1u);
-  EXPECT_EQ(frames[0], json::parse(R"({"v":1,"t":"ready","d":{"user_id":")" +
-                                   std::string(kAlice) + "\"}}"));
+  EXPECT_EQ(frames[0],
+            json::parse(R"({"v":1,"t":"ready","d":{"user_id":")" + std::string(kAlice) + "\"}}"));
 }
 
 TEST_F(GatewayHubTest, SubscribeSendsSyncPresenceAckAndVoiceSyncInOrder) {
@@ -297,9 +297,10 @@ TEST_F(GatewayHubTest, SlowConsumerIsPrunedAndClosedWith1008) {
   EXPECT_EQ(alice.connection->close_code(), 1008);
   EXPECT_EQ(alice.connection->close_reason(), "slow_consumer");
   EXPECT_EQ(bob.connection->Types().size(), 9u);  // bob got all four
-  EXPECT_EQ(hub_->metrics().Value("filament_gateway_events_dropped_total",
-                                  R"(scope="channel",event_type="message_create",reason="full_queue")"),
-            1u);
+  EXPECT_EQ(
+      hub_->metrics().Value("filament_gateway_events_dropped_total",
+                            R"(scope="channel",event_type="message_create",reason="full_queue")"),
+      1u);
   hub_->PublishToGuild(kGuild, "channel_create", "{}");  // alice is stale: skipped, not counted
   alice.Close(http::WsCloseReason::kConnectionClosed);
   EXPECT_EQ(Disconnects("slow_consumer"), 1u);  // suppresses the read-side reason
@@ -348,14 +349,15 @@ TEST_F(GatewayHubTest, ScopesReachTheRightConnections) {
 TEST_F(GatewayHubTest, MessageCreateIsPostedAndFailureDisconnects) {
   Client alice = Connect(kAlice);
   const std::string a = "01HZZZZZZZZZZZZZZZZZZZZZZA";
-  const std::string frame = json{{"v", 1},
-                                 {"t", "message_create"},
-                                 {"d",
-                                  {{"guild_id", kGuild},
-                                   {"channel_id", kChannel},
-                                   {"content", "hi"},
-                                   {"attachment_ids", {a, a}}}}}
-                                .dump();
+  const std::string frame = json{
+      {"v", 1},
+      {"t", "message_create"},
+      {"d",
+       {{"guild_id", kGuild},
+        {"channel_id", kChannel},
+        {"content", "hi"},
+        {"attachment_ids",
+         {a, a}}}}}.dump();
   alice.Send(frame);
   auto posted = [&] {
     std::lock_guard lock(poster_.mu);
@@ -388,8 +390,9 @@ TEST_F(GatewayHubTest, MetricsPrintEveryFamily) {
   Client alice = Connect(kAlice);
   out.clear();
   hub_->metrics().AppendPrometheus(out);
-  EXPECT_NE(out.find(R"(filament_gateway_events_emitted_total{scope="connection",event_type="ready"} 1)"),
-            std::string::npos);
+  EXPECT_NE(
+      out.find(R"(filament_gateway_events_emitted_total{scope="connection",event_type="ready"} 1)"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -39,8 +39,7 @@ void GatewayHub::Execute(GatewaySession& session, const IngressCommand& command)
         poster_.Post(session.user_id, message->guild_id, message->channel_id, message->content,
                      message->attachment_ids, session.client_ip);
     if (!status.ok()) {
-      Disconnect(session,
-                 status.error().reason == "ip_banned" ? "ip_banned" : "message_rejected");
+      Disconnect(session, status.error().reason == "ip_banned" ? "ip_banned" : "message_rejected");
     }
   }
 }
@@ -74,22 +73,23 @@ void GatewayHub::ApplySubscribe(GatewaySession& session, const SubscribeCommand&
   SendDirectLocked(session, "presence_sync",
                    nlohmann::json{{"guild_id", command.guild_id}, {"user_ids", user_ids}}.dump());
   if (first_in_guild) {
-    PublishToGuildLocked(command.guild_id, "presence_update",
-                         nlohmann::json{{"guild_id", command.guild_id},
-                                        {"user_id", session.user_id},
-                                        {"status", "online"}}
-                             .dump());
+    PublishToGuildLocked(
+        command.guild_id, "presence_update",
+        nlohmann::json{
+            {"guild_id", command.guild_id}, {"user_id", session.user_id}, {"status", "online"}}
+            .dump());
   }
   if (!session.registered || session.dropping.load()) return;  // evicted by that fan-out
   const std::string_view failure = SendDirectLocked(
       session, "subscribed",
       nlohmann::json{{"guild_id", command.guild_id}, {"channel_id", command.channel_id}}.dump());
   if (!failure.empty()) return DisconnectLocked(session, failure);
-  const std::string sync = nlohmann::json{{"guild_id", command.guild_id},
-                                          {"channel_id", command.channel_id},
-                                          {"participants", nlohmann::json::array()},
-                                          {"synced_at_unix", clock_.NowUnix()}}
-                               .dump();
+  const std::string sync = nlohmann::json{
+      {"guild_id", command.guild_id},
+      {"channel_id", command.channel_id},
+      {"participants", nlohmann::json::array()},
+      {"synced_at_unix",
+       clock_.NowUnix()}}.dump();
   if (SendDirectLocked(session, "voice_participant_sync", sync).empty()) {
     metrics_.CountVoiceSyncRepair();
   }

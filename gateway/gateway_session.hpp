@@ -21,9 +21,8 @@ class WorkerPool;
 class GatewaySession final : public http::WsSessionHandler,
                              public std::enable_shared_from_this<GatewaySession> {
  public:
-  GatewaySession(GatewayHub& hub, WorkerPool& workers, std::string user_id,
-                 std::string client_ip, int64_t ingress_limit, int64_t ingress_window_ms,
-                 size_t max_backlog);
+  GatewaySession(GatewayHub& hub, WorkerPool& workers, std::string user_id, std::string client_ip,
+                 int64_t ingress_limit, int64_t ingress_window_ms, size_t max_backlog);
 
   void OnOpen(std::shared_ptr<http::WsConnection> connection) override;
   void OnMessage(std::string_view payload) override;

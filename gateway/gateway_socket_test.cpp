@@ -1,9 +1,9 @@
 // The hub behind the real HttpServer and epoll reactor, driven by a raw C++ WebSocket client.
 
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "adapters/http/http_server.hpp"
 #include "adapters/http/testing/socket_test_client.hpp"
@@ -25,17 +25,15 @@ constexpr char kChannel[] = "01HCCCCCCCCCCCCCCCCCCCCCCC";
 
 class AllowAll : public SubscribeAuthorizer {
  public:
-  core::Result<bool> MayView(const std::string&, const std::string&,
-                             const std::string&) override {
+  core::Result<bool> MayView(const std::string&, const std::string&, const std::string&) override {
     return true;
   }
 };
 
 class NoPoster : public IngressMessagePoster {
  public:
-  core::Status Post(const std::string&, const std::string&, const std::string&,
-                    const std::string&, const std::vector<std::string>&,
-                    const std::string&) override {
+  core::Status Post(const std::string&, const std::string&, const std::string&, const std::string&,
+                    const std::vector<std::string>&, const std::string&) override {
     return core::OkStatus();
   }
 };
@@ -78,8 +76,7 @@ class GatewaySocketTest : public ::testing::Test {
   }
   bool WaitDisconnect(const std::string& reason) {
     for (int i = 0; i < 300; ++i) {
-      if (hub_->metrics().Value("filament_ws_disconnects_total",
-                                "reason=\"" + reason + "\"") > 0) {
+      if (hub_->metrics().Value("filament_ws_disconnects_total", "reason=\"" + reason + "\"") > 0) {
         return true;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -87,7 +84,8 @@ class GatewaySocketTest : public ::testing::Test {
     return false;
   }
   static std::string Subscribe() {
-    return json{{"v", 1}, {"t", "subscribe"}, {"d", {{"guild_id", kGuild}, {"channel_id", kChannel}}}}
+    return json{
+        {"v", 1}, {"t", "subscribe"}, {"d", {{"guild_id", kGuild}, {"channel_id", kChannel}}}}
         .dump();
   }
 
@@ -163,8 +161,9 @@ TEST_F(GatewaySocketTest, SlowConsumerGetsClose1008) {
   const std::string payload = json{{"content", std::string(8000, 'x')}}.dump();
   for (int i = 0; i < 400; ++i) {  // the client reads nothing
     hub_->PublishToChannel(kGuild, kChannel, "message_create", payload);
-    if (hub_->metrics().Value("filament_gateway_events_dropped_total",
-                              R"(scope="channel",event_type="message_create",reason="full_queue")") > 0) {
+    if (hub_->metrics().Value(
+            "filament_gateway_events_dropped_total",
+            R"(scope="channel",event_type="message_create",reason="full_queue")") > 0) {
       break;
     }
   }

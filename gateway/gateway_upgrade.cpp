@@ -6,7 +6,8 @@ std::optional<std::string> ExtractGatewayToken(const http::HttpRequest& request)
   if (auto token = http::QueryParam(request.query, "access_token")) return token;
   auto header = request.Header("authorization");
   constexpr std::string_view kPrefix = "Bearer ";
-  if (header && header->size() > kPrefix.size() && header->compare(0, kPrefix.size(), kPrefix) == 0) {
+  if (header && header->size() > kPrefix.size() &&
+      header->compare(0, kPrefix.size(), kPrefix) == 0) {
     return header->substr(kPrefix.size());
   }
   return std::nullopt;

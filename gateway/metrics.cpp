@@ -9,8 +9,7 @@ struct Family {
 };
 
 constexpr Family kFamilies[] = {
-    {"filament_gateway_events_emitted_total",
-     "Gateway events enqueued, per recipient connection."},
+    {"filament_gateway_events_emitted_total", "Gateway events enqueued, per recipient connection."},
     {"filament_gateway_events_dropped_total", "Gateway events dropped before delivery."},
     {"filament_gateway_events_unknown_received_total", "Ingress events with an unknown type."},
     {"filament_gateway_events_parse_rejected_total", "Ingress events rejected by parsing."},
@@ -40,7 +39,8 @@ std::string Label(std::string_view name, std::string_view value) {
 void GatewayMetrics::Add(std::string_view family, std::string labels, uint64_t n) {
   std::lock_guard lock(mu_);
   auto it = families_.find(family);
-  if (it == families_.end()) it = families_.emplace(std::string(family), decltype(it->second){}).first;
+  if (it == families_.end())
+    it = families_.emplace(std::string(family), decltype(it->second){}).first;
   it->second[std::move(labels)] += n;
 }
 
@@ -48,8 +48,7 @@ void GatewayMetrics::CountDisconnect(std::string_view reason) {
   Add("filament_ws_disconnects_total", Label("reason", reason), 1);
 }
 
-void GatewayMetrics::CountEmitted(std::string_view scope, std::string_view event_type,
-                                  uint64_t n) {
+void GatewayMetrics::CountEmitted(std::string_view scope, std::string_view event_type, uint64_t n) {
   if (n == 0) return;
   Add("filament_gateway_events_emitted_total",
       Label("scope", scope) + "," + Label("event_type", event_type), n);
@@ -59,8 +58,7 @@ void GatewayMetrics::CountDropped(std::string_view scope, std::string_view event
                                   std::string_view reason, uint64_t n) {
   if (n == 0) return;
   Add("filament_gateway_events_dropped_total",
-      Label("scope", scope) + "," + Label("event_type", event_type) + "," +
-          Label("reason", reason),
+      Label("scope", scope) + "," + Label("event_type", event_type) + "," + Label("reason", reason),
       n);
 }
 

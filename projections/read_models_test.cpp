@@ -1,7 +1,6 @@
 // Integration tests of the read models against a real PostgreSQL (label pg): events go in
 // through each Projection, answers come out through its queries.
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "adapters/pgstore/connection_pool.hpp"
@@ -19,7 +18,8 @@ namespace ex = events::testing;
 class ReadModelsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    pool_ = std::make_unique<pgstore::ConnectionPool>(filament::testing::CreateMigratedDatabase(), 2);
+    pool_ =
+        std::make_unique<pgstore::ConnectionPool>(filament::testing::CreateMigratedDatabase(), 2);
   }
 
   void Apply(const events::Event& event) {
@@ -98,8 +98,8 @@ TEST_F(ReadModelsTest, GuildListsAreNewestFirstAndDirectoryMatchesSubstrings) {
   ASSERT_EQ(mine->size(), 2u);
   EXPECT_EQ(mine->at(0).guild_id, second.guild_id);
   EXPECT_EQ(queries.ListPublic("makers", 20)->size(), 1u);
-  EXPECT_EQ(queries.ListPublic("0% m", 20)->size(), 1u);   // '%' is literal, not a wildcard
-  EXPECT_EQ(queries.ListPublic("s_c", 20)->size(), 1u);    // '_' is literal too
+  EXPECT_EQ(queries.ListPublic("0% m", 20)->size(), 1u);  // '%' is literal, not a wildcard
+  EXPECT_EQ(queries.ListPublic("s_c", 20)->size(), 1u);   // '_' is literal too
   EXPECT_EQ(queries.ListPublic("x_y", 20)->size(), 0u);
   EXPECT_EQ(queries.ListPublic("", 1)->size(), 1u);
   EXPECT_TRUE(queries.ListForMember(ex::kBobUserId, 200)->empty());

@@ -1,7 +1,8 @@
 #include "adapters/crypto/access_token.hpp"
 
-#include <nlohmann/json.hpp>
 #include <optional>
+
+#include <nlohmann/json.hpp>
 
 #include "adapters/crypto/rfc3339.hpp"
 #include "core/ulid.hpp"

@@ -1,8 +1,8 @@
 #include "adapters/crypto/paseto.hpp"
 
-#include <sodium.h>
-
 #include <initializer_list>
+
+#include <sodium.h>
 
 #include "adapters/crypto/primitives.hpp"
 #include "adapters/crypto/sodium_internal.hpp"

@@ -1,10 +1,10 @@
 #include "adapters/crypto/password.hpp"
 
-#include <sodium.h>
-
 #include <map>
 #include <mutex>
 #include <utility>
+
+#include <sodium.h>
 
 #include "adapters/crypto/primitives.hpp"
 #include "adapters/crypto/sodium_internal.hpp"

@@ -1,11 +1,11 @@
 #include "adapters/crypto/password.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
+
+#include <gtest/gtest.h>
 
 namespace filament::crypto {
 namespace {

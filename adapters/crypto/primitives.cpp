@@ -1,8 +1,8 @@
 #include "adapters/crypto/primitives.hpp"
 
-#include <sodium.h>
-
 #include <vector>
+
+#include <sodium.h>
 
 #include "adapters/crypto/sodium_internal.hpp"
 

@@ -1,8 +1,8 @@
 #include "adapters/crypto/primitives.hpp"
 
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 namespace filament::crypto {
 namespace {

@@ -1,6 +1,9 @@
 #include "adapters/http/http_exchange.hpp"
 
-#include <unistd.h>
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <exception>
 
 #include <Poco/Buffer.h>
 #include <Poco/Exception.h>
@@ -10,11 +13,7 @@
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/WebSocket.h>
-
-#include <algorithm>
-#include <cctype>
-#include <chrono>
-#include <exception>
+#include <unistd.h>
 
 #include "adapters/http/request_id.hpp"
 #include "adapters/http/ws_reactor.hpp"
@@ -117,8 +116,8 @@ BodyRead ReadBody(Poco::Net::HTTPServerRequest& req, int64_t limit,
   char chunk[16 * 1024];
   try {
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
-          deadline - SteadyClock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::microseconds>(deadline - SteadyClock::now());
       if (left.count() <= 0) return BodyRead::kTimeout;
       if (impl != nullptr) impl->socket().setReceiveTimeout(Poco::Timespan(left.count()));
       if (buffer->sgetc() == std::char_traits<char>::eof()) return BodyRead::kOk;
@@ -205,7 +204,8 @@ void ServeExchange(const ExchangeContext& context, Poco::Net::HTTPServerRequest&
     return SendResponse(resp, JsonError(400, "invalid_request"), request.request_id, true);
   }
   switch (ReadBody(req, limit, deadline, request.body)) {
-    case BodyRead::kOk: break;
+    case BodyRead::kOk:
+      break;
     case BodyRead::kTooLarge:
       return SendResponse(resp, JsonError(413, "payload_too_large"), request.request_id, true);
     case BodyRead::kTimeout:

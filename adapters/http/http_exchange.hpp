@@ -16,8 +16,8 @@ class WsReactorPool;
 struct ExchangeContext {
   HttpServerOptions options;
   HttpHandler* handler = nullptr;
-  GatewayUpgrade* upgrade = nullptr;   // null: no WebSocket support
-  WsReactorPool* reactors = nullptr;   // set when upgrade is
+  GatewayUpgrade* upgrade = nullptr;  // null: no WebSocket support
+  WsReactorPool* reactors = nullptr;  // set when upgrade is
 };
 
 // Reads the body within the deadline, calls the handler (or the upgrade hook) and writes the

@@ -1,9 +1,9 @@
 #include "adapters/http/http_server.hpp"
 
-#include <gtest/gtest.h>
-
 #include <stdexcept>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "adapters/http/testing/socket_test_client.hpp"
 
@@ -19,8 +19,9 @@ class EchoHandler : public HttpHandler {
   HttpResponse Handle(const HttpRequest& r) override {
     if (r.path == "/throw") throw std::runtime_error("boom");
     if (r.path == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(700));
-    return HttpResponse{200, r.method + " " + r.path + "?" + r.query + " body=" + r.body +
-                                 " rid=" + r.request_id + " ua=" + r.Header("user-agent").value_or(""),
+    return HttpResponse{200,
+                        r.method + " " + r.path + "?" + r.query + " body=" + r.body +
+                            " rid=" + r.request_id + " ua=" + r.Header("user-agent").value_or(""),
                         "text/plain"};
   }
 };
@@ -117,8 +118,8 @@ TEST_F(HttpServerTest, EchoesTheClientRequestIdAndReplacesABadOne) {
   auto r = Exchange("GET / HTTP/1.1\r\nHost: h\r\nX-Request-Id: my-id-1\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->Header("x-request-id"), "my-id-1");
-  auto bad = Exchange("GET / HTTP/1.1\r\nHost: h\r\nX-Request-Id: " + std::string(200, 'a') +
-                      "\r\n\r\n");
+  auto bad =
+      Exchange("GET / HTTP/1.1\r\nHost: h\r\nX-Request-Id: " + std::string(200, 'a') + "\r\n\r\n");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->Header("x-request-id").size(), 36u);
 }
@@ -129,24 +130,28 @@ TEST_F(HttpServerTest, ReadsBodiesAndKeepsTheConnectionAlive) {
   auto first = ReadResponse(socket);
   ASSERT_TRUE(first);
   EXPECT_NE(first->body.find("body=hello"), std::string::npos);
-  ASSERT_TRUE(socket.Write("POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                           "3\r\nabc\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      socket.Write("POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "3\r\nabc\r\n0\r\n\r\n"));
   auto second = ReadResponse(socket);
   ASSERT_TRUE(second);
   EXPECT_NE(second->body.find("body=abc"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, OversizeBodiesGet413) {
-  auto declared = Exchange("POST /p HTTP/1.1\r\nHost: h\r\nX-Request-Id: r413\r\n"
-                           "Content-Length: 101\r\n\r\n");
+  auto declared = Exchange(
+      "POST /p HTTP/1.1\r\nHost: h\r\nX-Request-Id: r413\r\n"
+      "Content-Length: 101\r\n\r\n");
   ASSERT_TRUE(declared);
   EXPECT_EQ(declared->status, 413);
   EXPECT_EQ(declared->Header("x-request-id"), "r413");
   EXPECT_EQ(declared->Header("content-type"), "application/json");
   EXPECT_EQ(declared->body, R"({"error":"payload_too_large"})");
   const std::string chunk(80, 'c');
-  auto streamed = Exchange("POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                           "50\r\n" + chunk + "\r\n50\r\n" + chunk + "\r\n0\r\n\r\n");
+  auto streamed = Exchange(
+      "POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "50\r\n" +
+      chunk + "\r\n50\r\n" + chunk + "\r\n0\r\n\r\n");
   ASSERT_TRUE(streamed);
   EXPECT_EQ(streamed->status, 413);
   auto upload = Exchange("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 500\r\n\r\n" +

@@ -1,8 +1,8 @@
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "adapters/http/ws_reactor_internal.hpp"
 

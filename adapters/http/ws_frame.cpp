@@ -9,9 +9,7 @@ constexpr size_t kMaxControlPayload = 125;
 
 bool IsControl(WsOpcode op) { return (static_cast<uint8_t>(op) & 0x8) != 0; }
 
-bool IsKnownOpcode(uint8_t op) {
-  return op <= 0x2 || (op >= 0x8 && op <= 0xA);
-}
+bool IsKnownOpcode(uint8_t op) { return op <= 0x2 || (op >= 0x8 && op <= 0xA); }
 
 size_t HeaderSize(uint8_t second_byte) {
   const uint8_t len7 = second_byte & 0x7F;
@@ -120,8 +118,8 @@ WsParseStatus WsFrameParser::StartFrame() {
   return WsParseStatus::kOk;
 }
 
-WsParseStatus WsFrameParser::FinishFrame(
-    const std::function<bool(const WsFrameEvent&)>& on_event, bool& keep_going) {
+WsParseStatus WsFrameParser::FinishFrame(const std::function<bool(const WsFrameEvent&)>& on_event,
+                                         bool& keep_going) {
   in_payload_ = false;
   if (IsControl(opcode_)) {
     if (opcode_ == WsOpcode::kClose && !IsValidClosePayload(control_)) {

@@ -1,8 +1,8 @@
 #include "adapters/http/ws_frame.hpp"
 
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "adapters/http/testing/socket_test_client.hpp"
 
@@ -35,7 +35,8 @@ TEST(WsFrameParser, AcceptsInputOneByteAtATime) {
   Collected got;
   const std::string big(70000, 'x');
   const std::string bytes = ClientFrame(0x1, "a") + ClientFrame(0x2, big) + ClientFrame(0x1, "");
-  for (char c : bytes) ASSERT_EQ(parser.Feed(std::string_view(&c, 1), got.Sink()), WsParseStatus::kOk);
+  for (char c : bytes)
+    ASSERT_EQ(parser.Feed(std::string_view(&c, 1), got.Sink()), WsParseStatus::kOk);
   ASSERT_EQ(got.events.size(), 3u);
   EXPECT_EQ(got.events[1].first, WsOpcode::kBinary);
   EXPECT_EQ(got.events[1].second, big);
@@ -55,16 +56,16 @@ TEST(WsFrameParser, ReassemblesFragmentsAroundAPing) {
 
 TEST(WsFrameParser, RejectsProtocolViolations) {
   const std::vector<std::string> bad = {
-      std::string("\x81\x05hello", 7),                 // unmasked
-      ClientFrame(0x1, "x", true, 0x40),               // RSV1
-      ClientFrame(0x3, "x"),                           // reserved opcode
-      ClientFrame(0x9, std::string(126, 'p')),         // control frame > 125
-      ClientFrame(0x9, "p", false),                    // fragmented control frame
-      ClientFrame(0x0, "x"),                           // continuation without a message
+      std::string("\x81\x05hello", 7),                       // unmasked
+      ClientFrame(0x1, "x", true, 0x40),                     // RSV1
+      ClientFrame(0x3, "x"),                                 // reserved opcode
+      ClientFrame(0x9, std::string(126, 'p')),               // control frame > 125
+      ClientFrame(0x9, "p", false),                          // fragmented control frame
+      ClientFrame(0x0, "x"),                                 // continuation without a message
       ClientFrame(0x1, "a", false) + ClientFrame(0x1, "b"),  // new message inside one
-      ClientFrame(0x1, "\xC3\x28"),                    // invalid UTF-8 text
-      ClientFrame(0x8, "\x03"),                        // 1-byte close payload
-      ClientFrame(0x8, std::string("\x03\xED", 2)),    // close code 1005 is not for the wire
+      ClientFrame(0x1, "\xC3\x28"),                          // invalid UTF-8 text
+      ClientFrame(0x8, "\x03"),                              // 1-byte close payload
+      ClientFrame(0x8, std::string("\x03\xED", 2)),          // close code 1005 is not for the wire
   };
   for (size_t i = 0; i < bad.size(); ++i) {
     WsFrameParser parser(1024);

@@ -1,5 +1,9 @@
 #include "adapters/http/ws_reactor.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -7,10 +11,6 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <chrono>
 
 #include "adapters/http/ws_reactor_internal.hpp"
 #include "core/check.hpp"
@@ -37,13 +37,20 @@ void PrepareSocket(int fd, const WsOptions& options) {
 
 std::string_view WsCloseReasonName(WsCloseReason reason) {
   switch (reason) {
-    case WsCloseReason::kClientClose: return "client_close";
-    case WsCloseReason::kConnectionClosed: return "connection_closed";
-    case WsCloseReason::kSocketError: return "socket_error";
-    case WsCloseReason::kProtocolError: return "protocol_error";
-    case WsCloseReason::kTooLarge: return "too_large";
-    case WsCloseReason::kServerClose: return "server_close";
-    case WsCloseReason::kShutdown: return "shutdown";
+    case WsCloseReason::kClientClose:
+      return "client_close";
+    case WsCloseReason::kConnectionClosed:
+      return "connection_closed";
+    case WsCloseReason::kSocketError:
+      return "socket_error";
+    case WsCloseReason::kProtocolError:
+      return "protocol_error";
+    case WsCloseReason::kTooLarge:
+      return "too_large";
+    case WsCloseReason::kServerClose:
+      return "server_close";
+    case WsCloseReason::kShutdown:
+      return "shutdown";
   }
   return "unknown";
 }

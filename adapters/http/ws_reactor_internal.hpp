@@ -80,9 +80,9 @@ class ReactorConnection final : public WsConnection,
   std::vector<size_t> frame_ends_;  // end offsets of the frames in out_
   std::optional<std::string> pending_pong_;
   bool pending_ping_ = false;
-  bool want_write_ = false;          // EPOLLOUT registered
-  bool closing_ = false;             // a Close frame is queued; no more reads are parsed
-  bool draining_ = false;            // Close sent and FIN written; waiting for the peer's EOF
+  bool want_write_ = false;  // EPOLLOUT registered
+  bool closing_ = false;     // a Close frame is queued; no more reads are parsed
+  bool draining_ = false;    // Close sent and FIN written; waiting for the peer's EOF
   WsCloseReason end_reason_ = WsCloseReason::kServerClose;
   int64_t close_deadline_ms_ = 0;
   bool ended_ = false;

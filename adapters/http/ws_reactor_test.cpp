@@ -1,13 +1,13 @@
 #include "adapters/http/ws_reactor.hpp"
 
+#include <condition_variable>
+#include <mutex>
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <condition_variable>
-#include <mutex>
 
 #include "adapters/http/testing/socket_test_client.hpp"
 
@@ -161,7 +161,9 @@ TEST(WsReactor, HalfAFrameFromOneClientDoesNotStallAnother) {
 
 TEST(WsReactor, ClientCloseIsAnsweredAndReported) {
   Harness h;
-  ASSERT_TRUE(h.client.Write(ClientFrame(0x8, std::string("\x03\xE8" "bye", 5))));
+  ASSERT_TRUE(h.client.Write(ClientFrame(0x8, std::string("\x03\xE8"
+                                                          "bye",
+                                                          5))));
   std::optional<testing::ServerFrame> frame;
   do {
     frame = h.client.NextFrame();

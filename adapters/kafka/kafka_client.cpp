@@ -1,9 +1,9 @@
 #include "adapters/kafka/kafka_client.hpp"
 
-#include <librdkafka/rdkafka.h>
-
 #include <algorithm>
 #include <atomic>
+
+#include <librdkafka/rdkafka.h>
 
 namespace filament::adapters::kafka_client {
 namespace {

@@ -1,7 +1,5 @@
 #include "adapters/kafka/kafka_event_log.hpp"
 
-#include <librdkafka/rdkafka.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -9,6 +7,8 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+
+#include <librdkafka/rdkafka.h>
 
 #include "adapters/kafka/kafka_client.hpp"
 #include "adapters/kafka/kafka_log_reader.hpp"

@@ -3,12 +3,12 @@
 // kafka_log_harness.cpp.
 #include "adapters/kafka/kafka_event_log.hpp"
 
-#include <gtest/gtest.h>
-#include <librdkafka/rdkafka.h>
-
 #include <chrono>
 #include <map>
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include "adapters/kafka/mock_cluster.hpp"
 

@@ -1,10 +1,10 @@
 #include "adapters/kafka/kafka_log_reader.hpp"
 
-#include <librdkafka/rdkafka.h>
-
 #include <map>
 #include <optional>
 #include <string_view>
+
+#include <librdkafka/rdkafka.h>
 
 #include "adapters/kafka/kafka_record_codec.hpp"
 

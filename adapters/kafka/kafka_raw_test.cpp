@@ -1,11 +1,11 @@
 // KafkaEventLog seen from, and fed by, plain librdkafka clients: the log is a normal Kafka
 // topic that other tools can read, and foreign records decode to decode_error, never a crash.
-#include <gtest/gtest.h>
-#include <librdkafka/rdkafka.h>
-
 #include <chrono>
 #include <map>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include "adapters/kafka/kafka_event_log.hpp"
 #include "adapters/kafka/mock_cluster.hpp"

@@ -1,8 +1,8 @@
 #include "adapters/kafka/kafka_record_codec.hpp"
 
-#include <gtest/gtest.h>
-
 #include <map>
+
+#include <gtest/gtest.h>
 
 namespace filament::adapters::kafka_codec {
 namespace {

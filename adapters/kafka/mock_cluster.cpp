@@ -2,11 +2,11 @@
 
 #include <librdkafka/rdkafka.h>
 // rdkafka_mock.h needs rdkafka.h first.
-#include <librdkafka/rdkafka_mock.h>
-#include <signal.h>
-
 #include <algorithm>
 #include <cstdio>
+
+#include <librdkafka/rdkafka_mock.h>
+#include <signal.h>
 
 namespace filament::adapters {
 

@@ -2,15 +2,15 @@
 // with status 0. The child starts with SIGINT ignored, as a shell's background job does.
 #include "adapters/kafka/mock_cluster.hpp"
 
+#include <chrono>
+#include <cstdio>
+#include <string>
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <chrono>
-#include <cstdio>
-#include <string>
 
 #include "adapters/kafka/kafka_event_log.hpp"
 

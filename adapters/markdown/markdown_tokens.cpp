@@ -1,8 +1,8 @@
 #include "adapters/markdown/markdown_tokens.hpp"
 
-#include <cmark.h>
-
 #include <memory>
+
+#include <cmark.h>
 #include <nlohmann/json.hpp>
 
 #include "adapters/markdown/token_writer.hpp"

@@ -1,9 +1,9 @@
 #include "adapters/markdown/markdown_tokens.hpp"
 
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
 #include <random>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace filament::markdown {
 namespace {

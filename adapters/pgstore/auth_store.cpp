@@ -48,7 +48,8 @@ core::Status AuthStore::RecordLoginFailure(const std::string& user_id, int64_t n
     pqxx::work tx(c);
     tx.exec_params(
         "UPDATE credentials SET "
-        "  locked_until_unix = CASE WHEN failed_attempts + 1 >= $2::int THEN $3::bigint + $4::bigint "
+        "  locked_until_unix = CASE WHEN failed_attempts + 1 >= $2::int THEN $3::bigint + "
+        "$4::bigint "
         "                           ELSE locked_until_unix END, "
         "  failed_attempts = CASE WHEN failed_attempts + 1 >= $2::int THEN 0 "
         "                         ELSE failed_attempts + 1 END "

@@ -33,8 +33,8 @@ class AuthStore final : public commands::CredentialStore {
   core::Result<std::optional<CredentialRow>> FindCredential(const std::string& username);
   // Counts a wrong password; at `threshold` consecutive failures locks the account until
   // now + lock_secs and starts counting again.
-  core::Status RecordLoginFailure(const std::string& user_id, int64_t now_unix,
-                                  int64_t threshold, int64_t lock_secs);
+  core::Status RecordLoginFailure(const std::string& user_id, int64_t now_unix, int64_t threshold,
+                                  int64_t lock_secs);
   core::Status RecordLoginSuccess(const std::string& user_id);
 
   core::Status CreateSession(const std::string& session_id, const std::string& user_id,

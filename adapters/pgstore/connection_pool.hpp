@@ -1,12 +1,12 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
-#include <cstdio>
 #include <pqxx/pqxx>
 
 #include "core/result.hpp"

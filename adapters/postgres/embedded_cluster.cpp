@@ -1,18 +1,5 @@
 #include "adapters/postgres/embedded_cluster.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <netinet/in.h>
-#include <pwd.h>
-#include <signal.h>
-#include <sys/file.h>
-#include <sys/random.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -26,7 +13,20 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
 #include <pqxx/pqxx>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "adapters/postgres/process.hpp"
 
@@ -59,7 +59,8 @@ core::Result<std::string> LocateBinDir() {
     if (fs::exists(fs::path(env) / "pg_ctl")) return std::string(env);
     return Precondition(std::string("FILAMENT_PG_BIN_DIR has no pg_ctl: ") + env);
   }
-  if (fs::exists("/usr/lib/postgresql/15/bin/pg_ctl")) return std::string("/usr/lib/postgresql/15/bin");
+  if (fs::exists("/usr/lib/postgresql/15/bin/pg_ctl"))
+    return std::string("/usr/lib/postgresql/15/bin");
   for (const char* pg_config : {"/usr/bin/pg_config", "/usr/local/bin/pg_config"}) {
     if (!fs::exists(pg_config)) continue;
     auto out = internal::RunAndCapture({pg_config, "--bindir"});
@@ -94,7 +95,8 @@ core::Status CheckParentsTraversable(const Layout& layout) {
     if (stat(dir.c_str(), &st) != 0 || !CanTraverse(st, layout, groups)) {
       return Precondition("the postgres user cannot traverse " + dir.string() +
                           " (a parent of the data dir); use a data dir under a directory it can "
-                          "enter, e.g. chmod o+x " + dir.string() + " or a path under /var/lib");
+                          "enter, e.g. chmod o+x " +
+                          dir.string() + " or a path under /var/lib");
     }
     if (dir == dir.parent_path()) return core::OkStatus();
   }
@@ -199,9 +201,15 @@ core::Result<std::string> EnsureInitialised(const Layout& layout, bool durable) 
   auto password = NewPassword();
   if (!password.ok()) return password.error();
   FILAMENT_RETURN_IF_ERROR(WriteFile(layout.password_file, *password + "\n", layout));
-  std::vector<std::string> args = {"-D", layout.pgdata.string(), "-U", "postgres",
-                                   "--auth-local=trust", "--auth-host=scram-sha-256",
-                                   "--pwfile=" + layout.password_file.string(), "-E", "UTF8",
+  std::vector<std::string> args = {"-D",
+                                   layout.pgdata.string(),
+                                   "-U",
+                                   "postgres",
+                                   "--auth-local=trust",
+                                   "--auth-host=scram-sha-256",
+                                   "--pwfile=" + layout.password_file.string(),
+                                   "-E",
+                                   "UTF8",
                                    "--locale=C.UTF-8"};
   if (!durable) args.push_back("--no-sync");
   auto code = RunTool(layout, "initdb", std::move(args));
@@ -210,9 +218,9 @@ core::Result<std::string> EnsureInitialised(const Layout& layout, bool durable) 
     return Precondition("initdb failed (exit " + std::to_string(*code) + "); see " +
                         layout.log_file.string());
   }
-  FILAMENT_RETURN_IF_ERROR(
-      WriteFile(layout.pgdata / "postgresql.conf", std::string("\n") + kConfInclude + "\n",
-                layout, /*append=*/true));
+  FILAMENT_RETURN_IF_ERROR(WriteFile(layout.pgdata / "postgresql.conf",
+                                     std::string("\n") + kConfInclude + "\n", layout,
+                                     /*append=*/true));
   return password;
 }
 
@@ -273,8 +281,8 @@ core::Result<int> StartServer(const Layout& layout, int requested_port, bool dur
     int port = requested_port != 0 ? requested_port : FreeLoopbackPort();
     FILAMENT_RETURN_IF_ERROR(WriteServerConfig(layout, port, durable));
     auto code = RunTool(layout, "pg_ctl",
-                        {"-D", layout.pgdata.string(), "-l", layout.log_file.string(), "-w",
-                         "-t", "60", "-s", "start"});
+                        {"-D", layout.pgdata.string(), "-l", layout.log_file.string(), "-w", "-t",
+                         "60", "-s", "start"});
     if (!code.ok()) return code.error();
     if (*code == 0) return port;
     // A crashed server's children may still hold the old shared memory for a moment.
@@ -524,9 +532,9 @@ core::Status EmbeddedCluster::Stop() {
   if (!running_) return core::OkStatus();  // attachers never run the server
   ProcessSpec spec;
   if (as_postgres_) spec.argv = {"/usr/sbin/runuser", "-u", "postgres", "--"};
-  for (std::string arg : {pg_ctl_, std::string("-D"), data_dir_ + "/postgres",
-                          std::string("-m"), std::string("fast"), std::string("-w"),
-                          std::string("-s"), std::string("stop")}) {
+  for (std::string arg :
+       {pg_ctl_, std::string("-D"), data_dir_ + "/postgres", std::string("-m"), std::string("fast"),
+        std::string("-w"), std::string("-s"), std::string("stop")}) {
     spec.argv.push_back(std::move(arg));
   }
   spec.cwd = data_dir_;

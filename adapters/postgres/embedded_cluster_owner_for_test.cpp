@@ -10,8 +10,9 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <pqxx/pqxx>
 #include <string>
+
+#include <pqxx/pqxx>
 
 #include "adapters/postgres/embedded_cluster.hpp"
 

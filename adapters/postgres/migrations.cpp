@@ -1,6 +1,7 @@
 #include "adapters/postgres/migrations.hpp"
 
 #include <map>
+
 #include <pqxx/pqxx>
 
 #include "adapters/postgres/migrations_table.hpp"
@@ -76,8 +77,8 @@ core::Status ApplyLocked(pqxx::connection& conn) {
 core::Status ApplyMigrations(const std::string& conninfo) {
   try {
     pqxx::connection conn(conninfo);
-    pqxx::nontransaction(conn).exec("SELECT pg_advisory_lock(" +
-                                    std::to_string(kMigrationLockKey) + ")");
+    pqxx::nontransaction(conn).exec("SELECT pg_advisory_lock(" + std::to_string(kMigrationLockKey) +
+                                    ")");
     auto status = ApplyLocked(conn);
     // Closing the connection would release the lock too; unlock explicitly for poolers.
     pqxx::nontransaction(conn).exec("SELECT pg_advisory_unlock(" +

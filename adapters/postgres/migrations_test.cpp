@@ -1,10 +1,10 @@
 #include "adapters/postgres/migrations.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
-#include <pqxx/pqxx>
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
 
 #include "tests/support/pg_test_cluster.hpp"
 

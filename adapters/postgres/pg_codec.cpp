@@ -8,8 +8,10 @@ size_t SequenceLength(std::string_view text, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
   unsigned char c = byte(i);
   if (c >= 0x01 && c < 0x80) return 1;
-  size_t len = (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-               : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+  size_t len = (c >= 0xC2 && c <= 0xDF)   ? 2
+               : (c >= 0xE0 && c <= 0xEF) ? 3
+               : (c >= 0xF0 && c <= 0xF4) ? 4
+                                          : 0;
   if (len == 0 || i + len > text.size()) return 0;
   for (size_t k = 1; k < len; ++k) {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
@@ -41,12 +43,12 @@ core::Status ValidateRecord(const events::AppendBatch& batch, size_t i) {
   }
   FILAMENT_RETURN_IF_ERROR(CheckField(i, "event_id", m.event_id, true, kMaxMetaFieldBytes));
   FILAMENT_RETURN_IF_ERROR(CheckField(i, "type", m.type, true, kMaxMetaFieldBytes));
-  FILAMENT_RETURN_IF_ERROR(CheckField(i, "actor_user_id", m.actor_user_id, false,
-                                      kMaxMetaFieldBytes));
-  FILAMENT_RETURN_IF_ERROR(CheckField(i, "correlation_id", m.correlation_id, false,
-                                      kMaxMetaFieldBytes));
-  FILAMENT_RETURN_IF_ERROR(CheckField(i, "causation_id", m.causation_id, false,
-                                      kMaxMetaFieldBytes));
+  FILAMENT_RETURN_IF_ERROR(
+      CheckField(i, "actor_user_id", m.actor_user_id, false, kMaxMetaFieldBytes));
+  FILAMENT_RETURN_IF_ERROR(
+      CheckField(i, "correlation_id", m.correlation_id, false, kMaxMetaFieldBytes));
+  FILAMENT_RETURN_IF_ERROR(
+      CheckField(i, "causation_id", m.causation_id, false, kMaxMetaFieldBytes));
   FILAMENT_RETURN_IF_ERROR(CheckField(i, "payload", r.payload, false, kMaxPayloadBytes));
   if (m.schema_version < 1) return core::InvalidArgument("schema_version must be >= 1");
   if (batch.expected_version != events::AppendBatch::kAnyVersion &&
@@ -169,8 +171,8 @@ core::Result<events::StoredRecord> DecodeRow(const pqxx::row& row, int32_t parti
   d.Check(events::PartitionFor(m.stream, partitions) == out.position.partition,
           "stream does not belong to this partition");
   if (!d.problem().empty()) {
-    out.decode_error = core::Internal("record " + events::FormatPosition(out.position) + ": " +
-                                      d.problem());
+    out.decode_error =
+        core::Internal("record " + events::FormatPosition(out.position) + ": " + d.problem());
   }
   return out;
 }

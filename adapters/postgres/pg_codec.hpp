@@ -3,10 +3,11 @@
 // Internal to adapters/postgres: validation of appended batches, PostgreSQL array literals,
 // and strict decoding of stored rows (includes libpqxx; never include from a public header).
 
-#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <pqxx/pqxx>
 
 #include "core/result.hpp"
 #include "events/log_record.hpp"

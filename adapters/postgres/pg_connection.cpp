@@ -44,8 +44,7 @@ bool IsConnectionError(const std::exception& e) {
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
     const std::string& state = sql->sqlstate();
     // 08xxx connection exceptions, 57P0x shutdown / crash, 53xxx out of resources.
-    return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 ||
-           state.rfind("53", 0) == 0;
+    return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state.rfind("53", 0) == 0;
   }
   return false;
 }

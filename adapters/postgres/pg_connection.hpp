@@ -5,8 +5,9 @@
 #include <exception>
 #include <functional>
 #include <memory>
-#include <pqxx/pqxx>
 #include <string>
+
+#include <pqxx/pqxx>
 
 #include "core/result.hpp"
 

@@ -1,8 +1,8 @@
 #include "adapters/postgres/pg_event_log.hpp"
 
 #include <algorithm>
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -70,8 +70,7 @@ std::string EncodeRow(int32_t partition, const events::AppendBatch& batch) {
   for (const std::string& column :
        {TextArrayLiteral(ids), TextArrayLiteral(types), IntArrayLiteral(schema_versions),
         IntArrayLiteral(stream_versions), IntArrayLiteral(times), TextArrayLiteral(actors),
-        TextArrayLiteral(correlations), TextArrayLiteral(causations),
-        TextArrayLiteral(payloads)}) {
+        TextArrayLiteral(correlations), TextArrayLiteral(causations), TextArrayLiteral(payloads)}) {
     row += "," + Literal(column);
   }
   return row;
@@ -107,9 +106,10 @@ core::Result<std::vector<events::Position>> Verdict(const PendingAppend& p, int6
 
 core::Status Configure(pqxx::connection& conn, int32_t partitions) {
   pqxx::work tx(conn);
-  bool exists = tx.exec("SELECT to_regclass('event_log') IS NOT NULL AND "
-                        "to_regprocedure('filament_log_append(int,text,bigint,text[],text[],"
-                        "int[],bigint[],bigint[],text[],text[],text[],text[])') IS NOT NULL")[0][0]
+  bool exists = tx.exec(
+                      "SELECT to_regclass('event_log') IS NOT NULL AND "
+                      "to_regprocedure('filament_log_append(int,text,bigint,text[],text[],"
+                      "int[],bigint[],bigint[],text[],text[],text[],text[])') IS NOT NULL")[0][0]
                     .as<bool>();
   if (!exists) return Precondition("event log schema missing: apply migrations first");
   tx.exec_params("INSERT INTO log_config (partitions) VALUES ($1) ON CONFLICT DO NOTHING",
@@ -119,8 +119,10 @@ core::Status Configure(pqxx::connection& conn, int32_t partitions) {
     return Precondition("the log has " + std::to_string(recorded) + " partitions, not " +
                         std::to_string(partitions));
   }
-  tx.exec_params("INSERT INTO log_partitions (partition_id) SELECT generate_series(0, $1 - 1) "
-                 "ON CONFLICT DO NOTHING", partitions);
+  tx.exec_params(
+      "INSERT INTO log_partitions (partition_id) SELECT generate_series(0, $1 - 1) "
+      "ON CONFLICT DO NOTHING",
+      partitions);
   tx.commit();
   return core::OkStatus();
 }
@@ -160,8 +162,8 @@ std::vector<PendingAppend*> PgEventLog::Impl::TakeGroup() {
   while (!queue.empty() && group.size() < kMaxBatchesPerCommit) {
     size_t more_records = queue.front()->batch->records.size();
     size_t more_bytes = queue.front()->row.size();
-    bool fits = records + more_records <= kMaxRecordsPerCommit &&
-                bytes + more_bytes <= kMaxBytesPerCommit;
+    bool fits =
+        records + more_records <= kMaxRecordsPerCommit && bytes + more_bytes <= kMaxBytesPerCommit;
     if (!group.empty() && !fits) break;
     records += more_records;
     bytes += more_bytes;
@@ -200,7 +202,8 @@ void PgEventLog::Impl::CommitGroup(const std::vector<PendingAppend*>& group) {
     try {
       pqxx::nontransaction tx(**conn);
       auto rows = tx.exec(GroupStatement(group));
-      if (rows.size() != group.size()) throw std::runtime_error("append returned a wrong row count");
+      if (rows.size() != group.size())
+        throw std::runtime_error("append returned a wrong row count");
       for (size_t i = 0; i < group.size(); ++i) {
         if (rows[i][0].as<size_t>() != i) throw std::runtime_error("append rows out of order");
         verdicts.push_back(Verdict(*group[i], rows[i][1].as<int64_t>()));

@@ -29,7 +29,7 @@ class PgEventLog final : public events::EventLog {
   // Errors: kInvalidArgument (bad partitions), kUnavailable (cannot connect; retry),
   // kFailedPrecondition (schema missing, or the log was created with another partition count).
   static core::Result<std::unique_ptr<PgEventLog>> Open(const std::string& conninfo,
-                                                       int32_t partitions);
+                                                        int32_t partitions);
   ~PgEventLog() override;  // pending appends fail with kUnavailable; readers stay usable
 
   int32_t Partitions() const override;

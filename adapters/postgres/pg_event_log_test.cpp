@@ -4,7 +4,6 @@
 #include "adapters/postgres/pg_event_log.hpp"
 
 #include <gtest/gtest.h>
-
 #include <pqxx/pqxx>
 
 #include "core/ulid.hpp"
@@ -35,15 +34,21 @@ class PgHarness final : public testing::EventLogHarness {
 };
 
 [[maybe_unused]] const bool kRegistered = testing::RegisterEventLogHarness(
-    "pg", []() -> std::unique_ptr<testing::EventLogHarness> {
-      return std::make_unique<PgHarness>();
-    });
+    "pg",
+    []() -> std::unique_ptr<testing::EventLogHarness> { return std::make_unique<PgHarness>(); });
 
 AppendBatch OneRecord(const std::string& stream, int64_t expected, std::string payload = "{}") {
   static core::UlidGenerator ids;
   events::LogRecord r;
-  r.meta = {ids.Next(1'700'000'000'000).ToString(), "test_happened", 1, stream, expected + 1,
-            1'700'000'000'000, "", "", ""};
+  r.meta = {ids.Next(1'700'000'000'000).ToString(),
+            "test_happened",
+            1,
+            stream,
+            expected + 1,
+            1'700'000'000'000,
+            "",
+            "",
+            ""};
   r.payload = std::move(payload);
   return AppendBatch{stream, expected, {r}};
 }
@@ -123,10 +128,12 @@ TEST(PgEventLog, UndecodableRowIsReturnedWithDecodeError) {
     pqxx::connection conn(db);
     pqxx::work tx(conn);
     tx.exec_params("UPDATE log_partitions SET next_offset = 1 WHERE partition_id = $1", wrong);
-    tx.exec_params("INSERT INTO event_log (partition_id, log_offset, event_id, type, "
-                   "schema_version, stream, stream_version, time_unix_ms, actor_user_id, "
-                   "correlation_id, causation_id, payload) VALUES "
-                   "($1, 0, 'e1', '', 1, 'guild:01HODD', 1, 0, '', '', '', '{}')", wrong);
+    tx.exec_params(
+        "INSERT INTO event_log (partition_id, log_offset, event_id, type, "
+        "schema_version, stream, stream_version, time_unix_ms, actor_user_id, "
+        "correlation_id, causation_id, payload) VALUES "
+        "($1, 0, 'e1', '', 1, 'guild:01HODD', 1, 0, '', '', '', '{}')",
+        wrong);
     tx.commit();
   }
   auto reader = log->OpenReader({{wrong, 0}});

@@ -22,7 +22,8 @@ std::string ReadSql() {
 
 class PgLogReader::Wakeup final : public pqxx::notification_receiver {
  public:
-  explicit Wakeup(pqxx::connection_base& conn) : pqxx::notification_receiver(conn, "filament_log") {}
+  explicit Wakeup(pqxx::connection_base& conn)
+      : pqxx::notification_receiver(conn, "filament_log") {}
   void operator()(const std::string&, int) override {}  // waking up is all it is for
 };
 
@@ -95,7 +96,8 @@ core::Status PgLogReader::Wait(std::chrono::milliseconds slice) {
   if (!conn.ok()) return conn.error();
   try {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(slice).count();
-    (*conn)->await_notification(static_cast<long>(us / 1'000'000), static_cast<long>(us % 1'000'000));
+    (*conn)->await_notification(static_cast<long>(us / 1'000'000),
+                                static_cast<long>(us % 1'000'000));
     return core::OkStatus();
   } catch (const std::exception& e) {
     return conn_.Fail(e, "wait for log");

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "events/log_record.hpp"
 #include "api/support/json_body.hpp"
+#include "events/log_record.hpp"
 #include "projections/runner/applied_positions.hpp"
 
 namespace filament::api {
@@ -45,9 +45,8 @@ ApiHandler::ApiHandler(ApiDeps deps)
   auto add = [this](std::string_view method, std::string_view pattern, Route route) {
     Register(method, pattern, std::move(route));
   };
-  add("GET", "/health", [](ApiHandler& api, RouteRequest&) {
-    return api.Json(200, R"({"status":"ok"})");
-  });
+  add("GET", "/health",
+      [](ApiHandler& api, RouteRequest&) { return api.Json(200, R"({"status":"ok"})"); });
   add("GET", "/metrics", [](ApiHandler& api, RouteRequest&) {
     http::HttpResponse response;
     api.AppendMetrics(response.body);
@@ -91,10 +90,14 @@ http::HttpResponse ApiHandler::Handle(const http::HttpRequest& request) {
   if (auto limited = CheckGlobalLimit(request, client_ip)) return *limited;
   RouteMatch match = router_.Match(request.method, request.path);
   switch (match.kind) {
-    case RouteMatch::Kind::kNotFound: return FromReply(NotFoundReply());
-    case RouteMatch::Kind::kMethodNotAllowed: return FromReply(MethodNotAllowedReply(match.allow));
-    case RouteMatch::Kind::kBadPath: return FromReply(BadRequestReply());
-    case RouteMatch::Kind::kFound: break;
+    case RouteMatch::Kind::kNotFound:
+      return FromReply(NotFoundReply());
+    case RouteMatch::Kind::kMethodNotAllowed:
+      return FromReply(MethodNotAllowedReply(match.allow));
+    case RouteMatch::Kind::kBadPath:
+      return FromReply(BadRequestReply());
+    case RouteMatch::Kind::kFound:
+      break;
   }
   WaitForMinPosition(request);
   RouteRequest route_request{request, match, std::move(client_ip)};
@@ -155,8 +158,9 @@ http::HttpResponse ApiHandler::Mutation(const commands::Appended& appended, std:
   if (!last) return response;
   response.headers.emplace_back("x-filament-position", events::FormatPosition(*last));
   if (deps_.applied != nullptr &&
-      !deps_.applied->WaitFor(deps_.read_models, *last,
-                              std::chrono::milliseconds(deps_.limits.read_your_writes_timeout_ms))) {
+      !deps_.applied->WaitFor(
+          deps_.read_models, *last,
+          std::chrono::milliseconds(deps_.limits.read_your_writes_timeout_ms))) {
     std::fprintf(stderr, "api: read models did not reach %s in time\n",
                  events::FormatPosition(*last).c_str());
   }

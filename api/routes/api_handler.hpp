@@ -93,11 +93,11 @@ class ApiHandler final : public http::HttpHandler {
   std::atomic<int64_t> rate_limit_hits_{0};
 };
 
-void RegisterAuthRoutes(const std::function<void(std::string_view, std::string_view,
-                                                 ApiHandler::Route)>& add);
-void RegisterGuildRoutes(const std::function<void(std::string_view, std::string_view,
-                                                  ApiHandler::Route)>& add);
-void RegisterMessageRoutes(const std::function<void(std::string_view, std::string_view,
-                                                    ApiHandler::Route)>& add);
+void RegisterAuthRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+void RegisterGuildRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+void RegisterMessageRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 
 }  // namespace filament::api

@@ -3,8 +3,8 @@
 #include <mutex>
 
 #include "adapters/crypto/access_token.hpp"
-#include "adapters/crypto/password.hpp"
 #include "adapters/crypto/paseto.hpp"
+#include "adapters/crypto/password.hpp"
 #include "adapters/crypto/primitives.hpp"
 #include "adapters/pgstore/auth_store.hpp"
 #include "commands/validation.hpp"
@@ -88,7 +88,8 @@ core::Result<IssuedTokens> AuthService::Login(const std::string& username,
   auto profile = impl_->users.FindById(row.user_id);
   if (!profile.ok()) return profile.error();
   if (!profile->has_value()) return denied;
-  if (row.failed_attempts != 0) FILAMENT_RETURN_IF_ERROR(impl_->store.RecordLoginSuccess(row.user_id));
+  if (row.failed_attempts != 0)
+    FILAMENT_RETURN_IF_ERROR(impl_->store.RecordLoginSuccess(row.user_id));
 
   const int64_t ttl = impl_->options.limits.access_token_ttl_secs;
   IssuedTokens tokens;
@@ -99,9 +100,9 @@ core::Result<IssuedTokens> AuthService::Login(const std::string& username,
       impl_->session_ids.Next(static_cast<uint64_t>(impl_->clock.NowUnixMs())).ToString();
   tokens.refresh_token = session_id + "." + crypto::RandomBase64Url(32);
   constexpr int64_t kRefreshTtlSecs = 30LL * 24 * 3600;
-  FILAMENT_RETURN_IF_ERROR(impl_->store.CreateSession(
-      session_id, row.user_id, crypto::Sha256Hex(tokens.refresh_token), now + kRefreshTtlSecs,
-      now));
+  FILAMENT_RETURN_IF_ERROR(impl_->store.CreateSession(session_id, row.user_id,
+                                                      crypto::Sha256Hex(tokens.refresh_token),
+                                                      now + kRefreshTtlSecs, now));
   return tokens;
 }
 

@@ -36,7 +36,7 @@ class AuthService {
  public:
   struct Options {
     core::Limits limits;
-    uint64_t argon2_ops_limit = 0;     // 0 = libsodium's interactive default
+    uint64_t argon2_ops_limit = 0;      // 0 = libsodium's interactive default
     size_t argon2_mem_limit_bytes = 0;  // 0 = libsodium's interactive default
   };
   AuthService(commands::CommandService& commands, pgstore::AuthStore& store,

@@ -19,14 +19,13 @@ core::Status GatewayMessagePoster::Post(const std::string& user_id, const std::s
                                         const std::string& channel_id, const std::string& content,
                                         const std::vector<std::string>& attachment_ids,
                                         const std::string& /*client_ip*/) {
-  auto appended = commands_.PostMessage({user_id, ""}, guild_id, channel_id, content,
-                                        attachment_ids);
+  auto appended =
+      commands_.PostMessage({user_id, ""}, guild_id, channel_id, content, attachment_ids);
   if (!appended.ok()) return appended.error();
   return core::OkStatus();
 }
 
-core::Result<std::string> AuthenticateUpgrade(AuthService& auth,
-                                              const http::HttpRequest& request) {
+core::Result<std::string> AuthenticateUpgrade(AuthService& auth, const http::HttpRequest& request) {
   std::optional<std::string> token = http::QueryParam(request.query, "access_token");
   if (!token) {
     auto header = request.Header("authorization");

@@ -43,8 +43,8 @@ http::HttpResponse CreateGuild(ApiHandler& api, RouteRequest& request) {
                                                   visibility.value_or("private"));
   if (!appended.ok()) return api.Error(appended.error());
   const auto& created = std::get<events::GuildCreated>(appended->events.at(0));
-  return api.Mutation(*appended, projections::GuildJson(
-                                     {created.guild_id, created.name, created.visibility}));
+  return api.Mutation(*appended,
+                      projections::GuildJson({created.guild_id, created.name, created.visibility}));
 }
 
 http::HttpResponse ListGuilds(ApiHandler& api, RouteRequest& request) {
@@ -99,13 +99,13 @@ http::HttpResponse CreateChannel(ApiHandler& api, RouteRequest& request) {
   if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
-  auto appended = api.deps().commands.CreateChannel(
-      ContextFor(*who, request), std::string(request.match.Param("guild_id")), name,
-      kind.value_or("text"));
+  auto appended = api.deps().commands.CreateChannel(ContextFor(*who, request),
+                                                    std::string(request.match.Param("guild_id")),
+                                                    name, kind.value_or("text"));
   if (!appended.ok()) return api.Error(appended.error());
   const auto& created = std::get<events::ChannelCreated>(appended->events.at(0));
-  return api.Mutation(*appended, projections::ChannelJson(
-                                     {created.channel_id, created.name, created.kind}));
+  return api.Mutation(*appended,
+                      projections::ChannelJson({created.channel_id, created.name, created.kind}));
 }
 
 http::HttpResponse ListChannels(ApiHandler& api, RouteRequest& request) {

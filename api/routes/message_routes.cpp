@@ -82,8 +82,8 @@ http::HttpResponse ListMessages(ApiHandler& api, RouteRequest& request) {
   if (!effective->permissions.Has(commands::Permission::kCreateMessage)) {
     return api.Error(core::PermissionDenied("channel not visible"));
   }
-  auto page = api.deps().messages.History(channel_id, static_cast<int>(query->limit),
-                                          query->before);
+  auto page =
+      api.deps().messages.History(channel_id, static_cast<int>(query->limit), query->before);
   if (!page.ok()) return api.Error(page.error());
   std::string out = R"({"messages":[)";
   for (size_t i = 0; i < page->size(); ++i) {

@@ -1,9 +1,9 @@
 #include "api/support/client_ip.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cstring>
+
+#include <arpa/inet.h>
 
 #include "core/config.hpp"
 

@@ -1,9 +1,9 @@
 #include "api/support/client_ip.hpp"
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <random>
+
+#include <gtest/gtest.h>
 
 namespace filament::api {
 namespace {

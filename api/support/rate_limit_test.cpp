@@ -1,10 +1,10 @@
 #include "api/support/rate_limit.hpp"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace filament::api {
 namespace {

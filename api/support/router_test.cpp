@@ -1,8 +1,8 @@
 #include "api/support/router.hpp"
 
-#include <gtest/gtest.h>
-
 #include <random>
+
+#include <gtest/gtest.h>
 
 #include "api/support/errors.hpp"
 

@@ -23,18 +23,24 @@ events::GuildCreated Created(std::string visibility = "public") {
 }
 
 events::ChannelCreated ChannelMade() {
-  return events::ChannelCreated{.guild_id = kGuild, .channel_id = kChannel, .name = "general",
-                                .kind = "text", .created_at_unix = 101};
+  return events::ChannelCreated{.guild_id = kGuild,
+                                .channel_id = kChannel,
+                                .name = "general",
+                                .kind = "text",
+                                .created_at_unix = 101};
 }
 
 events::MemberJoined BobJoined() {
-  return events::MemberJoined{.guild_id = kGuild, .user_id = kBob, .role = "member",
-                              .source = "directory", .joined_at_unix = 102};
+  return events::MemberJoined{.guild_id = kGuild,
+                              .user_id = kBob,
+                              .role = "member",
+                              .source = "directory",
+                              .joined_at_unix = 102};
 }
 
 PostMessage PostBy(const std::string& author, std::string content = "hello") {
   return PostMessage{kGuild, kChannel, "01J000000000000000000000M1", author, std::move(content),
-                     {}, 103};
+                     {},     103};
 }
 
 TEST(CreateGuild, SeedsTheGuildWithItsCreatorAsOwner) {

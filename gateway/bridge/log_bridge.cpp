@@ -48,8 +48,12 @@ void LogBridge::Run(std::unique_ptr<events::LogReader> reader) {
           case GatewayMessage::Scope::kChannel:
             sink_.ToChannel(m.guild_id, m.channel_id, m.type, m.payload);
             break;
-          case GatewayMessage::Scope::kGuild: sink_.ToGuild(m.guild_id, m.type, m.payload); break;
-          case GatewayMessage::Scope::kUser: sink_.ToUser(m.user_id, m.type, m.payload); break;
+          case GatewayMessage::Scope::kGuild:
+            sink_.ToGuild(m.guild_id, m.type, m.payload);
+            break;
+          case GatewayMessage::Scope::kUser:
+            sink_.ToUser(m.user_id, m.type, m.payload);
+            break;
         }
       }
     }

@@ -10,16 +10,20 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 core::Result<GatewayMessage> MessageCreate(const events::MessagePosted& e) {
-  return GatewayMessage{GatewayMessage::Scope::kChannel, e.guild_id, e.channel_id, "",
-                        "message_create", projections::MessageJson(projections::ViewOf(e))};
+  return GatewayMessage{GatewayMessage::Scope::kChannel,
+                        e.guild_id,
+                        e.channel_id,
+                        "",
+                        "message_create",
+                        projections::MessageJson(projections::ViewOf(e))};
 }
 
 core::Result<GatewayMessage> ChannelCreate(const events::ChannelCreated& e) {
   Json d;
   d["guild_id"] = e.guild_id;
   d["channel"] = Json{{"channel_id", e.channel_id}, {"name", e.name}, {"kind", e.kind}};
-  return GatewayMessage{GatewayMessage::Scope::kGuild, e.guild_id, "", "", "channel_create",
-                        d.dump()};
+  return GatewayMessage{
+      GatewayMessage::Scope::kGuild, e.guild_id, "", "", "channel_create", d.dump()};
 }
 
 core::Result<GatewayMessage> MemberAdd(const events::MemberJoined& e,
@@ -30,8 +34,8 @@ core::Result<GatewayMessage> MemberAdd(const events::MemberJoined& e,
   d["role"] = e.role;
   d["joined_at_unix"] = e.joined_at_unix;
   d["actor_user_id"] = meta.actor_user_id;
-  return GatewayMessage{GatewayMessage::Scope::kGuild, e.guild_id, "", "", "workspace_member_add",
-                        d.dump()};
+  return GatewayMessage{GatewayMessage::Scope::kGuild, e.guild_id, "", "",
+                        "workspace_member_add",        d.dump()};
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 #include "gateway/bridge/payloads.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
+
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "projections/messages/message_view.hpp"
@@ -67,7 +67,8 @@ TEST(Payloads, MemberAddCarriesTheActorFromMetadata) {
 }
 
 TEST(Payloads, GuildCreationEmitsNothing) {
-  events::GuildCreated created{.guild_id = "01J00000000000000000000001", .name = "G",
+  events::GuildCreated created{.guild_id = "01J00000000000000000000001",
+                               .name = "G",
                                .visibility = "public",
                                .creator_user_id = "01J00000000000000000000005",
                                .everyone_role_id = "01J00000000000000000000006",

@@ -16,8 +16,8 @@ void InsertRole(pqxx::dbtransaction& tx, const events::GuildCreated& e, const st
   tx.exec_params(
       "INSERT INTO guild_roles (guild_id, role_id, name, position, is_system, system_key, "
       "permissions, color_hex, created_at_unix) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)",
-      e.guild_id, id, name, position, is_system, key,
-      static_cast<int64_t>(permissions.bits()), e.created_at_unix);
+      e.guild_id, id, name, position, is_system, key, static_cast<int64_t>(permissions.bits()),
+      e.created_at_unix);
 }
 
 void ApplyGuildCreated(pqxx::dbtransaction& tx, const events::GuildCreated& e) {
@@ -49,12 +49,11 @@ void ApplyGuildCreated(pqxx::dbtransaction& tx, const events::GuildCreated& e) {
 }  // namespace
 
 std::vector<std::string> GuildsProjection::Tables() const {
-  return {"guilds",      "guild_roles", "guild_members",    "guild_role_assignments",
-          "guild_bans",  "channels",    "channel_overrides"};
+  return {"guilds",     "guild_roles", "guild_members",    "guild_role_assignments",
+          "guild_bans", "channels",    "channel_overrides"};
 }
 
-core::Status GuildsProjection::Apply(pqxx::dbtransaction& tx,
-                                     const events::StoredRecord& record) {
+core::Status GuildsProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
   if (record.record.meta.stream.rfind("guild:", 0) != 0) return core::OkStatus();
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();

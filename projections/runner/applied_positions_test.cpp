@@ -1,8 +1,8 @@
 #include "projections/runner/applied_positions.hpp"
 
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 namespace filament::projections {
 namespace {

@@ -1,9 +1,9 @@
 #include "projections/runner/audit.hpp"
 
-#include <gtest/gtest.h>
-
 #include <sstream>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "projections/runner/in_memory_event_log.hpp"
 #include "projections/runner/log_tail.hpp"

@@ -1,8 +1,8 @@
 #include "projections/runner/in_memory_event_log.hpp"
 
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 namespace filament::projections {
 namespace {

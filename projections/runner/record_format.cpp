@@ -3,8 +3,9 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
-#include <nlohmann/json.hpp>
 #include <optional>
+
+#include <nlohmann/json.hpp>
 
 namespace filament::projections {
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <numeric>
+
 #include <pqxx/pqxx>
 
 #include "projections/runner/pg_support.hpp"

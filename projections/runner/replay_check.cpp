@@ -1,6 +1,7 @@
 // `replay --check`: rebuild into a scratch schema and compare with a snapshot of the live
 // tables (see replay.hpp for the steps and why the comparison is like for like).
 #include <cstdio>
+
 #include <pqxx/pqxx>
 
 #include "projections/runner/pg_support.hpp"

@@ -1,8 +1,8 @@
 // Replay and replay --check against a real PostgreSQL (label pg). Also prints the measured
 // apply rate (runner) and replay rate with a trivial projection.
-#include <gtest/gtest.h>
-
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "projections/runner/in_memory_event_log.hpp"
 #include "projections/runner/replay.hpp"

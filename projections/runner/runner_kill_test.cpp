@@ -3,17 +3,17 @@
 // once (one row per position, primary key on the position; a counter equal to the record count;
 // checkpoints at the end of the log). Runs on the PostgreSQL log (label pg) and, when built with
 // the Kafka adapter, on the Kafka mock cluster reached over TCP from the child (label kafka).
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
 #include <gtest/gtest.h>
+#include <pqxx/pqxx>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <chrono>
-#include <pqxx/pqxx>
-#include <random>
-#include <thread>
 
 #include "adapters/postgres/pg_event_log.hpp"
 #include "projections/runner/testing/counting_projection.hpp"

@@ -1,7 +1,6 @@
 // Integration tests of the runner against a real PostgreSQL (label pg), with the in-memory log
 // (the log adapter does not matter for these properties; the kill test uses the real ones).
 #include <gtest/gtest.h>
-
 #include <pqxx/pqxx>
 
 #include "projections/runner/in_memory_event_log.hpp"

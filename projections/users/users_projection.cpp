@@ -12,9 +12,8 @@ core::Status UsersProjection::Apply(pqxx::dbtransaction& tx, const events::Store
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();
   if (const auto* e = std::get_if<events::UserRegistered>(&*event)) {
-    tx.exec_params(
-        "INSERT INTO users (user_id, username, registered_at_unix) VALUES ($1, $2, $3)",
-        e->user_id, e->username, e->registered_at_unix);
+    tx.exec_params("INSERT INTO users (user_id, username, registered_at_unix) VALUES ($1, $2, $3)",
+                   e->user_id, e->username, e->registered_at_unix);
   }
   return core::OkStatus();
 }
@@ -24,7 +23,8 @@ std::string ProfileJson(const Profile& p) {
   out["user_id"] = p.user_id;
   out["username"] = p.username;
   out["about_markdown"] = p.about_markdown;
-  out["about_markdown_tokens"] = nlohmann::json::parse(p.about_markdown_tokens_json, nullptr, false);
+  out["about_markdown_tokens"] =
+      nlohmann::json::parse(p.about_markdown_tokens_json, nullptr, false);
   out["avatar_version"] = p.avatar_version;
   out["banner_version"] = p.banner_version;
   return out.dump();

@@ -2,8 +2,6 @@
 // An adapter's test binary links this library and calls RegisterEventLogHarness from a static
 // initialiser; the suite is instantiated once per registered name when gtest starts.
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <barrier>
 #include <chrono>
@@ -11,6 +9,8 @@
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "core/ulid.hpp"
 #include "tests/integration/event_log_harness.hpp"
@@ -220,9 +220,12 @@ TEST_P(EventLogContract, RacingWritersOfOneStreamExactlyOneWinsEachRound) {
       for (int round = 0; round < kRounds; ++round) {
         sync.arrive_and_wait();
         auto result = log.Append(MakeBatch("guild:01HRACE", round, 1));
-        if (result.ok()) ++wins;
-        else if (result.error().code == core::ErrorCode::kAborted) ++aborts;
-        else ++others;
+        if (result.ok())
+          ++wins;
+        else if (result.error().code == core::ErrorCode::kAborted)
+          ++aborts;
+        else
+          ++others;
         sync.arrive_and_wait();
       }
     });
@@ -388,7 +391,8 @@ TEST_P(EventLogContract, RestartKeepsDataAndContinuesOffsets) {
   {
     auto log = Open();
     ASSERT_NE(log, nullptr);
-    for (int s = 0; s < 6; ++s) AppendOk(*log, MakeBatch("guild:01HRESTART" + std::to_string(s), 0, 2));
+    for (int s = 0; s < 6; ++s)
+      AppendOk(*log, MakeBatch("guild:01HRESTART" + std::to_string(s), 0, 2));
     auto reader = Reader(*log, AllFrom(kPartitions));
     before = ReadN(*reader, 12);
     ASSERT_EQ(before.size(), 12u);

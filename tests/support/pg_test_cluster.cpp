@@ -1,10 +1,5 @@
 #include "tests/support/pg_test_cluster.hpp"
 
-#include <libpq-fe.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -13,9 +8,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <pqxx/pqxx>
 #include <random>
 #include <vector>
+
+#include <libpq-fe.h>
+#include <pqxx/pqxx>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "adapters/postgres/embedded_cluster.hpp"
 #include "adapters/postgres/migrations.hpp"
@@ -146,8 +146,8 @@ class TestServer {
 std::string NewDatabaseName() {
   static std::atomic<int> counter{0};
   static const unsigned salt = std::random_device{}();
-  return "filament_test_" + std::to_string(getpid()) + "_" + std::to_string(salt % 100000) +
-         "_" + std::to_string(counter++);
+  return "filament_test_" + std::to_string(getpid()) + "_" + std::to_string(salt % 100000) + "_" +
+         std::to_string(counter++);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+
 #include <pqxx/pqxx>
 
 #include "core/ulid.hpp"
