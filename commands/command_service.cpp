@@ -1,5 +1,6 @@
 #include "commands/command_service.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace filament::commands {
@@ -125,8 +126,13 @@ core::Result<Appended> CommandService::AppendGuildEvents(const CommandContext& c
   if (!positions.ok()) return positions.error();
   appended.positions = std::move(*positions);
   for (const auto& e : decided) Apply(slot.state, e);
-  std::lock_guard lock(directory_mutex_);
-  for (const auto& e : appended.events) Apply(directory_, e);
+  // Only guild creation changes the directory (the creator cap); messages skip the lock.
+  if (std::any_of(decided.begin(), decided.end(), [](const events::GuildEvent& e) {
+        return std::holds_alternative<events::GuildCreated>(e);
+      })) {
+    std::lock_guard lock(directory_mutex_);
+    for (const auto& e : appended.events) Apply(directory_, e);
+  }
   return appended;
 }
 
