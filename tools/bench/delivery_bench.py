@@ -204,7 +204,7 @@ async def delivery_run(port, poster_token, sub_tokens, gid, cid, messages, rate)
     for i in range(0, len(sub_tokens), 100):
         subs += await asyncio.gather(*[open_subscriber(port, t, gid, cid)
                                        for t in sub_tokens[i:i + 100]])
-    sent, deliveries, post_lat, lag = {}, [], [], []
+    sent, deliveries, post_lat, lag, first = {}, [], [], [], {}
     expected = len(subs) * messages
     all_in = asyncio.Event()
 
@@ -213,7 +213,9 @@ async def delivery_run(port, poster_token, sub_tokens, gid, cid, messages, rate)
             now = time.perf_counter()
             match = STAMP.search(raw) if '"message_create"' in raw else None
             if match:
-                deliveries.append(now - sent[int(match.group(1))])
+                seq = int(match.group(1))
+                deliveries.append(now - sent[seq])
+                first.setdefault(seq, now - sent[seq])
                 if len(deliveries) == expected:
                     all_in.set()
 
@@ -244,7 +246,7 @@ async def delivery_run(port, poster_token, sub_tokens, gid, cid, messages, rate)
         await ws.close()
     for task in readers:
         task.cancel()
-    return {"deliveries": deliveries, "expected": expected, "post": post_lat, "lag": lag,
+    return {"deliveries": deliveries, "first": list(first.values()), "expected": expected, "post": post_lat, "lag": lag,
             "client_cpu": client_cpu}
 
 
@@ -346,6 +348,7 @@ def delivery_rows(adapter, server, tokens, poster, gid, cid, args):
         rows.append([adapter, s, f"{messages} @ {rate}/s", f"{len(d)}/{r['expected']}",
                      fmt(percentile(d, .5), 2), fmt(percentile(d, .99), 2),
                      fmt(max(d) if d else float("nan"), 2),
+                     fmt(percentile([x * 1000 for x in r["first"]], .5), 2),
                      fmt(percentile([x * 1000 for x in r["post"]], .5), 2),
                      fmt(percentile([x * 1000 for x in r["lag"]], .99), 2),
                      fmt(100 * r["client_cpu"], 0), fmt(used["filament"], 0),
@@ -400,7 +403,7 @@ def bench_adapter(adapter, args, out):
 def report(out):
     text = "### REST post → gateway message_create (per subscriber socket)\n\n" + table(
         ["log", "subscribers", "posts", "delivered", "p50 ms", "p99 ms", "max ms",
-         "POST p50 ms", "client loop lag p99 ms", "client CPU %", "filament CPU %",
+         "first socket p50 ms", "POST p50 ms", "client loop lag p99 ms", "client CPU %", "filament CPU %",
          "postgres CPU %"], out["delivery"])
     text += "\n\n### Sustained posts/s (wrk, keep-alive, one poster account)\n\n" + table(
         ["log", "read-your-writes", "guilds", "connections", "posts/s", "p50 ms", "p99 ms",
