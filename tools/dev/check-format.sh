@@ -4,6 +4,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
+command -v clang-format >/dev/null || {
+  echo "clang-format is not installed (run tools/dev/install-deps.sh)"
+  exit 1
+}
 if git rev-parse --git-dir >/dev/null 2>&1; then
   files=$(git ls-files '*.cpp' '*.hpp' | grep -v '/testdata/' || true)
 else
