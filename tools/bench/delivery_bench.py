@@ -400,6 +400,26 @@ def bench_adapter(adapter, args, out):
         server.stop()
 
 
+def ryw_ab(adapter, args, rounds):
+    """Alternates fresh servers with the read-your-writes wait on and off, so that both see
+    the same background load; returns rows (round, ryw, connections, posts/s, p50, p99)."""
+    rows = []
+    for i in range(rounds):
+        for label, env in (("on", {}), ("off (0 ms)", {"FILAMENT_READ_YOUR_WRITES_TIMEOUT_MS": "0"})):
+            server = Server(args.binary, adapter).start(env)
+            try:
+                _, poster, (gid, cid), _ = asyncio.run(setup(server, 0, 1))
+                path = [f"/guilds/{gid}/channels/{cid}/messages"]
+                for c in (1, 16):
+                    r = sustained(server, poster, path, c, args.seconds)
+                    rows.append([adapter, i + 1, label, c, fmt(r["rps"], 0), fmt(r["p50"], 2),
+                                 fmt(r["p99"], 2), fmt(r["cpu"]["filament"], 0),
+                                 fmt(r["cpu"]["postgres"], 0)])
+            finally:
+                server.stop()
+    return rows
+
+
 def report(out):
     text = "### REST post → gateway message_create (per subscriber socket)\n\n" + table(
         ["log", "subscribers", "posts", "delivered", "p50 ms", "p99 ms", "max ms",
@@ -408,6 +428,10 @@ def report(out):
     text += "\n\n### Sustained posts/s (wrk, keep-alive, one poster account)\n\n" + table(
         ["log", "read-your-writes", "guilds", "connections", "posts/s", "p50 ms", "p99 ms",
          "non-2xx", "filament CPU %", "postgres CPU %", "kafka-mock CPU %"], out["sustained"])
+    if out.get("ab"):
+        text += "\n\n### Read-your-writes wait on/off, alternating fresh servers (1 guild)\n\n"
+        text += table(["log", "round", "ryw", "connections", "posts/s", "p50 ms", "p99 ms",
+                       "filament CPU %", "postgres CPU %"], out["ab"])
     for adapter, rows in out["perf"].items():
         text += f"\n\n### perf: top of `filament serve` ({adapter} log, highest connections)\n\n"
         text += "```\n" + "\n".join(rows) + "\n```"
@@ -426,10 +450,20 @@ def main():
     parser.add_argument("--guilds", type=int, default=8, help="guilds for the spread run")
     parser.add_argument("--perf-dir", default="", help="perf record the server here")
     parser.add_argument("--out", default="", help="also write the Markdown tables here")
+    parser.add_argument("--ryw-ab", type=int, default=0,
+                        help="only run N alternating ryw on/off rounds per log (C=1 and 16)")
     args = parser.parse_args()
     args.subscribers = [int(x) for x in args.subscribers.split(",")]
     args.connections = [int(x) for x in args.connections.split(",")]
-    out = {"delivery": [], "sustained": [], "perf": {}}
+    out = {"delivery": [], "sustained": [], "perf": {}, "ab": []}
+    if args.ryw_ab:
+        for adapter in args.logs.split(","):
+            out["ab"] += ryw_ab(adapter, args, args.ryw_ab)
+        print(report(out))
+        if args.out:
+            with open(args.out, "w") as f:
+                f.write(report(out) + "\n")
+        return
     for adapter in args.logs.split(","):
         print(f"delivery_bench: {adapter} ...", file=sys.stderr)
         try:
