@@ -1,11 +1,11 @@
 #include "tools/bench/bench_util.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+
+#include <sys/stat.h>
 
 #include "adapters/postgres/embedded_cluster.hpp"
 #include "adapters/postgres/migrations.hpp"
@@ -19,8 +19,8 @@ int64_t NowNs() {
 }
 
 void Die(const std::string& what, const core::Error& error) {
-  std::cerr << "bench: " << what << ": " << core::ErrorCodeName(error.code) << ": "
-            << error.message << "\n";
+  std::cerr << "bench: " << what << ": " << core::ErrorCodeName(error.code) << ": " << error.message
+            << "\n";
   std::exit(2);
 }
 
@@ -50,8 +50,9 @@ std::string MakeTempDir(const std::string& prefix) {
 
 std::unique_ptr<postgres::EmbeddedCluster> StartMigratedCluster(const std::string& data_dir,
                                                                 bool durable) {
-  auto cluster = Unwrap(postgres::EmbeddedCluster::Start({.data_dir = data_dir, .durable = durable}),
-                        "start embedded PostgreSQL in " + data_dir);
+  auto cluster =
+      Unwrap(postgres::EmbeddedCluster::Start({.data_dir = data_dir, .durable = durable}),
+             "start embedded PostgreSQL in " + data_dir);
   CheckOk(postgres::ApplyMigrations(cluster->ConnectionString()), "apply migrations");
   return cluster;
 }

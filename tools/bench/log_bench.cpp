@@ -52,8 +52,8 @@ std::unique_ptr<LogUnderTest> OpenKafka() {
   auto out = std::make_unique<LogUnderTest>();
   out->name = "kafka (librdkafka mock, 3 brokers)";
   out->mock = Unwrap(adapters::MockCluster::Start(3, "filament.events", kPartitions), "mock");
-  out->log = Unwrap(adapters::KafkaEventLog::Open({.brokers = out->mock->Bootstraps(),
-                                                   .partitions = kPartitions}),
+  out->log = Unwrap(adapters::KafkaEventLog::Open(
+                        {.brokers = out->mock->Bootstraps(), .partitions = kPartitions}),
                     "open KafkaEventLog");
   return out;
 }
@@ -79,8 +79,8 @@ struct ThroughputResult {
   std::string first_error;
 };
 
-void AppendLoop(events::EventLog& log, int batch_size, int64_t deadline_ns,
-                ThroughputResult& total, std::mutex& mu) {
+void AppendLoop(events::EventLog& log, int batch_size, int64_t deadline_ns, ThroughputResult& total,
+                std::mutex& mu) {
   RecordFactory factory;
   const std::string guild_id = factory.NewId();
   ThroughputResult mine;
@@ -107,8 +107,7 @@ void AppendLoop(events::EventLog& log, int batch_size, int64_t deadline_ns,
   if (total.first_error.empty()) total.first_error = mine.first_error;
 }
 
-ThroughputResult RunThroughput(events::EventLog& log, int threads, int batch_size,
-                               double seconds) {
+ThroughputResult RunThroughput(events::EventLog& log, int threads, int batch_size, double seconds) {
   ThroughputResult total;
   std::mutex mu;
   int64_t start = NowNs();
@@ -157,8 +156,8 @@ LatencyResult RunLatency(events::EventLog& log, int count, int rate_per_s) {
   for (int32_t p = 0; p < static_cast<int32_t>(ends.size()); ++p) start.push_back({p, ends[p]});
   auto reader = Unwrap(log.OpenReader(start), "open reader");
   LatencyResult result;
-  int64_t deadline = NowNs() + static_cast<int64_t>(count) * 1'000'000'000 / rate_per_s +
-                     15'000'000'000;
+  int64_t deadline =
+      NowNs() + static_cast<int64_t>(count) * 1'000'000'000 / rate_per_s + 15'000'000'000;
   std::thread consumer([&] { ReadStamps(*reader, count, deadline, result.consume_ns); });
   RecordFactory factory;
   const std::string guild_id = factory.NewId();
@@ -168,7 +167,8 @@ LatencyResult RunLatency(events::EventLog& log, int count, int rate_per_s) {
     while (NowNs() < next) std::this_thread::sleep_for(std::chrono::microseconds(100));
     next += interval;
     int64_t stamp = NowNs();
-    events::AppendBatch batch{"guild:" + guild_id, i, {StampedMessage(factory, guild_id, i + 1, stamp)}};
+    events::AppendBatch batch{
+        "guild:" + guild_id, i, {StampedMessage(factory, guild_id, i + 1, stamp)}};
     auto positions = log.Append(batch);
     if (positions.ok()) result.ack_ns.push_back(NowNs() - stamp);
     ++result.sent;
@@ -186,8 +186,7 @@ struct Options {
   int latency_rate = 200;
 };
 
-void BenchOne(const std::string& which, const Options& options, Table& throughput,
-              Table& latency) {
+void BenchOne(const std::string& which, const Options& options, Table& throughput, Table& latency) {
   std::cerr << "log_bench: " << which << " ...\n";
   auto lut = which == "kafka" ? OpenKafka() : OpenPg(which == "pg-durable");
   for (int threads : options.threads) {
@@ -196,8 +195,8 @@ void BenchOne(const std::string& which, const Options& options, Table& throughpu
       auto s = Summarize(r.append_ns);
       double batches_per_s = static_cast<double>(r.batches) / r.seconds;
       throughput.Add({lut->name, std::to_string(threads), std::to_string(batch),
-                      Fixed(batches_per_s, 0), Fixed(batches_per_s * batch, 0),
-                      Fixed(s.p50_ms, 2), Fixed(s.p99_ms, 2),
+                      Fixed(batches_per_s, 0), Fixed(batches_per_s * batch, 0), Fixed(s.p50_ms, 2),
+                      Fixed(s.p99_ms, 2),
                       std::to_string(r.errors) + (r.errors ? " (" + r.first_error + ")" : "")});
       std::cerr << "  " << threads << "x" << batch << ": " << Fixed(batches_per_s * batch, 0)
                 << " records/s\n";
@@ -230,8 +229,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   CLI11_PARSE(app, argc, argv);
 
-  Table throughput({"log", "appenders", "records/batch", "batches/s", "records/s",
-                    "append p50 ms", "append p99 ms", "errors"});
+  Table throughput({"log", "appenders", "records/batch", "batches/s", "records/s", "append p50 ms",
+                    "append p99 ms", "errors"});
   Table latency({"log", "appends/s", "samples", "ack p50 ms", "ack p99 ms",
                  "append->consumer p50 ms", "p99 ms", "max ms"});
   for (const auto& which : options.logs) BenchOne(which, options, throughput, latency);

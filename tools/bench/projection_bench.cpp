@@ -55,7 +55,8 @@ void AppendUsers(events::EventLog& log, Workspace& ws, int count) {
         events::UserRegistered reg{.user_id = ws.users[i],
                                    .username = "user" + std::to_string(i),
                                    .registered_at_unix = kUnix};
-        events::AppendBatch batch{reg.StreamKey(), 0, {mine.Make(reg, 1, kUnix * 1000, ws.users[i])}};
+        events::AppendBatch batch{
+            reg.StreamKey(), 0, {mine.Make(reg, 1, kUnix * 1000, ws.users[i])}};
         Unwrap(log.Append(batch), "append user");
       }
     });
@@ -114,9 +115,10 @@ Workspace Fill(events::EventLog& log, const Options& o) {
     const std::string& author = ws.users[1 + i % o.members];
     std::string content = "message " + std::to_string(i) +
                           ": hello **everyone**, see `make bench` and https://example.com/x";
-    writer.Add(events::MessagePosted{ws.guild, ws.channels[i % o.channels], ids.NewId(), author,
-                                     content, {}, kUnix + i},
-               author);
+    writer.Add(
+        events::MessagePosted{
+            ws.guild, ws.channels[i % o.channels], ids.NewId(), author, content, {}, kUnix + i},
+        author);
   }
   writer.Flush();
   return ws;
@@ -133,7 +135,8 @@ bool CaughtUp(const std::string& conninfo, std::string_view name,
 std::vector<double> RunRunner(events::EventLog& log, std::vector<projections::Projection*> all,
                               const std::string& conninfo, const Options& o) {
   auto ends = Unwrap(log.EndOffsets(), "end offsets");
-  projections::ProjectionRunner runner(log, all, {.conninfo = conninfo, .batch_size = o.batch_size});
+  projections::ProjectionRunner runner(log, all,
+                                       {.conninfo = conninfo, .batch_size = o.batch_size});
   std::vector<double> done(all.size(), -1);
   int64_t start = NowNs();
   runner.Start();
@@ -152,9 +155,8 @@ std::vector<double> RunRunner(events::EventLog& log, std::vector<projections::Pr
 
 double RunReplay(events::EventLog& log, projections::Projection* projection,
                  const std::string& conninfo, const Options& o) {
-  projections::ReplayOptions options{.conninfo = conninfo,
-                                     .only = {std::string(projection->Name())},
-                                     .batch_size = o.batch_size};
+  projections::ReplayOptions options{
+      .conninfo = conninfo, .only = {std::string(projection->Name())}, .batch_size = o.batch_size};
   std::ostringstream progress;
   int64_t start = NowNs();
   CheckOk(projections::Replay(log, {projection}, options, progress), "replay");
@@ -192,8 +194,8 @@ void Run(const Options& o) {
     auto records = static_cast<double>(ws.records);
     table.Add({std::string(all[i]->Name()), std::to_string(Relevant(all[i]->Name(), o)),
                std::to_string(ws.records), Fixed(runner_s[i], 2),
-               runner_s[i] > 0 ? Fixed(records / runner_s[i], 0) : "timeout",
-               Fixed(replay_s, 2), Fixed(records / replay_s, 0),
+               runner_s[i] > 0 ? Fixed(records / runner_s[i], 0) : "timeout", Fixed(replay_s, 2),
+               Fixed(records / replay_s, 0),
                Fixed(static_cast<double>(Relevant(all[i]->Name(), o)) / replay_s, 0)});
   }
   std::cout << "\n### Projection apply rate (" << ws.records << " records: " << o.members + 1
