@@ -1,6 +1,9 @@
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "api/routes/route_helpers.hpp"
+#include "core/ulid.hpp"
 #include "projections/users/users_projection.hpp"
 
 namespace filament::api {
@@ -45,6 +48,39 @@ http::HttpResponse Me(ApiHandler& api, RouteRequest& request) {
   return api.Json(200, projections::ProfileJson(**profile));
 }
 
+// POST /users/lookup: 1..64 ULIDs, de-duplicated in order; unknown ids are left out.
+http::HttpResponse LookupUsers(ApiHandler& api, RouteRequest& request) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return api.Error(body.error());
+  std::vector<std::string> raw = body->RequiredStringArray("user_ids");
+  if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
+  auto who = api.Authenticate(request);
+  if (!who.ok()) return api.Error(who.error());
+  constexpr size_t kMaxLookupIds = 64;
+  if (raw.empty() || raw.size() > kMaxLookupIds) {
+    return api.Error(core::InvalidArgument("user_ids must hold 1..64 ids"));
+  }
+  std::vector<std::string> ids;
+  for (const auto& text : raw) {
+    auto id = core::Ulid::Parse(text);
+    if (!id) return api.Error(core::InvalidArgument("user id is not a ULID"));
+    std::string canonical = id->ToString();
+    if (std::find(ids.begin(), ids.end(), canonical) == ids.end()) ids.push_back(canonical);
+  }
+  auto profiles = api.deps().users.FindMany(ids);
+  if (!profiles.ok()) return api.Error(profiles.error());
+  nlohmann::ordered_json out;
+  out["users"] = nlohmann::json::array();
+  for (const auto& p : *profiles) {
+    nlohmann::ordered_json user;
+    user["user_id"] = p.user_id;
+    user["username"] = p.username;
+    user["avatar_version"] = p.avatar_version;
+    out["users"].push_back(std::move(user));
+  }
+  return api.Json(200, out.dump());
+}
+
 }  // namespace
 
 void RegisterAuthRoutes(
@@ -52,6 +88,7 @@ void RegisterAuthRoutes(
   add("POST", "/auth/register", RegisterUser);
   add("POST", "/auth/login", Login);
   add("GET", "/auth/me", Me);
+  add("POST", "/users/lookup", LookupUsers);
 }
 
 }  // namespace filament::api

@@ -46,4 +46,28 @@ core::Result<std::optional<Profile>> UsersQueries::FindById(const std::string& u
   });
 }
 
+core::Result<std::vector<Profile>> UsersQueries::FindMany(
+    const std::vector<std::string>& user_ids) {
+  using Out = core::Result<std::vector<Profile>>;
+  return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
+    pqxx::read_transaction tx(c);
+    std::string array = "{";
+    for (size_t i = 0; i < user_ids.size(); ++i) {
+      array += (i == 0 ? "" : ",") + user_ids[i];  // canonical ULIDs: no quoting needed
+    }
+    array += "}";
+    auto rows = tx.exec_params(
+        "SELECT u.user_id, u.username, u.about_markdown, u.about_markdown_tokens, "
+        "u.avatar_version, u.banner_version FROM unnest($1::text[]) WITH ORDINALITY AS q(id, n) "
+        "JOIN users u ON u.user_id = q.id ORDER BY q.n",
+        array);
+    std::vector<Profile> out;
+    for (const auto& r : rows) {
+      out.push_back(Profile{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                            r[3].as<std::string>(), r[4].as<int64_t>(), r[5].as<int64_t>()});
+    }
+    return out;
+  });
+}
+
 }  // namespace filament::projections

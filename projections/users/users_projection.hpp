@@ -38,6 +38,8 @@ class UsersQueries {
  public:
   explicit UsersQueries(pgstore::ConnectionPool& pool) : pool_(pool) {}
   core::Result<std::optional<Profile>> FindById(const std::string& user_id);
+  // The profiles of `user_ids` that exist, in the order asked (unknown ids are left out).
+  core::Result<std::vector<Profile>> FindMany(const std::vector<std::string>& user_ids);
 
  private:
   pgstore::ConnectionPool& pool_;

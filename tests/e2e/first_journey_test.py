@@ -67,6 +67,14 @@ class FirstJourney(unittest.TestCase):
         self.assertEqual((status, joined), (200, {"guild_id": gid, "outcome": "accepted"}))
         status, again, _ = self.call("POST", f"/guilds/{gid}/join", token=bob)
         self.assertEqual(again["outcome"], "already_member")
+        status, me_alice, _ = self.call("GET", "/auth/me", token=alice)
+        status, lookup, _ = self.call("POST", "/users/lookup", {"user_ids": [me_alice["user_id"], bob_id.lower(), me_alice["user_id"], "01ARZ3NDEKTSV4RRFFQ69G5FAV"]}, token=bob)
+        self.assertEqual(status, 200)
+        self.assertEqual(lookup, {"users": [
+            {"user_id": me_alice["user_id"], "username": "alice", "avatar_version": 0},
+            {"user_id": bob_id, "username": "bob", "avatar_version": 0}]})
+        self.assertEqual(self.call("POST", "/users/lookup", {"user_ids": []}, token=bob)[0], 400)
+        self.assertEqual(self.call("POST", "/users/lookup", {"user_ids": ["nope"]}, token=bob)[0], 400)
         status, perms, _ = self.call("GET", f"/guilds/{gid}/channels/{cid}/permissions/self", token=bob)
         self.assertEqual((status, perms["role"]), (200, "member"))
         self.assertEqual(perms["permissions"], ["create_message", "subscribe_streams"])
