@@ -1,6 +1,7 @@
 #include "api/routes/gateway_ports.hpp"
 
 #include "commands/permissions.hpp"
+#include "gateway/gateway_upgrade.hpp"
 #include "projections/guilds/guilds_projection.hpp"
 
 namespace filament::api {
@@ -26,14 +27,7 @@ core::Status GatewayMessagePoster::Post(const std::string& user_id, const std::s
 }
 
 core::Result<std::string> AuthenticateUpgrade(AuthService& auth, const http::HttpRequest& request) {
-  std::optional<std::string> token = http::QueryParam(request.query, "access_token");
-  if (!token) {
-    auto header = request.Header("authorization");
-    constexpr std::string_view kPrefix = "Bearer ";
-    if (header && header->compare(0, kPrefix.size(), kPrefix) == 0) {
-      token = header->substr(kPrefix.size());
-    }
-  }
+  std::optional<std::string> token = gateway::ExtractGatewayToken(request);
   if (!token || token->empty()) return core::Unauthenticated("no access token");
   auto principal = auth.Authenticate(*token);
   if (!principal.ok()) return principal.error();

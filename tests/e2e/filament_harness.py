@@ -4,10 +4,13 @@ Everything runs on loopback with ephemeral ports and a fresh temporary data dire
 embedded PostgreSQL lives there); every process is stopped and the directory removed on exit.
 Uses only the standard library plus Debian's python3-websockets (run with /usr/bin/python3).
 """
+import argparse
 import json
 import os
 import re
 import shutil
+import sys
+import unittest
 import signal
 import subprocess
 import tempfile
@@ -123,3 +126,15 @@ def _json(raw):
         return json.loads(raw)
     except ValueError:
         return raw.decode(errors="replace")
+
+
+def run_tests(with_log=True):
+    """Parses --binary (and --log pg|kafka), runs the calling module's unittest cases, and
+    returns the parsed arguments through the module's ARGS global before the tests start."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    if with_log:
+        parser.add_argument("--log", choices=["pg", "kafka"], default="pg")
+    args, rest = parser.parse_known_args()
+    sys.modules["__main__"].ARGS = args
+    unittest.main(module="__main__", argv=[sys.argv[0]] + rest, verbosity=2)

@@ -3,15 +3,13 @@
 
 Usage: first_journey_test.py --binary build/filament --log pg|kafka
 """
-import argparse
 import asyncio
 import json
-import sys
 import unittest
 
 import websockets
 
-from filament_harness import Server
+from filament_harness import Server, run_tests
 
 ARGS = None
 PASSWORD = "correct horse battery"
@@ -156,14 +154,5 @@ class FirstJourney(unittest.TestCase):
                     await asyncio.wait_for(ws.recv(), 10)
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
-    parser.add_argument("--log", choices=["pg", "kafka"], default="pg")
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests()

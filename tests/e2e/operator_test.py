@@ -8,18 +8,16 @@
   SIGKILLed mid-stream and restarted, and every message lands exactly once.
 Usage: operator_test.py --binary build/filament --log pg|kafka
 """
-import argparse
 import json
 import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 import unittest
 
-from filament_harness import Server
+from filament_harness import Server, run_tests
 
 ARGS = None
 PASSWORD = "correct horse battery"
@@ -143,14 +141,5 @@ class OperatorTest(unittest.TestCase):
             before = page["next_before"]
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
-    parser.add_argument("--log", choices=["pg", "kafka"], default="pg")
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests()

@@ -4,13 +4,11 @@
 Each case starts its own server because limits are start-up settings (FILAMENT_* variables).
 Usage: transport_and_auth_test.py --binary build/filament
 """
-import argparse
 import socket
-import sys
 import time
 import unittest
 
-from filament_harness import Server
+from filament_harness import Server, run_tests
 
 ARGS = None
 PASSWORD = "correct horse battery"
@@ -102,13 +100,5 @@ class LimitsTest(unittest.TestCase):
             s.stop()
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(with_log=False)
