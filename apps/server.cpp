@@ -211,6 +211,14 @@ int RunServer(const ServeOptions& options) {
     handler = api_handler.get();
   }
 
+  // REST and the upgrade share the global limiter when both run here.
+  std::unique_ptr<api::RateLimitedUpgrade> limited_upgrade;
+  http::GatewayUpgrade* upgrade_entry = upgrade.get();
+  if (upgrade && api_handler) {
+    limited_upgrade = std::make_unique<api::RateLimitedUpgrade>(*api_handler, *upgrade);
+    upgrade_entry = limited_upgrade.get();
+  }
+
   std::unique_ptr<http::HttpServer> server;
   if (roles.api || roles.gateway) {
     http::HttpServerOptions http_options;
@@ -219,7 +227,7 @@ int RunServer(const ServeOptions& options) {
     http_options.max_body_bytes = options.limits.max_body_bytes;
     http_options.request_timeout_ms = options.limits.request_timeout_secs * 1000;
     if (hub) http_options.ws = gateway::MakeWsOptions(GatewayOptionsFrom(options.limits));
-    auto started = http::HttpServer::Start(http_options, *handler, upgrade.get());
+    auto started = http::HttpServer::Start(http_options, *handler, upgrade_entry);
     if (!started.ok()) return Fail("listen " + options.listen, started.error());
     server = std::move(*started);
     std::cout << "filament: listening on port " << server->port() << std::endl;

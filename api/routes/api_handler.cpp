@@ -104,6 +104,13 @@ http::HttpResponse ApiHandler::Handle(const http::HttpRequest& request) {
   return routes_[match.route_id](*this, route_request);
 }
 
+std::optional<http::HttpResponse> ApiHandler::CheckGlobalLimit(const http::HttpRequest& request) {
+  return CheckGlobalLimit(
+      request, deps_.client_ip.Resolve(request.peer_ip, [&request](std::string_view name) {
+        return request.Header(name);
+      }));
+}
+
 std::optional<http::HttpResponse> ApiHandler::CheckGlobalLimit(const http::HttpRequest& request,
                                                                const std::string& client_ip) {
   std::string key = "ip:" + client_ip;

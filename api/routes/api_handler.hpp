@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "adapters/http/http_types.hpp"
+#include "adapters/http/websocket.hpp"
 #include "api/routes/auth_service.hpp"
 #include "api/support/client_ip.hpp"
 #include "api/support/errors.hpp"
@@ -75,6 +76,10 @@ class ApiHandler final : public http::HttpHandler {
 
   using Route = std::function<http::HttpResponse(ApiHandler&, RouteRequest&)>;
 
+  // The global limiter (contract §2.4): keyed by the bearer token's user when it verifies,
+  // else by client IP. A 429 response when the request is over the limit.
+  std::optional<http::HttpResponse> CheckGlobalLimit(const http::HttpRequest& request);
+
  private:
   void Register(std::string_view method, std::string_view pattern, Route route);
   std::optional<http::HttpResponse> CheckGlobalLimit(const http::HttpRequest& request,
@@ -91,6 +96,22 @@ class ApiHandler final : public http::HttpHandler {
   std::atomic<int64_t> auth_failures_{0};
   std::atomic<int64_t> forbidden_{0};
   std::atomic<int64_t> rate_limit_hits_{0};
+};
+
+// Puts the WebSocket upgrade request under the same global limiter as every REST route
+// (GATEWAY.md §11), then hands it to the gateway's own upgrade handler. Thread-safe.
+class RateLimitedUpgrade final : public http::GatewayUpgrade {
+ public:
+  RateLimitedUpgrade(ApiHandler& api, http::GatewayUpgrade& inner) : api_(api), inner_(inner) {}
+  std::variant<http::HttpResponse, std::shared_ptr<http::WsSessionHandler>> OnUpgradeRequest(
+      const http::HttpRequest& request) override {
+    if (auto limited = api_.CheckGlobalLimit(request)) return *limited;
+    return inner_.OnUpgradeRequest(request);
+  }
+
+ private:
+  ApiHandler& api_;
+  http::GatewayUpgrade& inner_;
 };
 
 void RegisterAuthRoutes(

@@ -73,6 +73,16 @@ class LimitsTest(unittest.TestCase):
             status, reply, headers = s.request("GET", "/health")
             self.assertEqual((status, reply), (429, {"error": "rate_limited"}))
             self.assertGreaterEqual(int(headers["retry-after"]), 1)
+            # The WebSocket upgrade request is under the same limiter, before any token check
+            # (a raw socket: urllib would replace the Connection header).
+            with socket.create_connection(("127.0.0.1", s.port), timeout=10) as conn:
+                conn.sendall(b"GET /gateway/ws?access_token=x HTTP/1.1\r\nHost: x\r\n"
+                             b"Connection: Upgrade\r\nUpgrade: websocket\r\n"
+                             b"Sec-WebSocket-Version: 13\r\n"
+                             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                reply = conn.recv(4096).decode()
+            self.assertIn(" 429 ", reply.splitlines()[0])
+            self.assertIn('{"error":"rate_limited"}', reply)
         finally:
             s.stop()
 
