@@ -33,6 +33,19 @@ class Projection {
   // Errors: kInvalidArgument/kInternal when the record cannot be decoded — the runner then
   // stops, naming the record's position and type, and counts it in a metric.
   virtual core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) = 0;
+
+  // Called once after the last Apply of a batch, in the same transaction, before the
+  // checkpoint advances. A projection may buffer rows in Apply and write them here in one
+  // statement (one round trip per batch instead of per record). An error here is localized by
+  // the runner, which re-applies the batch flushing after every record.
+  virtual core::Status Flush(pqxx::dbtransaction& tx) {
+    (void)tx;
+    return core::OkStatus();
+  }
+
+  // Drops anything Apply buffered: called before every batch attempt, so rows of a
+  // rolled-back attempt are never written by the next one.
+  virtual void Discard() {}
 };
 
 }  // namespace filament::projections

@@ -33,6 +33,7 @@ class ReadModelsTest : public ::testing::Test {
       pqxx::work tx(c);
       for (Projection* p : std::initializer_list<Projection*>{&users_, &guilds_, &messages_}) {
         FILAMENT_RETURN_IF_ERROR(p->Apply(tx, record));
+        FILAMENT_RETURN_IF_ERROR(p->Flush(tx));
       }
       tx.commit();
       return core::OkStatus();

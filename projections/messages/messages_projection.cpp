@@ -5,18 +5,28 @@
 
 namespace filament::projections {
 
-core::Status MessagesProjection::Apply(pqxx::dbtransaction& tx,
+core::Status MessagesProjection::Apply(pqxx::dbtransaction& /*tx*/,
                                        const events::StoredRecord& record) {
   if (record.record.meta.type != events::MessagePosted::kType) return core::OkStatus();
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();
-  const auto& posted = std::get<events::MessagePosted>(*event);
-  MessageView view = ViewOf(posted);
-  tx.exec_params(
+  pending_.push_back(ViewOf(std::get<events::MessagePosted>(*event)));
+  return core::OkStatus();
+}
+
+core::Status MessagesProjection::Flush(pqxx::dbtransaction& tx) {
+  if (pending_.empty()) return core::OkStatus();
+  std::string sql =
       "INSERT INTO messages (message_id, guild_id, channel_id, author_id, content, "
-      "markdown_tokens, attachment_ids, created_at_unix) VALUES ($1, $2, $3, $4, $5, $6, '[]', $7)",
-      view.message_id, view.guild_id, view.channel_id, view.author_id, view.content,
-      view.markdown_tokens_json, view.created_at_unix);
+      "markdown_tokens, attachment_ids, created_at_unix) VALUES ";
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    const MessageView& m = pending_[i];
+    sql += (i == 0 ? "(" : ",(") + tx.quote(m.message_id) + "," + tx.quote(m.guild_id) + "," +
+           tx.quote(m.channel_id) + "," + tx.quote(m.author_id) + "," + tx.quote(m.content) + "," +
+           tx.quote(m.markdown_tokens_json) + ",'[]'," + std::to_string(m.created_at_unix) + ")";
+  }
+  pending_.clear();  // written or rolled back with the transaction either way
+  tx.exec(sql);
   return core::OkStatus();
 }
 

@@ -10,6 +10,7 @@ namespace filament::projections {
 struct ProjectionCursor::Attempt {
   size_t failed_index = 0;
   std::optional<core::Error> failure;
+  bool flush_failed = false;  // the batch-end flush failed: the bad record is not known yet
 };
 
 namespace {
@@ -80,13 +81,19 @@ core::Error ProjectionCursor::RecordFailure(const events::StoredRecord& record,
 core::Result<BatchOutcome> ProjectionCursor::Apply(
     pqxx::connection_base& conn, const std::vector<events::StoredRecord>& records) {
   Attempt attempt;
-  auto first = ApplyOnce(conn, records, records.size(), attempt);
+  auto first = ApplyOnce(conn, records, records.size(), /*flush_each=*/false, attempt);
   if (!first.ok() || !attempt.failure) return first;
+  if (attempt.flush_failed) {
+    // The batch's one flush failed: find the record by flushing after each one.
+    attempt = Attempt{};
+    first = ApplyOnce(conn, records, records.size(), /*flush_each=*/true, attempt);
+    if (!first.ok() || !attempt.failure) return first;
+  }
   // A record failed: the transaction was rolled back. Commit the records before it, so the
   // checkpoint stops exactly at the bad record, then report the failure.
   core::Error failure = *attempt.failure;
   Attempt prefix_attempt;
-  auto prefix = ApplyOnce(conn, records, attempt.failed_index, prefix_attempt);
+  auto prefix = ApplyOnce(conn, records, attempt.failed_index, /*flush_each=*/true, prefix_attempt);
   if (!prefix.ok()) return prefix;
   if (prefix_attempt.failure) failure = *prefix_attempt.failure;
   prefix->failure = failure;
@@ -121,6 +128,22 @@ core::Result<ProjectionCursor::Step> ProjectionCursor::ApplyRecord(
   if (applied.ok()) return Step::kApplied;
   if (IsTransient(applied.error())) return applied.error();
   bad = RecordFailure(record, applied.error().message);
+  return Step::kBad;
+}
+
+core::Result<ProjectionCursor::Step> ProjectionCursor::FlushBuffered(
+    pqxx::dbtransaction& tx, const events::StoredRecord& record, std::optional<core::Error>& bad) {
+  core::Status flushed = core::OkStatus();
+  try {
+    flushed = projection_.Flush(tx);
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const std::exception& e) {
+    flushed = pg::DbError(e, "flush");
+  }
+  if (flushed.ok()) return Step::kApplied;
+  if (IsTransient(flushed.error())) return flushed.error();
+  bad = RecordFailure(record, flushed.error().message);
   return Step::kBad;
 }
 
@@ -161,15 +184,19 @@ core::Status ProjectionCursor::AdvanceCheckpoints(pqxx::dbtransaction& tx,
 
 core::Result<BatchOutcome> ProjectionCursor::ApplyOnce(
     pqxx::connection_base& conn, const std::vector<events::StoredRecord>& records, size_t limit,
-    Attempt& attempt) {
+    bool flush_each, Attempt& attempt) {
   BatchOutcome outcome;
   std::vector<int64_t> next = next_;
+  projection_.Discard();
   auto status = pg::Guard("apply batch to " + name_, [&]() -> core::Status {
     pqxx::work tx(conn);
     SetSearchPath(tx, schema_);
     FILAMENT_RETURN_IF_ERROR(LockCheckpoints(tx));
     for (size_t i = 0; i < limit; ++i) {
       auto step = ApplyRecord(tx, records[i], next, attempt.failure);
+      if (step.ok() && *step == Step::kApplied && flush_each) {
+        step = FlushBuffered(tx, records[i], attempt.failure);
+      }
       if (!step.ok()) return step.error();
       if (*step == Step::kBad) {
         attempt.failed_index = i;
@@ -178,6 +205,14 @@ core::Result<BatchOutcome> ProjectionCursor::ApplyOnce(
       if (*step == Step::kIgnored) continue;
       (*step == Step::kApplied ? outcome.applied : outcome.skipped) += 1;
       next[static_cast<size_t>(records[i].position.partition)] = records[i].position.offset + 1;
+    }
+    if (!flush_each && limit > 0) {
+      auto flushed = FlushBuffered(tx, records[limit - 1], attempt.failure);
+      if (!flushed.ok()) return flushed.error();
+      if (*flushed == Step::kBad) {
+        attempt.flush_failed = true;
+        return core::OkStatus();  // rolled back; Apply retries flushing record by record
+      }
     }
     FILAMENT_RETURN_IF_ERROR(AdvanceCheckpoints(tx, next));
     tx.commit();

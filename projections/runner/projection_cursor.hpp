@@ -62,7 +62,10 @@ class ProjectionCursor {
   core::Status AdvanceCheckpoints(pqxx::dbtransaction& tx, const std::vector<int64_t>& next);
   core::Result<BatchOutcome> ApplyOnce(pqxx::connection_base& conn,
                                        const std::vector<events::StoredRecord>& records,
-                                       size_t limit, Attempt& attempt);
+                                       size_t limit, bool flush_each, Attempt& attempt);
+  // Flushes the projection's buffered rows; a failure marks the batch bad at `index`.
+  core::Result<Step> FlushBuffered(pqxx::dbtransaction& tx, const events::StoredRecord& record,
+                                   std::optional<core::Error>& bad);
   core::Error RecordFailure(const events::StoredRecord& record, const std::string& why) const;
 
   Projection& projection_;

@@ -17,6 +17,33 @@ using testing::AppendRecords;
 using testing::CountingProjection;
 using testing::QueryInt;
 
+// Buffers rows in Apply and writes them in Flush; Flush fails when the buffer holds `poison`,
+// like a multi-row INSERT that hits one bad row.
+class BufferingProjection final : public Projection {
+ public:
+  explicit BufferingProjection(events::Position poison) : poison_(poison) {}
+  std::string_view Name() const override { return "buffered"; }
+  std::vector<std::string> Tables() const override { return {"buffered_rows"}; }
+  core::Status Apply(pqxx::dbtransaction&, const events::StoredRecord& record) override {
+    pending_.push_back(record.position);
+    return core::OkStatus();
+  }
+  core::Status Flush(pqxx::dbtransaction& tx) override {
+    std::vector<events::Position> rows;
+    rows.swap(pending_);
+    for (const auto& p : rows) {
+      if (p == poison_) return core::InvalidArgument("poisoned row");
+      tx.exec_params("INSERT INTO buffered_rows (pos) VALUES ($1)", events::FormatPosition(p));
+    }
+    return core::OkStatus();
+  }
+  void Discard() override { pending_.clear(); }
+
+ private:
+  events::Position poison_;
+  std::vector<events::Position> pending_;
+};
+
 class RunnerPgTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -68,6 +95,30 @@ TEST_F(RunnerPgTest, AppliesEveryRecordOnceAndReportsPositions) {
   EXPECT_EQ(Total(), 1010);
   EXPECT_EQ(CheckpointSum(), 1010);
   EXPECT_EQ(metrics.Applied("counted"), 1010u);
+}
+
+TEST_F(RunnerPgTest, AFailingFlushIsLocalizedToItsRecord) {
+  ASSERT_TRUE(AppendRecords(log_, 50, 1).ok());
+  pqxx::connection conn(conninfo_);
+  {
+    pqxx::work tx(conn);
+    tx.exec("CREATE TABLE buffered_rows (pos text PRIMARY KEY)");
+    tx.commit();
+  }
+  ProjectionCursor probe(projection_, log_.Partitions());
+  auto reader = log_.OpenReader(probe.StartPositions());
+  auto records = (*reader)->Poll(50, 0ms);
+  ASSERT_EQ(records->size(), 50u);
+  const events::Position poison = records->at(20).position;
+  BufferingProjection buffering(poison);
+  ProjectionCursor cursor(buffering, log_.Partitions());
+  ASSERT_TRUE(cursor.Load(conn).ok());
+  auto outcome = cursor.Apply(conn, *records);
+  ASSERT_TRUE(outcome.ok());
+  ASSERT_TRUE(outcome->failure.has_value());
+  EXPECT_NE(outcome->failure->message.find(events::FormatPosition(poison)), std::string::npos)
+      << outcome->failure->message;
+  EXPECT_EQ(QueryInt(conninfo_, "SELECT count(*) FROM buffered_rows"), 20);
 }
 
 TEST_F(RunnerPgTest, FailedBatchRollsBackTablesAndCheckpointTogether) {
