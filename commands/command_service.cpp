@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "events/log_scan.hpp"
+
 namespace filament::commands {
 
 std::optional<events::Position> Appended::Last() const {
@@ -42,28 +44,8 @@ std::mutex& CommandService::CreatorLock(const std::string& user_id) {
 core::Status CommandService::Start() {
   auto ends = log_.EndOffsets();
   if (!ends.ok()) return ends.error();
-  std::vector<events::Position> start;
-  int64_t remaining = 0;
-  for (int32_t p = 0; p < static_cast<int32_t>(ends->size()); ++p) {
-    start.push_back({p, 0});
-    remaining += (*ends)[p];
-  }
-  if (remaining == 0) return core::OkStatus();
-  auto reader = log_.OpenReader(start);
-  if (!reader.ok()) return reader.error();
-  std::vector<int64_t> next(ends->size(), 0);
-  while (remaining > 0) {
-    auto batch = (*reader)->Poll(1000, std::chrono::milliseconds(1000));
-    if (!batch.ok()) return batch.error();
-    for (const auto& stored : *batch) {
-      auto& cursor = next[stored.position.partition];
-      if (stored.position.offset >= (*ends)[stored.position.partition]) continue;
-      FILAMENT_RETURN_IF_ERROR(FoldRecord(stored));
-      cursor = stored.position.offset + 1;
-      --remaining;
-    }
-  }
-  return core::OkStatus();
+  return events::ReadLogUpTo(
+      log_, *ends, [this](const events::StoredRecord& stored) { return FoldRecord(stored); });
 }
 
 core::Status CommandService::FoldRecord(const events::StoredRecord& stored) {

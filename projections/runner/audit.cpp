@@ -1,25 +1,15 @@
 #include "projections/runner/audit.hpp"
 
 #include <algorithm>
-#include <thread>
 
+#include "events/log_scan.hpp"
 #include "projections/runner/record_format.hpp"
 
 namespace filament::projections {
 
 namespace {
 
-using namespace std::chrono_literals;
-
-constexpr int kRetries = 5;
 constexpr size_t kPayloadColumn = 60;
-
-bool Done(const std::vector<int64_t>& next, const std::vector<int64_t>& ends) {
-  for (size_t p = 0; p < ends.size(); ++p) {
-    if (next[p] < ends[p]) return false;
-  }
-  return true;
-}
 
 std::vector<std::string> TableRow(const events::StoredRecord& record) {
   const auto& meta = record.record.meta;
@@ -68,41 +58,14 @@ bool AuditMatches(const AuditFilter& filter, const events::StoredRecord& record)
   return true;
 }
 
-core::Status ReadLogUpTo(events::EventLog& log, const std::vector<int64_t>& ends,
-                         const std::function<void(const events::StoredRecord&)>& fn) {
-  std::vector<int64_t> next(ends.size(), 0);
-  std::vector<events::Position> start;
-  for (size_t p = 0; p < ends.size(); ++p) start.push_back({static_cast<int32_t>(p), 0});
-  auto reader = log.OpenReader(start);
-  if (!reader.ok()) return reader.error();
-  int failures = 0;
-  while (!Done(next, ends)) {
-    auto records = (*reader)->Poll(1000, 200ms);
-    if (!records.ok()) {
-      if (records.error().code != core::ErrorCode::kUnavailable || ++failures > kRetries) {
-        return records.error();
-      }
-      std::this_thread::sleep_for(100ms * failures);
-      continue;
-    }
-    failures = 0;
-    for (const auto& record : *records) {
-      auto p = static_cast<size_t>(record.position.partition);
-      if (p >= ends.size() || record.position.offset >= ends[p]) continue;
-      next[p] = record.position.offset + 1;
-      fn(record);
-    }
-  }
-  return core::OkStatus();
-}
-
 core::Result<size_t> RunAudit(events::EventLog& log, const AuditFilter& filter, AuditFormat format,
                               std::ostream& out) {
   auto ends = log.EndOffsets();
   if (!ends.ok()) return ends.error();
   std::vector<events::StoredRecord> matches;
-  FILAMENT_RETURN_IF_ERROR(ReadLogUpTo(log, *ends, [&](const events::StoredRecord& record) {
+  FILAMENT_RETURN_IF_ERROR(events::ReadLogUpTo(log, *ends, [&](const events::StoredRecord& record) {
     if (AuditMatches(filter, record)) matches.push_back(record);
+    return core::OkStatus();
   }));
   std::stable_sort(matches.begin(), matches.end(), [](const auto& a, const auto& b) {
     if (a.record.meta.time_unix_ms != b.record.meta.time_unix_ms) {

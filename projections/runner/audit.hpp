@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -34,10 +33,5 @@ bool AuditMatches(const AuditFilter& filter, const events::StoredRecord& record)
 // Errors: kUnavailable (the log stayed unreachable over a few retries), kInternal.
 core::Result<size_t> RunAudit(events::EventLog& log, const AuditFilter& filter, AuditFormat format,
                               std::ostream& out);
-
-// Reads every record below `ends` (index = partition) and calls `fn` for each, partition
-// order interleaved. Retries transient errors a few times. Used by audit and log export.
-core::Status ReadLogUpTo(events::EventLog& log, const std::vector<int64_t>& ends,
-                         const std::function<void(const events::StoredRecord&)>& fn);
 
 }  // namespace filament::projections

@@ -1,0 +1,50 @@
+#include "events/log_scan.hpp"
+
+#include <chrono>
+#include <thread>
+
+namespace filament::events {
+namespace {
+
+constexpr int kRetries = 5;
+
+bool Done(const std::vector<int64_t>& next, const std::vector<int64_t>& ends) {
+  for (size_t p = 0; p < ends.size(); ++p) {
+    if (next[p] < ends[p]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+core::Status ReadLogUpTo(EventLog& log, const std::vector<int64_t>& ends,
+                         const std::function<core::Status(const StoredRecord&)>& fn) {
+  using namespace std::chrono_literals;
+  std::vector<int64_t> next(ends.size(), 0);
+  if (Done(next, ends)) return core::OkStatus();
+  std::vector<Position> start;
+  for (size_t p = 0; p < ends.size(); ++p) start.push_back({static_cast<int32_t>(p), 0});
+  auto reader = log.OpenReader(start);
+  if (!reader.ok()) return reader.error();
+  int failures = 0;
+  while (!Done(next, ends)) {
+    auto records = (*reader)->Poll(1000, 200ms);
+    if (!records.ok()) {
+      if (records.error().code != core::ErrorCode::kUnavailable || ++failures > kRetries) {
+        return records.error();
+      }
+      std::this_thread::sleep_for(100ms * failures);
+      continue;
+    }
+    failures = 0;
+    for (const auto& record : *records) {
+      auto p = static_cast<size_t>(record.position.partition);
+      if (p >= ends.size() || record.position.offset >= ends[p]) continue;
+      next[p] = record.position.offset + 1;
+      FILAMENT_RETURN_IF_ERROR(fn(record));
+    }
+  }
+  return core::OkStatus();
+}
+
+}  // namespace filament::events
