@@ -1,9 +1,7 @@
-#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
 #include "api/routes/route_helpers.hpp"
-#include "core/ulid.hpp"
 #include "projections/users/users_projection.hpp"
 
 namespace filament::api {
@@ -60,14 +58,9 @@ http::HttpResponse LookupUsers(ApiHandler& api, RouteRequest& request) {
   if (raw.empty() || raw.size() > kMaxLookupIds) {
     return api.Error(core::InvalidArgument("user_ids must hold 1..64 ids"));
   }
-  std::vector<std::string> ids;
-  for (const auto& text : raw) {
-    auto id = core::Ulid::Parse(text);
-    if (!id) return api.Error(core::InvalidArgument("user id is not a ULID"));
-    std::string canonical = id->ToString();
-    if (std::find(ids.begin(), ids.end(), canonical) == ids.end()) ids.push_back(canonical);
-  }
-  auto profiles = api.deps().users.FindMany(ids);
+  auto ids = CanonicalUlids(raw);
+  if (!ids.ok()) return api.Error(ids.error());
+  auto profiles = api.deps().users.FindMany(*ids);
   if (!profiles.ok()) return api.Error(profiles.error());
   nlohmann::ordered_json out;
   out["users"] = nlohmann::json::array();

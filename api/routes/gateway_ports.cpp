@@ -1,6 +1,5 @@
 #include "api/routes/gateway_ports.hpp"
 
-#include "commands/permissions.hpp"
 #include "gateway/gateway_upgrade.hpp"
 #include "projections/guilds/guilds_projection.hpp"
 
@@ -9,11 +8,13 @@ namespace filament::api {
 core::Result<bool> GatewaySubscribeAuthorizer::MayView(const std::string& user_id,
                                                        const std::string& guild_id,
                                                        const std::string& channel_id) {
-  auto view = guilds_.LoadForUser(guild_id, user_id);
-  if (!view.ok()) return view.error();
-  if (!view->has_value()) return false;
-  auto effective = commands::EvaluateChannel((*view)->authz, user_id, channel_id);
-  return effective.ok() && effective->permissions.Has(commands::Permission::kCreateMessage);
+  auto access = guilds_.VisibleChannelAccess(guild_id, channel_id, user_id);
+  if (access.ok()) return true;
+  const auto code = access.error().code;
+  if (code == core::ErrorCode::kPermissionDenied || code == core::ErrorCode::kNotFound) {
+    return false;  // a forbidden subscribe is silently ignored (GATEWAY.md §4.1)
+  }
+  return access.error();
 }
 
 core::Status GatewayMessagePoster::Post(const std::string& user_id, const std::string& guild_id,

@@ -130,14 +130,10 @@ http::HttpResponse ListChannels(ApiHandler& api, RouteRequest& request) {
 http::HttpResponse ChannelPermissionsSelf(ApiHandler& api, RouteRequest& request) {
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
-  auto view = LoadMemberView(api, std::string(request.match.Param("guild_id")), who->user_id);
-  if (!view.ok()) return api.Error(view.error());
-  auto effective = commands::EvaluateChannel(view->authz, who->user_id,
-                                             std::string(request.match.Param("channel_id")));
+  auto effective = api.deps().guilds.VisibleChannelAccess(
+      std::string(request.match.Param("guild_id")), std::string(request.match.Param("channel_id")),
+      who->user_id);
   if (!effective.ok()) return api.Error(effective.error());
-  if (!effective->permissions.Has(commands::Permission::kCreateMessage)) {
-    return api.Error(core::PermissionDenied("channel not visible"));
-  }
   nlohmann::ordered_json out;
   out["role"] = commands::LegacyRoleName(effective->role);
   out["permissions"] = nlohmann::json::array();

@@ -1,7 +1,4 @@
-#include <algorithm>
-
 #include "api/routes/route_helpers.hpp"
-#include "commands/permissions.hpp"
 #include "commands/validation.hpp"
 #include "core/ulid.hpp"
 #include "projections/guilds/guilds_projection.hpp"
@@ -15,14 +12,7 @@ core::Result<std::vector<std::string>> AttachmentIds(const std::vector<std::stri
   if (raw.size() > commands::kMaxAttachmentsPerMessage) {
     return core::InvalidArgument("more than 5 attachment ids");
   }
-  std::vector<std::string> ids;
-  for (const auto& text : raw) {
-    auto id = core::Ulid::Parse(text);
-    if (!id) return core::InvalidArgument("attachment id is not a ULID");
-    std::string canonical = id->ToString();
-    if (std::find(ids.begin(), ids.end(), canonical) == ids.end()) ids.push_back(canonical);
-  }
-  return ids;
+  return CanonicalUlids(raw);
 }
 
 http::HttpResponse PostMessage(ApiHandler& api, RouteRequest& request) {
@@ -74,14 +64,8 @@ http::HttpResponse ListMessages(ApiHandler& api, RouteRequest& request) {
   if (!query.ok()) return api.Error(query.error());
   std::string guild_id(request.match.Param("guild_id"));
   std::string channel_id(request.match.Param("channel_id"));
-  auto view = api.deps().guilds.LoadForUser(guild_id, who->user_id);
-  if (!view.ok()) return api.Error(view.error());
-  if (!view->has_value()) return api.Error(core::PermissionDenied("unknown guild"));
-  auto effective = commands::EvaluateChannel((*view)->authz, who->user_id, channel_id);
-  if (!effective.ok()) return api.Error(effective.error());
-  if (!effective->permissions.Has(commands::Permission::kCreateMessage)) {
-    return api.Error(core::PermissionDenied("channel not visible"));
-  }
+  auto access = api.deps().guilds.VisibleChannelAccess(guild_id, channel_id, who->user_id);
+  if (!access.ok()) return api.Error(access.error());
   auto page =
       api.deps().messages.History(channel_id, static_cast<int>(query->limit), query->before);
   if (!page.ok()) return api.Error(page.error());

@@ -131,4 +131,18 @@ core::Result<std::optional<GuildView>> GuildQueries::LoadForUser(const std::stri
   });
 }
 
+core::Result<commands::Effective> GuildQueries::VisibleChannelAccess(const std::string& guild_id,
+                                                                     const std::string& channel_id,
+                                                                     const std::string& user_id) {
+  auto view = LoadForUser(guild_id, user_id);
+  if (!view.ok()) return view.error();
+  if (!view->has_value()) return core::PermissionDenied("unknown guild");
+  auto effective = commands::EvaluateChannel((*view)->authz, user_id, channel_id);
+  if (!effective.ok()) return effective.error();
+  if (!effective->permissions.Has(commands::Permission::kCreateMessage)) {
+    return core::PermissionDenied("channel not visible");
+  }
+  return effective;
+}
+
 }  // namespace filament::projections

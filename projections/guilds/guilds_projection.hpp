@@ -57,6 +57,13 @@ class GuildQueries {
   // nullopt when the guild does not exist.
   core::Result<std::optional<GuildView>> LoadForUser(const std::string& guild_id,
                                                      const std::string& user_id);
+  // `user_id`'s effective permissions in a channel it may see (create_message is Filament's
+  // visibility bit, contract §3.6). Errors: kPermissionDenied (unknown guild — no existence
+  // oracle, contract §9 —, not a member, banned, or channel hidden), kNotFound (unknown
+  // channel), kUnavailable/kInternal (database).
+  core::Result<commands::Effective> VisibleChannelAccess(const std::string& guild_id,
+                                                         const std::string& channel_id,
+                                                         const std::string& user_id);
 
  private:
   pgstore::ConnectionPool& pool_;
