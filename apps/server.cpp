@@ -183,8 +183,7 @@ int RunServer(const ServeOptions& options) {
           return api::AuthenticateUpgrade(*auth_ptr, request);
         },
         [resolver](const http::HttpRequest& request) {
-          return resolver->Resolve(
-              request.peer_ip, [&request](std::string_view name) { return request.Header(name); });
+          return api::ClientIpOf(*resolver, request);
         });
   }
 

@@ -36,6 +36,11 @@ std::optional<std::string> BearerToken(const http::HttpRequest& request) {
 
 }  // namespace
 
+std::string ClientIpOf(const ClientIpResolver& resolver, const http::HttpRequest& request) {
+  return resolver.Resolve(request.peer_ip,
+                          [&request](std::string_view name) { return request.Header(name); });
+}
+
 ApiHandler::ApiHandler(ApiDeps deps)
     : deps_(std::move(deps)),
       global_limiter_(deps_.clock, deps_.limits.rate_limit_requests_per_minute),
@@ -85,8 +90,7 @@ void ApiHandler::Register(std::string_view method, std::string_view pattern, Rou
 }
 
 http::HttpResponse ApiHandler::Handle(const http::HttpRequest& request) {
-  std::string client_ip = deps_.client_ip.Resolve(
-      request.peer_ip, [&request](std::string_view name) { return request.Header(name); });
+  std::string client_ip = ClientIpOf(deps_.client_ip, request);
   if (auto limited = CheckGlobalLimit(request, client_ip)) return *limited;
   RouteMatch match = router_.Match(request.method, request.path);
   switch (match.kind) {
@@ -105,10 +109,7 @@ http::HttpResponse ApiHandler::Handle(const http::HttpRequest& request) {
 }
 
 std::optional<http::HttpResponse> ApiHandler::CheckGlobalLimit(const http::HttpRequest& request) {
-  return CheckGlobalLimit(
-      request, deps_.client_ip.Resolve(request.peer_ip, [&request](std::string_view name) {
-        return request.Header(name);
-      }));
+  return CheckGlobalLimit(request, ClientIpOf(deps_.client_ip, request));
 }
 
 std::optional<http::HttpResponse> ApiHandler::CheckGlobalLimit(const http::HttpRequest& request,

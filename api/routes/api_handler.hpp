@@ -44,6 +44,9 @@ struct ApiDeps {
   std::function<void(std::string&)> append_metrics;
 };
 
+// The request's client IP under the trusted-proxy rules (contract §1.1).
+std::string ClientIpOf(const ClientIpResolver& resolver, const http::HttpRequest& request);
+
 // One request as a route sees it.
 struct RouteRequest {
   const http::HttpRequest& http;
