@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "projections/messages/message_view.hpp"
+#include "render/message_view.hpp"
 
 namespace filament::gateway {
 namespace {
@@ -10,12 +10,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 core::Result<GatewayMessage> MessageCreate(const events::MessagePosted& e) {
-  return GatewayMessage{GatewayMessage::Scope::kChannel,
-                        e.guild_id,
-                        e.channel_id,
-                        "",
-                        "message_create",
-                        projections::MessageJson(projections::ViewOf(e))};
+  return GatewayMessage{
+      GatewayMessage::Scope::kChannel,       e.guild_id, e.channel_id, "", "message_create",
+      render::MessageJson(render::ViewOf(e))};
 }
 
 core::Result<GatewayMessage> ChannelCreate(const events::ChannelCreated& e) {
