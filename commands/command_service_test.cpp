@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include "projections/runner/in_memory_event_log.hpp"
+#include "commands/guild/channels.hpp"
+#include "commands/guild/messages.hpp"
+#include "commands/guild/workspace.hpp"
+#include "events/testing/in_memory_event_log.hpp"
 
 namespace filament::commands {
 namespace {
@@ -43,7 +46,20 @@ class CommandServiceTest : public ::testing::Test {
     return std::get<events::UserRegistered>(appended->events.at(0)).user_id;
   }
 
-  projections::InMemoryEventLog log_{4};
+  static core::Result<Appended> CreateChannel(CommandService& service, const std::string& actor,
+                                              const std::string& guild_id) {
+    return service.OnGuild({actor, "r"}, guild_id, [&](Minter& m) {
+      return commands::CreateChannel{guild_id, m.NewId(), "general", "text", actor, m.NowUnix()};
+    });
+  }
+  static core::Result<Appended> Post(CommandService& service, const std::string& author,
+                                     const std::string& guild_id, const std::string& channel_id) {
+    return service.OnGuild({author, "r"}, guild_id, [&](Minter& m) {
+      return PostMessage{guild_id, channel_id, m.NewId(), author, "hi", {}, m.NowUnix()};
+    });
+  }
+
+  events::testing::InMemoryEventLog log_{4};
   core::FakeClock clock_;
   core::UlidGenerator ids_;
   FakeCredentials credentials_;
@@ -67,8 +83,7 @@ TEST_F(CommandServiceTest, RejectedCommandAppendsNothing) {
   ASSERT_TRUE(guild.ok());
   const auto& created = std::get<events::GuildCreated>(guild->events.at(0));
   int64_t before = LogSize();
-  auto channel = service->CreateChannel({"01J000000000000000000000Z9", "r"}, created.guild_id,
-                                        "general", "text");
+  auto channel = CreateChannel(*service, "01J000000000000000000000Z9", created.guild_id);
   EXPECT_EQ(channel.error().code, core::ErrorCode::kPermissionDenied);
   EXPECT_EQ(LogSize(), before);
 }
@@ -81,14 +96,17 @@ TEST_F(CommandServiceTest, StateSurvivesARestartThroughTheLog) {
     bob = Register(*service, "bob");
     auto guild = service->CreateGuild({alice, "r"}, "Guild", "public");
     guild_id = std::get<events::GuildCreated>(guild->events.at(0)).guild_id;
-    auto channel = service->CreateChannel({alice, "r"}, guild_id, "general", "text");
+    auto channel = CreateChannel(*service, alice, guild_id);
     channel_id = std::get<events::ChannelCreated>(channel->events.at(0)).channel_id;
   }
   auto service = NewService();
-  auto denied = service->PostMessage({bob, "r"}, guild_id, channel_id, "hi", {});
+  auto denied = Post(*service, bob, guild_id, channel_id);
   EXPECT_EQ(denied.error().code, core::ErrorCode::kPermissionDenied);
-  ASSERT_TRUE(service->JoinGuild({bob, "r"}, guild_id).ok());
-  auto posted = service->PostMessage({bob, "r"}, guild_id, channel_id, "hi", {});
+  auto joined = service->OnGuild({bob, "r"}, guild_id, [&](Minter& m) {
+    return JoinGuild{guild_id, bob, m.NowUnix()};
+  });
+  ASSERT_TRUE(joined.ok());
+  auto posted = Post(*service, bob, guild_id, channel_id);
   ASSERT_TRUE(posted.ok());
   EXPECT_EQ(posted->positions.size(), 1u);
   EXPECT_TRUE(service->RegisterUser({"", "r"}, "alice", "h")->events.empty());
@@ -99,11 +117,11 @@ TEST_F(CommandServiceTest, MessageIdsIncreaseInLogOrder) {
   std::string alice = Register(*service, "alice");
   auto guild = service->CreateGuild({alice, "r"}, "Guild", "public");
   auto guild_id = std::get<events::GuildCreated>(guild->events.at(0)).guild_id;
-  auto channel = service->CreateChannel({alice, "r"}, guild_id, "general", "text");
+  auto channel = CreateChannel(*service, alice, guild_id);
   auto channel_id = std::get<events::ChannelCreated>(channel->events.at(0)).channel_id;
   std::string previous;
   for (int i = 0; i < 50; ++i) {
-    auto posted = service->PostMessage({alice, "r"}, guild_id, channel_id, "m", {});
+    auto posted = Post(*service, alice, guild_id, channel_id);
     auto id = std::get<events::MessagePosted>(posted->events.at(0)).message_id;
     EXPECT_LT(previous, id);
     previous = id;
