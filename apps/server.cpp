@@ -144,6 +144,7 @@ int RunServer(const ServeOptions& options) {
   projections::UsersQueries users(pool);
   projections::GuildQueries guilds(pool);
   projections::MessagesQueries messages(pool);
+  projections::FriendsQueries friends(pool);
   std::unique_ptr<commands::CommandService> command_service;
   std::unique_ptr<api::AuthService> auth;
   std::unique_ptr<api::ApiHandler> api_handler;
@@ -196,6 +197,7 @@ int RunServer(const ServeOptions& options) {
         .users = users,
         .guilds = guilds,
         .messages = messages,
+        .friends = friends,
         .applied = &applied,
         .read_models = read_model_names,
         .clock = clock,

@@ -62,6 +62,8 @@ core::Status CommandService::FoldRecord(const events::StoredRecord& stored) {
     folded = FoldInto(guilds_, meta, *guild_event);
   } else if (auto user_event = events::AsUserEvent(*event)) {
     folded = FoldInto(users_, meta, *user_event);
+  } else if (auto pair_event = events::AsFriendshipEvent(*event)) {
+    folded = FoldInto(friendships_, meta, *pair_event);
   }
   if (!folded.ok()) return core::Internal(folded.error().message + where());
   return core::OkStatus();
@@ -69,10 +71,8 @@ core::Status CommandService::FoldRecord(const events::StoredRecord& stored) {
 
 void CommandService::ApplyToDirectory(const std::vector<events::Event>& appended) {
   // Most commands (messages above all) change nothing the directory folds: skip its lock.
-  bool concerns_directory = std::any_of(appended.begin(), appended.end(), [](const auto& e) {
-    return std::holds_alternative<events::GuildCreated>(e) ||
-           std::holds_alternative<events::UserRegistered>(e);
-  });
+  bool concerns_directory = std::any_of(appended.begin(), appended.end(),
+                                        [](const auto& e) { return ConcernsDirectory(e); });
   if (!concerns_directory) return;
   std::lock_guard lock(directory_mutex_);
   for (const auto& e : appended) Apply(directory_, e);
@@ -162,6 +162,64 @@ core::Result<Appended> CommandService::CreateGuild(const CommandContext& ctx,
   auto& slot = guilds_.FindOrCreate(cmd.guild_id);
   std::lock_guard lock(slot.mutex);
   return Commit(ctx, "guild:" + cmd.guild_id, slot.state, std::move(*decided));
+}
+
+bool CommandService::UserExists(const std::string& user_id) {
+  std::lock_guard lock(directory_mutex_);
+  return directory_.username_by_user_id.count(user_id) != 0;
+}
+
+std::optional<std::string> CommandService::UsernameOf(const std::string& user_id) {
+  std::lock_guard lock(directory_mutex_);
+  auto it = directory_.username_by_user_id.find(user_id);
+  if (it == directory_.username_by_user_id.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::pair<std::string, std::string>> CommandService::FriendRequestParties(
+    const std::string& request_id) {
+  std::lock_guard lock(directory_mutex_);
+  auto it = directory_.friend_pair_by_request.find(request_id);
+  if (it == directory_.friend_pair_by_request.end()) return std::nullopt;
+  const std::string& key = it->second;
+  const size_t dot = key.find('.');
+  return std::make_pair(key.substr(0, dot), key.substr(dot + 1));
+}
+
+core::Result<Appended> CommandService::UpdateProfile(const CommandContext& ctx,
+                                                     const std::string& user_id,
+                                                     commands::UpdateProfile cmd) {
+  // Directory before stream, as in RegisterUser: renames and registrations are serialized.
+  std::lock_guard directory_lock(directory_mutex_);
+  auto* slot = users_.Find(user_id);
+  if (slot == nullptr) return core::NotFound("unknown user");
+  std::lock_guard lock(slot->mutex);
+  cmd.now_unix = clock_.NowUnix();
+  if (cmd.username) {
+    auto holder = directory_.user_id_by_username.find(*cmd.username);
+    cmd.username_taken =
+        holder != directory_.user_id_by_username.end() && holder->second != user_id;
+  }
+  auto decided = Decide(slot->state, cmd);
+  if (!decided.ok()) return decided.error();
+  const std::string old_name = slot->state.username;
+  const bool renames = cmd.username && *cmd.username != old_name;
+  if (renames) {
+    auto claimed = credentials_.Rename(user_id, *cmd.username);
+    if (!claimed.ok()) return claimed.error();
+    if (!*claimed) return core::InvalidArgument("username already taken");
+  }
+  Appended appended;
+  for (const auto& e : *decided) appended.events.push_back(events::ToEvent(e));
+  auto positions = AppendRecords(ctx, "user:" + user_id, slot->state.version, appended.events);
+  if (!positions.ok()) {
+    if (renames) (void)credentials_.Rename(user_id, old_name);  // best effort
+    return positions.error();
+  }
+  appended.positions = std::move(*positions);
+  for (const auto& e : *decided) Apply(slot->state, e);
+  for (const auto& e : appended.events) Apply(directory_, e);  // under the directory lock
+  return appended;
 }
 
 }  // namespace filament::commands

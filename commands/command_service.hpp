@@ -7,9 +7,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "commands/friendship/friendship_state.hpp"
 #include "commands/guild/guild_state.hpp"
 #include "commands/ports.hpp"
 #include "commands/stream_states.hpp"
+#include "commands/user/profile.hpp"
 #include "commands/user/user_directory.hpp"
 #include "commands/user/user_state.hpp"
 #include "core/clock.hpp"
@@ -85,7 +87,37 @@ class CommandService {
     return OnExisting(users_, "user", ctx, user_id, std::forward<MakeCommand>(make));
   }
 
-  // Stream-creating commands, which need facts across streams.
+  // The same on the friendship stream of the pair {user_a, user_b} (ADR 0021), created on
+  // first use. Errors as above, and kNotFound when either user is not registered (no stream
+  // is allocated then).
+  template <typename MakeCommand>
+  core::Result<Appended> OnFriendship(const CommandContext& ctx, const std::string& user_a,
+                                      const std::string& user_b, MakeCommand&& make) {
+    if (!UserExists(user_a) || !UserExists(user_b)) return core::NotFound("unknown user");
+    const std::string key = FriendPairKey(user_a, user_b);
+    auto& slot = friendships_.FindOrCreate(key);
+    Minter minter(ids_, clock_);
+    std::lock_guard lock(slot.mutex);
+    auto decided = Decide(slot.state, make(minter));
+    if (!decided.ok()) return decided.error();
+    return Commit(ctx, "friendship:" + key, slot.state, std::move(*decided));
+  }
+
+  // Facts of the directory (they only ever grow or change by the log, never disappear):
+  // whether `user_id` is registered, its current username, and the two parties of a friend
+  // request (nullopt for an unknown request id).
+  bool UserExists(const std::string& user_id);
+  std::optional<std::string> UsernameOf(const std::string& user_id);
+  std::optional<std::pair<std::string, std::string>> FriendRequestParties(
+      const std::string& request_id);
+
+  // Commands that need facts across streams.
+  // PATCH /users/me/profile: a username change is checked against the directory and claimed
+  // in the credential store (unique across processes) before its event is appended; the claim
+  // is moved back when the append fails. `cmd.now_unix`/`username_taken` are filled here.
+  core::Result<Appended> UpdateProfile(const CommandContext& ctx, const std::string& user_id,
+                                       commands::UpdateProfile cmd);
+  // Stream-creating commands.
   // `password_hash` is already hashed (hashing is slow and runs outside any lock). A taken
   // username appends nothing (the caller still answers "accepted": no enumeration).
   core::Result<Appended> RegisterUser(const CommandContext& ctx, const std::string& username,
@@ -148,6 +180,7 @@ class CommandService {
 
   StreamStates<GuildState> guilds_;
   StreamStates<UserState> users_;
+  StreamStates<FriendshipState> friendships_;
 
   std::mutex creator_locks_mutex_;
   std::unordered_map<std::string, std::unique_ptr<std::mutex>> creator_locks_;

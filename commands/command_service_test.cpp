@@ -25,6 +25,9 @@ class FakeCredentials : public CredentialStore {
     claimed.erase(user_id);
     return core::OkStatus();
   }
+  core::Result<bool> Rename(const std::string&, const std::string& username) override {
+    return names.insert(username).second;
+  }
   std::set<std::string> names;
   std::set<std::string> claimed;
 };

@@ -79,6 +79,8 @@ ApiHandler::ApiHandler(ApiDeps deps)
   RegisterAuthRoutes(add);
   RegisterGuildRoutes(add);
   RegisterMessageRoutes(add);
+  RegisterProfileRoutes(add);
+  RegisterFriendRoutes(add);
 }
 
 ApiHandler::~ApiHandler() = default;
@@ -172,6 +174,15 @@ http::HttpResponse ApiHandler::Mutation(const commands::Appended& appended, std:
     std::fprintf(stderr, "api: read models did not reach %s in time\n",
                  events::FormatPosition(*last).c_str());
   }
+  return response;
+}
+
+http::HttpResponse ApiHandler::MutationThen(
+    const commands::Appended& appended, const std::function<core::Result<std::string>()>& read) {
+  http::HttpResponse response = Mutation(appended, "");
+  auto body = read();
+  if (!body.ok()) return Error(body.error());
+  response.body = std::move(*body);
   return response;
 }
 

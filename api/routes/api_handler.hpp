@@ -19,6 +19,7 @@
 
 namespace filament::projections {
 class AppliedPositions;
+class FriendsQueries;
 class GuildQueries;
 class MessagesQueries;
 class UsersQueries;
@@ -33,6 +34,7 @@ struct ApiDeps {
   projections::UsersQueries& users;
   projections::GuildQueries& guilds;
   projections::MessagesQueries& messages;
+  projections::FriendsQueries& friends;
   // Read-your-writes: a mutation answers once these projections applied its events. Null when
   // the projections run in another process (then the response carries the position only).
   projections::AppliedPositions* applied = nullptr;
@@ -71,6 +73,10 @@ class ApiHandler final : public http::HttpHandler {
   // 200 with `body` once the read models include `appended` (bounded wait), with
   // X-Filament-Position naming the last appended record.
   http::HttpResponse Mutation(const commands::Appended& appended, std::string body);
+  // The same, with the body read once the read models include `appended` (e.g. a profile
+  // read back from its read model). An error from `read` becomes the error response.
+  http::HttpResponse MutationThen(const commands::Appended& appended,
+                                  const std::function<core::Result<std::string>()>& read);
   // The auth-route limiter (register, login, ...): false → answer 429 rate_limited.
   bool AllowAuthRoute(std::string_view route, const std::string& client_ip);
   // The directory-join limiters (per IP, then per user): false → 429 rate_limited.
@@ -122,6 +128,10 @@ void RegisterAuthRoutes(
 void RegisterGuildRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 void RegisterMessageRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+void RegisterProfileRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+void RegisterFriendRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 
 }  // namespace filament::api

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "events/generated/event_types.hpp"
@@ -9,6 +10,13 @@
 namespace filament::commands {
 
 using UserEvents = std::vector<events::UserEvent>;
+
+// One refresh session as the log knows it (ADR 0020): no token, hash or IP, only its life.
+struct SessionLife {
+  int64_t started_at_unix = 0;
+  int64_t expires_at_unix = 0;
+  bool revoked = false;
+};
 
 // The fold of one user stream ("user:<id>"): what deciders on one account need to know.
 // Facts that span users (which usernames are taken) live in the UserDirectory.
@@ -18,6 +26,10 @@ struct UserState {
   std::string user_id;
   std::string username;
   int64_t registered_at_unix = 0;
+  std::string about_markdown;
+  int64_t avatar_version = 0;
+  int64_t banner_version = 0;
+  std::unordered_map<std::string, SessionLife> sessions;  // by session id
 };
 
 // Folds one event into `state` and bumps its version. Pure and total, like the guild fold.
