@@ -28,7 +28,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Every response received by any Server of this process (see record_response).
 RECORDED = []
 
@@ -152,7 +152,9 @@ class Server:
             for line in lines[1:]:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
-            length = int(headers.get("content-length", "0"))
+            if status == 101:
+                body = b""  # WebSocket frames follow the handshake, not an HTTP body
+            length = 0 if status == 101 else int(headers.get("content-length", "0"))
             while len(body) < length:
                 chunk = conn.recv(65536)
                 if not chunk:
@@ -176,7 +178,7 @@ def record_response(method, target, status, headers, payload):
 
 def check_recorded_responses():
     """Checks RECORDED against docs/openapi.yaml; prints a summary, returns the problems."""
-    sys.path.insert(0, os.path.join(_ROOT, "tools", "openapi"))
+    sys.path.insert(0, os.path.join(ROOT, "tools", "openapi"))
     import openapi_check  # noqa: PLC0415 (kept out of the import path until needed)
 
     document = openapi_check.Document()

@@ -6,7 +6,7 @@
   openapi_check.py document [--document docs/openapi.yaml]
       The document must pass the OpenAPI 3.1 validator (npm @seriousme/openapi-schema-validator,
       installed by tools/dev/install-deps.sh), every Schema Object must be a valid JSON Schema
-      2020-12 schema, and every operation must follow the house rules (see lint_document).
+      2020-12 schema, and every operation must follow the house rules (see Document.lint).
   openapi_check.py responses FILE.jsonl...
       Every recorded response (one JSON object a line, as filament_harness.py writes them) must
       be documented for its route and status and match the document's schema and headers.
@@ -29,7 +29,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # Statuses the transport and the global limiter may give any request, routed or not.
 TRANSPORT_RESPONSES = {400: "BadRequest", 408: "RequestTimeout", 413: "PayloadTooLarge",
                        429: "RateLimited"}
-# Statuses every operation must list because any request can get them (lint_document).
+# Statuses every operation must list because any request can get them (Document.lint).
 REQUIRED_ON_EVERY_OPERATION = ("400", "408", "413", "429", "500")
 
 
@@ -256,6 +256,19 @@ class Document:
                 problems += self._dangling_refs(value, f"{pointer}/{i}")
         return problems
 
+    def _path_parameter_problems(self, label, path, op):
+        """Each `{name}` of the template is declared once as an `in: path` parameter."""
+        declared = []
+        for i, param in enumerate((self.doc["paths"][path].get("parameters") or []) +
+                                  (op.get("parameters") or [])):
+            param, _ = self.resolve(param, f"{label} parameter {i}")
+            if param.get("in") == "path":
+                declared.append(param.get("name"))
+        in_template = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        if sorted(declared) != sorted(in_template):
+            return [f"{label}: path parameters {sorted(declared)} do not match the template"]
+        return []
+
     def lint(self):
         """House rules beyond the OpenAPI schema; returns problems."""
         problems = []
@@ -274,6 +287,7 @@ class Document:
             if not op_id or op_id in operation_ids:
                 problems.append(f"{label}: needs a unique operationId")
             operation_ids.add(op_id)
+            problems += self._path_parameter_problems(label, path, op)
             responses = op.get("responses") or {}
             if not any(code.startswith(("1", "2")) for code in responses):
                 problems.append(f"{label}: documents no success status")

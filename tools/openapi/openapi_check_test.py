@@ -126,6 +126,9 @@ class DocumentCheckTest(unittest.TestCase):
         bad_schema = copy.deepcopy(self.data)
         bad_schema["components"]["schemas"]["Guild"]["type"] = "objekt"
         self.assertIn("Guild", " ".join(self.lint(bad_schema)))
+        undeclared = copy.deepcopy(self.data)
+        undeclared["paths"]["/guilds/{guild_id}/join"]["parameters"].pop()
+        self.assertIn("path parameters", " ".join(self.lint(undeclared)))
         dangling = copy.deepcopy(self.data)
         dangling["components"]["schemas"]["Guild"]["properties"]["name"] = {
             "$ref": "#/components/schemas/NoSuchName"}
