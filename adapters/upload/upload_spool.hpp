@@ -44,7 +44,8 @@ class SpooledUpload final : public RandomAccessBytes {
 
   core::Result<size_t> ReadAt(int64_t offset, std::span<char> out) const override;
   // A sequential reader over the whole file from byte 0, for core::BlobStore::Put. Each call
-  // gives an independent reader; it must not outlive this object. Read errors: kInternal.
+  // gives an independent reader; it must not outlive this object nor a move of it. Read
+  // errors: kInternal.
   std::unique_ptr<core::ByteSource> NewSource() const;
   // The metadata to hand to core::BlobStore::Put together with NewSource().
   core::BlobInfo Info(std::string mime_type) const;
