@@ -9,7 +9,7 @@
 
 #include "core/result.hpp"
 
-// The BlobStore port (DESIGN.md §2, ADR 0011): avatars, banners and attachments live outside
+// The BlobStore port (DESIGN.md §2, ADR 0013): avatars, banners and attachments live outside
 // the log in a store that every process of a deployment reaches; the log records only their
 // metadata. Standard library only, so the command side and the API can both name it without
 // linking any I/O library. Adapters: pgstore::PgBlobStore (PostgreSQL, the default for every

@@ -1,4 +1,4 @@
--- Blob storage (ADR 0011): avatars, banners and attachments live outside the log. Every API
+-- Blob storage (ADR 0013): avatars, banners and attachments live outside the log. Every API
 -- process of a deployment reaches this database, so it is the one store they all share.
 -- An object's bytes are split into chunks written in the same transaction as its `blobs` row,
 -- so a reader sees a whole object or none, also after a writer was killed mid-put. A replace

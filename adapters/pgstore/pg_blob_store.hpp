@@ -14,7 +14,7 @@ struct PgBlobStoreOptions {
   size_t chunk_bytes = 256 * 1024;
 };
 
-// core::BlobStore on PostgreSQL (migration 0007, ADR 0011): every process of a deployment that
+// core::BlobStore on PostgreSQL (migration 0007, ADR 0013): every process of a deployment that
 // reaches the database reaches the blobs — the embedded `filament serve` cluster and a shared
 // server alike. A Put writes all chunks and the key's row in one transaction, so a crash at any
 // point leaves the old object (or none) and no visible trace of the new one; a replace takes a
