@@ -47,9 +47,17 @@ class AuthTest(unittest.TestCase):
         first = self.server.request("POST", "/auth/register", {"username": "dana", "password": PASSWORD})
         again = self.server.request("POST", "/auth/register", {"username": "dana", "password": "another password"})
         self.assertEqual(first[:2], again[:2])
+        # Headers other than the request id must not tell a new account from a taken name.
+        self.assertEqual(_revealing_headers(first), _revealing_headers(again))
         self.assertEqual(self.login("another password")[0], 401)  # the account is untouched
         bad = self.server.request("POST", "/auth/register", {"username": "d!", "password": PASSWORD})
         self.assertEqual(bad[:2], (400, {"error": "invalid_request"}))
+
+
+def _revealing_headers(response):
+    headers = response[2]
+    return sorted((k.lower(), v) for k, v in headers.items()
+                  if k.lower() not in ("x-request-id", "date", "content-length"))
 
 
 class LimitsTest(unittest.TestCase):
