@@ -147,6 +147,8 @@ int main(int argc, char** argv) {
   mock->add_option("--topic", mock_topic, "topic to create");
   mock->add_option("--partitions", mock_partitions, "partitions")->check(CLI::Range(1, 256));
 
+  CLI::App* routes = cli.add_subcommand("routes", "print every REST route (METHOD /pattern)");
+
   CLI11_PARSE(cli, argc, argv);
 
   for (auto& [cmd, role] : role_of) {
@@ -167,5 +169,6 @@ int main(int argc, char** argv) {
   if (audit_cmd->parsed()) return app::RunAudit(audit);
   if (tail_cmd->parsed()) return app::RunLogTail(tail);
   if (mock->parsed()) return app::RunKafkaMockCommand(mock_brokers, mock_topic, mock_partitions);
+  if (routes->parsed()) return app::RunRoutes();
   return 2;
 }

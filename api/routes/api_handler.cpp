@@ -41,15 +41,7 @@ std::string ClientIpOf(const ClientIpResolver& resolver, const http::HttpRequest
                           [&request](std::string_view name) { return request.Header(name); });
 }
 
-ApiHandler::ApiHandler(ApiDeps deps)
-    : deps_(std::move(deps)),
-      global_limiter_(deps_.clock, deps_.limits.rate_limit_requests_per_minute),
-      auth_route_limiter_(deps_.clock, deps_.limits.auth_route_requests_per_minute),
-      join_ip_limiter_(deps_.clock, deps_.limits.directory_join_requests_per_minute_per_ip),
-      join_user_limiter_(deps_.clock, deps_.limits.directory_join_requests_per_minute_per_user) {
-  auto add = [this](std::string_view method, std::string_view pattern, Route route) {
-    Register(method, pattern, std::move(route));
-  };
+void RegisterApiRoutes(const AddRoute& add) {
   add("GET", "/health",
       [](ApiHandler& api, RouteRequest&) { return api.Json(200, R"({"status":"ok"})"); });
   add("GET", "/metrics", [](ApiHandler& api, RouteRequest&) {
@@ -81,6 +73,27 @@ ApiHandler::ApiHandler(ApiDeps deps)
   RegisterMessageRoutes(add);
   RegisterProfileRoutes(add);
   RegisterFriendRoutes(add);
+}
+
+std::vector<RouteSpec> ApiRouteTable() {
+  Router router;  // aborts on a malformed or duplicate pattern, as the server would at start-up
+  std::vector<RouteSpec> table;
+  RegisterApiRoutes([&](std::string_view method, std::string_view pattern, ApiHandler::Route) {
+    router.Add(method, pattern);
+    table.push_back(RouteSpec{std::string(method), std::string(pattern)});
+  });
+  return table;
+}
+
+ApiHandler::ApiHandler(ApiDeps deps)
+    : deps_(std::move(deps)),
+      global_limiter_(deps_.clock, deps_.limits.rate_limit_requests_per_minute),
+      auth_route_limiter_(deps_.clock, deps_.limits.auth_route_requests_per_minute),
+      join_ip_limiter_(deps_.clock, deps_.limits.directory_join_requests_per_minute_per_ip),
+      join_user_limiter_(deps_.clock, deps_.limits.directory_join_requests_per_minute_per_user) {
+  RegisterApiRoutes([this](std::string_view method, std::string_view pattern, Route route) {
+    Register(method, pattern, std::move(route));
+  });
 }
 
 ApiHandler::~ApiHandler() = default;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adapters/http/http_types.hpp"
@@ -122,6 +123,23 @@ class RateLimitedUpgrade final : public http::GatewayUpgrade {
   ApiHandler& api_;
   http::GatewayUpgrade& inner_;
 };
+
+// How a route file hands its routes over: add(method, pattern, route).
+using AddRoute = std::function<void(std::string_view, std::string_view, ApiHandler::Route)>;
+
+// Every REST route of the server: the built-in ones (/health, /metrics, /echo, /slow, the
+// /gateway/ws fallback) and those of Register{Auth,Guild,Message}Routes. The ApiHandler's
+// routing table is exactly what this registers, so a new route goes here or into one of the
+// functions it calls (and into docs/openapi.yaml, which a test compares with ApiRouteTable).
+void RegisterApiRoutes(const AddRoute& add);
+
+// (method, pattern) of every route, in registration order, without building a handler: for
+// `filament routes` and the OpenAPI drift test. Aborts on a malformed or duplicate pattern.
+struct RouteSpec {
+  std::string method;
+  std::string pattern;
+};
+std::vector<RouteSpec> ApiRouteTable();
 
 void RegisterAuthRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);

@@ -25,8 +25,12 @@ http::HttpResponse RegisterUser(ApiHandler& api, RouteRequest& request) {
   if (!api.AllowAuthRoute("register", request.client_ip)) return api.Error(RateLimited());
   auto appended = api.deps().auth.Register({"", request.http.request_id}, username, password);
   if (!appended.ok()) return api.Error(appended.error());
-  // Same answer for new and taken usernames; a new user is readable once this returns.
-  return api.Mutation(*appended, R"({"accepted":true})");
+  // Same answer for new and taken usernames; a new user is readable once this returns. The
+  // position header would tell the two apart (only a new account appends), so it is dropped.
+  http::HttpResponse response = api.Mutation(*appended, R"({"accepted":true})");
+  std::erase_if(response.headers,
+                [](const auto& header) { return header.first == "x-filament-position"; });
+  return response;
 }
 
 http::HttpResponse Login(ApiHandler& api, RouteRequest& request) {
