@@ -93,12 +93,29 @@ HttpResponse JsonError(int status, const char* code) {
 
 HttpResponse InternalError() { return HttpResponse{500, R"({"error":"internal_error"})"}; }
 
-enum class BodyRead { kOk, kTooLarge, kTimeout, kBroken };
+enum class BodyRead { kOk, kTooLarge, kRejected, kTimeout, kBroken };
+
+// Where body bytes go: appended to the request (bounded by `limit`) or handed to a sink.
+struct BodyTarget {
+  std::string* buffer = nullptr;
+  int64_t limit = 0;
+  std::shared_ptr<BodySink> sink;
+  std::optional<HttpResponse> rejection;  // what the sink answered
+
+  BodyRead Take(std::string_view bytes) {
+    if (sink == nullptr) {
+      buffer->append(bytes);
+      return static_cast<int64_t>(buffer->size()) > limit ? BodyRead::kTooLarge : BodyRead::kOk;
+    }
+    rejection = sink->OnChunk(bytes);
+    return rejection ? BodyRead::kRejected : BodyRead::kOk;
+  }
+};
 
 // Each blocking step is one socket read bounded by the time left, so a client trickling its
 // body cannot hold the thread past the deadline.
-BodyRead ReadBody(Poco::Net::HTTPServerRequest& req, int64_t limit,
-                  SteadyClock::time_point deadline, std::string& body) {
+BodyRead ReadBody(Poco::Net::HTTPServerRequest& req, SteadyClock::time_point deadline,
+                  BodyTarget& target) {
   if (!req.getChunkedTransferEncoding() && !req.hasContentLength()) return BodyRead::kOk;
   auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&req);
   // Restores the session's per-read timeout for the next keep-alive request.
@@ -122,14 +139,44 @@ BodyRead ReadBody(Poco::Net::HTTPServerRequest& req, int64_t limit,
       if (impl != nullptr) impl->socket().setReceiveTimeout(Poco::Timespan(left.count()));
       if (buffer->sgetc() == std::char_traits<char>::eof()) return BodyRead::kOk;
       const std::streamsize take = std::min<std::streamsize>(buffer->in_avail(), sizeof(chunk));
-      body.append(chunk, static_cast<size_t>(buffer->sgetn(chunk, take)));
-      if (static_cast<int64_t>(body.size()) > limit) return BodyRead::kTooLarge;
+      const auto got = static_cast<size_t>(buffer->sgetn(chunk, take));
+      if (got == 0) continue;
+      const BodyRead step = target.Take(std::string_view(chunk, got));
+      if (step != BodyRead::kOk) return step;
     }
   } catch (const Poco::TimeoutException&) {
     return BodyRead::kTimeout;
   } catch (const Poco::Exception&) {
     return SteadyClock::now() >= deadline ? BodyRead::kTimeout : BodyRead::kBroken;
   }
+}
+
+// Decides where the body goes. Sets `early` when the request is answered before its body is
+// read: a declared length over the cap, a sink refusing in OnBegin, or a throwing hook.
+BodyTarget OpenTarget(const ExchangeContext& context, Poco::Net::HTTPServerRequest& req,
+                      HttpRequest& request, std::optional<HttpResponse>& early) {
+  BodyTarget target;
+  target.buffer = &request.body;
+  target.limit = context.options.max_body_bytes;
+  if (context.options.body_limit_for) {
+    target.limit =
+        context.options.body_limit_for(request.method, request.path).value_or(target.limit);
+  }
+  try {
+    target.sink = context.handler->OpenBodySink(request);
+    std::optional<int64_t> declared;
+    if (req.hasContentLength()) declared = req.getContentLength64();
+    if (target.sink != nullptr) {
+      early = target.sink->OnBegin(declared);
+    } else if (declared && *declared > target.limit) {
+      early = JsonError(413, "payload_too_large");
+    }
+  } catch (const Poco::Exception&) {
+    early = JsonError(400, "invalid_request");
+  } catch (...) {
+    early = InternalError();
+  }
+  return target;
 }
 
 HttpResponse CallHandler(HttpHandler& handler, const HttpRequest& request) {
@@ -192,22 +239,29 @@ void ServeExchange(const ExchangeContext& context, Poco::Net::HTTPServerRequest&
   if (context.upgrade != nullptr && IsWebSocketUpgrade(request)) {
     return Upgrade(context, request, req, resp);
   }
-  int64_t limit = context.options.max_body_bytes;
-  if (context.options.body_limit_for) {
-    limit = context.options.body_limit_for(request.method, request.path).value_or(limit);
-  }
+  std::optional<HttpResponse> early;
+  BodyTarget target = OpenTarget(context, req, request, early);
+  if (early) return SendResponse(resp, *early, request.request_id, true);
+  BodyRead read = BodyRead::kBroken;
   try {
-    if (req.hasContentLength() && req.getContentLength64() > limit) {
-      return SendResponse(resp, JsonError(413, "payload_too_large"), request.request_id, true);
+    read = ReadBody(req, deadline, target);
+    if (read == BodyRead::kOk && target.sink != nullptr) {
+      target.rejection = target.sink->OnEnd();
+      if (target.rejection) {
+        return SendResponse(resp, *target.rejection, request.request_id, false);
+      }
+      request.streamed_body = std::move(target.sink);
     }
-  } catch (const Poco::Exception&) {
-    return SendResponse(resp, JsonError(400, "invalid_request"), request.request_id, true);
+  } catch (...) {
+    return SendResponse(resp, InternalError(), request.request_id, true);
   }
-  switch (ReadBody(req, limit, deadline, request.body)) {
+  switch (read) {
     case BodyRead::kOk:
       break;
     case BodyRead::kTooLarge:
       return SendResponse(resp, JsonError(413, "payload_too_large"), request.request_id, true);
+    case BodyRead::kRejected:
+      return SendResponse(resp, *target.rejection, request.request_id, true);
     case BodyRead::kTimeout:
       return SendResponse(resp, JsonError(408, "request_timeout"), request.request_id, true);
     case BodyRead::kBroken:
