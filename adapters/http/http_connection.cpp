@@ -230,7 +230,7 @@ void HttpConnection::Write(std::string bytes) {
   } else {
     out_.append(bytes);  // behind an unfinished 100 Continue
   }
-  // A reader that does not read its answer gets the whole-request timeout to take it.
+  // A reader that takes no byte of its answer for the whole-request timeout is dropped.
   SetState(State::kWriting, reactor_.now_ms() + core_.options.request_timeout_ms);
   Flush();
 }
@@ -240,6 +240,10 @@ void HttpConnection::Flush() {
     const ssize_t n = ::send(fd_, out_.data() + out_off_, out_.size() - out_off_, MSG_NOSIGNAL);
     if (n > 0) {
       out_off_ += static_cast<size_t>(n);
+      // A slow reader of a large answer keeps it as long as it keeps taking bytes.
+      if (state_ == State::kWriting) {
+        deadline_ms_ = reactor_.now_ms() + core_.options.request_timeout_ms;
+      }
       continue;
     }
     if (n < 0 && errno == EINTR) continue;

@@ -22,6 +22,7 @@ constexpr int kMaxEvents = 256;
 constexpr int kAcceptsPerWakeup = 64;
 constexpr int64_t kSweepEveryMs = 50;      // deadline resolution
 constexpr int64_t kAcceptBackoffMs = 100;  // after EMFILE and the like
+constexpr int kExpiriesPerRound = 32;      // deadline answers between two I/O rounds
 std::atomic<uint64_t> g_next_id{2};
 
 std::string PeerIp(const sockaddr_storage& address) {
@@ -180,6 +181,7 @@ void HttpReactor::Run() {
   epoll_event events[kMaxEvents];
   for (;;) {
     int wait = connections_.empty() ? 1000 : static_cast<int>(kSweepEveryMs);
+    if (!expired_.empty()) wait = 0;
     if (!accepting_ && !draining_) wait = std::min<int>(wait, kAcceptBackoffMs);
     const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, wait);
     now_ms_ = SteadyNowMs();
@@ -199,6 +201,7 @@ void HttpReactor::Run() {
     std::lock_guard lock(inbox_mu_);
     if (stop_) break;
   }
+  drained_.store(true);  // stopped: it will not accept again either
   connections_.clear();  // closes every socket
   finished_.clear();
   size_.store(0);
@@ -258,6 +261,7 @@ void HttpReactor::DrainInbox() {
   draining_ = true;
   if (accepting_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
   accepting_ = false;
+  drained_.store(true);
   for (auto& [id, connection] : connections_) connection->Drain();
 }
 
@@ -269,10 +273,17 @@ void HttpReactor::RunTimers() {
     accepting_ = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) == 0;
     if (!accepting_) accept_paused_until_ms_ = now_ms_ + kAcceptBackoffMs;
   }
-  if (now_ms_ < next_sweep_ms_) return;
+  // Expired connections are handled a slice at a time between I/O rounds, so a burst of
+  // deadlines (thousands of stalled requests answered 408 at once) does not stall the others.
+  for (int i = 0; i < kExpiriesPerRound && !expired_.empty(); ++i) {
+    auto it = connections_.find(expired_.front());
+    expired_.pop_front();
+    if (it != connections_.end()) it->second->OnTimer(now_ms_);
+  }
+  if (now_ms_ < next_sweep_ms_ || !expired_.empty()) return;
   next_sweep_ms_ = now_ms_ + kSweepEveryMs;
   for (auto& [id, connection] : connections_) {
-    if (now_ms_ >= connection->deadline_ms()) connection->OnTimer(now_ms_);
+    if (now_ms_ >= connection->deadline_ms()) expired_.push_back(id);
   }
 }
 

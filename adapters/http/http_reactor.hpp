@@ -132,7 +132,9 @@ class HttpReactor {
 
   void Post(uint64_t id, Reply reply);  // a worker's answer; thread-safe
   void BeginDrain();                    // stop accepting; idle connections close; thread-safe
-  void Stop();                          // closes every connection and joins; thread-safe
+  // True once the reactor thread saw BeginDrain: it no longer touches the listening socket.
+  bool drained() const { return drained_.load(); }
+  void Stop();  // closes every connection and joins; thread-safe
   int64_t size() const { return size_.load(); }
 
   // --- reactor thread only ---
@@ -169,8 +171,10 @@ class HttpReactor {
   bool stop_ = false;
 
   std::atomic<int64_t> size_{0};
+  std::atomic<bool> drained_{false};
   std::unordered_map<uint64_t, std::unique_ptr<HttpConnection>> connections_;
   std::vector<uint64_t> finished_;
+  std::deque<uint64_t> expired_;  // past their deadline, not yet handled
   int64_t next_sweep_ms_ = 0;
 };
 

@@ -104,6 +104,11 @@ void HttpServer::Stop() {
   if (impl_ == nullptr || impl_->stopped) return;
   impl_->stopped = true;
   for (auto& reactor : impl_->reactors) reactor->BeginDrain();
+  // Once no reactor uses the listening socket, closing it refuses new clients at once.
+  for (auto& reactor : impl_->reactors) {
+    while (!reactor->drained()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ::close(impl_->listen_fd);
   const auto give_up = std::chrono::steady_clock::now() +
                        std::chrono::milliseconds(impl_->core.options.request_timeout_ms);
   while (impl_->Connections() > 0 && std::chrono::steady_clock::now() < give_up) {
@@ -111,7 +116,6 @@ void HttpServer::Stop() {
   }
   impl_->workers->Stop();  // runs what is still queued; answers to closed sockets are dropped
   for (auto& reactor : impl_->reactors) reactor->Stop();
-  ::close(impl_->listen_fd);
   if (impl_->ws) impl_->ws->Stop();
 }
 

@@ -26,7 +26,7 @@ struct HttpServerOptions {
   int64_t max_header_bytes = 16'384;  // request line + header fields; larger → 431
   // From a request's first byte: its header block must be complete within header_timeout_ms and
   // the whole request (body and handler) within request_timeout_ms, else 408 and close. A
-  // client that does not read its answer also gets request_timeout_ms to take it.
+  // client that takes no byte of its answer for request_timeout_ms is dropped.
   int64_t header_timeout_ms = 5'000;
   int64_t request_timeout_ms = 10'000;
   bool keep_alive = true;

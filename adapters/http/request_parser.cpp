@@ -89,6 +89,12 @@ struct RequestParser::Impl {
   }
   std::optional<Rejection> CheckHead(const HttpRequest& head, const Framing& framing) const;
   static const http_parser_settings& Settings();
+  static int OnMessageBegin(http_parser* p);
+  static int OnUrl(http_parser* p, const char* at, size_t length);
+  static int OnHeaderField(http_parser* p, const char* at, size_t length);
+  static int OnHeaderValue(http_parser* p, const char* at, size_t length);
+  static int OnBody(http_parser* p, const char* at, size_t length);
+  static int OnMessageComplete(http_parser* p);
 };
 
 RequestParser::Impl* RequestParser::ImplOf(void* parser) {
@@ -124,52 +130,65 @@ std::optional<Rejection> RequestParser::Impl::CheckHead(const HttpRequest& head,
   return std::nullopt;
 }
 
+int RequestParser::Impl::OnMessageBegin(http_parser* p) {
+  Impl* impl = ImplOf(p);
+  impl->owner->state_ = State::kHead;
+  impl->listener->OnBegin();
+  return 0;
+}
+
+int RequestParser::Impl::OnUrl(http_parser* p, const char* at, size_t length) {
+  Impl* impl = ImplOf(p);
+  if (impl->url.empty()) impl->scan_from = at;  // the head starts here (method: no LF)
+  impl->url.append(at, length);
+  impl->NoteHead(at, length);
+  return 0;
+}
+
+int RequestParser::Impl::OnHeaderField(http_parser* p, const char* at, size_t length) {
+  Impl* impl = ImplOf(p);
+  if (impl->owner->state_ != State::kHead) return 0;  // trailer fields are ignored
+  if (impl->in_value) impl->FinishField();
+  impl->field.append(at, length);
+  impl->NoteHead(at, length);
+  return 0;
+}
+
+int RequestParser::Impl::OnHeaderValue(http_parser* p, const char* at, size_t length) {
+  Impl* impl = ImplOf(p);
+  if (impl->owner->state_ != State::kHead) return 0;
+  impl->value.append(at, length);
+  impl->in_value = true;
+  impl->NoteHead(at, length);
+  return 0;
+}
+
+int RequestParser::Impl::OnBody(http_parser* p, const char* at, size_t length) {
+  RequestParser* owner = ImplOf(p)->owner;
+  auto rejection = owner->impl_->listener->OnBody(std::string_view(at, length));
+  if (!rejection) return 0;
+  owner->failure_ = std::move(*rejection);
+  return -1;
+}
+
+// Pausing here stops the parser right after this request, leaving pipelined bytes unread.
+int RequestParser::Impl::OnMessageComplete(http_parser* p) {
+  ImplOf(p)->owner->state_ = State::kComplete;
+  http_parser_pause(p, 1);
+  return 0;
+}
+
 const http_parser_settings& RequestParser::Impl::Settings() {
   static const http_parser_settings settings = [] {
     http_parser_settings s;
     http_parser_settings_init(&s);
-    s.on_message_begin = [](http_parser* p) {
-      Impl* impl = ImplOf(p);
-      impl->owner->state_ = State::kHead;
-      impl->listener->OnBegin();
-      return 0;
-    };
-    s.on_url = [](http_parser* p, const char* at, size_t length) {
-      Impl* impl = ImplOf(p);
-      if (impl->url.empty()) impl->scan_from = at;  // the head starts here (method: no LF)
-      impl->url.append(at, length);
-      impl->NoteHead(at, length);
-      return 0;
-    };
-    s.on_header_field = [](http_parser* p, const char* at, size_t length) {
-      Impl* impl = ImplOf(p);
-      if (impl->owner->state_ != State::kHead) return 0;  // trailer fields are ignored
-      if (impl->in_value) impl->FinishField();
-      impl->field.append(at, length);
-      impl->NoteHead(at, length);
-      return 0;
-    };
-    s.on_header_value = [](http_parser* p, const char* at, size_t length) {
-      Impl* impl = ImplOf(p);
-      if (impl->owner->state_ != State::kHead) return 0;
-      impl->value.append(at, length);
-      impl->in_value = true;
-      impl->NoteHead(at, length);
-      return 0;
-    };
+    s.on_message_begin = OnMessageBegin;
+    s.on_url = OnUrl;
+    s.on_header_field = OnHeaderField;
+    s.on_header_value = OnHeaderValue;
     s.on_headers_complete = [](http_parser* p) { return ImplOf(p)->owner->HeadersComplete(); };
-    s.on_body = [](http_parser* p, const char* at, size_t length) {
-      RequestParser* owner = ImplOf(p)->owner;
-      auto rejection = owner->impl_->listener->OnBody(std::string_view(at, length));
-      if (!rejection) return 0;
-      owner->failure_ = std::move(*rejection);
-      return -1;
-    };
-    s.on_message_complete = [](http_parser* p) {
-      ImplOf(p)->owner->state_ = State::kComplete;
-      http_parser_pause(p, 1);
-      return 0;
-    };
+    s.on_body = OnBody;
+    s.on_message_complete = OnMessageComplete;
     return s;
   }();
   return settings;
