@@ -1,0 +1,206 @@
+#!/usr/bin/python3
+"""HTTP front-end benchmark: wrk on GET /health and on an authenticated read (GET /auth/me),
+1 -> 256 keep-alive connections, against `filament serve` (one or two binaries, e.g. before and
+after a change) and against nginx serving a static 200 on the same machine (the ceiling).
+Then, with N connections that sent headers and 3 bytes of a promised 100-byte body and stall,
+wrk on GET /health again: whether other clients still get answers.
+
+Loopback only, ephemeral ports, temporary directories; every run is bounded and stops itself.
+Usage: http_bench.py --binary BUILD/filament [--before OLD/filament] [--connections 1,4,16,64,256]
+Needs wrk and nginx (tools/bench/http_bench.sh installs both).
+"""
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_http import ProcessCpu  # noqa: E402
+from delivery_bench import Server, parse_wrk, register_all  # noqa: E402
+
+# The per-IP connection cap would refuse wrk's 256 loopback connections and the stalled set.
+EXTRA_ENV = {"FILAMENT_MAX_CONNECTIONS_PER_IP": "0"}
+
+NGINX_CONF = """
+worker_processes 2;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 2048; }}
+http {{
+  access_log off;
+  client_body_temp_path {dir}/body;
+  proxy_temp_path {dir}/proxy;
+  fastcgi_temp_path {dir}/fastcgi;
+  uwsgi_temp_path {dir}/uwsgi;
+  scgi_temp_path {dir}/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ default_type application/json; return 200 '{{"status":"ok"}}'; }}
+  }}
+}}
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Nginx:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="filament-nginx-", dir="/tmp")
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.format(dir=self.dir, port=self.port))
+        self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("nginx did not start")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGQUIT)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wrk(port, path, connections, seconds, token=None):
+    args = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s",
+            "--timeout", "10s", "--latency"]
+    if token:
+        args += ["-H", f"Authorization: Bearer {token}"]
+    proc = subprocess.run(args + [f"http://127.0.0.1:{port}{path}"], capture_output=True,
+                          text=True, timeout=seconds + 60)
+    try:
+        out = parse_wrk(proc.stdout)
+    except (AttributeError, ValueError):
+        out = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "non2xx": 0, "requests": 0}
+    errors = [line.strip() for line in proc.stdout.splitlines() if "Socket errors" in line]
+    out["errors"] = errors[0].replace("Socket errors: ", "") if errors else ""
+    return out
+
+
+def stall(port, count):
+    """`count` connections that promise a 100-byte body, send 3 bytes, and stop."""
+    sockets = []
+    for _ in range(count):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 100\r\n\r\n{\"u")
+            sockets.append(s)
+        except OSError:
+            break
+    return sockets
+
+
+def fmt(result):
+    cell = f"{result['rps']:,.0f} / {result['p99']:.2f}"
+    if result.get("non2xx"):
+        cell += f" ({result['non2xx']} non-2xx)"
+    if result.get("errors"):
+        cell += f" (errors: {result['errors']})"
+    return cell
+
+
+def measure_server(binary, args):
+    server = Server(binary, "pg").start(EXTRA_ENV)
+    try:
+        token = asyncio.run(register_all(server.port, ["httpbench"], concurrency=1))["httpbench"][0]
+        rows = {}
+        for c in args.connections:
+            cpu = ProcessCpu({"filament": [server.proc.pid]})
+            health = wrk(server.port, "/health", c, args.seconds)
+            health["cpu"] = cpu.percent()["filament"]
+            me = wrk(server.port, "/auth/me", c, args.seconds, token)
+            rows[c] = (health, me)
+            print(f"  {os.path.basename(os.path.dirname(binary))} c={c}: /health {fmt(health)}, "
+                  f"/auth/me {fmt(me)}", flush=True)
+        stalled = {}
+        for n in args.stalled:
+            held = stall(server.port, n)
+            time.sleep(0.5)
+            stalled[n] = (len(held), wrk(server.port, "/health", 16, args.seconds))
+            print(f"  {n} stalled: /health c=16 {fmt(stalled[n][1])}", flush=True)
+            for s in held:
+                s.close()
+            time.sleep(1)
+        return rows, stalled
+    finally:
+        server.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True, help="filament binary (after)")
+    parser.add_argument("--before", help="another filament binary to compare (before)")
+    parser.add_argument("--connections", default="1,4,16,64,256")
+    parser.add_argument("--stalled", default="64,300", help="stalled-connection counts")
+    parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--out", help="write the Markdown tables here too")
+    args = parser.parse_args()
+    args.connections = [int(c) for c in args.connections.split(",")]
+    args.stalled = [int(n) for n in args.stalled.split(",") if n]
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} not found: run tools/bench/http_bench.sh (installs it)")
+
+    variants = [("before", args.before)] if args.before else []
+    variants.append(("after", args.binary))
+    results = {}
+    for label, binary in variants:
+        print(f"== filament ({label}): {binary}", flush=True)
+        results[label] = measure_server(binary, args)
+    print("== nginx (static 200)", flush=True)
+    nginx = Nginx()
+    try:
+        ceiling = {c: wrk(nginx.port, "/", c, args.seconds) for c in args.connections}
+    finally:
+        nginx.stop()
+
+    labels = [label for label, _ in variants]
+    head = "| connections | " + " | ".join(
+        f"{label}: /health req/s / p99 ms | {label}: /auth/me req/s / p99 ms" for label in labels)
+    head += " | nginx static 200: req/s / p99 ms |\n"
+    head += "|---" * (1 + 2 * len(labels) + 1) + "|\n"
+    lines = []
+    for c in args.connections:
+        cells = []
+        for label in labels:
+            health, me = results[label][0][c]
+            cells += [fmt(health), fmt(me)]
+        lines.append(f"| {c} | " + " | ".join(cells) + f" | {fmt(ceiling[c])} |")
+    text = "### wrk, keep-alive, " + f"{args.seconds} s per cell\n\n" + head + "\n".join(lines)
+    if args.stalled:
+        text += "\n\n### GET /health (wrk, 16 connections) beside N stalled connections\n\n"
+        text += "| stalled | " + " | ".join(labels) + " |\n" + "|---" * (1 + len(labels)) + "|\n"
+        for n in args.stalled:
+            text += f"| {n} | " + " | ".join(fmt(results[label][1][n][1]) for label in labels)
+            text += " |\n"
+    print("\n" + text)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
