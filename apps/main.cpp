@@ -45,6 +45,13 @@ void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
       ->envname("FILAMENT_TRUSTED_PROXY_CIDRS");
   cmd->add_option("--server-owner-user-id", o.server_owner_user_id, "global owner (ULID)")
       ->envname("FILAMENT_SERVER_OWNER_USER_ID");
+  cmd->add_option("--hcaptcha-site-key", o.hcaptcha_site_key, "hCaptcha site key (with secret)")
+      ->envname("FILAMENT_HCAPTCHA_SITE_KEY");
+  cmd->add_option("--hcaptcha-secret", o.hcaptcha_secret, "hCaptcha secret (with site key)")
+      ->envname("FILAMENT_HCAPTCHA_SECRET");
+  cmd->add_option("--hcaptcha-verify-url", o.hcaptcha_verify_url,
+                  "hCaptcha siteverify URL (https, or http to localhost)")
+      ->envname("FILAMENT_HCAPTCHA_VERIFY_URL");
   cmd->add_option("--skip-position", o.skip_positions,
                   "skip the undecodable record at P:O (needs --only with one projection)");
   for (const auto& setting : core::LimitSettings()) {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/routes/upload_sink.hpp"
 #include "api/support/json_body.hpp"
 #include "events/log_record.hpp"
 #include "projections/runner/applied_positions.hpp"
@@ -73,6 +74,7 @@ void RegisterApiRoutes(const AddRoute& add) {
   RegisterMessageRoutes(add);
   RegisterProfileRoutes(add);
   RegisterFriendRoutes(add);
+  RegisterUploadRoutes(add);
 }
 
 std::vector<RouteSpec> ApiRouteTable() {
@@ -97,6 +99,19 @@ ApiHandler::ApiHandler(ApiDeps deps)
 }
 
 ApiHandler::~ApiHandler() = default;
+
+std::shared_ptr<http::BodySink> ApiHandler::OpenBodySink(const http::HttpRequest& head) {
+  if (head.method != "POST") return nullptr;
+  if (head.path == "/users/me/profile/avatar") {
+    return std::make_shared<UploadSink>(deps_.limits.max_profile_avatar_bytes,
+                                        deps_.spool_directory);
+  }
+  if (head.path == "/users/me/profile/banner") {
+    return std::make_shared<UploadSink>(deps_.limits.max_profile_banner_bytes,
+                                        deps_.spool_directory);
+  }
+  return nullptr;
+}
 
 void ApiHandler::Register(std::string_view method, std::string_view pattern, Route route) {
   size_t id = router_.Add(method, pattern);

@@ -10,6 +10,7 @@
 #include "adapters/http/http_types.hpp"
 #include "adapters/http/websocket.hpp"
 #include "api/routes/auth_service.hpp"
+#include "api/support/captcha.hpp"
 #include "api/support/client_ip.hpp"
 #include "api/support/errors.hpp"
 #include "api/support/rate_limit.hpp"
@@ -18,6 +19,9 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 
+namespace filament::core {
+class BlobStore;
+}  // namespace filament::core
 namespace filament::projections {
 class AppliedPositions;
 class FriendsQueries;
@@ -45,6 +49,12 @@ struct ApiDeps {
   const ClientIpResolver& client_ip;
   // Appends the Prometheus text of other subsystems (gateway, runner) to /metrics.
   std::function<void(std::string&)> append_metrics;
+  // Avatars and banners (null: the upload and download routes answer 500).
+  core::BlobStore* blobs = nullptr;
+  // Where upload bodies are spooled (anonymous temp files, never left behind).
+  std::string spool_directory = "/tmp";
+  // hCaptcha on register; null when not configured.
+  CaptchaVerifier* captcha = nullptr;
 };
 
 // The request's client IP under the trusted-proxy rules (contract §1.1).
@@ -65,6 +75,8 @@ class ApiHandler final : public http::HttpHandler {
   ~ApiHandler() override;
 
   http::HttpResponse Handle(const http::HttpRequest& request) override;
+  // Upload routes (avatar, banner) take their body streamed into a spool (upload_sink.hpp).
+  std::shared_ptr<http::BodySink> OpenBodySink(const http::HttpRequest& head) override;
 
   // Helpers for routes.
   ApiDeps& deps() { return deps_; }
@@ -149,6 +161,7 @@ void RegisterMessageRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 void RegisterProfileRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+void RegisterUploadRoutes(const AddRoute& add);
 void RegisterFriendRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 

@@ -15,14 +15,26 @@ std::string TokensJson(const IssuedTokens& tokens) {
   return out.dump();
 }
 
+// With hCaptcha on, the token is checked (and verified) before the fields (contract §4.2).
+core::Status CheckCaptcha(ApiHandler& api, const RouteRequest& request,
+                          const std::optional<std::string>& token) {
+  CaptchaVerifier* captcha = api.deps().captcha;
+  if (captcha == nullptr) return core::OkStatus();
+  if (!token || !IsWellFormedCaptchaToken(*token)) return CaptchaFailed("bad captcha token");
+  return captcha->Verify(*token, request.client_ip);
+}
+
 http::HttpResponse RegisterUser(ApiHandler& api, RouteRequest& request) {
   auto body = ParseBody(request);
   if (!body.ok()) return api.Error(body.error());
   std::string username = body->RequiredString("username");
   std::string password = body->RequiredString("password");
-  (void)body->OptionalString("captcha_token");  // accepted; hCaptcha is not configured
+  auto captcha_token = body->OptionalString("captcha_token");
   if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
   if (!api.AllowAuthRoute("register", request.client_ip)) return api.Error(RateLimited());
+  if (auto status = CheckCaptcha(api, request, captcha_token); !status.ok()) {
+    return api.Error(status.error());
+  }
   auto appended = api.deps().auth.Register({"", request.http.request_id}, username, password);
   if (!appended.ok()) return api.Error(appended.error());
   // Same answer for new and taken usernames; a new user is readable once this returns. The

@@ -56,6 +56,7 @@ class ApiContract(unittest.TestCase):
         self.auth_routes(owner)
         gid, cid = self.guild_routes(owner, member, outsider)
         self.message_routes(gid, cid, owner, member, outsider)
+        self.identity_routes(owner, member, outsider)
         self.gateway_routes(member)
         self.unrouted()
         self.assert_every_operation_succeeded()
@@ -129,6 +130,50 @@ class ApiContract(unittest.TestCase):
         self.expect(400, "GET", path + "?before=nope", token=member)
         self.expect(403, "GET", path, token=outsider)
         self.expect(404, "GET", f"/guilds/{gid}/channels/nope/messages", token=member)
+
+    def identity_routes(self, owner, member, outsider):
+        tokens, _ = self.expect(200, "POST", "/auth/login", {"username": "outsider", "password": PASSWORD})
+        fresh, _ = self.expect(200, "POST", "/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+        self.expect(401, "POST", "/auth/refresh", {"refresh_token": tokens["refresh_token"]})  # replay
+        self.expect(422, "POST", "/auth/refresh", {"refresh_token": 1})
+        self.expect(401, "POST", "/auth/logout", {"refresh_token": fresh["refresh_token"]})  # revoked
+        again, _ = self.expect(200, "POST", "/auth/login", {"username": "outsider", "password": PASSWORD})
+        self.expect(204, "POST", "/auth/logout", {"refresh_token": again["refresh_token"]})
+        me, _ = self.expect(200, "GET", "/auth/me", token=member)
+        member_id = me["user_id"]
+        owner_id = self.expect(200, "GET", "/auth/me", token=owner)[0]["user_id"]
+        self.expect(200, "GET", f"/users/{member_id}/profile", token=outsider)
+        self.expect(400, "GET", "/users/nope/profile", token=outsider)
+        self.expect(404, "GET", "/users/01ARZ3NDEKTSV4RRFFQ69G5FAV/profile", token=outsider)
+        self.expect(200, "PATCH", "/users/me/profile", {"about_markdown": MARKDOWN}, token=member)
+        self.expect(400, "PATCH", "/users/me/profile", {"username": "owner"}, token=member)
+        self.expect(422, "PATCH", "/users/me/profile", {"bio": "x"}, token=member)
+        self.expect(401, "PATCH", "/users/me/profile", {"about_markdown": "x"})
+        request, _ = self.expect(200, "POST", "/friends/requests", {"recipient_user_id": owner_id}, token=member)
+        self.expect(400, "POST", "/friends/requests", {"recipient_user_id": member_id}, token=owner)
+        self.expect(200, "GET", "/friends/requests", token=owner)
+        rid = request["request_id"]
+        self.expect(404, "POST", f"/friends/requests/{rid}/accept", token=member)
+        self.expect(200, "POST", f"/friends/requests/{rid}/accept", token=owner)
+        listed, _ = self.expect(200, "GET", "/friends", token=owner)
+        self.assertEqual(listed["friends"][0]["user_id"], member_id)
+        self.expect(204, "DELETE", f"/friends/{member_id}", token=owner)
+        self.expect(400, "DELETE", "/friends/nope", token=owner)
+        declined, _ = self.expect(200, "POST", "/friends/requests", {"recipient_user_id": owner_id}, token=member)
+        self.expect(404, "DELETE", f"/friends/requests/{declined['request_id']}", token=outsider)
+        self.expect(204, "DELETE", f"/friends/requests/{declined['request_id']}", token=owner)
+        self.expect(401, "GET", "/friends")
+        png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73000000114944"
+                            "4154789c63f8cfc0c0f01f8c8018001df003fdd3d07d260000000049454e44ae426082")
+        for kind in ("avatar", "banner"):
+            self.expect(404, "GET", f"/users/{member_id}/{kind}")
+            self.expect(200, "POST", f"/users/me/profile/{kind}", raw=png, token=member,
+                        headers={"Content-Type": "image/png"})
+            self.expect(400, "POST", f"/users/me/profile/{kind}", raw=b"text", token=member,
+                        headers={"Content-Type": "image/png"})
+            self.expect(401, "POST", f"/users/me/profile/{kind}", raw=png, headers={"Content-Type": "image/png"})
+            self.expect(200, "GET", f"/users/{member_id}/{kind}")
+            self.expect(400, "GET", f"/users/nope/{kind}")
 
     def gateway_routes(self, member):
         self.expect(426, "GET", "/gateway/ws")

@@ -4,13 +4,17 @@
 Usage: identity_test.py --binary build/filament --log pg|kafka
 """
 import asyncio
+import hashlib
 import json
+import socket
 import subprocess
 import threading
 import unittest
 
 import websockets
 
+import filament_harness
+import sample_media
 from filament_harness import Server, run_tests
 
 ARGS = None
@@ -163,6 +167,99 @@ class Identity(unittest.TestCase):
             frame = json.loads(await asyncio.wait_for(ws.recv(), timeout))
             if frame["t"] == event_type:
                 return frame
+
+    # --- avatars and banners ----------------------------------------------------------------
+
+    def upload(self, token, kind, data, content_type=None):
+        headers = {"Content-Type": content_type} if content_type else {"Content-Type": ""}
+        return self.call("POST", f"/users/me/profile/{kind}", raw=data, token=token, headers=headers)
+
+    def upload_oversized(self, token, kind, size):
+        """Sends a body of `size` bytes on a raw socket, tolerating the server closing early (413
+        is answered at the cap without reading the rest). Returns (status, body bytes)."""
+        head = (f"POST /users/me/profile/{kind} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                f"Content-Type: image/png\r\nContent-Length: {size}\r\n\r\n").encode()
+        body = sample_media.png() + b"\x00" * (size - len(sample_media.png()))
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as conn:
+            conn.sendall(head)
+            try:
+                for i in range(0, len(body), 65536):
+                    conn.sendall(body[i:i + 65536])
+            except OSError:
+                pass  # closed by the server at the cap
+            reply = b""
+            try:
+                while True:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    reply += chunk
+            except OSError:
+                pass
+        head_part, _, payload = reply.partition(b"\r\n\r\n")
+        status = int(head_part.split(b" ")[1]) if head_part else 0
+        filament_harness.record_response("POST", f"/users/me/profile/{kind}", status,
+                                         [("x-request-id", "raw"), ("content-type", "application/json")],
+                                         payload)
+        return status, payload
+
+    def test_avatar_and_banner_round_trip(self):
+        asyncio.run(self.images())
+
+    async def images(self):
+        owner, owner_id = self.user("img_owner")
+        member, member_id = self.user("img_member")
+        status, guild, _ = self.call("POST", "/guilds", {"name": "Images", "visibility": "public"}, token=owner)
+        self.assertEqual(self.call("POST", f"/guilds/{guild['guild_id']}/join", token=member)[0], 200)
+        self.assertEqual(self.call("GET", f"/users/{owner_id}/avatar")[0:2], (404, {"error": "not_found"}))
+        self.assertEqual(self.call("GET", "/users/nope/avatar")[0:2], (400, {"error": "invalid_request"}))
+        ws = await websockets.connect(self.ws_url(member), max_size=2**20)
+        await ws.recv()
+        try:
+            version = {"avatar": 0, "banner": 0}
+            for kind in ("avatar", "banner"):
+                for mime, make in sample_media.ALL.items():
+                    data = make()
+                    status, profile, headers = self.upload(owner, kind, data, mime)
+                    self.assertEqual(status, 200, (kind, mime, profile))
+                    self.assertGreater(profile[f"{kind}_version"], version[kind])
+                    version[kind] = profile[f"{kind}_version"]
+                    self.assertIn("x-filament-position", {k.lower() for k in headers})
+                    status, got, body = self.server.raw_request(
+                        f"GET /users/{owner_id}/{kind} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                    self.assertEqual((status, body), (200, data), (kind, mime))
+                    self.assertEqual(got["content-type"], mime)
+                    self.assertEqual(got["content-length"], str(len(data)))
+                    self.assertEqual(got["x-content-type-options"], "nosniff")
+                    self.assertEqual(got["cache-control"], "public, max-age=300")
+                    self.assertEqual(got["etag"], '"%s"' % hashlib.sha256(data).hexdigest())
+                    frame = await self.next_of(ws, f"profile_{kind}_update")
+                    self.assertEqual(frame["d"], {"user_id": owner_id, f"{kind}_version": version[kind],
+                                                  "updated_at_unix": frame["d"]["updated_at_unix"]})
+            # Rejections store nothing: the last upload (an AVIF) stays.
+            last = sample_media.avif()
+            truncated = sample_media.png()[:-12]
+            for data, mime in ((b"just some text, really", "image/png"), (b"", "image/png"),
+                               (truncated, "image/png"), (sample_media.png(), "image/gif"),
+                               (sample_media.png(), "not a type"), (b"%PDF-1.4\n%%EOF\n", "application/pdf")):
+                status, body, _ = self.upload(owner, "avatar", data, mime)
+                self.assertEqual((status, body), (400, {"error": "invalid_request"}), (data[:8], mime))
+            status, body = self.upload_oversized(owner, "avatar", 3 * 1024 * 1024)
+            self.assertEqual((status, json.loads(body)), (413, {"error": "payload_too_large"}))
+            status, body = self.upload_oversized(owner, "banner", 6 * 1024 * 1024 + 1)
+            self.assertEqual(status, 413)
+            status, profile, _ = self.call("GET", f"/users/{owner_id}/profile", token=member)
+            self.assertEqual(profile["avatar_version"], version["avatar"])
+            status, _, body = self.server.raw_request(
+                f"GET /users/{owner_id}/avatar HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            self.assertEqual((status, body), (200, last))
+            # A 2 MiB avatar (exactly the cap) is accepted.
+            big = sample_media.png(noise=b"n" * (2 * 1024 * 1024 - len(sample_media.png()) - 17))
+            self.assertEqual(len(big), 2 * 1024 * 1024)
+            self.assertEqual(self.upload(owner, "avatar", big, "image/png")[0], 200)
+            self.assertEqual(self.upload(None, "avatar", sample_media.png(), "image/png")[0], 401)
+        finally:
+            await ws.close()
 
     # --- friends ----------------------------------------------------------------------------
 
