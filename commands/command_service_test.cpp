@@ -1,5 +1,6 @@
 #include "commands/command_service.hpp"
 
+#include <map>
 #include <numeric>
 #include <set>
 
@@ -19,17 +20,24 @@ class FakeCredentials : public CredentialStore {
                            const std::string&) override {
     if (!names.insert(username).second) return false;
     claimed.insert(user_id);
+    name_of[user_id] = username;
     return true;
   }
   core::Status Release(const std::string& user_id) override {
     claimed.erase(user_id);
+    names.erase(name_of[user_id]);
     return core::OkStatus();
   }
-  core::Result<bool> Rename(const std::string&, const std::string& username) override {
-    return names.insert(username).second;
+  core::Result<bool> Rename(const std::string& user_id, const std::string& username) override {
+    if (name_of[user_id] == username) return true;
+    if (!names.insert(username).second) return false;
+    names.erase(name_of[user_id]);
+    name_of[user_id] = username;
+    return true;
   }
   std::set<std::string> names;
   std::set<std::string> claimed;
+  std::map<std::string, std::string> name_of;
 };
 
 class CommandServiceTest : public ::testing::Test {
@@ -143,6 +151,37 @@ TEST_F(CommandServiceTest, CreatorCapCountsGuildsAcrossRestarts) {
   auto service = NewService();
   auto third = service->CreateGuild({alice, "r"}, "Three", "private");
   EXPECT_EQ(third.error().reason, "guild_creation_limit_reached");
+}
+
+TEST_F(CommandServiceTest, RenameMovesTheClaimAndTheDirectory) {
+  auto service = NewService();
+  std::string alice = Register(*service, "alice");
+  std::string bob = Register(*service, "bob");
+  auto renamed = service->UpdateProfile({alice, "r"}, alice, UpdateProfile{"alice2", {}});
+  ASSERT_TRUE(renamed.ok());
+  EXPECT_EQ(service->UsernameOf(alice), "alice2");
+  EXPECT_EQ(credentials_.names.count("alice"), 0u);
+  EXPECT_TRUE(service->UpdateProfile({bob, "r"}, bob, UpdateProfile{"alice", {}}).ok());
+  auto taken = service->UpdateProfile({bob, "r"}, bob, UpdateProfile{"alice2", {}});
+  EXPECT_EQ(taken.error().code, core::ErrorCode::kInvalidArgument);
+  // A restarted service folds the same names from the log.
+  auto again = NewService();
+  EXPECT_EQ(again->UsernameOf(alice), "alice2");
+  EXPECT_EQ(again->UsernameOf(bob), "alice");
+}
+
+TEST_F(CommandServiceTest, FailedRenameAppendMovesTheClaimBack) {
+  auto service = NewService();
+  std::string alice = Register(*service, "alice");
+  // A second writer moves alice's stream on, so the first service's append is refused.
+  auto other = NewService();
+  ASSERT_TRUE(other->UpdateProfile({alice, "r"}, alice, UpdateProfile{{}, "hi"}).ok());
+  auto renamed = service->UpdateProfile({alice, "r"}, alice, UpdateProfile{"zed", {}});
+  ASSERT_FALSE(renamed.ok());
+  EXPECT_EQ(renamed.error().code, core::ErrorCode::kAborted);
+  EXPECT_EQ(credentials_.name_of[alice], "alice");
+  EXPECT_EQ(credentials_.names.count("zed"), 0u);
+  EXPECT_EQ(service->UsernameOf(alice), "alice");
 }
 
 }  // namespace

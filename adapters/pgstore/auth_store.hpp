@@ -57,6 +57,7 @@ class AuthStore final : public commands::CredentialStore {
 
   core::Result<bool> Rename(const std::string& user_id, const std::string& username) override;
 
+  // Stores a new session; drops the user's sessions that expired more than an hour ago.
   core::Status CreateSession(const std::string& session_id, const std::string& user_id,
                              const std::string& token_hash, int64_t expires_at_unix,
                              int64_t now_unix);
