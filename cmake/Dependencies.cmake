@@ -23,3 +23,4 @@ pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)  # libpqxx.pc lacks -lpq
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)
+pkg_check_modules(MAGIC REQUIRED IMPORTED_TARGET libmagic)

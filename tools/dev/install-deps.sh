@@ -8,6 +8,7 @@ packages=(
   libpoco-dev librdkafka-dev nlohmann-json3-dev libpqxx-dev libpq-dev libcli11-dev
   libsodium-dev libcmark-dev libmagic-dev libxapian-dev libgtest-dev libgmock-dev googletest
   libbenchmark-dev postgresql postgresql-client kcat clang-format git
+  libavif-bin  # avifenc: upload tests encode a real AVIF (skipped without it)
 )
 
 missing=()
