@@ -225,6 +225,11 @@ int RunServer(const ServeOptions& options) {
     http_options.pool_threads = options.http_threads;
     http_options.max_body_bytes = options.limits.max_body_bytes;
     http_options.request_timeout_ms = options.limits.request_timeout_secs * 1000;
+    http_options.max_header_bytes = options.limits.max_header_bytes;
+    http_options.header_timeout_ms = options.limits.header_timeout_secs * 1000;
+    http_options.keep_alive_timeout_ms = options.limits.keep_alive_timeout_secs * 1000;
+    http_options.max_connections = options.limits.max_connections;
+    http_options.max_connections_per_ip = options.limits.max_connections_per_ip;
     if (hub) http_options.ws = gateway::MakeWsOptions(GatewayOptionsFrom(options.limits));
     auto started = http::HttpServer::Start(http_options, *handler, upgrade_entry);
     if (!started.ok()) return Fail("listen " + options.listen, started.error());

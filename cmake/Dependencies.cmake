@@ -24,3 +24,12 @@ pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)  # libpqxx.pc lacks -lpq
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)
 pkg_check_modules(MAGIC REQUIRED IMPORTED_TARGET libmagic)
+
+# nodejs/http-parser 2.9 (Debian libhttp-parser-dev; no pkg-config file): HTTP/1.1 request
+# framing for adapters/http.
+find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)
+find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
+add_library(HttpParser::HttpParser UNKNOWN IMPORTED)
+set_target_properties(HttpParser::HttpParser PROPERTIES
+  IMPORTED_LOCATION "${HTTP_PARSER_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${HTTP_PARSER_INCLUDE_DIR}")

@@ -1,6 +1,6 @@
 # One place for compile flags and test wiring.
 #   filament_add_library(NAME SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
-#   filament_add_test(NAME LABEL unit|pg|kafka|e2e SOURCES ... [DEPS ...])
+#   filament_add_test(NAME LABEL unit|pg|kafka|e2e|load [SERIAL] SOURCES ... [DEPS ...])
 # -Wno-restrict: g++ 12 reports a false -Wrestrict inside libstdc++ string code at -O3
 # (GCC bug 105329), which would fail Release builds under -Werror.
 set(FILAMENT_WARNINGS -Wall -Wextra -Wpedantic -Werror -Wno-missing-field-initializers
@@ -15,7 +15,7 @@ function(filament_add_library name)
 endfunction()
 
 function(filament_add_test name)
-  cmake_parse_arguments(ARG "" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
   endif()
@@ -27,6 +27,10 @@ function(filament_add_test name)
   target_compile_options(${name} PRIVATE ${FILAMENT_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main
                                         Threads::Threads)
+  set(serial FALSE)
+  if(ARG_SERIAL)
+    set(serial TRUE)
+  endif()
   gtest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
-                       DISCOVERY_TIMEOUT 60)
+                       RUN_SERIAL ${serial} DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -17,6 +17,13 @@ struct Limits {
   // HTTP surface
   int64_t max_body_bytes = 1'048'576;
   int64_t request_timeout_secs = 10;
+  // HTTP front end (adapters/http): header block cap, its deadline, keep-alive idle time and the
+  // open-connection caps (per client IP: 0 = none).
+  int64_t max_header_bytes = 16'384;
+  int64_t header_timeout_secs = 5;
+  int64_t keep_alive_timeout_secs = 10;
+  int64_t max_connections = 10'000;
+  int64_t max_connections_per_ip = 256;
   int64_t rate_limit_requests_per_minute = 600;
   int64_t auth_route_requests_per_minute = 60;
   // Gateway

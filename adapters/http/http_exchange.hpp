@@ -1,31 +1,50 @@
 #pragma once
 
-// Internal to adapters/http: serves one request/response exchange on a POCO pool thread.
+// Internal to adapters/http: what a worker does with one complete request.
+
+#include <cstdint>
+#include <memory>
+#include <string>
 
 #include "adapters/http/http_server.hpp"
-
-namespace Poco::Net {
-class HTTPServerRequest;
-class HTTPServerResponse;
-}  // namespace Poco::Net
 
 namespace filament::http {
 
 class WsReactorPool;
 
-struct ExchangeContext {
+// What the reactor threads and the workers share; fixed once the server runs.
+struct ServerCore {
   HttpServerOptions options;
   HttpHandler* handler = nullptr;
   GatewayUpgrade* upgrade = nullptr;  // null: no WebSocket support
-  WsReactorPool* reactors = nullptr;  // set when upgrade is
+  WsReactorPool* ws = nullptr;        // set when upgrade is
 };
 
-// Reads the body within the deadline, calls the handler (or the upgrade hook) and writes the
-// response with x-request-id. Never throws.
-void ServeExchange(const ExchangeContext& context, Poco::Net::HTTPServerRequest& request,
-                   Poco::Net::HTTPServerResponse& response);
+// A worker's answer to the connection that handed it a request.
+struct Reply {
+  std::string bytes;  // the whole serialized response
+  bool close = false;
+  std::shared_ptr<WsSessionHandler> session;  // set: a 101 was built; the socket goes to `ws`
+};
+
+// A complete request on its way to a worker.
+struct Exchange {
+  HttpRequest request;
+  bool upgrade = false;     // a WebSocket handshake for GatewayUpgrade
+  bool close = false;       // the connection closes after the answer
+  bool head_only = false;   // HEAD: no body bytes in the answer
+  bool http10 = false;      // HTTP/1.0 client
+  int64_t deadline_ms = 0;  // steady-clock ms; a handler finishing later is answered 408
+};
+
+// Runs the handler (or the upgrade hook) and serializes its answer. Never throws: an exception
+// escaping the application becomes 500 {"error":"internal_error"}.
+Reply RunExchange(const ServerCore& core, Exchange exchange);
 
 // True for a GET /gateway/ws request carrying RFC 6455 upgrade headers (version 13).
 bool IsWebSocketUpgrade(const HttpRequest& request);
+
+// Milliseconds of the steady clock.
+int64_t SteadyNowMs();
 
 }  // namespace filament::http

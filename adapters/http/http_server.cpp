@@ -1,52 +1,70 @@
 #include "adapters/http/http_server.hpp"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/ThreadPool.h>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
 
-#include "adapters/http/http_exchange.hpp"
+#include <Poco/Exception.h>
+#include <Poco/Net/SocketAddress.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "adapters/http/http_reactor.hpp"
 #include "adapters/http/ws_reactor.hpp"
 
 namespace filament::http {
 namespace {
 
-class Handler final : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit Handler(const ExchangeContext& context) : context_(context) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    ServeExchange(context_, request, response);
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+core::Result<int> Listen(const HttpServerOptions& options, uint16_t& port) {
+  Poco::Net::SocketAddress address;
+  try {
+    address = Poco::Net::SocketAddress(options.listen);
+  } catch (const Poco::Exception& e) {
+    return core::InvalidArgument("bad listen address '" + options.listen + "': " + e.displayText());
   }
-
- private:
-  const ExchangeContext& context_;
-};
-
-class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(const ExchangeContext& context) : context_(context) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(context_);
+  const int fd = ::socket(address.family() == Poco::Net::SocketAddress::IPv6 ? AF_INET6 : AF_INET,
+                          SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  if (fd < 0 || ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+      ::bind(fd, address.addr(), address.length()) != 0 || ::listen(fd, 4096) != 0) {
+    const std::string reason = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return core::Unavailable("cannot listen on " + options.listen + ": " + reason);
   }
-
- private:
-  const ExchangeContext& context_;
-};
+  sockaddr_storage bound{};
+  socklen_t length = sizeof(bound);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
+  port = Poco::Net::SocketAddress(reinterpret_cast<sockaddr*>(&bound), length).port();
+  return fd;
+}
 
 }  // namespace
 
 struct HttpServer::Impl {
-  ExchangeContext context;
-  std::unique_ptr<WsReactorPool> reactors;
-  std::unique_ptr<Poco::ThreadPool> pool;
-  std::unique_ptr<Poco::Net::HTTPServer> server;
+  ServerCore core;
+  int listen_fd = -1;
   uint16_t port = 0;
+  std::unique_ptr<WsReactorPool> ws;
+  std::unique_ptr<ConnectionLimiter> limiter;
+  std::unique_ptr<WorkerPool> workers;
+  std::vector<std::unique_ptr<HttpReactor>> reactors;
   bool stopped = false;
+
+  int64_t Connections() const {
+    int64_t total = 0;
+    for (const auto& reactor : reactors) total += reactor->size();
+    return total;
+  }
 };
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -55,41 +73,29 @@ HttpServer::~HttpServer() { Stop(); }
 
 uint16_t HttpServer::port() const { return impl_->port; }
 
+int64_t HttpServer::connection_count() const { return impl_->Connections(); }
+
 core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                             HttpHandler& handler,
                                                             GatewayUpgrade* upgrade) {
-  Poco::Net::SocketAddress address;
-  try {
-    address = Poco::Net::SocketAddress(options.listen);
-  } catch (const Poco::Exception& e) {
-    return core::InvalidArgument("bad listen address '" + options.listen + "': " + e.displayText());
-  }
+  RaiseOpenFileLimit();
   auto impl = std::make_unique<Impl>();
-  impl->context.options = options;
-  impl->context.handler = &handler;
-  impl->context.upgrade = upgrade;
+  auto listened = Listen(options, impl->port);
+  if (!listened.ok()) return listened.error();
+  impl->listen_fd = *listened;
+  impl->core.options = options;
+  impl->core.handler = &handler;
+  impl->core.upgrade = upgrade;
   if (upgrade != nullptr) {
-    impl->reactors = std::make_unique<WsReactorPool>(options.ws);
-    impl->context.reactors = impl->reactors.get();
+    impl->ws = std::make_unique<WsReactorPool>(options.ws);
+    impl->core.ws = impl->ws.get();
   }
-  try {
-    Poco::Net::ServerSocket socket;
-    socket.bind(address, /*reuseAddress=*/true);
-    socket.listen(1024);
-    impl->port = socket.address().port();
-    auto* params = new Poco::Net::HTTPServerParams;  // ref-counted; owned by the server
-    params->setMaxThreads(options.pool_threads);
-    params->setMaxQueued(options.max_queued);
-    params->setTimeout(Poco::Timespan(options.request_timeout_ms * 1000));
-    params->setKeepAlive(options.keep_alive);
-    params->setKeepAliveTimeout(Poco::Timespan(options.keep_alive_timeout_ms * 1000));
-    params->setMaxKeepAliveRequests(0);  // unlimited
-    impl->pool = std::make_unique<Poco::ThreadPool>(2, std::max(2, options.pool_threads));
-    impl->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(impl->context), *impl->pool,
-                                                           socket, params);
-    impl->server->start();
-  } catch (const Poco::Exception& e) {
-    return core::Unavailable("cannot listen on " + options.listen + ": " + e.displayText());
+  impl->limiter =
+      std::make_unique<ConnectionLimiter>(options.max_connections, options.max_connections_per_ip);
+  impl->workers = std::make_unique<WorkerPool>(options.pool_threads);
+  for (int i = 0; i < std::max(1, options.reactor_threads); ++i) {
+    impl->reactors.push_back(
+        std::make_unique<HttpReactor>(impl->core, *impl->workers, *impl->limiter, impl->listen_fd));
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
@@ -97,9 +103,16 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOpti
 void HttpServer::Stop() {
   if (impl_ == nullptr || impl_->stopped) return;
   impl_->stopped = true;
-  impl_->server->stopAll(/*abortCurrent=*/true);
-  impl_->pool->joinAll();
-  if (impl_->reactors) impl_->reactors->Stop();
+  for (auto& reactor : impl_->reactors) reactor->BeginDrain();
+  const auto give_up = std::chrono::steady_clock::now() +
+                       std::chrono::milliseconds(impl_->core.options.request_timeout_ms);
+  while (impl_->Connections() > 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  impl_->workers->Stop();  // runs what is still queued; answers to closed sockets are dropped
+  for (auto& reactor : impl_->reactors) reactor->Stop();
+  ::close(impl_->listen_fd);
+  if (impl_->ws) impl_->ws->Stop();
 }
 
 }  // namespace filament::http

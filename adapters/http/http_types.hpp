@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,13 +10,18 @@
 
 namespace filament::http {
 
+class BodySink;
+
 // One HTTP request as the server saw it, independent of the HTTP library.
 struct HttpRequest {
   std::string method;  // upper case as sent ("GET", "POST", ...)
   std::string path;    // raw request path, percent-encoding kept, no query
   std::string query;   // raw query string without '?', percent-encoding kept
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, order kept
-  std::string body;        // fully read (bounded by HttpServerOptions::max_body_bytes)
+  std::string body;  // fully read (bounded by HttpServerOptions::max_body_bytes)
+  // Set when HttpHandler::OpenBodySink returned a sink: the sink, after it saw the whole body
+  // and OnEnd() accepted it. `body` is then empty. Null for buffered requests.
+  std::shared_ptr<BodySink> streamed_body;
   std::string peer_ip;     // TCP peer address; "unknown" when there is none
   std::string request_id;  // the x-request-id echoed on the response
 
@@ -31,13 +38,56 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// The application's request handler. Called concurrently from the server's pool threads, so
+// Receives one request body piece by piece as it arrives (upload routes), so the server never
+// buffers it. Created by HttpHandler::OpenBodySink; one sink serves one request.
+//
+// Order: OnBegin once, then OnChunk zero or more times, then OnEnd once — unless a call returns
+// a response, or the request dies early (deadline → 408, client gone, bad chunked framing → 400,
+// server stopping): then no further call is made and the sink is simply released, so a sink
+// that holds resources (a temp file) cleans up in its destructor. A response returned by any of
+// the three is sent as the answer (the server adds x-request-id); after OnBegin/OnChunk the
+// connection is then closed without reading the rest of the body, after OnEnd it stays usable.
+// An exception escaping a call is answered 500 {"error":"internal_error"} and closes.
+//
+// Threads: the three calls for one request are made by one server thread at a time (never
+// concurrently, each call happening-before the next and before Handle). Different requests'
+// sinks run concurrently. They run on the thread that reads the socket, so they must not block
+// on the network or on long-held locks; local file writes and hashing are fine. The whole-
+// request deadline (HttpServerOptions::request_timeout_ms) keeps running while they work.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  // Before any body byte. `declared_length` is the Content-Length, nullopt for a chunked body.
+  // Return a response (e.g. 413 when the declared length is over the route's cap) to reject
+  // before the body is read; the server then never sends 100 Continue.
+  virtual std::optional<HttpResponse> OnBegin(std::optional<int64_t> declared_length) {
+    (void)declared_length;
+    return std::nullopt;
+  }
+  // The next bytes of the body, in order, transfer coding already removed; never empty. Bytes
+  // arrive in pieces of any size (one byte up to a read buffer); the sink counts and enforces its
+  // own cap here — the server's max_body_bytes does not apply to streamed bodies.
+  virtual std::optional<HttpResponse> OnChunk(std::string_view bytes) = 0;
+  // The whole body arrived. Return a response to reject it (e.g. 415 after sniffing); nullopt
+  // lets the request reach HttpHandler::Handle with `streamed_body` pointing at this sink.
+  virtual std::optional<HttpResponse> OnEnd() { return std::nullopt; }
+};
+
+// The application's request handler. Called concurrently from the server's threads, so
 // implementations must be thread-safe. An exception escaping Handle becomes
 // 500 {"error":"internal_error"}.
 class HttpHandler {
  public:
   virtual ~HttpHandler() = default;
   virtual HttpResponse Handle(const HttpRequest& request) = 0;
+  // Called once the header block of a non-upgrade request is complete, before any body byte is
+  // read, on the thread that reads the socket (see BodySink for the rules). `head` has no body.
+  // Return a sink to receive the body in pieces instead of buffering it; nullptr (the default)
+  // buffers it under HttpServerOptions::max_body_bytes as usual. Must be cheap and thread-safe.
+  virtual std::shared_ptr<BodySink> OpenBodySink(const HttpRequest& head) {
+    (void)head;
+    return nullptr;
+  }
 };
 
 // Returns the value of query parameter `name` from a raw query string, percent-decoded

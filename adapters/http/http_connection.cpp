@@ -1,0 +1,326 @@
+#include <algorithm>
+#include <cerrno>
+#include <limits>
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "adapters/http/http_reactor.hpp"
+#include "adapters/http/request_id.hpp"
+#include "adapters/http/response_writer.hpp"
+#include "adapters/http/ws_reactor.hpp"
+
+namespace filament::http {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadBudgetPerWakeup = 256 * 1024;  // fairness between sockets of one thread
+constexpr int64_t kLingerMs = 2'000;  // discard input after a closing answer, for this long
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
+}  // namespace
+
+HttpConnection::HttpConnection(uint64_t id, int fd, std::string peer_ip, HttpReactor& reactor,
+                               const ServerCore& core)
+    : id_(id),
+      fd_(fd),
+      peer_ip_(std::move(peer_ip)),
+      reactor_(reactor),
+      core_(core),
+      parser_(core.options.max_header_bytes, this) {
+  // The first request must start within the header timeout.
+  SetState(State::kIdle, reactor_.now_ms() + core_.options.header_timeout_ms);
+}
+
+HttpConnection::~HttpConnection() { Finish(); }
+
+void HttpConnection::SetState(State state, int64_t deadline_ms) {
+  state_ = state;
+  deadline_ms_ = deadline_ms;
+  UpdateInterest();
+}
+
+void HttpConnection::UpdateInterest() {
+  if (fd_ < 0) return;
+  uint32_t want = 0;
+  if (state_ == State::kIdle || state_ == State::kReading || state_ == State::kLingering) {
+    want |= EPOLLIN;
+  }
+  if (out_off_ < out_.size()) want |= EPOLLOUT;
+  if (want != interest_) reactor_.SetInterest(fd_, id_, interest_ = want);
+}
+
+bool HttpConnection::Closing() const { return close_after_ || draining_; }
+
+void HttpConnection::OnEvents(uint32_t events) {
+  if ((events & EPOLLOUT) && state_ != State::kFinished) Flush();
+  if (state_ == State::kFinished) return;
+  if (events & (EPOLLERR | EPOLLHUP)) {
+    // Both directions are gone (or reset): nobody is left to answer.
+    if (!(events & EPOLLIN) || state_ == State::kHandling || state_ == State::kWriting) {
+      return Finish();
+    }
+  }
+  if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+    if (state_ == State::kLingering) return Linger();
+    if (state_ == State::kIdle || state_ == State::kReading) ReadSome();
+  }
+}
+
+void HttpConnection::ReadSome() {
+  char buffer[kReadChunk];
+  size_t budget = kReadBudgetPerWakeup;
+  while (budget > 0 && (state_ == State::kIdle || state_ == State::kReading)) {
+    const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+    if (n > 0) {
+      budget -= std::min(budget, static_cast<size_t>(n));
+      ParseFrom(std::string_view(buffer, static_cast<size_t>(n)));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    // EOF or reset. A request cut short has nobody to answer to.
+    return Finish();
+  }
+}
+
+void HttpConnection::Linger() {
+  char buffer[kReadChunk];
+  for (size_t budget = kReadBudgetPerWakeup; budget > 0;) {
+    const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+    if (n > 0) {
+      budget -= std::min(budget, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    return Finish();
+  }
+}
+
+void HttpConnection::ParseFrom(std::string_view bytes) {
+  while (!bytes.empty() && (state_ == State::kIdle || state_ == State::kReading)) {
+    bytes.remove_prefix(parser_.Feed(bytes));
+    if (parser_.state() == RequestParser::State::kComplete) {
+      RequestComplete();
+    } else if (parser_.state() == RequestParser::State::kFailed) {
+      close_after_ = true;
+      Answer(parser_.failure().response, true);
+      return;
+    }
+  }
+  if (!bytes.empty() && (state_ == State::kHandling || state_ == State::kWriting)) {
+    pending_in_.append(bytes);  // at most one read chunk: reading stops until the answer
+  }
+}
+
+void HttpConnection::OnBegin() {
+  const int64_t now = reactor_.now_ms();
+  request_ = HttpRequest();
+  framing_ = Framing();
+  upgrade_ = false;
+  sink_.reset();
+  head_deadline_ms_ = now + core_.options.header_timeout_ms;
+  request_deadline_ms_ = now + core_.options.request_timeout_ms;
+  SetState(State::kReading, std::min(head_deadline_ms_, request_deadline_ms_));
+}
+
+std::optional<Rejection> HttpConnection::OnHead(HttpRequest head, const Framing& framing) {
+  request_ = std::move(head);
+  framing_ = framing;
+  request_.peer_ip = peer_ip_;
+  const auto client_id = request_.Header("x-request-id");
+  request_.request_id = ResolveRequestId(client_id.value_or(""), client_id.has_value());
+  deadline_ms_ = request_deadline_ms_;
+  if (!framing.keep_alive || !core_.options.keep_alive) close_after_ = true;
+  if (framing.upgrade) {
+    if (core_.upgrade != nullptr && IsWebSocketUpgrade(request_)) {
+      upgrade_ = true;
+      return std::nullopt;
+    }
+    close_after_ = true;  // another protocol: the parser stops after this request
+  }
+  const std::optional<int64_t> declared =
+      framing.chunked ? std::nullopt : std::optional<int64_t>(framing.content_length.value_or(0));
+  try {
+    sink_ = core_.handler->OpenBodySink(request_);
+    if (sink_ != nullptr) {
+      if (auto refused = sink_->OnBegin(declared)) return Rejection{std::move(*refused)};
+    } else {
+      body_limit_ = core_.options.max_body_bytes;
+      if (core_.options.body_limit_for) {
+        body_limit_ =
+            core_.options.body_limit_for(request_.method, request_.path).value_or(body_limit_);
+      }
+      if (declared.value_or(0) > body_limit_) {
+        return Rejection{JsonErrorResponse(413, "payload_too_large")};
+      }
+    }
+  } catch (...) {
+    return Rejection{JsonErrorResponse(500, "internal_error")};
+  }
+  if (framing.expect_continue && framing.HasBody()) {
+    out_.append(kContinue);
+    Flush();
+  }
+  return std::nullopt;
+}
+
+std::optional<Rejection> HttpConnection::OnBody(std::string_view bytes) {
+  if (sink_ == nullptr) {
+    if (static_cast<int64_t>(request_.body.size() + bytes.size()) > body_limit_) {
+      return Rejection{JsonErrorResponse(413, "payload_too_large")};
+    }
+    request_.body.append(bytes);
+    return std::nullopt;
+  }
+  try {
+    if (auto refused = sink_->OnChunk(bytes)) return Rejection{std::move(*refused)};
+  } catch (...) {
+    return Rejection{JsonErrorResponse(500, "internal_error")};
+  }
+  return std::nullopt;
+}
+
+void HttpConnection::RequestComplete() {
+  if (sink_ != nullptr) {
+    std::optional<HttpResponse> refused;
+    try {
+      refused = sink_->OnEnd();
+    } catch (...) {
+      close_after_ = true;
+      refused = JsonErrorResponse(500, "internal_error");
+    }
+    if (refused) return Answer(*refused, Closing());
+    request_.streamed_body = std::move(sink_);
+  }
+  Dispatch();
+}
+
+void HttpConnection::Dispatch() {
+  Exchange exchange;
+  exchange.request = std::move(request_);
+  exchange.upgrade = upgrade_;
+  exchange.close = Closing();
+  exchange.head_only = framing_.head_only;
+  exchange.http10 = framing_.http10;
+  exchange.deadline_ms = request_deadline_ms_;
+  SetState(State::kHandling, kNever);
+  reactor_.Submit(id_, std::move(exchange));
+}
+
+void HttpConnection::OnReply(Reply reply) {
+  if (state_ != State::kHandling) return;
+  close_after_ = close_after_ || reply.close;
+  session_ = std::move(reply.session);
+  Write(std::move(reply.bytes));
+}
+
+void HttpConnection::Answer(const HttpResponse& response, bool close) {
+  close_after_ = close_after_ || close;
+  const std::string id = request_.request_id.empty() ? NewUuidV4() : request_.request_id;
+  Write(SerializeResponse(response, id, Closing(), framing_.head_only, framing_.http10));
+}
+
+void HttpConnection::Write(std::string bytes) {
+  if (out_off_ == out_.size()) {
+    out_ = std::move(bytes);
+    out_off_ = 0;
+  } else {
+    out_.append(bytes);  // behind an unfinished 100 Continue
+  }
+  // A reader that does not read its answer gets the whole-request timeout to take it.
+  SetState(State::kWriting, reactor_.now_ms() + core_.options.request_timeout_ms);
+  Flush();
+}
+
+void HttpConnection::Flush() {
+  while (out_off_ < out_.size() && fd_ >= 0) {
+    const ssize_t n = ::send(fd_, out_.data() + out_off_, out_.size() - out_off_, MSG_NOSIGNAL);
+    if (n > 0) {
+      out_off_ += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return UpdateInterest();
+    return Finish();
+  }
+  std::string().swap(out_);
+  out_off_ = 0;
+  if (state_ == State::kWriting) return AfterResponse();
+  UpdateInterest();
+}
+
+void HttpConnection::AfterResponse() {
+  if (session_ != nullptr) return HandOver();
+  if (Closing()) return StartLinger();
+  served_any_ = true;
+  parser_.Next();
+  SetState(State::kIdle, reactor_.now_ms() + core_.options.keep_alive_timeout_ms);
+  if (!pending_in_.empty()) {
+    std::string pipelined;
+    pipelined.swap(pending_in_);
+    ParseFrom(pipelined);
+  }
+}
+
+// FIN first, then discard what the client still sends for a while, so our answer is not
+// destroyed by a reset caused by unread input (a 413 sent before the body ended).
+void HttpConnection::StartLinger() {
+  if (draining_) return Finish();
+  ::shutdown(fd_, SHUT_WR);
+  pending_in_.clear();
+  SetState(State::kLingering, reactor_.now_ms() + kLingerMs);
+}
+
+void HttpConnection::HandOver() {
+  std::shared_ptr<WsSessionHandler> session = std::move(session_);
+  const int fd = fd_;
+  reactor_.Forget(fd, id_);
+  fd_ = -1;
+  state_ = State::kFinished;
+  reactor_.limiter().Release(peer_ip_);
+  core_.ws->Adopt(fd, std::move(session), std::move(pending_in_));
+}
+
+void HttpConnection::OnTimer(int64_t now_ms) {
+  if (now_ms < deadline_ms_) return;
+  switch (state_) {
+    case State::kReading:
+      // Stalled mid-request: headers or body did not arrive in time.
+      sink_.reset();
+      close_after_ = true;
+      return Answer(JsonErrorResponse(408, "request_timeout"), true);
+    case State::kIdle:       // keep-alive (or first-request) wait over: close quietly
+    case State::kWriting:    // the client does not read its answer
+    case State::kLingering:  // done discarding
+      return Finish();
+    case State::kHandling:
+    case State::kFinished:
+      return;
+  }
+}
+
+void HttpConnection::Drain() {
+  draining_ = true;
+  // Idle keep-alives and requests whose head is still incomplete are not in flight yet.
+  const bool head_pending = state_ == State::kReading &&
+                            parser_.state() != RequestParser::State::kBody &&
+                            parser_.state() != RequestParser::State::kComplete;
+  if (state_ == State::kIdle || state_ == State::kLingering || head_pending) Finish();
+}
+
+void HttpConnection::Finish() {
+  if (state_ == State::kFinished && fd_ < 0) return;
+  state_ = State::kFinished;
+  sink_.reset();
+  if (fd_ >= 0) {
+    reactor_.Forget(fd_, id_);
+    ::close(fd_);
+    fd_ = -1;
+    reactor_.limiter().Release(peer_ip_);
+  }
+}
+
+}  // namespace filament::http

@@ -1,0 +1,287 @@
+#include "adapters/http/http_reactor.hpp"
+
+#include <algorithm>
+#include <cerrno>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/check.hpp"
+
+namespace filament::http {
+namespace {
+
+constexpr uint64_t kEventKey = 0;
+constexpr uint64_t kListenKey = 1;  // connection ids start at 2
+constexpr int kMaxEvents = 256;
+constexpr int kAcceptsPerWakeup = 64;
+constexpr int64_t kSweepEveryMs = 50;      // deadline resolution
+constexpr int64_t kAcceptBackoffMs = 100;  // after EMFILE and the like
+std::atomic<uint64_t> g_next_id{2};
+
+std::string PeerIp(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (address.ss_family == AF_INET) {
+    const auto& v4 = reinterpret_cast<const sockaddr_in&>(address);
+    ::inet_ntop(AF_INET, &v4.sin_addr, text, sizeof(text));
+  } else if (address.ss_family == AF_INET6) {
+    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(address);
+    ::inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof(text));
+  } else {
+    return "unknown";
+  }
+  return text;
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(int threads) {
+  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Run(); });
+}
+
+WorkerPool::~WorkerPool() { Stop(); }
+
+void WorkerPool::Post(std::function<void()> job) {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return;
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+}
+
+void WorkerPool::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  for (std::thread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+void WorkerPool::Run() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping and nothing left
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    job();
+  }
+}
+
+ConnectionLimiter::ConnectionLimiter(int64_t max_total, int64_t max_per_ip)
+    : max_total_(max_total), max_per_ip_(max_per_ip) {}
+
+bool ConnectionLimiter::TryAcquire(const std::string& ip) {
+  std::lock_guard lock(mu_);
+  if (total_ >= max_total_) return false;
+  int64_t& mine = per_ip_[ip];
+  if (max_per_ip_ > 0 && mine >= max_per_ip_) return false;
+  ++mine;
+  ++total_;
+  return true;
+}
+
+void ConnectionLimiter::Release(const std::string& ip) {
+  std::lock_guard lock(mu_);
+  auto it = per_ip_.find(ip);
+  if (it == per_ip_.end()) return;
+  if (--it->second <= 0) per_ip_.erase(it);
+  --total_;
+}
+
+int64_t ConnectionLimiter::total() const {
+  std::lock_guard lock(mu_);
+  return total_;
+}
+
+HttpReactor::HttpReactor(const ServerCore& core, WorkerPool& workers, ConnectionLimiter& limiter,
+                         int listen_fd)
+    : core_(core), workers_(workers), limiter_(limiter), listen_fd_(listen_fd) {
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  event_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  FILAMENT_CHECK(epoll_fd_ >= 0 && event_fd_ >= 0);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kEventKey;
+  FILAMENT_CHECK(::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &ev) == 0);
+  // EPOLLEXCLUSIVE: one reactor wakes per incoming connection, not all of them.
+  ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+  ev.data.u64 = kListenKey;
+  FILAMENT_CHECK(::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) == 0);
+  now_ms_ = SteadyNowMs();
+  thread_ = std::thread([this] { Run(); });
+}
+
+HttpReactor::~HttpReactor() {
+  Stop();
+  ::close(event_fd_);
+  ::close(epoll_fd_);
+}
+
+void HttpReactor::Post(uint64_t id, Reply reply) {
+  std::lock_guard lock(inbox_mu_);
+  if (stop_) return;
+  const bool was_empty = inbox_.empty();
+  inbox_.emplace_back(id, std::move(reply));
+  if (was_empty) {
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t ignored = ::write(event_fd_, &one, sizeof(one));
+  }
+}
+
+void HttpReactor::BeginDrain() {
+  std::lock_guard lock(inbox_mu_);
+  drain_requested_ = true;
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t ignored = ::write(event_fd_, &one, sizeof(one));
+}
+
+void HttpReactor::Stop() {
+  {
+    std::lock_guard lock(inbox_mu_);
+    stop_ = true;
+  }
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t ignored = ::write(event_fd_, &one, sizeof(one));
+  if (thread_.joinable()) thread_.join();
+}
+
+void HttpReactor::SetInterest(int fd, uint64_t id, uint32_t events) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = id;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+}
+
+void HttpReactor::Forget(int fd, uint64_t id) {
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  finished_.push_back(id);
+}
+
+void HttpReactor::Submit(uint64_t id, Exchange exchange) {
+  workers_.Post([this, id, exchange = std::move(exchange)]() mutable {
+    Post(id, RunExchange(core_, std::move(exchange)));
+  });
+}
+
+void HttpReactor::Run() {
+  epoll_event events[kMaxEvents];
+  for (;;) {
+    int wait = connections_.empty() ? 1000 : static_cast<int>(kSweepEveryMs);
+    if (!accepting_ && !draining_) wait = std::min<int>(wait, kAcceptBackoffMs);
+    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, wait);
+    now_ms_ = SteadyNowMs();
+    for (int i = 0; i < n; ++i) {
+      const uint64_t key = events[i].data.u64;
+      if (key == kEventKey) continue;  // drained below
+      if (key == kListenKey) {
+        Accept();
+        continue;
+      }
+      auto it = connections_.find(key);
+      if (it != connections_.end()) it->second->OnEvents(events[i].events);
+    }
+    DrainInbox();
+    RunTimers();
+    Reap();
+    std::lock_guard lock(inbox_mu_);
+    if (stop_) break;
+  }
+  connections_.clear();  // closes every socket
+  finished_.clear();
+  size_.store(0);
+}
+
+void HttpReactor::Accept() {
+  for (int i = 0; i < kAcceptsPerWakeup && accepting_; ++i) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    const int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      // Out of descriptors or memory: stop listening briefly instead of spinning.
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+      accepting_ = false;
+      accept_paused_until_ms_ = now_ms_ + kAcceptBackoffMs;
+      return;
+    }
+    std::string ip = PeerIp(address);
+    if (!limiter_.TryAcquire(ip)) {
+      ::close(fd);  // over the overall or per-IP cap: refused
+      continue;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // answers go out whole
+    const uint64_t id = g_next_id.fetch_add(1);
+    epoll_event ev{};
+    ev.events = 0;  // the connection sets its interest (MOD) as it starts
+    ev.data.u64 = id;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      ::close(fd);
+      limiter_.Release(ip);
+      continue;
+    }
+    connections_.emplace(id, std::make_unique<HttpConnection>(id, fd, std::move(ip), *this, core_));
+    size_.fetch_add(1);
+  }
+}
+
+void HttpReactor::DrainInbox() {
+  uint64_t counter;
+  [[maybe_unused]] ssize_t ignored = ::read(event_fd_, &counter, sizeof(counter));
+  std::vector<std::pair<uint64_t, Reply>> replies;
+  bool drain = false;
+  {
+    std::lock_guard lock(inbox_mu_);
+    replies.swap(inbox_);
+    drain = drain_requested_ && !draining_;
+  }
+  for (auto& [id, reply] : replies) {
+    auto it = connections_.find(id);
+    if (it != connections_.end()) it->second->OnReply(std::move(reply));
+  }
+  if (!drain) return;
+  draining_ = true;
+  if (accepting_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+  accepting_ = false;
+  for (auto& [id, connection] : connections_) connection->Drain();
+}
+
+void HttpReactor::RunTimers() {
+  if (!accepting_ && !draining_ && now_ms_ >= accept_paused_until_ms_) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.u64 = kListenKey;
+    accepting_ = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) == 0;
+    if (!accepting_) accept_paused_until_ms_ = now_ms_ + kAcceptBackoffMs;
+  }
+  if (now_ms_ < next_sweep_ms_) return;
+  next_sweep_ms_ = now_ms_ + kSweepEveryMs;
+  for (auto& [id, connection] : connections_) {
+    if (now_ms_ >= connection->deadline_ms()) connection->OnTimer(now_ms_);
+  }
+}
+
+void HttpReactor::Reap() {
+  std::vector<uint64_t> finished;
+  finished.swap(finished_);
+  for (uint64_t id : finished) {
+    if (connections_.erase(id) > 0) size_.fetch_sub(1);
+  }
+}
+
+}  // namespace filament::http

@@ -1,0 +1,177 @@
+#pragma once
+
+// Internal to adapters/http: the HTTP/1.1 front end. R epoll threads accept connections from a
+// shared listening socket and read requests without blocking; complete requests go to a pool of
+// worker threads; the answer comes back to the connection's reactor, which writes it without
+// blocking. No thread ever waits on one client's socket.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "adapters/http/http_exchange.hpp"
+#include "adapters/http/request_parser.hpp"
+
+namespace filament::http {
+
+// Fixed threads running posted jobs in order. Stop() runs what is queued, then joins.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int threads);
+  ~WorkerPool();
+  void Post(std::function<void()> job);  // thread-safe; dropped after Stop()
+  void Stop();
+
+ private:
+  void Run();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// Open connections, overall and per client IP. Thread-safe.
+class ConnectionLimiter {
+ public:
+  ConnectionLimiter(int64_t max_total, int64_t max_per_ip);  // max_per_ip 0 = no per-IP cap
+  bool TryAcquire(const std::string& ip);
+  void Release(const std::string& ip);
+  int64_t total() const;
+
+ private:
+  const int64_t max_total_;
+  const int64_t max_per_ip_;
+  mutable std::mutex mu_;
+  int64_t total_ = 0;
+  std::unordered_map<std::string, int64_t> per_ip_;
+};
+
+class HttpReactor;
+
+// One client connection; every method runs on its reactor's thread.
+class HttpConnection final : public RequestParser::Listener {
+ public:
+  HttpConnection(uint64_t id, int fd, std::string peer_ip, HttpReactor& reactor,
+                 const ServerCore& core);
+  ~HttpConnection() override;  // closes the socket unless it was handed to the WebSocket pool
+
+  void OnEvents(uint32_t events);
+  void OnReply(Reply reply);
+  void OnTimer(int64_t now_ms);  // call when now_ms >= deadline_ms()
+  void Drain();                  // the server stops: close when idle, close after the answer
+  bool finished() const { return state_ == State::kFinished; }
+  int64_t deadline_ms() const { return deadline_ms_; }
+
+  void OnBegin() override;
+  std::optional<Rejection> OnHead(HttpRequest head, const Framing& framing) override;
+  std::optional<Rejection> OnBody(std::string_view bytes) override;
+
+ private:
+  enum class State { kIdle, kReading, kHandling, kWriting, kLingering, kFinished };
+
+  void ReadSome();
+  void Linger();
+  void ParseFrom(std::string_view bytes);
+  void RequestComplete();
+  void Dispatch();
+  void Answer(const HttpResponse& response, bool close);
+  void Write(std::string bytes);
+  void Flush();
+  void AfterResponse();
+  void StartLinger();
+  void Finish();
+  void HandOver();
+  void SetState(State state, int64_t deadline_ms);
+  void UpdateInterest();
+  bool Closing() const;
+
+  const uint64_t id_;
+  int fd_;
+  const std::string peer_ip_;
+  HttpReactor& reactor_;
+  const ServerCore& core_;
+  RequestParser parser_;
+  State state_ = State::kIdle;
+  int64_t deadline_ms_ = 0;
+  uint32_t interest_ = 0;
+  bool served_any_ = false;
+  bool draining_ = false;
+
+  // The request being read or handled.
+  HttpRequest request_;
+  Framing framing_;
+  bool upgrade_ = false;
+  bool close_after_ = false;  // answer, then close (framing or the client say so)
+  std::shared_ptr<BodySink> sink_;
+  int64_t body_limit_ = 0;
+  int64_t head_deadline_ms_ = 0;
+  int64_t request_deadline_ms_ = 0;
+
+  std::string pending_in_;  // bytes read past a complete request (pipelined)
+  std::string out_;         // response bytes not yet written
+  size_t out_off_ = 0;
+  std::shared_ptr<WsSessionHandler> session_;
+};
+
+// One epoll thread: accepts, reads, times out and writes for its connections.
+class HttpReactor {
+ public:
+  HttpReactor(const ServerCore& core, WorkerPool& workers, ConnectionLimiter& limiter,
+              int listen_fd);
+  ~HttpReactor();  // Stop()s
+
+  void Post(uint64_t id, Reply reply);  // a worker's answer; thread-safe
+  void BeginDrain();                    // stop accepting; idle connections close; thread-safe
+  void Stop();                          // closes every connection and joins; thread-safe
+  int64_t size() const { return size_.load(); }
+
+  // --- reactor thread only ---
+  int64_t now_ms() const { return now_ms_; }
+  void SetInterest(int fd, uint64_t id, uint32_t events);
+  // The connection's socket leaves this epoll (closed or handed over); it is destroyed soon
+  // after, outside its own call stack.
+  void Forget(int fd, uint64_t id);
+  void Submit(uint64_t id, Exchange exchange);
+  ConnectionLimiter& limiter() { return limiter_; }
+
+ private:
+  void Run();
+  void Accept();
+  void DrainInbox();
+  void RunTimers();
+  void Reap();
+
+  const ServerCore& core_;
+  WorkerPool& workers_;
+  ConnectionLimiter& limiter_;
+  const int listen_fd_;
+  int epoll_fd_ = -1;
+  int event_fd_ = -1;
+  std::thread thread_;
+  int64_t now_ms_ = 0;
+  int64_t accept_paused_until_ms_ = 0;
+  bool accepting_ = true;
+  bool draining_ = false;
+
+  std::mutex inbox_mu_;
+  std::vector<std::pair<uint64_t, Reply>> inbox_;
+  bool drain_requested_ = false;
+  bool stop_ = false;
+
+  std::atomic<int64_t> size_{0};
+  std::unordered_map<uint64_t, std::unique_ptr<HttpConnection>> connections_;
+  std::vector<uint64_t> finished_;
+  int64_t next_sweep_ms_ = 0;
+};
+
+}  // namespace filament::http

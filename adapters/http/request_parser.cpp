@@ -1,0 +1,273 @@
+#include "adapters/http/request_parser.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include <http_parser.h>
+
+namespace filament::http {
+namespace {
+
+bool IsTokenChar(unsigned char c) {
+  if (std::isalnum(c)) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// Splits a request target into path and query (absolute-form reduced to its path).
+void SplitTarget(std::string_view target, HttpRequest& out) {
+  if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
+    const size_t slash = target.find('/', target.find("//") + 2);
+    target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+  }
+  const size_t question = target.find('?');
+  out.path = std::string(target.substr(0, question));
+  if (question != std::string_view::npos) out.query = std::string(target.substr(question + 1));
+}
+
+}  // namespace
+
+HttpResponse JsonErrorResponse(int status, std::string_view code) {
+  return HttpResponse{
+      status, std::string(R"({"error":")") + std::string(code) + "\"}", "application/json", {}};
+}
+
+struct RequestParser::Impl {
+  http_parser parser;
+  RequestParser* owner = nullptr;
+  Listener* listener = nullptr;
+  int64_t max_header_bytes = 0;
+  // The head being read.
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string field;
+  std::string value;
+  bool in_value = false;
+  bool bad_field = false;
+  // Head size accounting: bytes of earlier feeds plus this feed up to the last head callback.
+  int64_t head_bytes_before = 0;
+  const char* feed_base = nullptr;
+  const char* head_end = nullptr;
+  // obs-fold detection: a line of the head starting with SP or HTAB. http_parser joins such
+  // lines silently, so the raw head bytes are scanned as they pass.
+  const char* scan_from = nullptr;  // head bytes of this feed not yet scanned
+  bool last_lf = false;
+  bool folded = false;
+
+  void ScanHead(const char* end) {
+    if (scan_from == nullptr) scan_from = feed_base;
+    for (const char* c = scan_from; c < end; ++c) {
+      if (last_lf && (*c == ' ' || *c == '\t')) folded = true;
+      last_lf = *c == '\n';
+    }
+    scan_from = std::max(scan_from, end);
+  }
+  void NoteHead(const char* at, size_t length) {
+    head_end = at + length;
+    ScanHead(head_end);
+  }
+  void FinishField() {
+    if (!in_value && field.empty()) return;
+    for (unsigned char c : field) bad_field |= !IsTokenChar(c);
+    bad_field |= field.empty() || value.find_first_of("\r\n") != std::string::npos;
+    headers.emplace_back(Lower(field), std::string(Trim(value)));
+    field.clear();
+    value.clear();
+    in_value = false;
+  }
+  std::optional<Rejection> CheckHead(const HttpRequest& head, const Framing& framing) const;
+  static const http_parser_settings& Settings();
+};
+
+RequestParser::Impl* RequestParser::ImplOf(void* parser) {
+  return static_cast<Impl*>(static_cast<http_parser*>(parser)->data);
+}
+
+// RFC 9112 §6: the framing decisions http_parser leaves to the server.
+std::optional<Rejection> RequestParser::Impl::CheckHead(const HttpRequest& head,
+                                                        const Framing& framing) const {
+  if (bad_field || folded) return Rejection{JsonErrorResponse(400, "invalid_request")};
+  std::vector<std::string> codings;
+  bool has_length = false;
+  for (const auto& [name, val] : head.headers) {
+    if (name == "content-length") has_length = true;
+    if (name != "transfer-encoding") continue;
+    std::string_view list = val;
+    for (;;) {
+      const size_t comma = list.find(',');
+      codings.push_back(Lower(Trim(list.substr(0, comma))));
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  if (!codings.empty() || parser.uses_transfer_encoding) {
+    if (has_length || framing.http10) return Rejection{JsonErrorResponse(400, "invalid_request")};
+    const auto chunked = std::count(codings.begin(), codings.end(), "chunked");
+    for (const std::string& coding : codings) {
+      if (coding.empty()) return Rejection{JsonErrorResponse(400, "invalid_request")};
+      if (coding != "chunked") return Rejection{JsonErrorResponse(501, "not_implemented")};
+    }
+    if (chunked != 1) return Rejection{JsonErrorResponse(400, "invalid_request")};
+  }
+  return std::nullopt;
+}
+
+const http_parser_settings& RequestParser::Impl::Settings() {
+  static const http_parser_settings settings = [] {
+    http_parser_settings s;
+    http_parser_settings_init(&s);
+    s.on_message_begin = [](http_parser* p) {
+      Impl* impl = ImplOf(p);
+      impl->owner->state_ = State::kHead;
+      impl->listener->OnBegin();
+      return 0;
+    };
+    s.on_url = [](http_parser* p, const char* at, size_t length) {
+      Impl* impl = ImplOf(p);
+      if (impl->url.empty()) impl->scan_from = at;  // the head starts here (method: no LF)
+      impl->url.append(at, length);
+      impl->NoteHead(at, length);
+      return 0;
+    };
+    s.on_header_field = [](http_parser* p, const char* at, size_t length) {
+      Impl* impl = ImplOf(p);
+      if (impl->owner->state_ != State::kHead) return 0;  // trailer fields are ignored
+      if (impl->in_value) impl->FinishField();
+      impl->field.append(at, length);
+      impl->NoteHead(at, length);
+      return 0;
+    };
+    s.on_header_value = [](http_parser* p, const char* at, size_t length) {
+      Impl* impl = ImplOf(p);
+      if (impl->owner->state_ != State::kHead) return 0;
+      impl->value.append(at, length);
+      impl->in_value = true;
+      impl->NoteHead(at, length);
+      return 0;
+    };
+    s.on_headers_complete = [](http_parser* p) { return ImplOf(p)->owner->HeadersComplete(); };
+    s.on_body = [](http_parser* p, const char* at, size_t length) {
+      RequestParser* owner = ImplOf(p)->owner;
+      auto rejection = owner->impl_->listener->OnBody(std::string_view(at, length));
+      if (!rejection) return 0;
+      owner->failure_ = std::move(*rejection);
+      return -1;
+    };
+    s.on_message_complete = [](http_parser* p) {
+      ImplOf(p)->owner->state_ = State::kComplete;
+      http_parser_pause(p, 1);
+      return 0;
+    };
+    return s;
+  }();
+  return settings;
+}
+
+int RequestParser::HeadersComplete() {
+  Impl& impl = *impl_;
+  impl.FinishField();
+  const int64_t head_bytes =
+      impl.head_bytes_before + (impl.head_end - impl.feed_base) + 4;  // + the final CRLFs
+  if (head_bytes > impl.max_header_bytes) {
+    Fail(431, "request_header_fields_too_large");
+    return -1;
+  }
+  const http_parser& p = impl.parser;
+  Framing framing;
+  framing.chunked = (p.flags & F_CHUNKED) != 0;
+  if ((p.flags & F_CONTENTLENGTH) != 0) {
+    framing.content_length = static_cast<int64_t>(p.content_length);
+  }
+  framing.http10 = p.http_major == 1 && p.http_minor == 0;
+  framing.keep_alive = http_should_keep_alive(&p) != 0;
+  framing.upgrade = p.upgrade != 0;
+  framing.head_only = p.method == HTTP_HEAD;
+  HttpRequest head;
+  head.method = http_method_str(static_cast<http_method>(p.method));
+  SplitTarget(impl.url, head);
+  head.headers = std::move(impl.headers);
+  for (const auto& [name, val] : head.headers) {
+    if (name == "expect" && Lower(val) == "100-continue" && !framing.http10) {
+      framing.expect_continue = true;
+    }
+  }
+  if (auto rejection = impl.CheckHead(head, framing)) {
+    failure_ = std::move(*rejection);
+  } else {
+    failure_ = impl.listener->OnHead(std::move(head), framing);
+  }
+  if (failure_) return -1;
+  state_ = State::kBody;
+  return 0;
+}
+
+RequestParser::RequestParser(int64_t max_header_bytes, Listener* listener)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->owner = this;
+  impl_->listener = listener;
+  impl_->max_header_bytes = max_header_bytes;
+  http_parser_init(&impl_->parser, HTTP_REQUEST);
+  impl_->parser.data = impl_.get();
+}
+
+RequestParser::~RequestParser() = default;
+
+void RequestParser::Fail(int status, std::string_view code) {
+  if (!failure_) failure_ = Rejection{JsonErrorResponse(status, code)};
+  state_ = State::kFailed;
+}
+
+size_t RequestParser::Feed(std::string_view bytes) {
+  if (state_ == State::kComplete || state_ == State::kFailed || bytes.empty()) return 0;
+  Impl& impl = *impl_;
+  impl.feed_base = bytes.data();
+  impl.head_end = bytes.data();
+  impl.scan_from = state_ == State::kHead ? bytes.data() : bytes.data() + bytes.size();
+  const size_t used =
+      http_parser_execute(&impl.parser, &Impl::Settings(), bytes.data(), bytes.size());
+  const auto error = static_cast<http_errno>(impl.parser.http_errno);
+  if (state_ == State::kComplete) return used;  // paused at the end of the request
+  if (error != HPE_OK || failure_) {
+    if (error == HPE_HEADER_OVERFLOW) Fail(431, "request_header_fields_too_large");
+    Fail(400, "invalid_request");
+    return used;
+  }
+  if (state_ == State::kHead) {
+    impl.ScanHead(bytes.data() + used);
+    impl.head_bytes_before += static_cast<int64_t>(used);
+    if (impl.head_bytes_before > impl.max_header_bytes) {
+      Fail(431, "request_header_fields_too_large");
+    }
+  }
+  return used;
+}
+
+void RequestParser::Next() {
+  if (state_ != State::kComplete) return;
+  Impl& impl = *impl_;
+  impl.url.clear();
+  impl.headers.clear();
+  impl.field.clear();
+  impl.value.clear();
+  impl.in_value = false;
+  impl.bad_field = false;
+  impl.head_bytes_before = 0;
+  impl.last_lf = false;
+  impl.folded = false;
+  state_ = State::kIdle;
+  http_parser_pause(&impl.parser, 0);
+}
+
+}  // namespace filament::http
