@@ -9,6 +9,7 @@
 #include "adapters/http/http_server.hpp"
 #include "adapters/pgstore/auth_store.hpp"
 #include "adapters/pgstore/connection_pool.hpp"
+#include "adapters/pgstore/pg_blob_store.hpp"
 #include "api/routes/api_handler.hpp"
 #include "api/routes/gateway_ports.hpp"
 #include "api/support/client_ip.hpp"
@@ -144,6 +145,7 @@ int RunServer(const ServeOptions& options) {
   projections::UsersQueries users(pool);
   projections::GuildQueries guilds(pool);
   projections::MessagesQueries messages(pool);
+  pgstore::PgBlobStore blobs(pool);
   std::unique_ptr<commands::CommandService> command_service;
   std::unique_ptr<api::AuthService> auth;
   std::unique_ptr<api::ApiHandler> api_handler;
@@ -201,6 +203,9 @@ int RunServer(const ServeOptions& options) {
         .clock = clock,
         .limits = options.limits,
         .client_ip = *client_ip,
+        .blobs = &blobs,
+        // Upload temp files (unlinked at creation) on the data disk when there is one.
+        .spool_directory = options.storage.data_dir.empty() ? "/tmp" : options.storage.data_dir,
         .append_metrics =
             [&](std::string& out) {
               runner_metrics.AppendPrometheus(out);

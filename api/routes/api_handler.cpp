@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/support/json_body.hpp"
+#include "core/blob_store.hpp"
 #include "events/log_record.hpp"
 #include "projections/runner/applied_positions.hpp"
 
@@ -79,19 +80,50 @@ ApiHandler::ApiHandler(ApiDeps deps)
   RegisterAuthRoutes(add);
   RegisterGuildRoutes(add);
   RegisterMessageRoutes(add);
+  RegisterReactionRoutes(add);
+  RegisterAttachmentRoutes(add, [this](std::string_view method, std::string_view pattern,
+                                       Route route, SinkFactory sink) {
+    Register(method, pattern, std::move(route), std::move(sink));
+  });
 }
 
 ApiHandler::~ApiHandler() = default;
 
-void ApiHandler::Register(std::string_view method, std::string_view pattern, Route route) {
+void ApiHandler::Register(std::string_view method, std::string_view pattern, Route route,
+                          SinkFactory sink) {
   size_t id = router_.Add(method, pattern);
   if (routes_.size() <= id) routes_.resize(id + 1);
+  if (sinks_.size() <= id) sinks_.resize(id + 1);
   routes_[id] = std::move(route);
+  sinks_[id] = std::move(sink);
+}
+
+std::shared_ptr<http::BodySink> ApiHandler::OpenBodySink(const http::HttpRequest& head) {
+  RouteMatch match = router_.Match(head.method, head.path);
+  if (match.kind != RouteMatch::Kind::kFound || !sinks_[match.route_id]) return nullptr;
+  return sinks_[match.route_id](*this, head, match);
+}
+
+std::string ApiHandler::NewUploadId() {
+  return upload_ids_.Next(static_cast<uint64_t>(deps_.clock.NowUnixMs())).ToString();
+}
+
+void ApiHandler::DeleteAttachmentBytes(const std::vector<std::string>& attachment_ids) {
+  if (deps_.blobs == nullptr) return;
+  for (const auto& id : attachment_ids) {
+    if (auto s = deps_.blobs->Delete(core::AttachmentBlobKey(id)); !s.ok()) {
+      std::fprintf(stderr, "api: attachment %s: bytes not deleted: %s\n", id.c_str(),
+                   s.error().message.c_str());
+    }
+  }
 }
 
 http::HttpResponse ApiHandler::Handle(const http::HttpRequest& request) {
   std::string client_ip = ClientIpOf(deps_.client_ip, request);
-  if (auto limited = CheckGlobalLimit(request, client_ip)) return *limited;
+  // A streamed upload passed the limiter in its sink's OnBegin, before its body was read.
+  if (!request.streamed_body) {
+    if (auto limited = CheckGlobalLimit(request, client_ip)) return *limited;
+  }
   RouteMatch match = router_.Match(request.method, request.path);
   switch (match.kind) {
     case RouteMatch::Kind::kNotFound:

@@ -16,6 +16,11 @@
 #include "commands/command_service.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "core/ulid.hpp"
+
+namespace filament::core {
+class BlobStore;
+}  // namespace filament::core
 
 namespace filament::projections {
 class AppliedPositions;
@@ -40,6 +45,9 @@ struct ApiDeps {
   const core::Clock& clock;
   core::Limits limits;
   const ClientIpResolver& client_ip;
+  // Attachment bytes (contract §4.12); the upload spool's temp files go to spool_directory.
+  core::BlobStore* blobs = nullptr;
+  std::string spool_directory = "/tmp";
   // Appends the Prometheus text of other subsystems (gateway, runner) to /metrics.
   std::function<void(std::string&)> append_metrics;
 };
@@ -62,6 +70,8 @@ class ApiHandler final : public http::HttpHandler {
   ~ApiHandler() override;
 
   http::HttpResponse Handle(const http::HttpRequest& request) override;
+  // Upload routes take their body in pieces (their SinkFactory); others are buffered.
+  std::shared_ptr<http::BodySink> OpenBodySink(const http::HttpRequest& head) override;
 
   // Helpers for routes.
   ApiDeps& deps() { return deps_; }
@@ -76,15 +86,23 @@ class ApiHandler final : public http::HttpHandler {
   // The directory-join limiters (per IP, then per user): false → 429 rate_limited.
   bool AllowDirectoryJoin(const std::string& client_ip, const std::string& user_id);
   void AppendMetrics(std::string& out) const;
+  // A fresh attachment id (minted outside any stream lock: bytes are stored before the append).
+  std::string NewUploadId();
+  // Deletes stored attachment bytes after their deletion was appended. Best effort: a failure
+  // leaves an orphan blob (logged), never a live attachment without bytes.
+  void DeleteAttachmentBytes(const std::vector<std::string>& attachment_ids);
 
   using Route = std::function<http::HttpResponse(ApiHandler&, RouteRequest&)>;
+  using SinkFactory = std::function<std::shared_ptr<http::BodySink>(
+      ApiHandler&, const http::HttpRequest& head, const RouteMatch& match)>;
 
   // The global limiter (contract §2.4): keyed by the bearer token's user when it verifies,
   // else by client IP. A 429 response when the request is over the limit.
   std::optional<http::HttpResponse> CheckGlobalLimit(const http::HttpRequest& request);
 
  private:
-  void Register(std::string_view method, std::string_view pattern, Route route);
+  void Register(std::string_view method, std::string_view pattern, Route route,
+                SinkFactory sink = nullptr);
   std::optional<http::HttpResponse> CheckGlobalLimit(const http::HttpRequest& request,
                                                      const std::string& client_ip);
   void WaitForMinPosition(const http::HttpRequest& request);
@@ -92,6 +110,8 @@ class ApiHandler final : public http::HttpHandler {
   ApiDeps deps_;
   Router router_;
   std::vector<Route> routes_;
+  std::vector<SinkFactory> sinks_;  // by route id; null for buffered routes
+  core::UlidGenerator upload_ids_;
   TokenBucketLimiter global_limiter_;
   SlidingWindowLimiter auth_route_limiter_;
   SlidingWindowLimiter join_ip_limiter_;
@@ -123,5 +143,11 @@ void RegisterGuildRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 void RegisterMessageRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+void RegisterReactionRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+void RegisterAttachmentRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add,
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route,
+                             ApiHandler::SinkFactory)>& add_streamed);
 
 }  // namespace filament::api
