@@ -598,12 +598,33 @@ export interface MessagePosted {
   created_at_unix: UnixSeconds;
 }
 
+/** `message_edited` v1, stream `guild:<guild_id>`: A message's content was replaced (by its author, or by a moderator). */
+export interface MessageEdited {
+  guild_id: Ulid;
+  channel_id: Ulid;
+  message_id: Ulid;
+  editor_id: Ulid;
+  content: string;
+  edited_at_unix: UnixSeconds;
+}
+
+/** `message_deleted` v1, stream `guild:<guild_id>`: A message was deleted (by its author, or by a moderator), with its reactions. */
+export interface MessageDeleted {
+  guild_id: Ulid;
+  channel_id: Ulid;
+  message_id: Ulid;
+  deleted_by: Ulid;
+  deleted_at_unix: UnixSeconds;
+}
+
 export interface DomainEventPayloads {
   user_registered: UserRegistered;
   guild_created: GuildCreated;
   channel_created: ChannelCreated;
   member_joined: MemberJoined;
   message_posted: MessagePosted;
+  message_edited: MessageEdited;
+  message_deleted: MessageDeleted;
 }
 
 export type DomainEventType = keyof DomainEventPayloads;
@@ -615,4 +636,6 @@ export const DOMAIN_EVENT_VERSIONS: Readonly<Record<DomainEventType, number>> = 
   channel_created: 1,
   member_joined: 1,
   message_posted: 1,
+  message_edited: 1,
+  message_deleted: 1,
 };

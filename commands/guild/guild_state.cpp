@@ -46,8 +46,10 @@ void Apply(GuildState& state, const events::GuildEvent& event) {
         } else if constexpr (std::is_same_v<T, events::MemberJoined>) {
           auto role = ParseLegacyRole(e.role).value_or(LegacyRole::kMember);
           state.authz.members[e.user_id].legacy_role = role;
-        } else if constexpr (std::is_same_v<T, events::MessagePosted>) {
-          // Messages change nothing the deciders read.
+        } else if constexpr (std::is_same_v<T, events::MessagePosted> ||
+                             std::is_same_v<T, events::MessageEdited> ||
+                             std::is_same_v<T, events::MessageDeleted>) {
+          // Messages change nothing the deciders read (yet: edit/delete deciders, issue #8).
         } else {
           static_assert(sizeof(T) == 0, "GuildState::Apply must handle every guild event");
         }
