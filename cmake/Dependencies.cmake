@@ -23,3 +23,8 @@ pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)  # libpqxx.pc lacks -lpq
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)
+# Xapian's CMake config sets variables only (no target): wrap them (adapters/search only).
+find_package(xapian 1.4 REQUIRED CONFIG)
+add_library(Xapian::Xapian INTERFACE IMPORTED)
+target_link_libraries(Xapian::Xapian INTERFACE ${XAPIAN_LIBRARIES})
+target_include_directories(Xapian::Xapian SYSTEM INTERFACE ${XAPIAN_INCLUDE_DIR})
