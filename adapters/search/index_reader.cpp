@@ -102,7 +102,7 @@ core::Status ReaderPool::With(const std::function<core::Status(Xapian::Database&
     for (int attempt = 0;; ++attempt) {
       try {
         uint64_t current = generation_.load();
-        if (handle.generation != current) {
+        if (handle.generation != current || always_reopen_) {
           handle.db->reopen();
           handle.generation = current;
         }
@@ -120,10 +120,15 @@ core::Status ReaderPool::With(const std::function<core::Status(Xapian::Database&
   }
 }
 
-core::Result<Fingerprints> FingerprintAll(ReaderPool& readers) {
+core::Result<Fingerprints> FingerprintAll(ReaderPool& readers, std::vector<int64_t>* position) {
   Fingerprints out;
   auto status = readers.With([&](Xapian::Database& db) -> core::Status {
     out.clear();
+    if (position != nullptr) {
+      auto decoded = DecodePosition(db.get_metadata(kPositionKey));
+      if (!decoded) return core::Internal("search index: unreadable position");
+      *position = std::move(*decoded);
+    }
     for (auto term = db.allterms_begin(kIdPrefix); term != db.allterms_end(kIdPrefix); ++term) {
       auto posting = db.postlist_begin(*term);
       if (posting == db.postlist_end(*term)) continue;
@@ -136,14 +141,17 @@ core::Result<Fingerprints> FingerprintAll(ReaderPool& readers) {
 }
 
 core::Result<IndexDigest> SearchIndex::Digest() const {
-  auto prints = FingerprintAll(impl_->readers);
+  IndexDigest digest;
+  auto prints = FingerprintAll(impl_->readers, &digest.position);
   if (!prints.ok()) return prints.error();
   Fnv fnv;
   for (const auto& [id, print] : *prints) {
     fnv.Add(id);
     fnv.Add(print);
   }
-  return IndexDigest{prints->size(), fnv.Value()};
+  digest.documents = prints->size();
+  digest.hash = fnv.Value();
+  return digest;
 }
 
 core::Result<std::vector<std::string>> SearchIndex::DiffDocuments(const SearchIndex& other,

@@ -55,8 +55,7 @@ core::Result<std::vector<int64_t>> CheckFormat(Xapian::Database& db, const std::
 
 core::Result<std::unique_ptr<SearchIndex::Impl>> OpenImpl(const std::string& dir,
                                                           SearchIndex::Mode mode) {
-  auto impl = std::make_unique<SearchIndex::Impl>(dir);
-  impl->mode = mode;
+  auto impl = std::make_unique<SearchIndex::Impl>(dir, mode);
   ConfigureTermGenerator(impl->generator);
   try {
     if (mode == SearchIndex::Mode::kReadWrite) {

@@ -36,6 +36,7 @@ struct SearchRequest {
 // (by message id) with the same terms, positions and stored fields. Independent of Xapian's
 // internal document numbers, so a live index and a fresh rebuild compare equal.
 struct IndexDigest {
+  std::vector<int64_t> position;  // the committed position of the state digested
   uint64_t documents = 0;
   uint64_t hash = 0;
   bool operator==(const IndexDigest&) const = default;
@@ -85,7 +86,7 @@ class SearchIndex {
   // Drops every change since the last Commit.
   void Discard();
 
-  // The next_offsets of the last Commit; empty for a new index.
+  // The next_offsets of the last Commit (kReadOnly: as of Open); empty for a new index.
   std::vector<int64_t> Position() const;
 
   // Runs a query scoped to a guild (and a channel), best match first, at most `limit` ids.
@@ -99,7 +100,8 @@ class SearchIndex {
                                                          size_t max) const;
   core::Result<uint64_t> DocumentCount() const;
 
-  // See IndexDigest. Reads every document: an operator tool, not for request paths.
+  // See IndexDigest; position and documents come from one committed state. Reads every
+  // document: an operator tool, not for request paths.
   core::Result<IndexDigest> Digest() const;
   // Message ids whose documents differ between the two indexes (present in one only, or with
   // other terms or fields), ascending, at most `max`.

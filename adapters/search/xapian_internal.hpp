@@ -36,7 +36,10 @@ std::optional<MessageDoc> DecodeDocData(const std::string& data);  // content le
 // Read handles for queries, one per concurrent caller, reopened after each commit.
 class ReaderPool {
  public:
-  explicit ReaderPool(std::string dir) : dir_(std::move(dir)) {}
+  // `always_reopen`: look for a newer commit before every use (for read-only indexes, whose
+  // commits come from another process and so never Invalidate).
+  ReaderPool(std::string dir, bool always_reopen)
+      : dir_(std::move(dir)), always_reopen_(always_reopen) {}
 
   // Runs `fn` on a handle that sees the latest commit, retrying (after reopen) when Xapian
   // reports the revision was overwritten under it. Xapian errors become kInternal.
@@ -53,6 +56,7 @@ class ReaderPool {
   void Release(Handle handle);
 
   std::string dir_;
+  bool always_reopen_ = false;
   std::atomic<uint64_t> generation_{1};
   std::mutex mu_;
   std::vector<Handle> free_;
@@ -68,7 +72,7 @@ struct SearchIndex::Impl {
   std::vector<int64_t> position;
   mutable ReaderPool readers;
 
-  explicit Impl(std::string d) : dir(d), readers(std::move(d)) {}
+  Impl(std::string d, Mode m) : dir(d), mode(m), readers(std::move(d), m == Mode::kReadOnly) {}
 };
 
 // Runs a validated query against `db`. Errors as SearchIndex::Query.
@@ -78,7 +82,8 @@ core::Result<std::vector<std::string>> RunQuery(Xapian::Database& db, const Sear
 // Per message id, a 64-bit fingerprint of its document (data, terms, wdf, positions), in
 // ascending id order.
 using Fingerprints = std::vector<std::pair<std::string, uint64_t>>;
-core::Result<Fingerprints> FingerprintAll(ReaderPool& readers);
+core::Result<Fingerprints> FingerprintAll(ReaderPool& readers,
+                                          std::vector<int64_t>* position = nullptr);
 
 std::string EncodePosition(const std::vector<int64_t>& next_offsets);
 std::optional<std::vector<int64_t>> DecodePosition(const std::string& text);
