@@ -40,7 +40,10 @@ core::Result<FoldedIndex> OpenLiveIndex(const IndexStore& store, int32_t partiti
   std::string dir = store.CurrentDir();
   if (!dir.empty()) {
     auto index = search::SearchIndex::Open(dir, Mode::kReadWrite);
-    if (index.ok()) return Fold(std::move(*index), partitions, options.skips);
+    if (index.ok()) {
+      store.RemoveStale();  // a rebuild that a crash interrupted
+      return Fold(std::move(*index), partitions, options.skips);
+    }
     if (index.error().code != core::ErrorCode::kFailedPrecondition) return index.error();
     if (options.log) options.log("search: " + index.error().message + " (rebuilding from the log)");
   }
