@@ -72,10 +72,28 @@ inline MessagePosted MessagePostedExample(std::string content = "hello, **world*
                        .created_at_unix = kExampleUnix + 40};
 }
 
+inline MessageEdited MessageEditedExample(std::string content = "hello, *edited* world") {
+  return MessageEdited{.guild_id = kGuildId,
+                       .channel_id = kChannelId,
+                       .message_id = kMessageId,
+                       .editor_id = kAliceUserId,
+                       .content = std::move(content),
+                       .edited_at_unix = kExampleUnix + 50};
+}
+
+inline MessageDeleted MessageDeletedExample() {
+  return MessageDeleted{.guild_id = kGuildId,
+                        .channel_id = kChannelId,
+                        .message_id = kMessageId,
+                        .deleted_by = kAliceUserId,
+                        .deleted_at_unix = kExampleUnix + 60};
+}
+
 // One example of every domain event type, in schema order.
 inline std::vector<Event> AllEventExamples() {
-  return {UserRegisteredExample(), GuildCreatedExample(), ChannelCreatedExample(),
-          MemberJoinedExample(), MessagePostedExample()};
+  return {UserRegisteredExample(), GuildCreatedExample(),  ChannelCreatedExample(),
+          MemberJoinedExample(),   MessagePostedExample(), MessageEditedExample(),
+          MessageDeletedExample()};
 }
 
 }  // namespace filament::events::testing
