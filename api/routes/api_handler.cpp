@@ -81,6 +81,7 @@ ApiHandler::ApiHandler(ApiDeps deps)
   RegisterGuildRoutes(add);
   RegisterMessageRoutes(add);
   RegisterReactionRoutes(add);
+  RegisterSearchRoutes(add);
   RegisterAttachmentRoutes(add, [this](std::string_view method, std::string_view pattern,
                                        Route route, SinkFactory sink) {
     Register(method, pattern, std::move(route), std::move(sink));

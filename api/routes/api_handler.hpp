@@ -26,6 +26,7 @@ namespace filament::projections {
 class AppliedPositions;
 class GuildQueries;
 class MessagesQueries;
+class SearchProjection;
 class UsersQueries;
 }  // namespace filament::projections
 
@@ -48,6 +49,8 @@ struct ApiDeps {
   // Attachment bytes (contract §4.12); the upload spool's temp files go to spool_directory.
   core::BlobStore* blobs = nullptr;
   std::string spool_directory = "/tmp";
+  // The search index (contract §4.13); null where it does not run (search routes answer 503).
+  projections::SearchProjection* search = nullptr;
   // Appends the Prometheus text of other subsystems (gateway, runner) to /metrics.
   std::function<void(std::string&)> append_metrics;
 };
@@ -142,6 +145,8 @@ void RegisterAuthRoutes(
 void RegisterGuildRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 void RegisterMessageRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+void RegisterSearchRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 void RegisterReactionRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);

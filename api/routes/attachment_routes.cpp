@@ -1,5 +1,7 @@
 // Attachments (contract §4.12): streamed upload, download, delete. ADR 0040 explains where the
 // quota is decided and why attachment facts live on the guild stream.
+#include <algorithm>
+
 #include "adapters/upload/upload_policy.hpp"
 #include "adapters/upload/upload_spool.hpp"
 #include "api/routes/route_helpers.hpp"
@@ -22,8 +24,9 @@ core::Error TooLarge() {
                          "payload_too_large");
 }
 
-// Receives one upload body: spools it (cap checked first), reserving quota for every piece
-// before accepting it; releases what it reserved when it goes away.
+// Receives one upload body: spools it (cap checked first), holding a quota reservation for
+// every byte accepted (the declared length up front, else piece by piece); releases what it
+// reserved when it goes away.
 class UploadSink final : public http::BodySink {
  public:
   UploadSink(ApiHandler& api, http::HttpRequest head, RouteMatch match)
@@ -89,9 +92,12 @@ std::optional<http::HttpResponse> UploadSink::OnBegin(std::optional<int64_t> dec
   if (auto status = Precheck(); !status.ok()) return Fail(status.error());
   const auto& limits = api_.deps().limits;
   if (declared_length && *declared_length > limits.max_attachment_bytes) return Fail(TooLarge());
+  // A declared length is reserved whole, so parallel uploads are admitted first come, first
+  // served instead of all holding a part of the quota; a chunked body reserves as it comes.
   auto& quota = api_.deps().commands.attachment_quota();
-  if (!quota.Reserve(user_id_, 1)) return Fail(QuotaExceeded());  // already full
-  quota.Release(user_id_, 1);
+  uint64_t up_front = declared_length ? static_cast<uint64_t>(*declared_length) : 0;
+  if (!quota.Reserve(user_id_, std::max<uint64_t>(up_front, 1))) return Fail(QuotaExceeded());
+  reserved_ = std::max<uint64_t>(up_front, 1);
   auto spool = upload::UploadSpool::Create(
       upload::SpoolOptions{api_.deps().spool_directory, limits.max_attachment_bytes});
   if (!spool.ok()) return Fail(spool.error());
@@ -102,10 +108,12 @@ std::optional<http::HttpResponse> UploadSink::OnBegin(std::optional<int64_t> dec
 std::optional<http::HttpResponse> UploadSink::OnChunk(std::string_view bytes) {
   // The size cap first, then the quota, on every piece (contract §4.12).
   if (auto status = spool_->Append(bytes); !status.ok()) return Fail(status.error());
-  if (!api_.deps().commands.attachment_quota().Reserve(user_id_, bytes.size())) {
+  auto received = static_cast<uint64_t>(spool_->size());
+  if (received <= reserved_) return std::nullopt;
+  if (!api_.deps().commands.attachment_quota().Reserve(user_id_, received - reserved_)) {
     return Fail(QuotaExceeded());
   }
-  reserved_ += bytes.size();
+  reserved_ = received;
   return std::nullopt;
 }
 

@@ -56,6 +56,14 @@ class MessagesQueries {
   core::Result<std::optional<render::MessageView>> Message(const std::string& message_id,
                                                            const std::string& viewer_id);
 
+  // The messages named by `message_ids` that exist, in that order, with attachments and
+  // reactions (reacted_by_me false: no viewer). For search hydration.
+  core::Result<std::vector<render::MessageView>> ByIds(const std::vector<std::string>& message_ids);
+
+  // Up to `max` messages of the guild (ids ascending), content only: for search reconcile.
+  core::Result<std::vector<render::MessageView>> GuildMessages(const std::string& guild_id,
+                                                               int64_t max);
+
   // The live attachment `attachment_id`, or nullopt.
   core::Result<std::optional<StoredAttachment>> Attachment(const std::string& attachment_id);
 

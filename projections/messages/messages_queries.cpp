@@ -11,13 +11,24 @@ namespace {
 
 constexpr size_t kMaxReactorIds = 32;
 
-// '{A,B,...}' for `= ANY($1::text[])` (ids are ULIDs: no quoting needed).
-std::string TextArray(const std::vector<render::MessageView>& messages) {
+// '{"A","B",...}' for `= ANY($1::text[])`.
+std::string TextArray(const std::vector<std::string>& ids) {
   std::string out = "{";
-  for (size_t i = 0; i < messages.size(); ++i) {
-    out += (i == 0 ? "" : ",") + messages[i].message_id;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    std::string quoted;
+    for (char c : ids[i]) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    out += (i == 0 ? "\"" : ",\"") + quoted + "\"";
   }
   return out + "}";
+}
+
+std::string TextArray(const std::vector<render::MessageView>& messages) {
+  std::vector<std::string> ids;
+  for (const auto& m : messages) ids.push_back(m.message_id);
+  return TextArray(ids);
 }
 
 render::AttachmentView AttachmentOf(const pqxx::row& r) {
@@ -109,6 +120,38 @@ core::Result<std::optional<render::MessageView>> MessagesQueries::Message(
     if (out.empty()) return std::optional<render::MessageView>();
     Decorate(tx, out, viewer_id);
     return std::optional<render::MessageView>(std::move(out.front()));
+  });
+}
+
+core::Result<std::vector<render::MessageView>> MessagesQueries::ByIds(
+    const std::vector<std::string>& message_ids) {
+  using Out = core::Result<std::vector<render::MessageView>>;
+  if (message_ids.empty()) return std::vector<render::MessageView>{};
+  return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
+    pqxx::read_transaction tx(c);
+    auto found = MessagesOf(
+        tx.exec_params(std::string(kMessageColumns) + "WHERE message_id = ANY($1::text[])",
+                       TextArray(message_ids)));
+    Decorate(tx, found, "");
+    std::map<std::string, render::MessageView*> by_id;
+    for (auto& m : found) by_id[m.message_id] = &m;
+    std::vector<render::MessageView> out;
+    for (const auto& id : message_ids) {
+      auto it = by_id.find(id);
+      if (it != by_id.end()) out.push_back(*it->second);
+    }
+    return out;
+  });
+}
+
+core::Result<std::vector<render::MessageView>> MessagesQueries::GuildMessages(
+    const std::string& guild_id, int64_t max) {
+  using Out = core::Result<std::vector<render::MessageView>>;
+  return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
+    pqxx::read_transaction tx(c);
+    return MessagesOf(tx.exec_params(
+        std::string(kMessageColumns) + "WHERE guild_id = $1 ORDER BY message_id LIMIT $2", guild_id,
+        max));
   });
 }
 

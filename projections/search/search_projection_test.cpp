@@ -10,7 +10,7 @@
 #include "core/ulid.hpp"
 #include "events/generated/event_types.hpp"
 #include "events/testing/builders.hpp"
-#include "projections/runner/in_memory_event_log.hpp"
+#include "events/testing/in_memory_event_log.hpp"
 #include "projections/search/index_store.hpp"
 #include "projections/search/search_replay.hpp"
 
@@ -115,7 +115,7 @@ class SearchProjectionTest : public ::testing::Test {
   }
 
   std::string root_;
-  InMemoryEventLog log_{4};
+  events::testing::InMemoryEventLog log_{4};
   AppliedPositions applied_;
   core::UlidGenerator ids_;
   events::Position last_;

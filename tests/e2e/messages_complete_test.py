@@ -339,6 +339,8 @@ class MessagesComplete(unittest.TestCase):
             self.assertEqual(statuses, [200, 409], statuses)
             self.assertTrue(all(r[1] == {"error": "quota_exceeded"} for r in results if r[0] == 409))
             self.assertLessEqual(len(ok) * CAP, QUOTA)
+            # Declared lengths are reserved whole: the quota admits exactly QUOTA // CAP.
+            self.assertEqual(len(ok), QUOTA // CAP)
             # Whatever is left of the quota can still be used, and no more.
             left = QUOTA - len(ok) * CAP
             while left:
@@ -390,6 +392,90 @@ class MessagesComplete(unittest.TestCase):
             self.assertEqual(self.call("GET", f"{base}/{png['attachment_id']}", who="bob")[0], 404)
         finally:
             await ws.close()
+
+
+class Search(unittest.TestCase):
+    """GET /guilds/{g}/search by word, phrase and prefix; channel scope; guild scope; rebuild,
+    reconcile; each invalid query answered 400."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(ARGS.binary, log=ARGS.log).start()
+        s = cls.server
+        cls.tokens = {}
+        for name in ("alice", "bob", "carol"):
+            s.request("POST", "/auth/register", {"username": name, "password": PASSWORD})
+            cls.tokens[name] = s.request("POST", "/auth/login", {"username": name, "password": PASSWORD})[1]["access_token"]
+        alice = cls.tokens["alice"]
+        cls.gid = s.request("POST", "/guilds", {"name": "Search", "visibility": "public"}, token=alice)[1]["guild_id"]
+        cls.cid = s.request("POST", f"/guilds/{cls.gid}/channels", {"name": "one"}, token=alice)[1]["channel_id"]
+        cls.cid2 = s.request("POST", f"/guilds/{cls.gid}/channels", {"name": "two"}, token=alice)[1]["channel_id"]
+        cls.other = s.request("POST", "/guilds", {"name": "Elsewhere", "visibility": "public"}, token=alice)[1]["guild_id"]
+        cls.other_cid = s.request("POST", f"/guilds/{cls.other}/channels", {"name": "x"}, token=alice)[1]["channel_id"]
+        assert s.request("POST", f"/guilds/{cls.gid}/join", token=cls.tokens["bob"])[0] == 200
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def post(self, content, channel=None, guild=None):
+        g, c = guild or self.gid, channel or self.cid
+        status, m, _ = self.server.request("POST", f"/guilds/{g}/channels/{c}/messages", {"content": content}, token=self.tokens["alice"])
+        self.assertEqual(status, 200)
+        return m
+
+    def search(self, query, who="bob", guild=None):
+        return self.server.request("GET", f"/guilds/{guild or self.gid}/search?{query}", token=self.tokens[who])
+
+    def ids(self, query, **kw):
+        status, body, _ = self.search(query, **kw)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["message_ids"], [m["message_id"] for m in body["messages"]])
+        return set(body["message_ids"])
+
+    def test_search(self):
+        a = self.post("the quick brown fox jumps")
+        b = self.post("a brown dog sleeps", channel=self.cid2)
+        c = self.post("quickly now, the fox")
+        hidden = self.post("brown fox in another guild", guild=self.other, channel=self.other_cid)
+        self.assertEqual(self.ids("q=brown"), {a["message_id"], b["message_id"]})
+        self.assertEqual(self.ids("q=" + urllib.parse.quote('"quick brown"')), {a["message_id"]})
+        self.assertEqual(self.ids("q=" + urllib.parse.quote('"brown quick"')), set())
+        self.assertEqual(self.ids("q=quick*"), {a["message_id"], c["message_id"]})
+        self.assertEqual(self.ids(f"q=brown&channel_id={self.cid2}"), {b["message_id"]})
+        self.assertNotIn(hidden["message_id"], self.ids("q=fox"))
+        self.assertEqual(self.search("q=fox", who="carol")[0:2], (403, {"error": "forbidden"}))
+        status, body, _ = self.search("q=fox&limit=1")
+        self.assertEqual((status, len(body["message_ids"])), (200, 1))
+        status, body, _ = self.search("q=fox")
+        self.assertEqual(body["messages"][0]["reactions"], [])
+
+        # Edits and deletes are visible at once (the mutation waits for the index).
+        path = f"/guilds/{self.gid}/channels/{self.cid}/messages/{a['message_id']}"
+        self.assertEqual(self.server.request("PATCH", path, {"content": "slow green turtle"}, token=self.tokens["alice"])[0], 200)
+        self.assertEqual(self.ids("q=brown"), {b["message_id"]})
+        self.assertEqual(self.ids("q=turtle"), {a["message_id"]})
+        self.assertEqual(self.server.request("DELETE", path, token=self.tokens["alice"])[0], 204)
+        self.assertEqual(self.ids("q=turtle"), set())
+
+        # Invalid queries.
+        for bad in ("q=", "q=%20%20", "q=" + "a" * 257, "q=" + "+".join(["w"] * 21), "q=a*b*c*d*e*",
+                    "q=a%3Ab", "q=a~+b~+c~", "q=fox&limit=0", "q=fox&limit=51", "q=fox&limit=x",
+                    "q=fox&channel_id=nope", "q=%22open"):
+            status, body, _ = self.search(bad)
+            self.assertEqual(status, 400, bad)
+        status, body, headers = self.search("limit=5")
+        self.assertEqual(status, 400)
+        self.assertTrue(headers["Content-Type"].startswith("text/plain"), headers)
+
+        # Rebuild and reconcile: owner only.
+        base = f"/guilds/{self.gid}/search"
+        self.assertEqual(self.server.request("POST", f"{base}/rebuild", token=self.tokens["bob"])[0], 403)
+        self.assertEqual(self.server.request("POST", f"{base}/rebuild", token=self.tokens["alice"])[0:2], (204, None))
+        self.assertEqual(self.ids("q=brown"), {b["message_id"]})
+        self.assertEqual(self.server.request("POST", f"{base}/reconcile", token=self.tokens["bob"])[0], 403)
+        status, body, _ = self.server.request("POST", f"{base}/reconcile", token=self.tokens["alice"])
+        self.assertEqual((status, body), (200, {"upserted": 0, "deleted": 0}))
 
 
 class KillDuringMessageStream(unittest.TestCase):
