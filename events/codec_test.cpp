@@ -222,17 +222,19 @@ TEST(EventCodec, SurvivesDeepNestingAndRandomCorruption) {
   }
 }
 
-TEST(GatewayRouting, HasTheEightActiveRoutes) {
+TEST(GatewayRouting, HasTheElevenActiveRoutes) {
   std::set<std::string> routes;
   for (const GatewayRoute& route : GatewayRoutes()) {
     routes.insert(std::string(route.domain_type) + "->" + std::string(route.gateway_type));
   }
-  EXPECT_EQ(routes, (std::set<std::string>{
-                        "gateway->ready", "gateway->subscribed", "gateway->presence_sync",
-                        "gateway->presence_update", "gateway->voice_participant_sync",
-                        "channel_created->channel_create", "member_joined->workspace_member_add",
-                        "message_posted->message_create"}));
-  EXPECT_EQ(GatewayRoutes().size(), 8u);
+  EXPECT_EQ(routes,
+            (std::set<std::string>{
+                "gateway->ready", "gateway->subscribed", "gateway->presence_sync",
+                "gateway->presence_update", "gateway->voice_participant_sync",
+                "channel_created->channel_create", "member_joined->workspace_member_add",
+                "message_posted->message_create", "message_edited->message_update",
+                "message_deleted->message_delete", "message_reaction_changed->message_reaction"}));
+  EXPECT_EQ(GatewayRoutes().size(), 11u);
 }
 
 TEST(GatewayRouting, RoutesForADomainType) {
@@ -275,7 +277,7 @@ TEST(GatewayRouting, CatalogListsAll36ContractEvents) {
     EXPECT_GE(info.schema_version, 1);
   }
   EXPECT_EQ(types.size(), 36u);
-  EXPECT_EQ(active, 8);
+  EXPECT_EQ(active, 11);
   EXPECT_EQ(per_scope[GatewayScope::kConnection], 4);
   EXPECT_EQ(per_scope[GatewayScope::kChannel], 9);
   EXPECT_EQ(per_scope[GatewayScope::kGuild], 16);

@@ -69,7 +69,11 @@ inline MessagePosted MessagePostedExample(std::string content = "hello, **world*
                        .author_id = kAliceUserId,
                        .content = std::move(content),
                        .attachment_ids = {kAttachmentId},
-                       .created_at_unix = kExampleUnix + 40};
+                       .created_at_unix = kExampleUnix + 40,
+                       .attachment_filenames = std::vector<std::string>{"notes.txt"},
+                       .attachment_mime_types = std::vector<std::string>{"text/plain"},
+                       .attachment_size_bytes = std::vector<std::string>{"12"},
+                       .attachment_sha256_hex = std::vector<std::string>{std::string(64, 'c')}};
 }
 
 inline MessageEdited MessageEditedExample(std::string content = "hello, *edited* world") {
@@ -78,7 +82,9 @@ inline MessageEdited MessageEditedExample(std::string content = "hello, *edited*
                        .message_id = kMessageId,
                        .editor_id = kAliceUserId,
                        .content = std::move(content),
-                       .edited_at_unix = kExampleUnix + 50};
+                       .edited_at_unix = kExampleUnix + 50,
+                       .author_id = std::string(kAliceUserId),
+                       .moderation = false};
 }
 
 inline MessageDeleted MessageDeletedExample() {
@@ -86,14 +92,50 @@ inline MessageDeleted MessageDeletedExample() {
                         .channel_id = kChannelId,
                         .message_id = kMessageId,
                         .deleted_by = kAliceUserId,
-                        .deleted_at_unix = kExampleUnix + 60};
+                        .deleted_at_unix = kExampleUnix + 60,
+                        .author_id = std::string(kAliceUserId),
+                        .moderation = false,
+                        .attachment_ids = std::vector<std::string>{kAttachmentId}};
+}
+
+inline MessageReactionChanged MessageReactionChangedExample(std::string operation = "add") {
+  return MessageReactionChanged{.guild_id = kGuildId,
+                                .channel_id = kChannelId,
+                                .message_id = kMessageId,
+                                .user_id = kBobUserId,
+                                .emoji = "\xF0\x9F\x91\x8D",
+                                .operation = std::move(operation),
+                                .count = 1,
+                                .changed_at_unix = kExampleUnix + 55};
+}
+
+inline AttachmentUploaded AttachmentUploadedExample() {
+  return AttachmentUploaded{.guild_id = kGuildId,
+                            .channel_id = kChannelId,
+                            .attachment_id = kAttachmentId,
+                            .owner_id = kAliceUserId,
+                            .filename = "notes.txt",
+                            .mime_type = "text/plain",
+                            .size_bytes = 12,
+                            .sha256_hex = std::string(64, 'c'),
+                            .uploaded_at_unix = kExampleUnix + 35};
+}
+
+inline AttachmentDeleted AttachmentDeletedExample() {
+  return AttachmentDeleted{.guild_id = kGuildId,
+                           .channel_id = kChannelId,
+                           .attachment_id = kAttachmentId,
+                           .owner_id = kAliceUserId,
+                           .deleted_by = kAliceUserId,
+                           .deleted_at_unix = kExampleUnix + 70};
 }
 
 // One example of every domain event type, in schema order.
 inline std::vector<Event> AllEventExamples() {
-  return {UserRegisteredExample(), GuildCreatedExample(),  ChannelCreatedExample(),
-          MemberJoinedExample(),   MessagePostedExample(), MessageEditedExample(),
-          MessageDeletedExample()};
+  return {UserRegisteredExample(),   GuildCreatedExample(),           ChannelCreatedExample(),
+          MemberJoinedExample(),     MessagePostedExample(),          MessageEditedExample(),
+          MessageDeletedExample(),   MessageReactionChangedExample(), AttachmentUploadedExample(),
+          AttachmentDeletedExample()};
 }
 
 }  // namespace filament::events::testing
