@@ -117,36 +117,41 @@ http::HttpResponse Rebuild(ApiHandler& api, RouteRequest& request) {
   return response;
 }
 
+// What the index should hold for `guild_id`, from the messages read model once it includes
+// everything the index applied (else applied messages would look like orphans).
+projections::ExpectedMessagesLoader GuildDocsLoader(ApiHandler& api, std::string guild_id,
+                                                    int64_t max_docs) {
+  return
+      [&api, guild_id, max_docs](
+          const std::vector<int64_t>& index_next) -> core::Result<std::vector<search::MessageDoc>> {
+        for (size_t p = 0; p < index_next.size(); ++p) {
+          if (index_next[p] == 0 || api.deps().applied == nullptr) continue;
+          events::Position last{static_cast<int32_t>(p), index_next[p] - 1};
+          if (!api.deps().applied->WaitFor({"messages"}, last, std::chrono::seconds(10))) {
+            return core::Unavailable("messages read model behind the index");
+          }
+        }
+        auto rows = api.deps().messages.GuildMessages(guild_id, max_docs + 1);
+        if (!rows.ok()) return rows.error();
+        if (static_cast<int64_t>(rows->size()) > max_docs) {
+          return core::InvalidArgument("guild has more than 10000 messages");
+        }
+        std::vector<search::MessageDoc> docs;
+        for (const auto& m : *rows) {
+          docs.push_back({m.message_id, m.guild_id, m.channel_id, m.content, m.created_at_unix});
+        }
+        return docs;
+      };
+}
+
 http::HttpResponse Reconcile(ApiHandler& api, RouteRequest& request) {
   std::string user_id;
   if (auto s = RequireIndexAdmin(api, request, &user_id); !s.ok()) return api.Error(s.error());
   std::string guild_id(request.match.Param("guild_id"));
   const int64_t max_docs = api.deps().limits.max_search_reconcile_docs;
-  auto load =
-      [&api, guild_id, max_docs](
-          const std::vector<int64_t>& index_next) -> core::Result<std::vector<search::MessageDoc>> {
-    // The read model must include everything the index applied, or applied messages would
-    // look like orphans.
-    for (size_t p = 0; p < index_next.size(); ++p) {
-      if (index_next[p] == 0 || api.deps().applied == nullptr) continue;
-      events::Position last{static_cast<int32_t>(p), index_next[p] - 1};
-      if (!api.deps().applied->WaitFor({"messages"}, last, std::chrono::seconds(10))) {
-        return core::Unavailable("messages read model behind the index");
-      }
-    }
-    auto rows = api.deps().messages.GuildMessages(guild_id, max_docs + 1);
-    if (!rows.ok()) return rows.error();
-    if (static_cast<int64_t>(rows->size()) > max_docs) {
-      return core::InvalidArgument("guild has more than 10000 messages");
-    }
-    std::vector<search::MessageDoc> docs;
-    for (const auto& m : *rows) {
-      docs.push_back({m.message_id, m.guild_id, m.channel_id, m.content, m.created_at_unix});
-    }
-    return docs;
-  };
-  auto result = api.deps().search->Reconcile(guild_id, load, static_cast<size_t>(max_docs),
-                                             std::chrono::seconds(60));
+  auto result =
+      api.deps().search->Reconcile(guild_id, GuildDocsLoader(api, guild_id, max_docs),
+                                   static_cast<size_t>(max_docs), std::chrono::seconds(60));
   if (!result.ok()) {
     if (result.error().code == core::ErrorCode::kResourceExhausted) {
       return api.Error(core::InvalidArgument("guild has more than 10000 messages"));
