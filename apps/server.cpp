@@ -25,6 +25,7 @@
 #include "projections/runner/applied_positions.hpp"
 #include "projections/runner/metrics.hpp"
 #include "projections/runner/runner.hpp"
+#include "projections/search/search_projection.hpp"
 
 namespace filament::app {
 namespace {
@@ -196,6 +197,20 @@ int RunServer(const ServeOptions& options) {
         });
   }
 
+  // The search index runs beside the API that queries it (one writer per index directory);
+  // mutations then also wait for it, so a message is findable when its POST answers.
+  std::unique_ptr<projections::SearchProjection> search;
+  std::vector<std::string> awaited_models = read_model_names;
+  if (roles.api && !options.storage.data_dir.empty()) {
+    projections::SearchProjectionOptions search_options;
+    search_options.root_dir = options.storage.data_dir + "/search";
+    search_options.batch_size = static_cast<size_t>(options.limits.search_worker_batch_limit);
+    search_options.log = [](const std::string& line) { std::cerr << line << "\n"; };
+    search = std::make_unique<projections::SearchProjection>(log, search_options, &applied);
+    if (auto s = search->Start(); !s.ok()) return Fail("search index", s.error());
+    awaited_models.emplace_back(projections::kSearchProjectionName);
+  }
+
   GatewayOnlyHandler gateway_only;
   http::HttpHandler* handler = &gateway_only;
   if (roles.api) {
@@ -207,16 +222,19 @@ int RunServer(const ServeOptions& options) {
         .messages = messages,
         .friends = friends,
         .applied = &applied,
-        .read_models = read_model_names,
+        .read_models = awaited_models,
         .clock = clock,
         .limits = options.limits,
         .client_ip = *client_ip,
+        .search = search.get(),
         .append_metrics =
             [&](std::string& out) {
               runner_metrics.AppendPrometheus(out);
               if (hub) hub->metrics().AppendPrometheus(out);
             },
         .blobs = &blobs,
+        // Upload temp files (unlinked at creation) on the data disk when there is one.
+        .spool_directory = options.storage.data_dir.empty() ? "/tmp" : options.storage.data_dir,
         .captcha = captcha.get(),
     });
     handler = api_handler.get();
@@ -256,6 +274,7 @@ int RunServer(const ServeOptions& options) {
   if (bridge) bridge->Stop();
   if (hub) hub->Shutdown();
   if (poller) poller->Stop();
+  if (search) search->Stop();
   if (runner) runner->Stop();
   return 0;
 }

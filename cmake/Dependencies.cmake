@@ -33,3 +33,8 @@ add_library(HttpParser::HttpParser UNKNOWN IMPORTED)
 set_target_properties(HttpParser::HttpParser PROPERTIES
   IMPORTED_LOCATION "${HTTP_PARSER_LIBRARY}"
   INTERFACE_INCLUDE_DIRECTORIES "${HTTP_PARSER_INCLUDE_DIR}")
+# Xapian's CMake config sets variables only (no target): wrap them (adapters/search only).
+find_package(xapian 1.4 REQUIRED CONFIG)
+add_library(Xapian::Xapian INTERFACE IMPORTED)
+target_link_libraries(Xapian::Xapian INTERFACE ${XAPIAN_LIBRARIES})
+target_include_directories(Xapian::Xapian SYSTEM INTERFACE ${XAPIAN_INCLUDE_DIR})

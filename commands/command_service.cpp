@@ -16,7 +16,12 @@ std::optional<events::Position> Appended::Last() const {
 CommandService::CommandService(events::EventLog& log, const core::Clock& clock,
                                core::UlidGenerator& ids, CredentialStore& credentials,
                                core::Limits limits)
-    : log_(log), clock_(clock), ids_(ids), credentials_(credentials), limits_(limits) {}
+    : log_(log),
+      clock_(clock),
+      ids_(ids),
+      credentials_(credentials),
+      limits_(limits),
+      attachment_quota_(static_cast<uint64_t>(limits.user_attachment_quota_bytes)) {}
 
 std::mutex& CommandService::CreatorLock(const std::string& user_id) {
   std::lock_guard lock(creator_locks_mutex_);
@@ -57,6 +62,7 @@ core::Status CommandService::FoldRecord(const events::StoredRecord& stored) {
   if (!event.ok())
     return core::Internal("undecodable event" + where() + ": " + event.error().message);
   Apply(directory_, *event);
+  attachment_quota_.Apply(*event);
   core::Status folded = core::OkStatus();
   if (auto guild_event = events::AsGuildEvent(*event)) {
     folded = FoldInto(guilds_, meta, *guild_event);

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "commands/attachment_quota.hpp"
 #include "commands/friendship/friendship_state.hpp"
 #include "commands/guild/guild_state.hpp"
 #include "commands/ports.hpp"
@@ -126,6 +127,9 @@ class CommandService {
   core::Result<Appended> CreateGuild(const CommandContext& ctx, const std::string& name,
                                      const std::string& visibility);
 
+  // The attachment quota ledger, kept current with every fold and append (ADR 0040).
+  AttachmentQuota& attachment_quota() { return attachment_quota_; }
+
  private:
   template <typename State, typename MakeCommand>
   core::Result<Appended> OnExisting(StreamStates<State>& states, std::string_view category,
@@ -159,6 +163,7 @@ class CommandService {
     appended.positions = std::move(*positions);
     for (const auto& e : decided) Apply(state, e);
     ApplyToDirectory(appended.events);
+    for (const auto& e : appended.events) attachment_quota_.Apply(e);
     return appended;
   }
 
@@ -187,6 +192,7 @@ class CommandService {
 
   std::mutex directory_mutex_;  // guards directory_; also serializes registrations
   UserDirectory directory_;
+  AttachmentQuota attachment_quota_;
 };
 
 }  // namespace filament::commands

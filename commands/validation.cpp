@@ -75,4 +75,39 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
+namespace {
+
+bool IsUnicodeWhiteSpace(uint32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
+}
+
+// The scalar value starting at text[i] (text is well-formed UTF-8); advances i past it.
+uint32_t NextScalar(std::string_view text, size_t& i) {
+  auto byte = static_cast<unsigned char>(text[i]);
+  size_t extra = byte < 0x80 ? 0 : (byte & 0xE0) == 0xC0 ? 1 : (byte & 0xF0) == 0xE0 ? 2 : 3;
+  uint32_t code = extra == 0 ? byte : byte & (0x3F >> extra);
+  for (size_t k = 1; k <= extra; ++k) {
+    code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+  }
+  i += extra + 1;
+  return code;
+}
+
+}  // namespace
+
+core::Status ValidateEmoji(std::string_view emoji) {
+  if (emoji.empty()) return core::InvalidArgument("emoji is empty");
+  if (!IsValidUtf8(emoji)) return core::InvalidArgument("emoji is not UTF-8");
+  size_t chars = 0;
+  for (size_t i = 0; i < emoji.size();) {
+    if (IsUnicodeWhiteSpace(NextScalar(emoji, i))) {
+      return core::InvalidArgument("emoji contains white space");
+    }
+    if (++chars > kMaxEmojiChars) return core::InvalidArgument("emoji over 32 characters");
+  }
+  return core::OkStatus();
+}
+
 }  // namespace filament::commands

@@ -21,6 +21,10 @@ core::Status ValidatePassword(std::string_view password);
 core::Status ValidateName(std::string_view name);
 // 1..2000 bytes, or empty when at least one attachment is attached.
 core::Status ValidateMessageContent(std::string_view content, size_t attachment_count);
+// A reaction emoji (already percent-decoded): well-formed UTF-8 of 1..32 Unicode scalar values,
+// none of them white space (Unicode White_Space).
+core::Status ValidateEmoji(std::string_view emoji);
+inline constexpr size_t kMaxEmojiChars = 32;
 // Well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 

@@ -68,6 +68,21 @@ const std::vector<LimitSetting>& LimitSettings() {
        1, 300},
       {"FILAMENT_READ_YOUR_WRITES_TIMEOUT_MS", "how long a mutation waits for read models",
        &Limits::read_your_writes_timeout_ms, 0, 600'000},
+      {"FILAMENT_SEARCH_QUERY_MAX_CHARS", "longest search query (bytes, trimmed)",
+       &Limits::search_query_max_chars, 1, 4096},
+      {"FILAMENT_SEARCH_RESULT_LIMIT_MAX", "largest search `limit`",
+       &Limits::search_result_limit_max, 1, 1000},
+      {"FILAMENT_MAX_SEARCH_TERMS", "whitespace-separated terms per search query",
+       &Limits::max_search_terms, 1, 256},
+      {"FILAMENT_MAX_SEARCH_WILDCARDS", "`*` plus `?` per search query",
+       &Limits::max_search_wildcards, 1, 64},
+      {"FILAMENT_MAX_SEARCH_FUZZY", "`~` per search query", &Limits::max_search_fuzzy, 1, 64},
+      {"FILAMENT_SEARCH_QUERY_TIMEOUT_MS", "time budget of one search query (then 400)",
+       &Limits::search_query_timeout_ms, 1, 60'000},
+      {"FILAMENT_SEARCH_WORKER_BATCH_LIMIT", "log records per search index commit",
+       &Limits::search_worker_batch_limit, 1, 100'000},
+      {"FILAMENT_MAX_SEARCH_RECONCILE_DOCS", "messages a guild may have for search reconcile",
+       &Limits::max_search_reconcile_docs, 1, 10'000'000},
   };
   return kSettings;
 }

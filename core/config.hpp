@@ -53,6 +53,15 @@ struct Limits {
   int64_t livekit_token_ttl_secs = 300;
   // Read-your-writes: how long a mutation waits for the read models before answering.
   int64_t read_your_writes_timeout_ms = 5000;
+  // Search (LIMITS.md 1.5)
+  int64_t search_query_max_chars = 256;  // bytes of the trimmed query
+  int64_t search_result_limit_max = 50;
+  int64_t max_search_terms = 20;
+  int64_t max_search_wildcards = 4;  // `*` plus `?`
+  int64_t max_search_fuzzy = 2;      // `~`
+  int64_t search_query_timeout_ms = 200;
+  int64_t search_worker_batch_limit = 128;  // log records per index commit
+  int64_t max_search_reconcile_docs = 10'000;
 };
 
 // One settable limit: its env name, its field, and the inclusive range it must lie in.

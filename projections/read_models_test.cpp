@@ -1,5 +1,7 @@
 // Integration tests of the read models against a real PostgreSQL (label pg): events go in
 // through each Projection, answers come out through its queries.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -20,6 +22,26 @@ class ReadModelsTest : public ::testing::Test {
   void SetUp() override {
     pool_ =
         std::make_unique<pgstore::ConnectionPool>(filament::testing::CreateMigratedDatabase(), 2);
+  }
+
+  // Applies `batch` in one transaction with one Flush at the end, as the runner does.
+  void ApplyBatch(const std::vector<events::Event>& batch) {
+    auto status = pgstore::WithConnection(*pool_, [&](pqxx::connection& c) -> core::Status {
+      pqxx::work tx(c);
+      for (const auto& event : batch) {
+        events::StoredRecord record;
+        record.position = {0, offset_++};
+        record.record.meta.type = std::string(events::TypeOf(event));
+        record.record.meta.schema_version = events::SchemaVersionOf(event);
+        record.record.meta.stream = events::StreamKeyOf(event);
+        record.record.payload = events::EncodePayload(event);
+        FILAMENT_RETURN_IF_ERROR(messages_.Apply(tx, record));
+      }
+      FILAMENT_RETURN_IF_ERROR(messages_.Flush(tx));
+      tx.commit();
+      return core::OkStatus();
+    });
+    ASSERT_TRUE(status.ok()) << status.error().message;
   }
 
   void Apply(const events::Event& event) {
@@ -115,6 +137,11 @@ TEST_F(ReadModelsTest, HistoryPagesNewestFirstWithMarkdownTokens) {
   SeedGuild();
   for (int i = 0; i < 5; ++i) {
     auto message = ex::MessagePostedExample();
+    message.attachment_ids.clear();  // no upload behind it here
+    message.attachment_filenames.reset();
+    message.attachment_mime_types.reset();
+    message.attachment_size_bytes.reset();
+    message.attachment_sha256_hex.reset();
     message.message_id = "01J1A00000000000000000M00" + std::to_string(i);
     message.content = i == 4 ? "**bold**" : "m" + std::to_string(i);
     Apply(message);
@@ -131,9 +158,80 @@ TEST_F(ReadModelsTest, HistoryPagesNewestFirstWithMarkdownTokens) {
   EXPECT_TRUE(queries.History(ex::kChannelId, 10, older->back().message_id)->empty());
   // The stored view is the view of the event: history equals the POST/gateway payload.
   auto posted = ex::MessagePostedExample();
+  posted.attachment_ids.clear();
+  posted.attachment_filenames.reset();
+  posted.attachment_mime_types.reset();
+  posted.attachment_size_bytes.reset();
+  posted.attachment_sha256_hex.reset();
   posted.message_id = "01J1A00000000000000000M004";
   posted.content = "**bold**";
   EXPECT_EQ(render::MessageJson(page->at(0)), render::MessageJson(render::ViewOf(posted)));
+}
+
+events::AttachmentUploaded UploadExample(std::string id) {
+  return events::AttachmentUploaded{.guild_id = ex::kGuildId,
+                                    .channel_id = ex::kChannelId,
+                                    .attachment_id = std::move(id),
+                                    .owner_id = ex::kAliceUserId,
+                                    .filename = "a.txt",
+                                    .mime_type = "text/plain",
+                                    .size_bytes = 3,
+                                    .sha256_hex = std::string(64, 'a'),
+                                    .uploaded_at_unix = 5};
+}
+
+events::MessageReactionChanged ReactionExample(const std::string& user, std::string emoji,
+                                               std::string operation = "add") {
+  return events::MessageReactionChanged{.guild_id = ex::kGuildId,
+                                        .channel_id = ex::kChannelId,
+                                        .message_id = ex::MessagePostedExample().message_id,
+                                        .user_id = user,
+                                        .emoji = std::move(emoji),
+                                        .operation = std::move(operation),
+                                        .count = 1,
+                                        .changed_at_unix = 6};
+}
+
+TEST_F(ReadModelsTest, EditsReactionsAttachmentsAndDeletesInOneBatch) {
+  SeedGuild();
+  const std::string a1 = "01J1A0000000000000000000A1", a2 = "01J1A0000000000000000000A2";
+  auto posted = ex::MessagePostedExample();
+  posted.attachment_ids = {a2, a1};
+  auto edited = ex::MessageEditedExample("now **edited**");
+  ApplyBatch({UploadExample(a1), UploadExample(a2), posted, edited,
+              ReactionExample(ex::kBobUserId, "\xF0\x9F\x91\x8D"),
+              ReactionExample(ex::kAliceUserId, "b"), ReactionExample(ex::kBobUserId, "b"),
+              ReactionExample(ex::kAliceUserId, "b", "remove"),
+              ReactionExample(ex::kAliceUserId, "b")});
+  MessagesQueries queries(*pool_);
+  auto page = queries.History(ex::kChannelId, 10, "", ex::kBobUserId);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ(page->at(0).content, "now **edited**");
+  EXPECT_NE(page->at(0).markdown_tokens_json.find("strong_start"), std::string::npos);
+  auto attachments = nlohmann::json::parse(page->at(0).attachments_json);
+  ASSERT_EQ(attachments.size(), 2u);
+  EXPECT_EQ(attachments[0]["attachment_id"], a2);  // binding order
+  auto reactions = nlohmann::json::parse(page->at(0).reactions_json);
+  ASSERT_EQ(reactions.size(), 2u);
+  EXPECT_EQ(reactions[0]["emoji"], "b");  // byte order: 'b' < U+1F44D
+  EXPECT_EQ(reactions[0]["count"], 2);
+  EXPECT_EQ(reactions[0]["reacted_by_me"], true);
+  auto sorted = std::vector<std::string>{ex::kAliceUserId, ex::kBobUserId};
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(reactions[0]["reactor_user_ids"], sorted);
+  EXPECT_EQ(queries.Attachment(a1)->value().message_id, posted.message_id);
+
+  auto deleted = ex::MessageDeletedExample();
+  deleted.attachment_ids = posted.attachment_ids;
+  ApplyBatch({deleted, ReactionExample(ex::kBobUserId, "late")});
+  EXPECT_TRUE(queries.History(ex::kChannelId, 10, "", "")->empty());
+  EXPECT_FALSE(queries.Attachment(a1)->has_value());
+  auto leftovers = pgstore::WithConnection(*pool_, [](pqxx::connection& c) -> core::Result<int> {
+    pqxx::read_transaction tx(c);
+    return tx.exec1("SELECT count(*) FROM message_reactions")[0].as<int>();
+  });
+  EXPECT_EQ(*leftovers, 0);
 }
 
 }  // namespace

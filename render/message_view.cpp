@@ -5,6 +5,72 @@
 #include "adapters/markdown/markdown_tokens.hpp"
 
 namespace filament::render {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json Embed(const std::string& json_text) {
+  auto parsed = Json::parse(json_text, nullptr, false);
+  return parsed.is_discarded() ? Json::array() : parsed;
+}
+
+Json AttachmentObject(const AttachmentView& a) {
+  Json out;
+  out["attachment_id"] = a.attachment_id;
+  out["guild_id"] = a.guild_id;
+  out["channel_id"] = a.channel_id;
+  out["owner_id"] = a.owner_id;
+  out["filename"] = a.filename;
+  out["mime_type"] = a.mime_type;
+  out["size_bytes"] = a.size_bytes;
+  out["sha256_hex"] = a.sha256_hex;
+  return out;
+}
+
+Json ReactionObject(const ReactionView& r) {
+  Json out;
+  out["emoji"] = r.emoji;
+  out["count"] = r.count;
+  out["reacted_by_me"] = r.reacted_by_me;
+  if (!r.reactor_user_ids.empty()) out["reactor_user_ids"] = r.reactor_user_ids;
+  return out;
+}
+
+const std::string& At(const std::optional<std::vector<std::string>>& list, size_t i) {
+  static const std::string kEmpty;
+  return list && i < list->size() ? (*list)[i] : kEmpty;
+}
+
+}  // namespace
+
+std::vector<AttachmentView> AttachmentsOf(const events::MessagePosted& posted) {
+  std::vector<AttachmentView> out;
+  for (size_t i = 0; i < posted.attachment_ids.size(); ++i) {
+    AttachmentView a{posted.attachment_ids[i],
+                     posted.guild_id,
+                     posted.channel_id,
+                     posted.author_id,
+                     At(posted.attachment_filenames, i),
+                     At(posted.attachment_mime_types, i),
+                     0,
+                     At(posted.attachment_sha256_hex, i)};
+    const std::string& size = At(posted.attachment_size_bytes, i);
+    a.size_bytes = size.empty() ? 0 : std::strtoull(size.c_str(), nullptr, 10);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+AttachmentView ViewOf(const events::AttachmentUploaded& e) {
+  return AttachmentView{e.attachment_id,
+                        e.guild_id,
+                        e.channel_id,
+                        e.owner_id,
+                        e.filename,
+                        e.mime_type,
+                        static_cast<uint64_t>(e.size_bytes),
+                        e.sha256_hex};
+}
 
 MessageView ViewOf(const events::MessagePosted& posted) {
   MessageView view;
@@ -14,25 +80,55 @@ MessageView ViewOf(const events::MessagePosted& posted) {
   view.author_id = posted.author_id;
   view.content = posted.content;
   view.markdown_tokens_json = markdown::MarkdownTokensJson(posted.content);
+  view.attachments_json = AttachmentsJson(AttachmentsOf(posted));
   view.created_at_unix = posted.created_at_unix;
   return view;
 }
 
 std::string MessageJson(const MessageView& m) {
-  auto embed = [](const std::string& json_text) {
-    auto parsed = nlohmann::json::parse(json_text, nullptr, false);
-    return parsed.is_discarded() ? nlohmann::json::array() : parsed;
-  };
-  nlohmann::ordered_json out;
+  Json out;
   out["message_id"] = m.message_id;
   out["guild_id"] = m.guild_id;
   out["channel_id"] = m.channel_id;
   out["author_id"] = m.author_id;
   out["content"] = m.content;
-  out["markdown_tokens"] = embed(m.markdown_tokens_json);
-  out["attachments"] = embed(m.attachments_json);
-  out["reactions"] = embed(m.reactions_json);
+  out["markdown_tokens"] = Embed(m.markdown_tokens_json);
+  out["attachments"] = Embed(m.attachments_json);
+  out["reactions"] = Embed(m.reactions_json);
   out["created_at_unix"] = m.created_at_unix;
+  return out.dump();
+}
+
+std::string AttachmentJson(const AttachmentView& attachment) {
+  return AttachmentObject(attachment).dump();
+}
+
+std::string AttachmentsJson(const std::vector<AttachmentView>& attachments) {
+  Json out = Json::array();
+  for (const auto& a : attachments) out.push_back(AttachmentObject(a));
+  return out.dump();
+}
+
+std::string ReactionJson(const ReactionView& reaction) { return ReactionObject(reaction).dump(); }
+
+std::string ReactionsJson(const std::vector<ReactionView>& reactions) {
+  Json out = Json::array();
+  for (const auto& r : reactions) out.push_back(ReactionObject(r));
+  return out.dump();
+}
+
+std::string MarkdownTokensJson(const std::string& content) {
+  return markdown::MarkdownTokensJson(content);
+}
+
+std::string MessageUpdateJson(const events::MessageEdited& e) {
+  Json out;
+  out["guild_id"] = e.guild_id;
+  out["channel_id"] = e.channel_id;
+  out["message_id"] = e.message_id;
+  out["updated_fields"] = {{"content", e.content},
+                           {"markdown_tokens", Embed(markdown::MarkdownTokensJson(e.content))}};
+  out["updated_at_unix"] = e.edited_at_unix;
   return out.dump();
 }
 

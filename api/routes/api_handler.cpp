@@ -7,6 +7,7 @@
 
 #include "api/routes/upload_sink.hpp"
 #include "api/support/json_body.hpp"
+#include "core/blob_store.hpp"
 #include "events/log_record.hpp"
 #include "projections/runner/applied_positions.hpp"
 
@@ -35,6 +36,17 @@ std::optional<std::string> BearerToken(const http::HttpRequest& request) {
   return header->substr(kPrefix.size());
 }
 
+// Answers a streamed request before reading its body (e.g. 429 from the global limiter).
+class RejectingSink final : public http::BodySink {
+ public:
+  explicit RejectingSink(http::HttpResponse response) : response_(std::move(response)) {}
+  std::optional<http::HttpResponse> OnBegin(std::optional<int64_t>) override { return response_; }
+  std::optional<http::HttpResponse> OnChunk(std::string_view) override { return response_; }
+
+ private:
+  http::HttpResponse response_;
+};
+
 }  // namespace
 
 std::string ClientIpOf(const ClientIpResolver& resolver, const http::HttpRequest& request) {
@@ -42,7 +54,7 @@ std::string ClientIpOf(const ClientIpResolver& resolver, const http::HttpRequest
                           [&request](std::string_view name) { return request.Header(name); });
 }
 
-void RegisterApiRoutes(const AddRoute& add) {
+void RegisterApiRoutes(const AddRoute& add, const AddStreamedRoute& add_streamed) {
   add("GET", "/health",
       [](ApiHandler& api, RouteRequest&) { return api.Json(200, R"({"status":"ok"})"); });
   add("GET", "/metrics", [](ApiHandler& api, RouteRequest&) {
@@ -74,16 +86,22 @@ void RegisterApiRoutes(const AddRoute& add) {
   RegisterMessageRoutes(add);
   RegisterProfileRoutes(add);
   RegisterFriendRoutes(add);
-  RegisterUploadRoutes(add);
+  RegisterUploadRoutes(add, add_streamed);
+  RegisterReactionRoutes(add);
+  RegisterSearchRoutes(add);
+  RegisterAttachmentRoutes(add, add_streamed);
 }
 
 std::vector<RouteSpec> ApiRouteTable() {
   Router router;  // aborts on a malformed or duplicate pattern, as the server would at start-up
   std::vector<RouteSpec> table;
-  RegisterApiRoutes([&](std::string_view method, std::string_view pattern, ApiHandler::Route) {
+  auto add = [&](std::string_view method, std::string_view pattern, ApiHandler::Route) {
     router.Add(method, pattern);
     table.push_back(RouteSpec{std::string(method), std::string(pattern)});
-  });
+  };
+  RegisterApiRoutes(add,
+                    [&](std::string_view method, std::string_view pattern, ApiHandler::Route route,
+                        ApiHandler::SinkFactory) { add(method, pattern, std::move(route)); });
   return table;
 }
 
@@ -93,35 +111,54 @@ ApiHandler::ApiHandler(ApiDeps deps)
       auth_route_limiter_(deps_.clock, deps_.limits.auth_route_requests_per_minute),
       join_ip_limiter_(deps_.clock, deps_.limits.directory_join_requests_per_minute_per_ip),
       join_user_limiter_(deps_.clock, deps_.limits.directory_join_requests_per_minute_per_user) {
-  RegisterApiRoutes([this](std::string_view method, std::string_view pattern, Route route) {
-    Register(method, pattern, std::move(route));
-  });
+  RegisterApiRoutes(
+      [this](std::string_view method, std::string_view pattern, Route route) {
+        Register(method, pattern, std::move(route));
+      },
+      [this](std::string_view method, std::string_view pattern, Route route, SinkFactory sink) {
+        Register(method, pattern, std::move(route), std::move(sink));
+      });
 }
 
 ApiHandler::~ApiHandler() = default;
 
-std::shared_ptr<http::BodySink> ApiHandler::OpenBodySink(const http::HttpRequest& head) {
-  if (head.method != "POST") return nullptr;
-  if (head.path == "/users/me/profile/avatar") {
-    return std::make_shared<UploadSink>(deps_.limits.max_profile_avatar_bytes,
-                                        deps_.spool_directory);
-  }
-  if (head.path == "/users/me/profile/banner") {
-    return std::make_shared<UploadSink>(deps_.limits.max_profile_banner_bytes,
-                                        deps_.spool_directory);
-  }
-  return nullptr;
-}
-
-void ApiHandler::Register(std::string_view method, std::string_view pattern, Route route) {
+void ApiHandler::Register(std::string_view method, std::string_view pattern, Route route,
+                          SinkFactory sink) {
   size_t id = router_.Add(method, pattern);
   if (routes_.size() <= id) routes_.resize(id + 1);
+  if (sinks_.size() <= id) sinks_.resize(id + 1);
   routes_[id] = std::move(route);
+  sinks_[id] = std::move(sink);
+}
+
+std::shared_ptr<http::BodySink> ApiHandler::OpenBodySink(const http::HttpRequest& head) {
+  RouteMatch match = router_.Match(head.method, head.path);
+  if (match.kind != RouteMatch::Kind::kFound || !sinks_[match.route_id]) return nullptr;
+  // The global limiter answers before any body byte is read (Handle skips streamed requests).
+  if (auto limited = CheckGlobalLimit(head)) return std::make_shared<RejectingSink>(*limited);
+  return sinks_[match.route_id](*this, head, match);
+}
+
+std::string ApiHandler::NewUploadId() {
+  return upload_ids_.Next(static_cast<uint64_t>(deps_.clock.NowUnixMs())).ToString();
+}
+
+void ApiHandler::DeleteAttachmentBytes(const std::vector<std::string>& attachment_ids) {
+  if (deps_.blobs == nullptr) return;
+  for (const auto& id : attachment_ids) {
+    if (auto s = deps_.blobs->Delete(core::AttachmentBlobKey(id)); !s.ok()) {
+      std::fprintf(stderr, "api: attachment %s: bytes not deleted: %s\n", id.c_str(),
+                   s.error().message.c_str());
+    }
+  }
 }
 
 http::HttpResponse ApiHandler::Handle(const http::HttpRequest& request) {
   std::string client_ip = ClientIpOf(deps_.client_ip, request);
-  if (auto limited = CheckGlobalLimit(request, client_ip)) return *limited;
+  // A streamed upload passed the limiter in OpenBodySink, before its body was read.
+  if (!request.streamed_body) {
+    if (auto limited = CheckGlobalLimit(request, client_ip)) return *limited;
+  }
   RouteMatch match = router_.Match(request.method, request.path);
   switch (match.kind) {
     case RouteMatch::Kind::kNotFound:

@@ -18,6 +18,11 @@
 #include "commands/command_service.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "core/ulid.hpp"
+
+namespace filament::core {
+class BlobStore;
+}  // namespace filament::core
 
 namespace filament::core {
 class BlobStore;
@@ -27,6 +32,7 @@ class AppliedPositions;
 class FriendsQueries;
 class GuildQueries;
 class MessagesQueries;
+class SearchProjection;
 class UsersQueries;
 }  // namespace filament::projections
 
@@ -47,9 +53,11 @@ struct ApiDeps {
   const core::Clock& clock;
   core::Limits limits;
   const ClientIpResolver& client_ip;
+  // The search index (contract §4.13); null where it does not run (search routes answer 503).
+  projections::SearchProjection* search = nullptr;
   // Appends the Prometheus text of other subsystems (gateway, runner) to /metrics.
   std::function<void(std::string&)> append_metrics;
-  // Avatars and banners (null: the upload and download routes answer 500).
+  // Avatars, banners and attachments (null: the upload and download routes answer 500).
   core::BlobStore* blobs = nullptr;
   // Where upload bodies are spooled (anonymous temp files, never left behind).
   std::string spool_directory = "/tmp";
@@ -75,7 +83,8 @@ class ApiHandler final : public http::HttpHandler {
   ~ApiHandler() override;
 
   http::HttpResponse Handle(const http::HttpRequest& request) override;
-  // Upload routes (avatar, banner) take their body streamed into a spool (upload_sink.hpp).
+  // Upload routes take their body in pieces (their SinkFactory) once the global limiter let
+  // them through; others are buffered.
   std::shared_ptr<http::BodySink> OpenBodySink(const http::HttpRequest& head) override;
 
   // Helpers for routes.
@@ -95,15 +104,23 @@ class ApiHandler final : public http::HttpHandler {
   // The directory-join limiters (per IP, then per user): false → 429 rate_limited.
   bool AllowDirectoryJoin(const std::string& client_ip, const std::string& user_id);
   void AppendMetrics(std::string& out) const;
+  // A fresh attachment id (minted outside any stream lock: bytes are stored before the append).
+  std::string NewUploadId();
+  // Deletes stored attachment bytes after their deletion was appended. Best effort: a failure
+  // leaves an orphan blob (logged), never a live attachment without bytes.
+  void DeleteAttachmentBytes(const std::vector<std::string>& attachment_ids);
 
   using Route = std::function<http::HttpResponse(ApiHandler&, RouteRequest&)>;
+  using SinkFactory = std::function<std::shared_ptr<http::BodySink>(
+      ApiHandler&, const http::HttpRequest& head, const RouteMatch& match)>;
 
   // The global limiter (contract §2.4): keyed by the bearer token's user when it verifies,
   // else by client IP. A 429 response when the request is over the limit.
   std::optional<http::HttpResponse> CheckGlobalLimit(const http::HttpRequest& request);
 
  private:
-  void Register(std::string_view method, std::string_view pattern, Route route);
+  void Register(std::string_view method, std::string_view pattern, Route route,
+                SinkFactory sink = nullptr);
   std::optional<http::HttpResponse> CheckGlobalLimit(const http::HttpRequest& request,
                                                      const std::string& client_ip);
   void WaitForMinPosition(const http::HttpRequest& request);
@@ -111,6 +128,8 @@ class ApiHandler final : public http::HttpHandler {
   ApiDeps deps_;
   Router router_;
   std::vector<Route> routes_;
+  std::vector<SinkFactory> sinks_;  // by route id; null for buffered routes
+  core::UlidGenerator upload_ids_;
   TokenBucketLimiter global_limiter_;
   SlidingWindowLimiter auth_route_limiter_;
   SlidingWindowLimiter join_ip_limiter_;
@@ -136,14 +155,17 @@ class RateLimitedUpgrade final : public http::GatewayUpgrade {
   http::GatewayUpgrade& inner_;
 };
 
-// How a route file hands its routes over: add(method, pattern, route).
+// How a route file hands its routes over: add(method, pattern, route), and for routes whose
+// body is streamed (uploads) add_streamed(method, pattern, route, sink_factory).
 using AddRoute = std::function<void(std::string_view, std::string_view, ApiHandler::Route)>;
+using AddStreamedRoute = std::function<void(std::string_view, std::string_view, ApiHandler::Route,
+                                            ApiHandler::SinkFactory)>;
 
 // Every REST route of the server: the built-in ones (/health, /metrics, /echo, /slow, the
 // /gateway/ws fallback) and those of Register{Auth,Guild,Message}Routes. The ApiHandler's
 // routing table is exactly what this registers, so a new route goes here or into one of the
 // functions it calls (and into docs/openapi.yaml, which a test compares with ApiRouteTable).
-void RegisterApiRoutes(const AddRoute& add);
+void RegisterApiRoutes(const AddRoute& add, const AddStreamedRoute& add_streamed);
 
 // (method, pattern) of every route, in registration order, without building a handler: for
 // `filament routes` and the OpenAPI drift test. Aborts on a malformed or duplicate pattern.
@@ -159,10 +181,11 @@ void RegisterGuildRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 void RegisterMessageRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
-void RegisterProfileRoutes(
-    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
-void RegisterUploadRoutes(const AddRoute& add);
-void RegisterFriendRoutes(
-    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+void RegisterProfileRoutes(const AddRoute& add);
+void RegisterUploadRoutes(const AddRoute& add, const AddStreamedRoute& add_streamed);
+void RegisterFriendRoutes(const AddRoute& add);
+void RegisterSearchRoutes(const AddRoute& add);
+void RegisterReactionRoutes(const AddRoute& add);
+void RegisterAttachmentRoutes(const AddRoute& add, const AddStreamedRoute& add_streamed);
 
 }  // namespace filament::api

@@ -4,6 +4,7 @@
 #include "core/ulid.hpp"
 #include "projections/guilds/guilds_projection.hpp"
 #include "projections/messages/messages_projection.hpp"
+#include "render/message_view.hpp"
 
 namespace filament::api {
 namespace {
@@ -72,8 +73,8 @@ http::HttpResponse ListMessages(ApiHandler& api, RouteRequest& request) {
   std::string channel_id(request.match.Param("channel_id"));
   auto access = api.deps().guilds.VisibleChannelAccess(guild_id, channel_id, who->user_id);
   if (!access.ok()) return api.Error(access.error());
-  auto page =
-      api.deps().messages.History(channel_id, static_cast<int>(query->limit), query->before);
+  auto page = api.deps().messages.History(channel_id, static_cast<int>(query->limit), query->before,
+                                          who->user_id);
   if (!page.ok()) return api.Error(page.error());
   std::string out = R"({"messages":[)";
   for (size_t i = 0; i < page->size(); ++i) {
@@ -85,12 +86,71 @@ http::HttpResponse ListMessages(ApiHandler& api, RouteRequest& request) {
   return api.Json(200, out + "}");
 }
 
+struct MessagePath {
+  std::string guild_id;
+  std::string channel_id;
+  std::string message_id;
+};
+
+MessagePath PathOf(const RouteRequest& request) {
+  return MessagePath{std::string(request.match.Param("guild_id")),
+                     std::string(request.match.Param("channel_id")),
+                     std::string(request.match.Param("message_id"))};
+}
+
+http::HttpResponse EditMessage(ApiHandler& api, RouteRequest& request) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return api.Error(body.error());
+  std::string content = body->RequiredString("content");
+  if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
+  auto who = api.Authenticate(request);
+  if (!who.ok()) return api.Error(who.error());
+  MessagePath path = PathOf(request);
+  auto appended = api.deps().commands.OnGuild(
+      ContextFor(*who, request), path.guild_id, [&](commands::Minter& m) {
+        return commands::EditMessage{path.guild_id, path.channel_id, path.message_id,
+                                     who->user_id,  content,         m.NowUnix()};
+      });
+  if (!appended.ok()) return api.Error(appended.error());
+  const auto& edited = std::get<events::MessageEdited>(appended->events.at(0));
+  http::HttpResponse response = api.Mutation(*appended, "");
+  // The rest of the Message (original created_at_unix, attachments, reactions) comes from the
+  // read model, which Mutation waited for; the edit itself from the event, never stale.
+  auto stored = api.deps().messages.Message(path.message_id, who->user_id);
+  if (!stored.ok()) return api.Error(stored.error());
+  if (!*stored) return api.Error(core::NotFound("message deleted meanwhile"));
+  render::MessageView view = **stored;
+  view.content = edited.content;
+  view.markdown_tokens_json = render::MarkdownTokensJson(edited.content);
+  response.body = render::MessageJson(view);
+  return response;
+}
+
+http::HttpResponse DeleteMessage(ApiHandler& api, RouteRequest& request) {
+  auto who = api.Authenticate(request);
+  if (!who.ok()) return api.Error(who.error());
+  MessagePath path = PathOf(request);
+  auto appended = api.deps().commands.OnGuild(
+      ContextFor(*who, request), path.guild_id, [&](commands::Minter& m) {
+        return commands::DeleteMessage{path.guild_id, path.channel_id, path.message_id,
+                                       who->user_id, m.NowUnix()};
+      });
+  if (!appended.ok()) return api.Error(appended.error());
+  const auto& deleted = std::get<events::MessageDeleted>(appended->events.at(0));
+  api.DeleteAttachmentBytes(deleted.attachment_ids.value_or(std::vector<std::string>{}));
+  http::HttpResponse response = api.Mutation(*appended, "");
+  response.status = 204;
+  return response;
+}
+
 }  // namespace
 
 void RegisterMessageRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add) {
   add("POST", "/guilds/{guild_id}/channels/{channel_id}/messages", PostMessage);
   add("GET", "/guilds/{guild_id}/channels/{channel_id}/messages", ListMessages);
+  add("PATCH", "/guilds/{guild_id}/channels/{channel_id}/messages/{message_id}", EditMessage);
+  add("DELETE", "/guilds/{guild_id}/channels/{channel_id}/messages/{message_id}", DeleteMessage);
 }
 
 }  // namespace filament::api

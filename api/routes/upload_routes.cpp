@@ -85,11 +85,21 @@ http::HttpResponse Download(ApiHandler& api, RouteRequest& request, Kind kind) {
 
 }  // namespace
 
-void RegisterUploadRoutes(const AddRoute& add) {
-  add("POST", "/users/me/profile/avatar",
-      [](ApiHandler& api, RouteRequest& r) { return Upload(api, r, Kind::kAvatar); });
-  add("POST", "/users/me/profile/banner",
-      [](ApiHandler& api, RouteRequest& r) { return Upload(api, r, Kind::kBanner); });
+void RegisterUploadRoutes(const AddRoute& add, const AddStreamedRoute& add_streamed) {
+  add_streamed(
+      "POST", "/users/me/profile/avatar",
+      [](ApiHandler& api, RouteRequest& r) { return Upload(api, r, Kind::kAvatar); },
+      [](ApiHandler& api, const http::HttpRequest&, const RouteMatch&) {
+        return std::make_shared<UploadSink>(api.deps().limits.max_profile_avatar_bytes,
+                                            api.deps().spool_directory);
+      });
+  add_streamed(
+      "POST", "/users/me/profile/banner",
+      [](ApiHandler& api, RouteRequest& r) { return Upload(api, r, Kind::kBanner); },
+      [](ApiHandler& api, const http::HttpRequest&, const RouteMatch&) {
+        return std::make_shared<UploadSink>(api.deps().limits.max_profile_banner_bytes,
+                                            api.deps().spool_directory);
+      });
   add("GET", "/users/{user_id}/avatar",
       [](ApiHandler& api, RouteRequest& r) { return Download(api, r, Kind::kAvatar); });
   add("GET", "/users/{user_id}/banner",

@@ -151,7 +151,7 @@ export interface VoiceParticipantSyncPayload {
 /** `message_create` (channel, active): A new message; the payload is the flat REST Message object. */
 export type MessageCreatePayload = Message;
 
-/** `message_update` (channel, planned): A message's content was edited. */
+/** `message_update` (channel, active): A message's content was edited. */
 export interface MessageUpdatePayload {
   guild_id: Ulid;
   channel_id: Ulid;
@@ -164,7 +164,7 @@ export interface MessageUpdatePayload {
   updated_at_unix: UnixSeconds;
 }
 
-/** `message_delete` (channel, planned): A message was deleted (with its attachments and reactions). */
+/** `message_delete` (channel, active): A message was deleted (with its attachments and reactions). */
 export interface MessageDeletePayload {
   guild_id: Ulid;
   channel_id: Ulid;
@@ -172,7 +172,7 @@ export interface MessageDeletePayload {
   deleted_at_unix: UnixSeconds;
 }
 
-/** `message_reaction` (channel, planned): A reaction was added or removed; emitted even when the operation was a no-op. */
+/** `message_reaction` (channel, active): A reaction was added or removed; emitted even when the operation was a no-op. */
 export interface MessageReactionPayload {
   guild_id: Ulid;
   channel_id: Ulid;
@@ -514,9 +514,9 @@ export const GATEWAY_EVENTS: Readonly<Record<GatewayEventType, GatewayEventInfo>
   presence_sync: { scope: "connection", schemaVersion: 1, status: "active" },
   voice_participant_sync: { scope: "connection", schemaVersion: 1, status: "active" },
   message_create: { scope: "channel", schemaVersion: 1, status: "active" },
-  message_update: { scope: "channel", schemaVersion: 1, status: "planned" },
-  message_delete: { scope: "channel", schemaVersion: 1, status: "planned" },
-  message_reaction: { scope: "channel", schemaVersion: 2, status: "planned" },
+  message_update: { scope: "channel", schemaVersion: 1, status: "active" },
+  message_delete: { scope: "channel", schemaVersion: 1, status: "active" },
+  message_reaction: { scope: "channel", schemaVersion: 2, status: "active" },
   voice_participant_join: { scope: "channel", schemaVersion: 1, status: "planned" },
   voice_participant_leave: { scope: "channel", schemaVersion: 1, status: "planned" },
   voice_participant_update: { scope: "channel", schemaVersion: 1, status: "planned" },
@@ -690,6 +690,76 @@ export interface MessagePosted {
   content: string;
   attachment_ids: Ulid[];
   created_at_unix: UnixSeconds;
+  attachment_filenames?: string[];
+  attachment_mime_types?: string[];
+  /** decimal byte counts */
+  attachment_size_bytes?: string[];
+  attachment_sha256_hex?: string[];
+}
+
+/** `message_edited` v1, stream `guild:<guild_id>`: A message's content was replaced (by its author, or by a member holding the channel's delete_message: a moderation edit, audited as message.edit.moderation). */
+export interface MessageEdited {
+  guild_id: Ulid;
+  channel_id: Ulid;
+  message_id: Ulid;
+  editor_id: Ulid;
+  content: string;
+  edited_at_unix: UnixSeconds;
+  /** the message's author (audit target) */
+  author_id?: Ulid;
+  /** true when the editor is not the author */
+  moderation?: boolean;
+}
+
+/** `message_deleted` v1, stream `guild:<guild_id>`: A message was deleted with its reactions and its bound attachments (their bytes are deleted and their owners' quota reclaimed). By a non-author it is a moderation act, audited as message.delete.moderation. */
+export interface MessageDeleted {
+  guild_id: Ulid;
+  channel_id: Ulid;
+  message_id: Ulid;
+  deleted_by: Ulid;
+  deleted_at_unix: UnixSeconds;
+  /** the message's author (audit target) */
+  author_id?: Ulid;
+  /** true when the deleter is not the author */
+  moderation?: boolean;
+  /** the attachments deleted with the message */
+  attachment_ids?: Ulid[];
+}
+
+/** `message_reaction_changed` v1, stream `guild:<guild_id>`: A user added or removed their reaction with one emoji on a message. Recorded also when the operation changed nothing (the gateway event is emitted either way); `count` is the number of users reacting with that emoji after the operation. */
+export interface MessageReactionChanged {
+  guild_id: Ulid;
+  channel_id: Ulid;
+  message_id: Ulid;
+  user_id: Ulid;
+  /** 1..32 Unicode characters */
+  emoji: string;
+  operation: "add" | "remove";
+  count: number;
+  changed_at_unix: UnixSeconds;
+}
+
+/** `attachment_uploaded` v1, stream `guild:<guild_id>`: A file was uploaded to a channel; its bytes are in the blob store under attachment_id. It is unbound until a MessagePosted names it. size_bytes counts against the owner's quota. */
+export interface AttachmentUploaded {
+  guild_id: Ulid;
+  channel_id: Ulid;
+  attachment_id: Ulid;
+  owner_id: Ulid;
+  filename: string;
+  mime_type: string;
+  size_bytes: number;
+  sha256_hex: string;
+  uploaded_at_unix: UnixSeconds;
+}
+
+/** `attachment_deleted` v1, stream `guild:<guild_id>`: An attachment was deleted by its owner or a moderator; its bytes are deleted. */
+export interface AttachmentDeleted {
+  guild_id: Ulid;
+  channel_id: Ulid;
+  attachment_id: Ulid;
+  owner_id: Ulid;
+  deleted_by: Ulid;
+  deleted_at_unix: UnixSeconds;
 }
 
 export interface DomainEventPayloads {
@@ -708,6 +778,11 @@ export interface DomainEventPayloads {
   channel_created: ChannelCreated;
   member_joined: MemberJoined;
   message_posted: MessagePosted;
+  message_edited: MessageEdited;
+  message_deleted: MessageDeleted;
+  message_reaction_changed: MessageReactionChanged;
+  attachment_uploaded: AttachmentUploaded;
+  attachment_deleted: AttachmentDeleted;
 }
 
 export type DomainEventType = keyof DomainEventPayloads;
@@ -729,4 +804,9 @@ export const DOMAIN_EVENT_VERSIONS: Readonly<Record<DomainEventType, number>> = 
   channel_created: 1,
   member_joined: 1,
   message_posted: 1,
+  message_edited: 1,
+  message_deleted: 1,
+  message_reaction_changed: 1,
+  attachment_uploaded: 1,
+  attachment_deleted: 1,
 };

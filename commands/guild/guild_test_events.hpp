@@ -40,4 +40,31 @@ inline events::MemberJoined BobJoined() {
                               .joined_at_unix = 102};
 }
 
+inline const std::string kMessage = "01J000000000000000000000M1";
+inline const std::string kAttachment = "01J000000000000000000000F1";
+
+inline events::MessagePosted Posted(const std::string& author,
+                                    std::vector<std::string> attachment_ids = {}) {
+  return events::MessagePosted{.guild_id = kGuild,
+                               .channel_id = kChannel,
+                               .message_id = kMessage,
+                               .author_id = author,
+                               .content = "hello",
+                               .attachment_ids = std::move(attachment_ids),
+                               .created_at_unix = 103};
+}
+
+inline events::AttachmentUploaded Uploaded(const std::string& owner,
+                                           std::string channel = kChannel) {
+  return events::AttachmentUploaded{.guild_id = kGuild,
+                                    .channel_id = std::move(channel),
+                                    .attachment_id = kAttachment,
+                                    .owner_id = owner,
+                                    .filename = "a.txt",
+                                    .mime_type = "text/plain",
+                                    .size_bytes = 10,
+                                    .sha256_hex = std::string(64, 'a'),
+                                    .uploaded_at_unix = 103};
+}
+
 }  // namespace filament::commands::guild_testing

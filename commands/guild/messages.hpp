@@ -21,9 +21,32 @@ struct PostMessage {
   std::vector<std::string> attachment_ids;  // de-duplicated by the caller
   int64_t now_unix = 0;
 };
-// Errors: kInvalidArgument (content, attachments — no attachment can be bound yet, so any id
-// is rejected), kPermissionDenied (not a member, no create_message in the channel),
-// kNotFound (unknown channel).
+// Errors: kInvalidArgument (content; more than 5 attachments; an attachment that is not an
+// unbound upload of the author to this channel), kPermissionDenied (not a member, no
+// create_message in the channel), kNotFound (unknown channel).
 core::Result<GuildEvents> Decide(const GuildState& guild, const PostMessage& cmd);
+
+struct EditMessage {
+  std::string guild_id;
+  std::string channel_id;
+  std::string message_id;
+  std::string editor_id;
+  std::string content;
+  int64_t now_unix = 0;
+};
+// By the author, or by a member with the channel's delete_message (a moderation edit).
+// Errors: kInvalidArgument (content 1..2000 bytes), kPermissionDenied (not a member; neither
+// author nor delete_message), kNotFound (unknown channel, or no such message in it).
+core::Result<GuildEvents> Decide(const GuildState& guild, const EditMessage& cmd);
+
+struct DeleteMessage {
+  std::string guild_id;
+  std::string channel_id;
+  std::string message_id;
+  std::string actor_id;
+  int64_t now_unix = 0;
+};
+// Same rules as EditMessage; the event names the bound attachments deleted with the message.
+core::Result<GuildEvents> Decide(const GuildState& guild, const DeleteMessage& cmd);
 
 }  // namespace filament::commands

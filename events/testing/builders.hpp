@@ -69,7 +69,65 @@ inline MessagePosted MessagePostedExample(std::string content = "hello, **world*
                        .author_id = kAliceUserId,
                        .content = std::move(content),
                        .attachment_ids = {kAttachmentId},
-                       .created_at_unix = kExampleUnix + 40};
+                       .created_at_unix = kExampleUnix + 40,
+                       .attachment_filenames = std::vector<std::string>{"notes.txt"},
+                       .attachment_mime_types = std::vector<std::string>{"text/plain"},
+                       .attachment_size_bytes = std::vector<std::string>{"12"},
+                       .attachment_sha256_hex = std::vector<std::string>{std::string(64, 'c')}};
+}
+
+inline MessageEdited MessageEditedExample(std::string content = "hello, *edited* world") {
+  return MessageEdited{.guild_id = kGuildId,
+                       .channel_id = kChannelId,
+                       .message_id = kMessageId,
+                       .editor_id = kAliceUserId,
+                       .content = std::move(content),
+                       .edited_at_unix = kExampleUnix + 50,
+                       .author_id = std::string(kAliceUserId),
+                       .moderation = false};
+}
+
+inline MessageDeleted MessageDeletedExample() {
+  return MessageDeleted{.guild_id = kGuildId,
+                        .channel_id = kChannelId,
+                        .message_id = kMessageId,
+                        .deleted_by = kAliceUserId,
+                        .deleted_at_unix = kExampleUnix + 60,
+                        .author_id = std::string(kAliceUserId),
+                        .moderation = false,
+                        .attachment_ids = std::vector<std::string>{kAttachmentId}};
+}
+
+inline MessageReactionChanged MessageReactionChangedExample(std::string operation = "add") {
+  return MessageReactionChanged{.guild_id = kGuildId,
+                                .channel_id = kChannelId,
+                                .message_id = kMessageId,
+                                .user_id = kBobUserId,
+                                .emoji = "\xF0\x9F\x91\x8D",
+                                .operation = std::move(operation),
+                                .count = 1,
+                                .changed_at_unix = kExampleUnix + 55};
+}
+
+inline AttachmentUploaded AttachmentUploadedExample() {
+  return AttachmentUploaded{.guild_id = kGuildId,
+                            .channel_id = kChannelId,
+                            .attachment_id = kAttachmentId,
+                            .owner_id = kAliceUserId,
+                            .filename = "notes.txt",
+                            .mime_type = "text/plain",
+                            .size_bytes = 12,
+                            .sha256_hex = std::string(64, 'c'),
+                            .uploaded_at_unix = kExampleUnix + 35};
+}
+
+inline AttachmentDeleted AttachmentDeletedExample() {
+  return AttachmentDeleted{.guild_id = kGuildId,
+                           .channel_id = kChannelId,
+                           .attachment_id = kAttachmentId,
+                           .owner_id = kAliceUserId,
+                           .deleted_by = kAliceUserId,
+                           .deleted_at_unix = kExampleUnix + 70};
 }
 
 inline constexpr char kSessionId[] = "01J1A00000000000000000S355";
@@ -104,8 +162,11 @@ inline std::vector<Event> IdentityEventExamples() {
 inline std::vector<Event> AllEventExamples() {
   std::vector<Event> all{UserRegisteredExample()};
   for (auto& e : IdentityEventExamples()) all.push_back(std::move(e));
-  for (Event e : {Event{GuildCreatedExample()}, Event{ChannelCreatedExample()},
-                  Event{MemberJoinedExample()}, Event{MessagePostedExample()}}) {
+  for (Event e :
+       {Event{GuildCreatedExample()}, Event{ChannelCreatedExample()}, Event{MemberJoinedExample()},
+        Event{MessagePostedExample()}, Event{MessageEditedExample()},
+        Event{MessageDeletedExample()}, Event{MessageReactionChangedExample()},
+        Event{AttachmentUploadedExample()}, Event{AttachmentDeletedExample()}}) {
     all.push_back(std::move(e));
   }
   return all;

@@ -16,6 +16,35 @@ core::Result<GatewayMessage> MessageCreate(const events::MessagePosted& e) {
       render::MessageJson(render::ViewOf(e))};
 }
 
+core::Result<GatewayMessage> MessageUpdate(const events::MessageEdited& e) {
+  return GatewayMessage{
+      GatewayMessage::Scope::kChannel, e.guild_id, e.channel_id, "", "message_update",
+      render::MessageUpdateJson(e)};
+}
+
+core::Result<GatewayMessage> MessageDelete(const events::MessageDeleted& e) {
+  Json d;
+  d["guild_id"] = e.guild_id;
+  d["channel_id"] = e.channel_id;
+  d["message_id"] = e.message_id;
+  d["deleted_at_unix"] = e.deleted_at_unix;
+  return GatewayMessage{
+      GatewayMessage::Scope::kChannel, e.guild_id, e.channel_id, "", "message_delete", d.dump()};
+}
+
+core::Result<GatewayMessage> MessageReaction(const events::MessageReactionChanged& e) {
+  Json d;
+  d["guild_id"] = e.guild_id;
+  d["channel_id"] = e.channel_id;
+  d["message_id"] = e.message_id;
+  d["emoji"] = e.emoji;
+  d["count"] = e.count;
+  d["operation"] = e.operation;
+  d["actor_user_id"] = e.user_id;
+  return GatewayMessage{
+      GatewayMessage::Scope::kChannel, e.guild_id, e.channel_id, "", "message_reaction", d.dump()};
+}
+
 core::Result<GatewayMessage> ChannelCreate(const events::ChannelCreated& e) {
   Json d;
   d["guild_id"] = e.guild_id;
@@ -75,6 +104,14 @@ core::Result<std::vector<GatewayMessage>> BuildPayload(std::string_view gateway_
   };
   if (gateway_type == "message_create") {
     if (const auto* e = std::get_if<events::MessagePosted>(&event)) return one(MessageCreate(*e));
+  } else if (gateway_type == "message_update") {
+    if (const auto* e = std::get_if<events::MessageEdited>(&event)) return one(MessageUpdate(*e));
+  } else if (gateway_type == "message_delete") {
+    if (const auto* e = std::get_if<events::MessageDeleted>(&event)) return one(MessageDelete(*e));
+  } else if (gateway_type == "message_reaction") {
+    if (const auto* e = std::get_if<events::MessageReactionChanged>(&event)) {
+      return one(MessageReaction(*e));
+    }
   } else if (gateway_type == "channel_create") {
     if (const auto* e = std::get_if<events::ChannelCreated>(&event)) return one(ChannelCreate(*e));
   } else if (gateway_type == "workspace_member_add") {
@@ -88,7 +125,8 @@ core::Result<std::vector<GatewayMessage>> BuildPayload(std::string_view gateway_
 }
 
 std::vector<std::string_view> BuiltGatewayTypes() {
-  return {"message_create",        "channel_create",        "workspace_member_add",
+  return {"message_create",        "message_update",        "message_delete",
+          "message_reaction",      "channel_create",        "workspace_member_add",
           "profile_update",        "profile_avatar_update", "profile_banner_update",
           "friend_request_create", "friend_request_update", "friend_request_delete",
           "friend_remove"};

@@ -66,6 +66,45 @@ TEST(Payloads, MemberAddCarriesTheActorFromMetadata) {
   EXPECT_EQ(d["role"], "member");
 }
 
+TEST(Payloads, MessageLifecycleEvents) {
+  const std::string g = "01J00000000000000000000001", c = "01J00000000000000000000002",
+                    m = "01J00000000000000000000003", u = "01J00000000000000000000004";
+  auto edit = MapRecord(RecordOf(events::MessageEdited{.guild_id = g,
+                                                       .channel_id = c,
+                                                       .message_id = m,
+                                                       .editor_id = u,
+                                                       .content = "*new*",
+                                                       .edited_at_unix = 5}));
+  ASSERT_TRUE(edit.ok());
+  auto d = nlohmann::json::parse(edit->at(0).payload);
+  EXPECT_EQ(edit->at(0).type, "message_update");
+  EXPECT_EQ(d["updated_fields"]["content"], "*new*");
+  EXPECT_EQ(d["updated_fields"]["markdown_tokens"].size(), 5u);  // p, em, text, /em, /p
+  EXPECT_EQ(d["updated_at_unix"], 5);
+  auto del = MapRecord(RecordOf(events::MessageDeleted{
+      .guild_id = g, .channel_id = c, .message_id = m, .deleted_by = u, .deleted_at_unix = 6}));
+  ASSERT_TRUE(del.ok());
+  EXPECT_EQ(del->at(0).payload,
+            nlohmann::ordered_json(
+                {{"guild_id", g}, {"channel_id", c}, {"message_id", m}, {"deleted_at_unix", 6}})
+                .dump());
+  auto react = MapRecord(RecordOf(events::MessageReactionChanged{.guild_id = g,
+                                                                 .channel_id = c,
+                                                                 .message_id = m,
+                                                                 .user_id = u,
+                                                                 .emoji = "🔥",
+                                                                 .operation = "remove",
+                                                                 .count = 2,
+                                                                 .changed_at_unix = 7}));
+  ASSERT_TRUE(react.ok());
+  EXPECT_EQ(react->at(0).scope, GatewayMessage::Scope::kChannel);
+  d = nlohmann::json::parse(react->at(0).payload);
+  EXPECT_EQ(d["count"], 2);
+  EXPECT_EQ(d["operation"], "remove");
+  EXPECT_EQ(d["actor_user_id"], u);
+  EXPECT_EQ(d["emoji"], "🔥");
+}
+
 TEST(Payloads, GuildCreationEmitsNothing) {
   events::GuildCreated created{.guild_id = "01J00000000000000000000001",
                                .name = "G",

@@ -1,0 +1,246 @@
+// Attachments (contract §4.12): streamed upload, download, delete. ADR 0040 explains where the
+// quota is decided and why attachment facts live on the guild stream.
+#include <algorithm>
+
+#include "adapters/upload/upload_policy.hpp"
+#include "adapters/upload/upload_spool.hpp"
+#include "api/routes/route_helpers.hpp"
+#include "commands/guild/attachments.hpp"
+#include "core/blob_store.hpp"
+#include "projections/guilds/guilds_projection.hpp"
+#include "projections/messages/messages_projection.hpp"
+#include "render/message_view.hpp"
+
+namespace filament::api {
+namespace {
+
+core::Error QuotaExceeded() {
+  return core::MakeError(core::ErrorCode::kResourceExhausted, "attachment quota exceeded",
+                         "quota_exceeded");
+}
+
+core::Error TooLarge() {
+  return core::MakeError(core::ErrorCode::kResourceExhausted, "attachment over the size cap",
+                         "payload_too_large");
+}
+
+// Receives one upload body: spools it (cap checked first), holding a quota reservation for
+// every byte accepted (the declared length up front, else piece by piece); releases what it
+// reserved when it goes away.
+class UploadSink final : public http::BodySink {
+ public:
+  UploadSink(ApiHandler& api, http::HttpRequest head, RouteMatch match)
+      : api_(api), head_(std::move(head)), match_(std::move(match)) {}
+  ~UploadSink() override { ReleaseReservation(); }
+
+  std::optional<http::HttpResponse> OnBegin(std::optional<int64_t> declared_length) override;
+  std::optional<http::HttpResponse> OnChunk(std::string_view bytes) override;
+  std::optional<http::HttpResponse> OnEnd() override;
+
+  void ReleaseReservation() {
+    if (reserved_ > 0) api_.deps().commands.attachment_quota().Release(user_id_, reserved_);
+    reserved_ = 0;
+  }
+
+  std::string user_id_;
+  std::string filename_;
+  std::optional<std::string> declared_;
+  std::optional<upload::SpooledUpload> upload_;
+  std::string mime_;
+
+ private:
+  core::Status Precheck();
+  std::optional<http::HttpResponse> Fail(const core::Error& error) { return api_.Error(error); }
+
+  ApiHandler& api_;
+  http::HttpRequest head_;
+  RouteMatch match_;
+  std::optional<upload::UploadSpool> spool_;
+  uint64_t reserved_ = 0;
+};
+
+// Everything decidable before a body byte: auth, query, Content-Type, channel access.
+core::Status UploadSink::Precheck() {
+  RouteRequest request{head_, match_, ClientIpOf(api_.deps().client_ip, head_)};
+  auto who = api_.Authenticate(request);
+  if (!who.ok()) return who.error();
+  user_id_ = who->user_id;
+  auto params = QueryParams::Parse(head_.query);
+  if (!params.ok()) return params.error();
+  FILAMENT_RETURN_IF_ERROR(params->RejectUnknown({"filename"}));
+  auto filename = params->Get("filename");
+  if (!filename.ok()) return filename.error();
+  filename_ = filename->value_or("upload.bin");
+  FILAMENT_RETURN_IF_ERROR(commands::ValidateAttachmentFilename(filename_));
+  auto declared = upload::ParseDeclaredContentType(head_.Header("content-type"));
+  if (!declared.ok()) return declared.error();
+  declared_ = *declared;
+  auto access = api_.deps().guilds.VisibleChannelAccess(
+      std::string(match_.Param("guild_id")), std::string(match_.Param("channel_id")), user_id_);
+  if (!access.ok() || !access->permissions.Has(commands::Permission::kCreateMessage)) {
+    if (!access.ok() && access.error().code != core::ErrorCode::kNotFound &&
+        access.error().code != core::ErrorCode::kPermissionDenied) {
+      return access.error();
+    }
+    return core::PermissionDenied("no create_message in the channel");
+  }
+  return core::OkStatus();
+}
+
+std::optional<http::HttpResponse> UploadSink::OnBegin(std::optional<int64_t> declared_length) {
+  if (auto status = Precheck(); !status.ok()) return Fail(status.error());
+  const auto& limits = api_.deps().limits;
+  if (declared_length && *declared_length > limits.max_attachment_bytes) return Fail(TooLarge());
+  // A declared length is reserved whole, so parallel uploads are admitted first come, first
+  // served instead of all holding a part of the quota; a chunked body reserves as it comes.
+  auto& quota = api_.deps().commands.attachment_quota();
+  uint64_t up_front = declared_length ? static_cast<uint64_t>(*declared_length) : 0;
+  if (!quota.Reserve(user_id_, std::max<uint64_t>(up_front, 1))) return Fail(QuotaExceeded());
+  reserved_ = std::max<uint64_t>(up_front, 1);
+  auto spool = upload::UploadSpool::Create(
+      upload::SpoolOptions{api_.deps().spool_directory, limits.max_attachment_bytes});
+  if (!spool.ok()) return Fail(spool.error());
+  spool_.emplace(std::move(*spool));
+  return std::nullopt;
+}
+
+std::optional<http::HttpResponse> UploadSink::OnChunk(std::string_view bytes) {
+  // The size cap first, then the quota, on every piece (contract §4.12).
+  if (auto status = spool_->Append(bytes); !status.ok()) return Fail(status.error());
+  auto received = static_cast<uint64_t>(spool_->size());
+  if (received <= reserved_) return std::nullopt;
+  if (!api_.deps().commands.attachment_quota().Reserve(user_id_, received - reserved_)) {
+    return Fail(QuotaExceeded());
+  }
+  reserved_ = received;
+  return std::nullopt;
+}
+
+std::optional<http::HttpResponse> UploadSink::OnEnd() {
+  auto finished = spool_->Finish();
+  if (!finished.ok()) return Fail(finished.error());
+  auto mime = upload::AcceptAttachment(*finished, declared_);
+  if (!mime.ok()) return Fail(mime.error());
+  mime_ = *mime;
+  upload_.emplace(std::move(*finished));
+  return std::nullopt;
+}
+
+struct AttachmentPath {
+  std::string guild_id;
+  std::string channel_id;
+  std::string attachment_id;
+};
+
+AttachmentPath PathOf(const RouteMatch& match) {
+  return AttachmentPath{std::string(match.Param("guild_id")),
+                        std::string(match.Param("channel_id")),
+                        std::string(match.Param("attachment_id"))};
+}
+
+// Stores the spooled bytes, then records the upload; the reservation is released after the
+// append counted the bytes as used (never a moment where neither holds them).
+http::HttpResponse Upload(ApiHandler& api, RouteRequest& request) {
+  auto* sink = dynamic_cast<UploadSink*>(request.http.streamed_body.get());
+  if (sink == nullptr || !sink->upload_) return api.Error(core::InvalidArgument("no body"));
+  AttachmentPath path = PathOf(request.match);
+  std::string id = api.NewUploadId();
+  std::string key = core::AttachmentBlobKey(id);
+  const upload::SpooledUpload& spooled = *sink->upload_;
+  auto source = spooled.NewSource();
+  if (auto s = api.deps().blobs->Put(key, *source, spooled.Info(sink->mime_)); !s.ok()) {
+    return api.Error(s.error());
+  }
+  auto appended = api.deps().commands.OnGuild(
+      commands::CommandContext{sink->user_id_, request.http.request_id}, path.guild_id,
+      [&](commands::Minter& m) {
+        return commands::UploadAttachment{path.guild_id,
+                                          path.channel_id,
+                                          id,
+                                          sink->user_id_,
+                                          sink->filename_,
+                                          sink->mime_,
+                                          static_cast<uint64_t>(spooled.size()),
+                                          spooled.sha256_hex(),
+                                          m.NowUnix()};
+      });
+  sink->ReleaseReservation();
+  if (!appended.ok()) {
+    (void)api.deps().blobs->Delete(key);
+    return api.Error(appended.error());
+  }
+  const auto& uploaded = std::get<events::AttachmentUploaded>(appended->events.at(0));
+  return api.Mutation(*appended, render::AttachmentJson(render::ViewOf(uploaded)));
+}
+
+// The attachment named by the path, when the caller may see its channel.
+core::Result<projections::StoredAttachment> VisibleAttachment(ApiHandler& api,
+                                                              const AttachmentPath& path,
+                                                              const std::string& user_id) {
+  auto access = api.deps().guilds.VisibleChannelAccess(path.guild_id, path.channel_id, user_id);
+  if (!access.ok()) {
+    if (access.error().code == core::ErrorCode::kNotFound) return core::PermissionDenied("");
+    return access.error();
+  }
+  if (!access->permissions.Has(commands::Permission::kCreateMessage)) {
+    return core::PermissionDenied("no create_message in the channel");
+  }
+  auto stored = api.deps().messages.Attachment(path.attachment_id);
+  if (!stored.ok()) return stored.error();
+  if (!*stored || (*stored)->view.guild_id != path.guild_id ||
+      (*stored)->view.channel_id != path.channel_id) {
+    return core::NotFound("unknown attachment");
+  }
+  return **stored;
+}
+
+http::HttpResponse Download(ApiHandler& api, RouteRequest& request) {
+  auto who = api.Authenticate(request);
+  if (!who.ok()) return api.Error(who.error());
+  AttachmentPath path = PathOf(request.match);
+  auto stored = VisibleAttachment(api, path, who->user_id);
+  if (!stored.ok()) return api.Error(stored.error());
+  core::BlobInfo info;
+  auto bytes = core::ReadWholeBlob(*api.deps().blobs, core::AttachmentBlobKey(path.attachment_id),
+                                   api.deps().limits.max_attachment_bytes, &info);
+  if (!bytes.ok()) {
+    if (bytes.error().code == core::ErrorCode::kNotFound) return api.Error(core::NotFound(""));
+    return api.Error(bytes.error());
+  }
+  http::HttpResponse response;
+  response.body = std::move(*bytes);
+  response.content_type = stored->view.mime_type;
+  response.headers = {{"x-content-type-options", "nosniff"},
+                      {"cache-control", "private, no-store"}};
+  return response;
+}
+
+http::HttpResponse Delete(ApiHandler& api, RouteRequest& request) {
+  auto who = api.Authenticate(request);
+  if (!who.ok()) return api.Error(who.error());
+  AttachmentPath path = PathOf(request.match);
+  auto appended = api.deps().commands.OnGuild(
+      ContextFor(*who, request), path.guild_id, [&](commands::Minter& m) {
+        return commands::DeleteAttachment{path.guild_id, path.channel_id, path.attachment_id,
+                                          who->user_id, m.NowUnix()};
+      });
+  if (!appended.ok()) return api.Error(appended.error());
+  api.DeleteAttachmentBytes({path.attachment_id});
+  http::HttpResponse response = api.Mutation(*appended, "");
+  response.status = 204;
+  return response;
+}
+
+}  // namespace
+
+void RegisterAttachmentRoutes(const AddRoute& add, const AddStreamedRoute& add_streamed) {
+  constexpr std::string_view kBase = "/guilds/{guild_id}/channels/{channel_id}/attachments";
+  add_streamed("POST", kBase, Upload,
+               [](ApiHandler& api, const http::HttpRequest& head, const RouteMatch& match) {
+                 return std::make_shared<UploadSink>(api, head, match);
+               });
+  add("GET", std::string(kBase) + "/{attachment_id}", Download);
+  add("DELETE", std::string(kBase) + "/{attachment_id}", Delete);
+}
+
+}  // namespace filament::api

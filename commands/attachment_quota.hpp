@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "events/generated/event_types.hpp"
+
+namespace filament::commands {
+
+// The per-user attachment quota (contract §4.12: every attachment a user owns counts, bound or
+// not), decided in one place (docs/adr/0040-attachment-quota.md):
+//   used     = sizes of the user's live attachments, a fold of the guild streams' attachment
+//              events (AttachmentUploaded adds; AttachmentDeleted and MessageDeleted free);
+//   reserved = bytes of uploads in progress, which the upload route reserves chunk by chunk
+//              BEFORE it accepts them and releases when the upload ends (appended or not).
+// Reserve refuses when used + reserved + n would pass the quota, under one mutex, so parallel
+// uploads of one user can never together pass it. The fold is exact while the CommandService
+// is the only writer of the log (ADR 0002). Thread-safe.
+class AttachmentQuota {
+ public:
+  explicit AttachmentQuota(uint64_t quota_bytes) : quota_bytes_(quota_bytes) {}
+
+  // Reserves `bytes` more for `user_id`; false (nothing reserved) when over the quota.
+  bool Reserve(const std::string& user_id, uint64_t bytes);
+  void Release(const std::string& user_id, uint64_t bytes);
+
+  // Folds one event of the log (others are ignored).
+  void Apply(const events::Event& event);
+
+  uint64_t Used(const std::string& user_id) const;
+  uint64_t Reserved(const std::string& user_id) const;
+  uint64_t quota_bytes() const { return quota_bytes_; }
+
+ private:
+  struct Account {
+    uint64_t used = 0;
+    uint64_t reserved = 0;
+  };
+  void Free(const std::string& attachment_id);  // caller holds mutex_
+
+  const uint64_t quota_bytes_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Account> accounts_;                       // by user id
+  std::unordered_map<std::string, std::pair<std::string, uint64_t>> live_;  // id -> owner, size
+};
+
+}  // namespace filament::commands
