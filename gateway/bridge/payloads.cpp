@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/bridge/governance_payloads.hpp"
 #include "render/message_view.hpp"
 
 namespace filament::gateway {
@@ -46,12 +47,16 @@ core::Result<GatewayMessage> BuildPayload(std::string_view gateway_type, const e
   } else if (gateway_type == "workspace_member_add") {
     if (const auto* e = std::get_if<events::MemberJoined>(&event)) return MemberAdd(*e, meta);
   }
+  if (auto governance = BuildGovernancePayload(gateway_type, event, meta)) return *governance;
   return core::Internal("no payload builder for " + std::string(gateway_type) + " from " +
                         std::string(events::TypeOf(event)));
 }
 
 std::vector<std::string_view> BuiltGatewayTypes() {
-  return {"message_create", "channel_create", "workspace_member_add"};
+  std::vector<std::string_view> types = {"message_create", "channel_create",
+                                         "workspace_member_add"};
+  for (auto type : GovernanceGatewayTypes()) types.push_back(type);
+  return types;
 }
 
 core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& record) {
