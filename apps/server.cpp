@@ -206,6 +206,7 @@ int RunServer(const ServeOptions& options) {
               runner_metrics.AppendPrometheus(out);
               if (hub) hub->metrics().AppendPrometheus(out);
             },
+        .server_owner_user_id = options.server_owner_user_id,
     });
     handler = api_handler.get();
   }

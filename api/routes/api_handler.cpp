@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/routes/governance_helpers.hpp"
 #include "api/support/json_body.hpp"
 #include "events/log_record.hpp"
 #include "projections/runner/applied_positions.hpp"
@@ -79,6 +80,8 @@ ApiHandler::ApiHandler(ApiDeps deps)
   RegisterAuthRoutes(add);
   RegisterGuildRoutes(add);
   RegisterMessageRoutes(add);
+  RegisterMemberRoutes(add);
+  RegisterRoleRoutes(add);
 }
 
 ApiHandler::~ApiHandler() = default;

@@ -42,6 +42,8 @@ struct ApiDeps {
   const ClientIpResolver& client_ip;
   // Appends the Prometheus text of other subsystems (gateway, runner) to /metrics.
   std::function<void(std::string&)> append_metrics;
+  // FILAMENT_SERVER_OWNER_USER_ID (contract §3.4 step 1); empty when unset.
+  std::string server_owner_user_id;
 };
 
 // The request's client IP under the trusted-proxy rules (contract §1.1).

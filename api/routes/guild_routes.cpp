@@ -90,9 +90,14 @@ http::HttpResponse JoinGuild(ApiHandler& api, RouteRequest& request) {
         return commands::JoinGuild{guild_id, who->user_id, m.NowUnix()};
       });
   if (!appended.ok()) return api.Error(appended.error());
+  std::string outcome = "accepted";
+  if (const auto* recorded = std::get_if<events::DirectoryJoinRecorded>(&appended->events.at(0))) {
+    if (auto rejection = commands::JoinRejection(recorded->outcome)) return api.Error(*rejection);
+    outcome = recorded->outcome;  // already_member
+  }
   nlohmann::ordered_json out;
   out["guild_id"] = guild_id;
-  out["outcome"] = appended->events.empty() ? "already_member" : "accepted";
+  out["outcome"] = outcome;
   return api.Mutation(*appended, out.dump());
 }
 
