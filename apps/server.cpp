@@ -17,6 +17,8 @@
 #include "apps/read_models.hpp"
 #include "apps/storage.hpp"
 #include "commands/command_service.hpp"
+#include "core/ulid.hpp"
+#include "gateway/bridge/live_access.hpp"
 #include "gateway/bridge/log_bridge.hpp"
 #include "gateway/gateway_hub.hpp"
 #include "gateway/gateway_upgrade.hpp"
@@ -40,20 +42,29 @@ sigset_t TerminationSignals() {
   return set;
 }
 
+std::string CanonicalUserId(const std::string& id) {
+  auto parsed = core::Ulid::Parse(id);
+  return parsed ? parsed->ToString() : std::string();
+}
+
 class HubSink final : public gateway::FanoutSink {
  public:
   explicit HubSink(gateway::GatewayHub& hub) : hub_(hub) {}
   void ToChannel(const std::string& guild_id, const std::string& channel_id,
-                 const std::string& type, const std::string& payload) override {
-    hub_.PublishToChannel(guild_id, channel_id, type, payload);
+                 const std::string& type, const std::string& payload,
+                 const UserFilter& allow) override {
+    hub_.PublishToChannel(guild_id, channel_id, type, payload, allow);
   }
-  void ToGuild(const std::string& guild_id, const std::string& type,
-               const std::string& payload) override {
-    hub_.PublishToGuild(guild_id, type, payload);
+  void ToGuild(const std::string& guild_id, const std::string& type, const std::string& payload,
+               const UserFilter& allow) override {
+    hub_.PublishToGuild(guild_id, type, payload, allow);
   }
   void ToUser(const std::string& user_id, const std::string& type,
               const std::string& payload) override {
     hub_.PublishToUser(user_id, type, payload);
+  }
+  void Revalidate(const std::string& guild_id, const KeepSubscription& keep) override {
+    hub_.Revalidate(guild_id, keep);
   }
 
  private:
@@ -162,7 +173,8 @@ int RunServer(const ServeOptions& options) {
   std::unique_ptr<HubSink> sink;
   std::unique_ptr<gateway::LogBridge> bridge;
   std::unique_ptr<gateway::GatewayUpgradeHandler> upgrade;
-  api::GatewaySubscribeAuthorizer authorizer(guilds);
+  // Subscribe authorization and per-delivery filtering from the log itself (live permissions).
+  gateway::LiveAccess authorizer(CanonicalUserId(options.server_owner_user_id));
   std::unique_ptr<gateway::IngressMessagePoster> poster;
   if (roles.gateway) {
     if (roles.api) {
@@ -173,7 +185,7 @@ int RunServer(const ServeOptions& options) {
     hub = std::make_unique<gateway::GatewayHub>(GatewayOptionsFrom(options.limits), clock,
                                                 authorizer, *poster);
     sink = std::make_unique<HubSink>(*hub);
-    bridge = std::make_unique<gateway::LogBridge>(log, *sink);
+    bridge = std::make_unique<gateway::LogBridge>(log, *sink, &authorizer);
     if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
     api::AuthService* auth_ptr = auth.get();
     const api::ClientIpResolver* resolver = &*client_ip;

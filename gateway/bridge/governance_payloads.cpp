@@ -164,7 +164,12 @@ std::optional<core::Result<GatewayMessage>> BuildGovernancePayload(std::string_v
           if (T::kType == entry->domain_type) {
             Json d = Build(e);
             d["actor_user_id"] = meta.actor_user_id;
-            return ToGuild(e.guild_id, gateway_type, d);
+            GatewayMessage message = ToGuild(e.guild_id, gateway_type, d);
+            if constexpr (std::is_same_v<T, events::MemberRemoved> ||
+                          std::is_same_v<T, events::MemberBanned>) {
+              message.user_id = e.user_id;  // the removed member still hears of it
+            }
+            return message;
           }
         }
         return core::Internal("no payload builder for " + std::string(gateway_type));
