@@ -154,6 +154,7 @@ int RunServer(const ServeOptions& options) {
   pgstore::AuthStore auth_store(pool);
   projections::UsersQueries users(pool);
   projections::GuildQueries guilds(pool);
+  projections::AuditQueries audit(pool);
   projections::MessagesQueries messages(pool);
   std::unique_ptr<commands::CommandService> command_service;
   std::unique_ptr<api::AuthService> auth;
@@ -219,6 +220,7 @@ int RunServer(const ServeOptions& options) {
               if (hub) hub->metrics().AppendPrometheus(out);
             },
         .server_owner_user_id = options.server_owner_user_id,
+        .audit = &audit,
     });
     handler = api_handler.get();
   }

@@ -82,6 +82,7 @@ ApiHandler::ApiHandler(ApiDeps deps)
   RegisterMessageRoutes(add);
   RegisterMemberRoutes(add);
   RegisterRoleRoutes(add);
+  RegisterAuditRoutes(add);
 }
 
 ApiHandler::~ApiHandler() = default;

@@ -19,6 +19,7 @@
 
 namespace filament::projections {
 class AppliedPositions;
+class AuditQueries;
 class GuildQueries;
 class MessagesQueries;
 class UsersQueries;
@@ -44,6 +45,8 @@ struct ApiDeps {
   std::function<void(std::string&)> append_metrics;
   // FILAMENT_SERVER_OWNER_USER_ID (contract §3.4 step 1); empty when unset.
   std::string server_owner_user_id;
+  // The audit trail read model (GET /guilds/{g}/audit); null answers 503.
+  projections::AuditQueries* audit = nullptr;
 };
 
 // The request's client IP under the trusted-proxy rules (contract §1.1).

@@ -71,6 +71,8 @@ inline core::Result<projections::GuildView> LoadReadableGuild(ApiHandler& api,
 
 void RegisterMemberRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+void RegisterAuditRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 void RegisterRoleRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 

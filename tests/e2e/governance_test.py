@@ -334,6 +334,71 @@ class Governance(unittest.TestCase):
         self.expect("target", "GET", f"/guilds/{gid}/channels/{cid}/permissions/self", 403, None, "forbidden")
         self.expect("member", "GET", f"/guilds/{gid}/channels/{cid}/permissions/self", 200)  # member layer wins
 
+    # --- audit --------------------------------------------------------------------------------
+    def test_audit(self):
+        gid, cid = self.workspace("Audited")
+        roles = f"/guilds/{gid}/roles"
+        rid = self.expect("owner", "POST", roles, 200, {"name": "aud", "permissions": []})["role_id"]
+        self.expect("owner", "PATCH", f"{roles}/{rid}", 200, {"permissions": ["delete_message"]})
+        self.expect("owner", "PATCH", f"{roles}/{rid}", 200, {"name": "renamed"})
+        self.expect("owner", "PATCH", f"{roles}/{rid}", 200, {"color_hex": "#000000"})
+        self.expect("owner", "POST", f"{roles}/{rid}/members/{self.ids['member']}", 200)
+        self.expect("owner", "DELETE", f"{roles}/{rid}/members/{self.ids['member']}", 200)
+        self.expect("owner", "POST", f"{roles}/reorder", 200, {"role_ids": [rid]})
+        self.expect("owner", "POST", f"{roles}/default", 200, {"role_id": rid})
+        self.expect("owner", "POST", f"/guilds/{gid}/channels/{cid}/overrides/member", 200, {"allow": [], "deny": []})
+        self.expect("owner", "POST", f"/guilds/{gid}/channels/{cid}/permission-overrides/member/{self.ids['member']}",
+                    200, {"allow": [], "deny": []})
+        self.expect("member", "POST", f"/guilds/{gid}/join", 200)  # already_member
+        self.expect("mod", "POST", f"/guilds/{gid}/members/{self.ids['target']}/kick", 200)
+        self.expect("mod", "POST", f"/guilds/{gid}/members/{self.ids['other']}/ban", 200)
+        self.expect("other", "POST", f"/guilds/{gid}/join", 403, None, "directory_join_user_banned")
+        self.expect("owner", "DELETE", f"{roles}/{rid}", 200)
+        self.expect("owner", "PATCH", f"/guilds/{gid}", 200, {"visibility": "private"})
+        self.expect("outsider", "POST", f"/guilds/{gid}/join", 404, None, "not_found")
+
+        path = f"/guilds/{gid}/audit"
+        for bad in ["?limit=0", "?limit=101", "?action_prefix=Role", "?action_prefix=", "?cursor=x",
+                    "?cursor=12_nope", "?foo=1"]:
+            self.expect("owner", "GET", path + bad, 400)
+        self.expect("member", "GET", path, 403, None, "audit_access_denied")
+        self.expect("outsider", "GET", path, 403, None, "audit_access_denied")
+        self.expect("owner", "GET", f"/guilds/{UNKNOWN}/audit", 404, None, "not_found")
+        self.assertEqual(len(self.expect("mod", "GET", path, 200)["events"]), 20)
+        self.assertTrue(self.expect("sysop", "GET", path, 200)["events"])
+
+        pages, cursor = [], None
+        while True:
+            reply = self.expect("mod", "GET", path + "?limit=3" + (f"&cursor={cursor}" if cursor else ""), 200)
+            pages += reply["events"]
+            cursor = reply["next_cursor"]
+            if cursor is None:
+                break
+        ids = [e["audit_id"] for e in pages]
+        self.assertEqual(len(ids), len(set(ids)), "an entry appeared on two pages")
+        for e in pages:
+            self.assertEqual(set(e), {"audit_id", "actor_user_id", "target_user_id", "action", "created_at_unix",
+                                      "ip_ban_match"})
+        actions = {e["action"] for e in pages}
+        for expected in ["directory.join.accepted", "directory.join.rejected.visibility",
+                         "directory.join.rejected.user_ban", "role.create", "role.update", "role.permissions.update",
+                         "role.color.update", "role.delete", "role.reorder", "role.default_join.update",
+                         "role.assign", "role.unassign", "member.role.update", "member.kick", "member.ban",
+                         "channel.override.update", "channel.permission_override.update"]:
+            self.assertIn(expected, actions)
+        kick = next(e for e in pages if e["action"] == "member.kick")
+        self.assertEqual((kick["actor_user_id"], kick["target_user_id"]), (self.ids["mod"], self.ids["target"]))
+        only_roles = self.expect("mod", "GET", path + "?action_prefix=role.&limit=100", 200)["events"]
+        self.assertEqual({e["audit_id"] for e in only_roles},
+                         {e["audit_id"] for e in pages if e["action"].startswith("role.")})
+        # The CLI reads the same trail straight from the log.
+        cli = subprocess.run([ARGS.binary, "audit", *self.server.storage_args(), "--guild", gid, "--json"],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(cli.returncode, 0, cli.stderr)
+        from_log = {json.loads(line)["event_id"]: json.loads(line)["action"] for line in cli.stdout.splitlines()
+                    if line.strip() and "action" in json.loads(line)}
+        self.assertEqual(from_log, {e["audit_id"]: e["action"] for e in pages})
+
     # --- gateway helper ---------------------------------------------------------------------
     async def watch(self, who, gid, cid, actions, until, count):
         """Subscribes `who` to the channel, runs `actions`, and collects (type, d) frames until
