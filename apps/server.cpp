@@ -9,6 +9,7 @@
 #include "adapters/http/http_server.hpp"
 #include "adapters/pgstore/auth_store.hpp"
 #include "adapters/pgstore/connection_pool.hpp"
+#include "adapters/pgstore/ip_observation_store.hpp"
 #include "api/routes/api_handler.hpp"
 #include "api/routes/gateway_ports.hpp"
 #include "api/support/client_ip.hpp"
@@ -155,6 +156,8 @@ int RunServer(const ServeOptions& options) {
   projections::UsersQueries users(pool);
   projections::GuildQueries guilds(pool);
   projections::AuditQueries audit(pool);
+  pgstore::IpObservationStore ip_observations(pool);
+  api::GatewayIpBanGate ip_gate(ip_observations, clock);
   projections::MessagesQueries messages(pool);
   std::unique_ptr<commands::CommandService> command_service;
   std::unique_ptr<api::AuthService> auth;
@@ -184,7 +187,7 @@ int RunServer(const ServeOptions& options) {
       poster = std::make_unique<RejectingPoster>();
     }
     hub = std::make_unique<gateway::GatewayHub>(GatewayOptionsFrom(options.limits), clock,
-                                                authorizer, *poster);
+                                                authorizer, *poster, &ip_gate);
     sink = std::make_unique<HubSink>(*hub);
     bridge = std::make_unique<gateway::LogBridge>(log, *sink, &authorizer);
     if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
@@ -221,6 +224,7 @@ int RunServer(const ServeOptions& options) {
             },
         .server_owner_user_id = options.server_owner_user_id,
         .audit = &audit,
+        .ip_observations = &ip_observations,
     });
     handler = api_handler.get();
   }

@@ -83,6 +83,7 @@ ApiHandler::ApiHandler(ApiDeps deps)
   RegisterMemberRoutes(add);
   RegisterRoleRoutes(add);
   RegisterAuditRoutes(add);
+  RegisterIpBanRoutes(add);
 }
 
 ApiHandler::~ApiHandler() = default;

@@ -17,6 +17,10 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 
+namespace filament::pgstore {
+class IpObservationStore;
+}  // namespace filament::pgstore
+
 namespace filament::projections {
 class AppliedPositions;
 class AuditQueries;
@@ -47,6 +51,8 @@ struct ApiDeps {
   std::string server_owner_user_id;
   // The audit trail read model (GET /guilds/{g}/audit); null answers 503.
   projections::AuditQueries* audit = nullptr;
+  // The IP side store (observations on join, IP bans, the §3.7 gate); null disables them.
+  pgstore::IpObservationStore* ip_observations = nullptr;
 };
 
 // The request's client IP under the trusted-proxy rules (contract §1.1).

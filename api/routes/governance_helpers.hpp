@@ -71,6 +71,18 @@ inline core::Result<projections::GuildView> LoadReadableGuild(ApiHandler& api,
 
 void RegisterMemberRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+// Contract §3.7: when the client IP is inside an active ban of the guild, appends an
+// IpBanHit (audit moderation.ip_ban.hit) and returns the 403 to answer; else nullopt.
+std::optional<http::HttpResponse> IpBanGate(ApiHandler& api, const RouteRequest& request,
+                                            const Principal& who, const std::string& guild_id);
+// Directory join: records the caller's IP observation (throttled) and returns an active ban
+// of the guild on that address, if any.
+core::Result<std::optional<std::string>> ObserveJoin(ApiHandler& api, const RouteRequest& request,
+                                                     const Principal& who,
+                                                     const std::string& guild_id);
+
+void RegisterIpBanRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 void RegisterAuditRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 void RegisterRoleRoutes(

@@ -151,6 +151,7 @@ http::HttpResponse SetLegacyOverride(ApiHandler& api, RouteRequest& request) {
   if (!who.ok()) return api.Error(who.error());
   std::string guild_id = GuildIdOf(request);
   std::string channel_id(request.match.Param("channel_id"));
+  if (auto refused = IpBanGate(api, request, *who, guild_id)) return *refused;
   commands::Actor actor = ActorFor(api, *who);
   auto appended =
       api.deps().commands.OnGuild(ContextFor(*who, request), guild_id, [&](commands::Minter& m) {
@@ -172,6 +173,7 @@ http::HttpResponse SetPermissionOverride(ApiHandler& api, RouteRequest& request)
   if (!who.ok()) return api.Error(who.error());
   std::string guild_id = GuildIdOf(request);
   std::string channel_id(request.match.Param("channel_id"));
+  if (auto refused = IpBanGate(api, request, *who, guild_id)) return *refused;
   std::string target(request.match.Param("target_id"));
   commands::Actor actor = ActorFor(api, *who);
   auto appended =

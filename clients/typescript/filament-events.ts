@@ -379,7 +379,7 @@ export interface WorkspaceChannelPermissionOverrideUpdatePayload {
   actor_user_id: Ulid;
 }
 
-/** `workspace_ip_ban_sync` (guild, planned): Guild IP bans changed. Redacted summary only. */
+/** `workspace_ip_ban_sync` (guild, active): Guild IP bans changed. Redacted summary only. */
 export interface WorkspaceIpBanSyncPayload {
   guild_id: Ulid;
   summary: {
@@ -537,7 +537,7 @@ export const GATEWAY_EVENTS: Readonly<Record<GatewayEventType, GatewayEventInfo>
   workspace_role_assignment_remove: { scope: "guild", schemaVersion: 1, status: "active" },
   workspace_channel_role_override_update: { scope: "guild", schemaVersion: 1, status: "active" },
   workspace_channel_permission_override_update: { scope: "guild", schemaVersion: 1, status: "active" },
-  workspace_ip_ban_sync: { scope: "guild", schemaVersion: 1, status: "planned" },
+  workspace_ip_ban_sync: { scope: "guild", schemaVersion: 1, status: "active" },
   profile_update: { scope: "user", schemaVersion: 1, status: "planned" },
   profile_avatar_update: { scope: "user", schemaVersion: 1, status: "planned" },
   profile_banner_update: { scope: "user", schemaVersion: 1, status: "planned" },
@@ -711,6 +711,28 @@ export interface DirectoryJoinRecorded {
   at_unix: UnixSeconds;
 }
 
+/** `ip_bans_updated` v1, stream `guild:<guild_id>`: Guild IP bans were added (one host ban per IP observation of a user) or one was lifted. Addresses never enter the log: a ban names an IP observation, whose address lives in the erasable side store (ADR 0006). */
+export interface IpBansUpdated {
+  guild_id: Ulid;
+  action: "upsert" | "remove";
+  ban_ids: Ulid[];
+  /** upsert: one per ban id */
+  observation_ids: Ulid[];
+  /** upsert: the user whose IPs */
+  source_user_id?: Ulid;
+  reason?: string;
+  expires_at_unix?: UnixSeconds;
+  at_unix: UnixSeconds;
+}
+
+/** `ip_ban_hit` v1, stream `guild:<guild_id>`: A request from an actively banned address was refused (audit trail). */
+export interface IpBanHit {
+  guild_id: Ulid;
+  user_id: Ulid;
+  ban_id: Ulid;
+  hit_at_unix: UnixSeconds;
+}
+
 /** `message_posted` v1, stream `guild:<guild_id>`: A message was posted in a channel (over REST or the gateway). */
 export interface MessagePosted {
   guild_id: Ulid;
@@ -741,6 +763,8 @@ export interface DomainEventPayloads {
   legacy_channel_override_set: LegacyChannelOverrideSet;
   channel_permission_override_set: ChannelPermissionOverrideSet;
   directory_join_recorded: DirectoryJoinRecorded;
+  ip_bans_updated: IpBansUpdated;
+  ip_ban_hit: IpBanHit;
   message_posted: MessagePosted;
 }
 
@@ -766,5 +790,7 @@ export const DOMAIN_EVENT_VERSIONS: Readonly<Record<DomainEventType, number>> = 
   legacy_channel_override_set: 1,
   channel_permission_override_set: 1,
   directory_join_recorded: 1,
+  ip_bans_updated: 1,
+  ip_ban_hit: 1,
   message_posted: 1,
 };

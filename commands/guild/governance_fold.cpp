@@ -122,4 +122,18 @@ void ApplyGovernance(GuildState&, const events::DirectoryJoinRecorded&) {
   // Audit only: a join that added nobody changes no state.
 }
 
+void ApplyGovernance(GuildState& state, const events::IpBansUpdated& e) {
+  if (e.action == "remove") {
+    for (const auto& ban_id : e.ban_ids) state.ip_bans.erase(ban_id);
+    return;
+  }
+  for (size_t i = 0; i < e.ban_ids.size() && i < e.observation_ids.size(); ++i) {
+    state.ip_bans[e.ban_ids[i]] = GuildState::IpBan{e.observation_ids[i], e.expires_at_unix};
+  }
+}
+
+void ApplyGovernance(GuildState&, const events::IpBanHit&) {
+  // Audit only.
+}
+
 }  // namespace filament::commands

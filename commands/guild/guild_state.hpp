@@ -33,6 +33,14 @@ struct GuildState {
   };
   std::map<std::string, RoleMeta> role_meta;  // by role id, every role in authz.roles
   std::optional<std::string> default_join_role_id;
+  struct IpBan {
+    std::string observation_id;
+    std::optional<int64_t> expires_at_unix;
+    bool ActiveAt(int64_t now_unix) const {
+      return !expires_at_unix || *expires_at_unix > now_unix;
+    }
+  };
+  std::map<std::string, IpBan> ip_bans;  // by ban id; lifted bans are removed
 };
 
 // Folds one event into `state` and bumps its version. Pure and total: events are facts, so an
@@ -56,6 +64,8 @@ void ApplyGovernance(GuildState& state, const events::RoleUnassigned& e);
 void ApplyGovernance(GuildState& state, const events::LegacyChannelOverrideSet& e);
 void ApplyGovernance(GuildState& state, const events::ChannelPermissionOverrideSet& e);
 void ApplyGovernance(GuildState& state, const events::DirectoryJoinRecorded& e);
+void ApplyGovernance(GuildState& state, const events::IpBansUpdated& e);
+void ApplyGovernance(GuildState& state, const events::IpBanHit& e);
 
 GuildState Fold(const std::vector<events::GuildEvent>& events);
 

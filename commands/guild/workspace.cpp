@@ -35,6 +35,10 @@ core::Result<GuildEvents> Decide(const GuildState& guild, const JoinGuild& cmd) 
   };
   if (guild.visibility != "public") return recorded("rejected_visibility");
   if (guild.authz.banned_user_ids.count(cmd.user_id) != 0) return recorded("rejected_user_ban");
+  if (cmd.ip_ban_id && guild.ip_bans.count(*cmd.ip_ban_id) != 0 &&
+      guild.ip_bans.at(*cmd.ip_ban_id).ActiveAt(cmd.now_unix)) {
+    return recorded("rejected_ip_ban");
+  }
   if (guild.authz.members.count(cmd.user_id) != 0) return recorded("already_member");
   events::MemberJoined joined{.guild_id = cmd.guild_id,
                               .user_id = cmd.user_id,

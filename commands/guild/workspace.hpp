@@ -32,6 +32,8 @@ struct JoinGuild {
   std::string guild_id;
   std::string user_id;
   int64_t now_unix = 0;
+  // An active ban of this guild on the caller's address (the route asks the IP side store).
+  std::optional<std::string> ip_ban_id;
 };
 // Directory join. Every outcome on an existing guild is an event (the audit trail is the log):
 // MemberJoined (accepted, with the default join role) or DirectoryJoinRecorded (already a

@@ -121,6 +121,13 @@ Json Build(const events::ChannelPermissionOverrideSet& e) {
   return d;
 }
 
+Json Build(const events::IpBansUpdated& e) {
+  Json d = Base(e.guild_id);
+  d["summary"] = Json{{"action", e.action}, {"changed_count", e.ban_ids.size()}};
+  d["updated_at_unix"] = e.at_unix;
+  return d;
+}
+
 struct Entry {
   std::string_view gateway_type;
   std::string_view domain_type;
@@ -140,6 +147,7 @@ constexpr Entry kEntries[] = {
     {"workspace_role_assignment_remove", events::RoleUnassigned::kType},
     {"workspace_channel_role_override_update", events::LegacyChannelOverrideSet::kType},
     {"workspace_channel_permission_override_update", events::ChannelPermissionOverrideSet::kType},
+    {"workspace_ip_ban_sync", events::IpBansUpdated::kType},
 };
 
 template <typename T>

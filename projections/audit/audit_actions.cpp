@@ -65,6 +65,14 @@ std::optional<Action> ActionOf(const events::LegacyChannelOverrideSet&) {
   return Action{"channel.override.update", {}};
 }
 
+std::optional<Action> ActionOf(const events::IpBansUpdated& e) {
+  if (e.action == "remove") return Action{"moderation.ip_ban.remove", std::nullopt};
+  return Action{"moderation.ip_ban.add", e.source_user_id};
+}
+std::optional<Action> ActionOf(const events::IpBanHit& e) {
+  return Action{"moderation.ip_ban.hit", e.user_id, true};
+}
+
 template <typename T>
 constexpr bool kAudited = requires(const T& e) {
   ActionOf(e);

@@ -164,6 +164,22 @@ void Apply(pqxx::dbtransaction& tx, const events::ChannelPermissionOverrideSet& 
   Upsert(tx, e.channel_id, e.target_kind, e.target_id, Bits(e.allow), Bits(e.deny));
 }
 
+void Apply(pqxx::dbtransaction& tx, const events::IpBansUpdated& e) {
+  if (e.action == "remove") {
+    for (const auto& ban_id : e.ban_ids) {
+      tx.exec_params("DELETE FROM guild_ip_bans WHERE ban_id = $1", ban_id);
+    }
+    return;
+  }
+  for (size_t i = 0; i < e.ban_ids.size() && i < e.observation_ids.size(); ++i) {
+    tx.exec_params(
+        "INSERT INTO guild_ip_bans (ban_id, guild_id, observation_id, source_user_id, reason, "
+        "created_at_unix, expires_at_unix) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        e.ban_ids[i], e.guild_id, e.observation_ids[i], OrNull(e.source_user_id), OrNull(e.reason),
+        e.at_unix, e.expires_at_unix ? std::to_string(*e.expires_at_unix).c_str() : nullptr);
+  }
+}
+
 template <typename T>
 constexpr bool kHandled = requires(pqxx::dbtransaction& tx, const T& e) {
   Apply(tx, e);

@@ -65,4 +65,30 @@ core::Result<RolesPage> GuildQueries::ListRoles(const std::string& guild_id) {
   });
 }
 
+core::Result<std::vector<IpBanRow>> GuildQueries::ListIpBans(
+    const std::string& guild_id, const std::optional<std::pair<int64_t, std::string>>& after,
+    int limit, int64_t now_unix) {
+  using Out = core::Result<std::vector<IpBanRow>>;
+  auto optional_text = [](const pqxx::field& f) {
+    return f.is_null() ? std::nullopt : std::optional<std::string>(f.as<std::string>());
+  };
+  return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
+    pqxx::read_transaction tx(c);
+    std::vector<IpBanRow> out;
+    for (const auto& r :
+         tx.exec_params("SELECT ban_id, source_user_id, reason, created_at_unix, expires_at_unix "
+                        "FROM guild_ip_bans WHERE guild_id = $1 "
+                        "AND (expires_at_unix IS NULL OR expires_at_unix > $2) "
+                        "AND ($3::bigint IS NULL OR (created_at_unix, ban_id) < ($3, $4)) "
+                        "ORDER BY created_at_unix DESC, ban_id DESC LIMIT $5",
+                        guild_id, now_unix, after ? std::to_string(after->first).c_str() : nullptr,
+                        after ? after->second.c_str() : "", limit)) {
+      out.push_back(IpBanRow{
+          r[0].as<std::string>(), optional_text(r[1]), optional_text(r[2]), r[3].as<int64_t>(),
+          r[4].is_null() ? std::nullopt : std::optional<int64_t>(r[4].as<int64_t>())});
+    }
+    return out;
+  });
+}
+
 }  // namespace filament::projections

@@ -50,8 +50,8 @@ void ApplyGuildCreated(pqxx::dbtransaction& tx, const events::GuildCreated& e) {
 }  // namespace
 
 std::vector<std::string> GuildsProjection::Tables() const {
-  return {"guilds",     "guild_roles", "guild_members",    "guild_role_assignments",
-          "guild_bans", "channels",    "channel_overrides"};
+  return {"guilds",     "guild_roles", "guild_members",     "guild_role_assignments",
+          "guild_bans", "channels",    "channel_overrides", "guild_ip_bans"};
 }
 
 core::Status GuildsProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {

@@ -52,6 +52,14 @@ struct MemberRow {
   std::vector<std::string> role_ids;  // explicit assignments, sorted, never @everyone
 };
 
+struct IpBanRow {
+  std::string ban_id;
+  std::optional<std::string> source_user_id;
+  std::optional<std::string> reason;
+  int64_t created_at_unix = 0;
+  std::optional<int64_t> expires_at_unix;
+};
+
 struct RolesPage {
   std::vector<RoleRow> roles;  // position desc, created asc, id asc
   std::optional<std::string> default_join_role_id;
@@ -91,6 +99,11 @@ class GuildQueries {
                                                    const std::optional<std::string>& after,
                                                    int limit);
   core::Result<RolesPage> ListRoles(const std::string& guild_id);
+  // Active IP bans (not expired at `now_unix`), created desc then id desc, strictly after the
+  // (created_at_unix, ban_id) cursor when given.
+  core::Result<std::vector<IpBanRow>> ListIpBans(
+      const std::string& guild_id, const std::optional<std::pair<int64_t, std::string>>& after,
+      int limit, int64_t now_unix);
 
  private:
   pgstore::ConnectionPool& pool_;

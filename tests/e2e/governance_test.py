@@ -24,9 +24,11 @@ class Governance(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = Server(ARGS.binary, log=ARGS.log,
-                            env={"FILAMENT_MAX_CREATED_GUILDS_PER_USER": "50"}).start()
+                            env={"FILAMENT_MAX_CREATED_GUILDS_PER_USER": "50",
+                                 # IP-ban tests name client IPs with x-forwarded-for.
+                                 "FILAMENT_TRUSTED_PROXY_CIDRS": "127.0.0.1/32"}).start()
         cls.tokens, cls.ids = {}, {}
-        for name in ["owner", "mod", "member", "outsider", "sysop", "target", "other"]:
+        for name in ["owner", "mod", "member", "outsider", "sysop", "target", "other", "ipuser"]:
             cls.register(name)
         # The server owner is configured by id, so it needs a restart once the id exists.
         cls.server.env["FILAMENT_SERVER_OWNER_USER_ID"] = cls.ids["sysop"].lower()
@@ -50,12 +52,14 @@ class Governance(unittest.TestCase):
         assert status == 200, body
         cls.tokens[name] = body["access_token"]
 
-    def call(self, who, method, path, body=None, **kwargs):
-        status, reply, _ = self.server.request(method, path, body, token=self.tokens.get(who), **kwargs)
+    def call(self, who, method, path, body=None, ip=None, **kwargs):
+        headers = {"x-forwarded-for": ip} if ip else None
+        status, reply, _ = self.server.request(method, path, body, token=self.tokens.get(who), headers=headers,
+                                               **kwargs)
         return status, reply
 
-    def expect(self, who, method, path, status, body=None, error=None):
-        got, reply = self.call(who, method, path, body)
+    def expect(self, who, method, path, status, body=None, error=None, ip=None):
+        got, reply = self.call(who, method, path, body, ip=ip)
         self.assertEqual(got, status, f"{who} {method} {path}: {reply}")
         if error is not None:
             self.assertEqual(reply, {"error": error})
@@ -398,6 +402,81 @@ class Governance(unittest.TestCase):
         from_log = {json.loads(line)["event_id"]: json.loads(line)["action"] for line in cli.stdout.splitlines()
                     if line.strip() and "action" in json.loads(line)}
         self.assertEqual(from_log, {e["audit_id"]: e["action"] for e in pages})
+
+    # --- IP bans ------------------------------------------------------------------------------
+    def test_ip_bans(self):
+        gid = self.expect("owner", "POST", "/guilds", 200, {"name": "IpBans", "visibility": "public"})["guild_id"]
+        cid = self.expect("owner", "POST", f"/guilds/{gid}/channels", 200, {"name": "general"})["channel_id"]
+        for who, ip in [("mod", "10.0.0.2"), ("member", "10.0.0.3"), ("ipuser", "10.0.0.7"),
+                        ("ipuser", "10.0.0.7"), ("ipuser", "10.0.0.8")]:
+            self.expect(who, "POST", f"/guilds/{gid}/join", 200, ip=ip)
+        self.expect("owner", "PATCH", f"/guilds/{gid}/members/{self.ids['mod']}", 200, {"role": "moderator"})
+        path = f"/guilds/{gid}/ip-bans"
+        by_user = {"target_user_id": self.ids["ipuser"], "reason": "spam", "expires_in_secs": 3600}
+        self.expect("member", "POST", path + "/by-user", 400, dict(by_user, reason="  "), "invalid_request")
+        self.expect("member", "POST", path + "/by-user", 400, dict(by_user, expires_in_secs=0), "invalid_request")
+        self.expect("member", "POST", path + "/by-user", 400, dict(by_user, target_user_id="nope"))
+        self.expect("member", "POST", path + "/by-user", 403, by_user, "forbidden")
+        self.expect("outsider", "POST", path + "/by-user", 403, by_user, "forbidden")
+        self.expect("owner", "POST", f"/guilds/{UNKNOWN}/ip-bans/by-user", 404, by_user, "not_found")
+        created = self.expect("mod", "POST", path + "/by-user", 200, by_user)
+        # ipuser only ever joined from 10.0.0.7 (twice: throttled to one observation) and .8.
+        self.assertEqual(created["created_count"], 2)
+        self.assertEqual(self.expect("mod", "POST", path + "/by-user", 200, by_user),
+                         {"created_count": 0, "ban_ids": []})
+        listed = self.expect("mod", "GET", path, 200)
+        self.assertEqual({b["ban_id"] for b in listed["bans"]}, set(created["ban_ids"]))
+        for ban in listed["bans"]:
+            self.assertEqual(set(ban), {"ban_id", "source_user_id", "reason", "created_at_unix", "expires_at_unix"})
+            self.assertEqual((ban["source_user_id"], ban["reason"]), (self.ids["ipuser"], "spam"))
+        self.assertNotIn("10.0.0", json.dumps(listed))
+        first = self.expect("mod", "GET", path + "?limit=1", 200)
+        second = self.expect("mod", "GET", path + f"?limit=1&cursor={first['next_cursor']}", 200)
+        self.assertNotEqual(first["bans"][0]["ban_id"], second["bans"][0]["ban_id"])
+        for bad in ["?limit=0", "?limit=101", "?cursor=x", "?foo=1"]:
+            self.expect("mod", "GET", path + bad, 400)
+        self.expect("member", "GET", path, 403, None, "forbidden")
+        # The gate: any caller from a banned address, member or not; other addresses pass.
+        self.expect("ipuser", "GET", f"/guilds/{gid}/channels", 403, None, "forbidden", ip="10.0.0.7")
+        self.expect("member", "GET", f"/guilds/{gid}/channels", 403, None, "forbidden", ip="10.0.0.8")
+        self.expect("member", "POST", f"/guilds/{gid}/channels/{cid}/messages", 403, {"content": "x"}, "forbidden",
+                    ip="10.0.0.8")
+        self.expect("member", "GET", f"/guilds/{gid}/channels", 200, ip="10.0.0.3")
+        self.expect("outsider", "POST", f"/guilds/{gid}/join", 403, None, "directory_join_ip_banned", ip="10.0.0.7")
+        self.assertTrue(asyncio.run(self.dropped_on_subscribe("ipuser", gid, cid, "10.0.0.7")))
+        # Removal.
+        self.expect("mod", "DELETE", f"{path}/nope", 400, None, "invalid_request")
+        self.expect("mod", "DELETE", f"{path}/{UNKNOWN}", 404, None, "not_found")
+        self.expect("member", "DELETE", f"{path}/{created['ban_ids'][0]}", 403, None, "forbidden")
+        self.assertEqual(self.expect("mod", "DELETE", f"{path}/{created['ban_ids'][0]}", 200), ACCEPTED)
+        self.assertEqual(len(self.expect("mod", "GET", path, 200)["bans"]), 1)
+        audit = self.expect("owner", "GET", f"/guilds/{gid}/audit?limit=100", 200)["events"]
+        actions = {e["action"]: e for e in audit}
+        for action in ["moderation.ip_ban.add", "moderation.ip_ban.remove", "moderation.ip_ban.hit",
+                       "directory.join.rejected.ip_ban"]:
+            self.assertIn(action, actions)
+        self.assertTrue(actions["moderation.ip_ban.hit"]["ip_ban_match"])
+        self.assertFalse(actions["moderation.ip_ban.add"]["ip_ban_match"])
+        # No address in clear anywhere in the log.
+        dump = subprocess.run([ARGS.binary, "audit", *self.server.storage_args(), "--json"],
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(dump.returncode, 0, dump.stderr)
+        self.assertIn("ip_bans_updated", dump.stdout)
+        for address in ["10.0.0.", "127.0.0.1"]:
+            self.assertNotIn(address, dump.stdout)
+
+    async def dropped_on_subscribe(self, who, gid, cid, ip):
+        url = f"ws://127.0.0.1:{self.server.port}/gateway/ws?access_token={self.tokens[who]}"
+        async with websockets.connect(url, extra_headers={"x-forwarded-for": ip}) as ws:
+            await asyncio.wait_for(ws.recv(), 10)  # ready
+            await ws.send(json.dumps({"v": 1, "t": "subscribe", "d": {"guild_id": gid, "channel_id": cid}}))
+            try:
+                while True:
+                    frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                    if frame["t"] == "subscribed":
+                        return False
+            except websockets.ConnectionClosed:
+                return True
 
     # --- gateway helper ---------------------------------------------------------------------
     async def watch(self, who, gid, cid, actions, until, count):
