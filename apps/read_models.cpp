@@ -21,6 +21,8 @@ core::Result<std::vector<projections::Projection*>> ReadModels::Select(
   return chosen;
 }
 
-std::vector<std::string> ReadModels::Names() { return {"users", "guilds", "messages", "friends"}; }
+std::vector<std::string> ReadModels::Names() {
+  return {"users", "guilds", "messages", "friends", "audit"};
+}
 
 }  // namespace filament::app

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "projections/audit/audit_projection.hpp"
 #include "projections/friends/friends_projection.hpp"
 #include "projections/guilds/guilds_projection.hpp"
 #include "projections/messages/messages_projection.hpp"
@@ -17,8 +18,11 @@ struct ReadModels {
   projections::GuildsProjection guilds;
   projections::MessagesProjection messages;
   projections::FriendsProjection friends;
+  projections::AuditProjection audit;
 
-  std::vector<projections::Projection*> All() { return {&users, &guilds, &messages, &friends}; }
+  std::vector<projections::Projection*> All() {
+    return {&users, &guilds, &messages, &friends, &audit};
+  }
   // The named ones (all when `names` is empty). Errors: kInvalidArgument naming an unknown one.
   core::Result<std::vector<projections::Projection*>> Select(const std::vector<std::string>& names);
   static std::vector<std::string> Names();

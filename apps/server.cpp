@@ -10,6 +10,7 @@
 #include "adapters/http/http_server.hpp"
 #include "adapters/pgstore/auth_store.hpp"
 #include "adapters/pgstore/connection_pool.hpp"
+#include "adapters/pgstore/ip_observation_store.hpp"
 #include "adapters/pgstore/pg_blob_store.hpp"
 #include "api/routes/api_handler.hpp"
 #include "api/routes/gateway_ports.hpp"
@@ -19,6 +20,8 @@
 #include "apps/read_models.hpp"
 #include "apps/storage.hpp"
 #include "commands/command_service.hpp"
+#include "core/ulid.hpp"
+#include "gateway/bridge/live_access.hpp"
 #include "gateway/bridge/log_bridge.hpp"
 #include "gateway/gateway_hub.hpp"
 #include "gateway/gateway_upgrade.hpp"
@@ -43,20 +46,29 @@ sigset_t TerminationSignals() {
   return set;
 }
 
+std::string CanonicalUserId(const std::string& id) {
+  auto parsed = core::Ulid::Parse(id);
+  return parsed ? parsed->ToString() : std::string();
+}
+
 class HubSink final : public gateway::FanoutSink {
  public:
   explicit HubSink(gateway::GatewayHub& hub) : hub_(hub) {}
   void ToChannel(const std::string& guild_id, const std::string& channel_id,
-                 const std::string& type, const std::string& payload) override {
-    hub_.PublishToChannel(guild_id, channel_id, type, payload);
+                 const std::string& type, const std::string& payload,
+                 const UserFilter& allow) override {
+    hub_.PublishToChannel(guild_id, channel_id, type, payload, allow);
   }
-  void ToGuild(const std::string& guild_id, const std::string& type,
-               const std::string& payload) override {
-    hub_.PublishToGuild(guild_id, type, payload);
+  void ToGuild(const std::string& guild_id, const std::string& type, const std::string& payload,
+               const UserFilter& allow) override {
+    hub_.PublishToGuild(guild_id, type, payload, allow);
   }
   void ToUser(const std::string& user_id, const std::string& type,
               const std::string& payload) override {
     hub_.PublishToUser(user_id, type, payload);
+  }
+  void Revalidate(const std::string& guild_id, const KeepSubscription& keep) override {
+    hub_.Revalidate(guild_id, keep);
   }
 
  private:
@@ -151,6 +163,9 @@ int RunServer(const ServeOptions& options) {
   pgstore::AuthStore auth_store(pool);
   projections::UsersQueries users(pool);
   projections::GuildQueries guilds(pool);
+  projections::AuditQueries audit(pool);
+  pgstore::IpObservationStore ip_observations(pool);
+  api::GatewayIpBanGate ip_gate(ip_observations, clock);
   projections::MessagesQueries messages(pool);
   projections::FriendsQueries friends(pool);
   pgstore::PgBlobStore blobs(pool);
@@ -172,7 +187,8 @@ int RunServer(const ServeOptions& options) {
   std::unique_ptr<HubSink> sink;
   std::unique_ptr<gateway::LogBridge> bridge;
   std::unique_ptr<gateway::GatewayUpgradeHandler> upgrade;
-  api::GatewaySubscribeAuthorizer authorizer(guilds);
+  // Subscribe authorization and per-delivery filtering from the log itself (live permissions).
+  gateway::LiveAccess authorizer(CanonicalUserId(options.server_owner_user_id));
   std::unique_ptr<gateway::IngressMessagePoster> poster;
   if (roles.gateway) {
     if (roles.api) {
@@ -181,9 +197,9 @@ int RunServer(const ServeOptions& options) {
       poster = std::make_unique<RejectingPoster>();
     }
     hub = std::make_unique<gateway::GatewayHub>(GatewayOptionsFrom(options.limits), clock,
-                                                authorizer, *poster);
+                                                authorizer, *poster, &ip_gate);
     sink = std::make_unique<HubSink>(*hub);
-    bridge = std::make_unique<gateway::LogBridge>(log, *sink);
+    bridge = std::make_unique<gateway::LogBridge>(log, *sink, &authorizer);
     if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
     api::AuthService* auth_ptr = auth.get();
     const api::ClientIpResolver* resolver = &*client_ip;
@@ -236,6 +252,9 @@ int RunServer(const ServeOptions& options) {
         // Upload temp files (unlinked at creation) on the data disk when there is one.
         .spool_directory = options.storage.data_dir.empty() ? "/tmp" : options.storage.data_dir,
         .captcha = captcha.get(),
+        .server_owner_user_id = options.server_owner_user_id,
+        .audit = &audit,
+        .ip_observations = &ip_observations,
     });
     handler = api_handler.get();
   }

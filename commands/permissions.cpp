@@ -11,7 +11,14 @@ constexpr std::array<std::string_view, kPermissionCount> kNames = {
     "create_message", "publish_video",       "publish_screen_share",   "subscribe_streams",
 };
 
-// Assigned roles = explicit assignments that still exist ∪ the seeded role of the legacy role.
+PermissionSet ApplyLayer(PermissionSet current, const OverrideFacts& layer) {
+  // Deny wins inside a layer: an allow bit that is also denied is dropped.
+  PermissionSet allow = layer.allow.Without(layer.deny);
+  return current.Without(layer.deny) | allow;
+}
+
+}  // namespace
+
 std::set<std::string> AssignedRoles(const GuildAuthz& guild, const MemberFacts& member) {
   std::set<std::string> assigned;
   for (const auto& role_id : member.assigned_role_ids) {
@@ -32,14 +39,6 @@ std::set<std::string> AssignedRoles(const GuildAuthz& guild, const MemberFacts& 
   if (seeded != nullptr && guild.roles.count(*seeded) != 0) assigned.insert(*seeded);
   return assigned;
 }
-
-PermissionSet ApplyLayer(PermissionSet current, const OverrideFacts& layer) {
-  // Deny wins inside a layer: an allow bit that is also denied is dropped.
-  PermissionSet allow = layer.allow.Without(layer.deny);
-  return current.Without(layer.deny) | allow;
-}
-
-}  // namespace
 
 PermissionSet PermissionSet::Of(std::initializer_list<Permission> permissions) {
   uint64_t bits = 0;
@@ -62,6 +61,33 @@ std::optional<Permission> ParsePermission(std::string_view name) {
     if (kNames[bit] == name) return static_cast<Permission>(bit);
   }
   return std::nullopt;
+}
+
+PermissionSet PermissionsFromNames(const std::vector<std::string>& names) {
+  uint64_t bits = 0;
+  for (const auto& name : names) {
+    if (auto p = ParsePermission(name)) bits |= uint64_t{1} << static_cast<int>(*p);
+  }
+  return PermissionSet::FromBits(bits);
+}
+
+std::vector<std::string> PermissionNameList(PermissionSet set) {
+  std::vector<std::string> out;
+  for (auto name : set.Names()) out.emplace_back(name);
+  return out;
+}
+
+PermissionSet LegacyPermissions(LegacyRole role) {
+  switch (role) {
+    case LegacyRole::kOwner:
+      return PermissionSet::All();
+    case LegacyRole::kModerator:
+      return ModeratorRolePermissions().Without(
+          PermissionSet::Of({Permission::kManageChannelOverrides}));
+    case LegacyRole::kMember:
+      return MemberRolePermissions();
+  }
+  return MemberRolePermissions();
 }
 
 std::string_view LegacyRoleName(LegacyRole role) {

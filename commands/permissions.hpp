@@ -56,11 +56,19 @@ class PermissionSet {
 
 std::string_view PermissionName(Permission p);
 std::optional<Permission> ParsePermission(std::string_view name);
+// Names → set; names that are not permissions are skipped (events hold only valid names).
+PermissionSet PermissionsFromNames(const std::vector<std::string>& names);
+// Set → names in bit order (the form events and responses carry).
+std::vector<std::string> PermissionNameList(PermissionSet set);
 
 // The legacy per-membership role of contract §3.3.
 enum class LegacyRole { kMember = 1, kModerator = 2, kOwner = 3 };
 std::string_view LegacyRoleName(LegacyRole role);
 std::optional<LegacyRole> ParseLegacyRole(std::string_view name);
+
+// The fixed permission sets of the legacy checks (contract §3.3) and the legacy rank.
+PermissionSet LegacyPermissions(LegacyRole role);
+inline int LegacyRank(LegacyRole role) { return static_cast<int>(role); }
 
 // Default allow sets of the seeded roles (contract §3.1).
 PermissionSet EveryoneDefaultPermissions();
@@ -100,6 +108,10 @@ struct GuildAuthz {
   };
   std::map<std::string, Channel> channels;  // by channel id (may hold just one)
 };
+
+// Contract §3.4 step 3: explicit assignments of roles that still exist ∪ the seeded role of
+// the legacy role.
+std::set<std::string> AssignedRoles(const GuildAuthz& guild, const MemberFacts& member);
 
 struct Effective {
   LegacyRole role = LegacyRole::kMember;

@@ -283,7 +283,7 @@ TEST(GatewayRouting, CatalogListsAll36ContractEvents) {
     EXPECT_GE(info.schema_version, 1);
   }
   EXPECT_EQ(types.size(), 36u);
-  EXPECT_EQ(active, 18);
+  EXPECT_EQ(active, 31);
   EXPECT_EQ(per_scope[GatewayScope::kConnection], 4);
   EXPECT_EQ(per_scope[GatewayScope::kChannel], 9);
   EXPECT_EQ(per_scope[GatewayScope::kGuild], 16);

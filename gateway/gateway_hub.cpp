@@ -98,21 +98,23 @@ void GatewayHub::Unregister(GatewaySession& session, http::WsCloseReason reason)
     channel->second.erase(session.id);
     if (channel->second.empty()) channels_.erase(channel);
   }
-  for (const std::string& guild_id : session.presence_guilds) {
-    auto guild = guilds_.find(guild_id);
-    if (guild != guilds_.end() && guild->second.erase(session.id) > 0 && guild->second.empty()) {
-      guilds_.erase(guild);
-    }
-    auto& present = presence_[guild_id];
-    if (--present[session.user_id] > 0) continue;
-    present.erase(session.user_id);
-    if (present.empty()) presence_.erase(guild_id);
-    const std::string payload = nlohmann::json{
-        {"guild_id", guild_id},
-        {"user_id", session.user_id},
-        {"status", "offline"}}.dump();
-    PublishToGuildLocked(guild_id, "presence_update", payload);
+  for (const std::string& guild_id : session.presence_guilds) LeaveGuildLocked(session, guild_id);
+}
+
+void GatewayHub::LeaveGuildLocked(GatewaySession& session, const std::string& guild_id) {
+  auto guild = guilds_.find(guild_id);
+  if (guild != guilds_.end() && guild->second.erase(session.id) > 0 && guild->second.empty()) {
+    guilds_.erase(guild);
   }
+  auto& present = presence_[guild_id];
+  if (--present[session.user_id] > 0) return;
+  present.erase(session.user_id);
+  if (present.empty()) presence_.erase(guild_id);
+  const std::string payload = nlohmann::json{
+      {"guild_id", guild_id},
+      {"user_id", session.user_id},
+      {"status", "offline"}}.dump();
+  PublishToGuildLocked(guild_id, "presence_update", payload);
 }
 
 void GatewayHub::Disconnect(GatewaySession& session, std::string_view reason) {
@@ -172,7 +174,8 @@ std::optional<std::string> GatewayHub::PrepareEnvelope(std::string_view scope,
 }
 
 void GatewayHub::DeliverLocked(std::string_view scope, std::string_view type,
-                               const std::string& envelope, IdSet& recipients) {
+                               const std::string& envelope, IdSet& recipients,
+                               const UserFilter* allow) {
   uint64_t emitted = 0;
   for (auto it = recipients.begin(); it != recipients.end();) {
     auto found = connections_.find(*it);
@@ -182,6 +185,11 @@ void GatewayHub::DeliverLocked(std::string_view scope, std::string_view type,
     }
     GatewaySession& session = *found->second;
     if (session.evicted) {  // stale after an eviction elsewhere: skipped, not counted
+      ++it;
+      continue;
+    }
+    if (allow != nullptr && !(*allow)(session.user_id)) {
+      metrics_.CountDropped(scope, type, "forbidden");
       ++it;
       continue;
     }

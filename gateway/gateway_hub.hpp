@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -64,6 +65,22 @@ class GatewayHub {
   void PublishToUser(std::string_view user_id, std::string_view type,
                      std::string_view payload_json);
 
+  // Live permissions (gateway_access.cpp). `allow` is asked once per recipient connection
+  // (by its user id) under the hub lock, on the caller's thread; rejected recipients are
+  // skipped (counted as dropped, reason "forbidden").
+  using UserFilter = std::function<bool(const std::string& user_id)>;
+  void PublishToChannel(std::string_view guild_id, std::string_view channel_id,
+                        std::string_view type, std::string_view payload_json,
+                        const UserFilter& allow);
+  void PublishToGuild(std::string_view guild_id, std::string_view type,
+                      std::string_view payload_json, const UserFilter& allow);
+  // Drops every subscription to a channel of `guild_id` that `keep(user_id, channel_id)`
+  // rejects. A connection left with no channel of the guild leaves the guild: no more guild
+  // events, and its presence there ends (presence_update offline when it was the user's last).
+  void Revalidate(
+      const std::string& guild_id,
+      const std::function<bool(const std::string& user_id, const std::string& channel_id)>& keep);
+
   GatewayMetrics& metrics() { return metrics_; }
   size_t connection_count() const;
   // Stops the worker threads; queued commands are discarded. Idempotent.
@@ -88,7 +105,10 @@ class GatewayHub {
   std::string_view SendDirectLocked(GatewaySession& session, std::string_view type,
                                     const std::string& payload_json);
   void DeliverLocked(std::string_view scope, std::string_view type, const std::string& envelope,
-                     IdSet& recipients);
+                     IdSet& recipients, const UserFilter* allow = nullptr);
+  // Removes `session` from the guild index and its presence there (the caller updates
+  // session.presence_guilds).
+  void LeaveGuildLocked(GatewaySession& session, const std::string& guild_id);
   std::optional<std::string> PrepareEnvelope(std::string_view scope, std::string_view type,
                                              std::string_view payload_json);
   void PublishToGuildLocked(const std::string& guild_id, std::string_view type,

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/routes/governance_helpers.hpp"
 #include "api/routes/upload_sink.hpp"
 #include "api/support/json_body.hpp"
 #include "core/blob_store.hpp"
@@ -90,6 +91,10 @@ void RegisterApiRoutes(const AddRoute& add, const AddStreamedRoute& add_streamed
   RegisterReactionRoutes(add);
   RegisterSearchRoutes(add);
   RegisterAttachmentRoutes(add, add_streamed);
+  RegisterMemberRoutes(add);
+  RegisterRoleRoutes(add);
+  RegisterAuditRoutes(add);
+  RegisterIpBanRoutes(add);
 }
 
 std::vector<RouteSpec> ApiRouteTable() {

@@ -24,11 +24,13 @@ namespace filament::core {
 class BlobStore;
 }  // namespace filament::core
 
-namespace filament::core {
-class BlobStore;
-}  // namespace filament::core
+namespace filament::pgstore {
+class IpObservationStore;
+}  // namespace filament::pgstore
+
 namespace filament::projections {
 class AppliedPositions;
+class AuditQueries;
 class FriendsQueries;
 class GuildQueries;
 class MessagesQueries;
@@ -63,6 +65,12 @@ struct ApiDeps {
   std::string spool_directory = "/tmp";
   // hCaptcha on register; null when not configured.
   CaptchaVerifier* captcha = nullptr;
+  // FILAMENT_SERVER_OWNER_USER_ID (contract §3.4 step 1); empty when unset.
+  std::string server_owner_user_id;
+  // The audit trail read model (GET /guilds/{g}/audit); null answers 503.
+  projections::AuditQueries* audit = nullptr;
+  // The IP side store (observations on join, IP bans, the §3.7 gate); null disables them.
+  pgstore::IpObservationStore* ip_observations = nullptr;
 };
 
 // The request's client IP under the trusted-proxy rules (contract §1.1).

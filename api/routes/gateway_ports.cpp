@@ -1,5 +1,6 @@
 #include "api/routes/gateway_ports.hpp"
 
+#include "adapters/pgstore/ip_observation_store.hpp"
 #include "commands/guild/messages.hpp"
 #include "gateway/gateway_upgrade.hpp"
 #include "projections/guilds/guilds_projection.hpp"
@@ -36,6 +37,13 @@ core::Result<std::string> AuthenticateUpgrade(AuthService& auth, const http::Htt
   auto principal = auth.Authenticate(*token);
   if (!principal.ok()) return principal.error();
   return principal->user_id;
+}
+
+core::Result<bool> GatewayIpBanGate::IsBanned(const std::string& guild_id,
+                                              const std::string& client_ip) {
+  auto ban = store_.ActiveBanFor(guild_id, client_ip, clock_.NowUnix());
+  if (!ban.ok()) return ban.error();
+  return ban->has_value();
 }
 
 }  // namespace filament::api

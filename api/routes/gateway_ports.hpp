@@ -11,6 +11,10 @@ namespace filament::projections {
 class GuildQueries;
 }  // namespace filament::projections
 
+namespace filament::pgstore {
+class IpObservationStore;
+}  // namespace filament::pgstore
+
 namespace filament::api {
 
 // The gateway's ports, answered by the same code paths as REST: subscribe authorization is
@@ -36,6 +40,18 @@ class GatewayMessagePoster final : public gateway::IngressMessagePoster {
 
  private:
   commands::CommandService& commands_;
+};
+
+// The gateway's IP-ban gate for `subscribe` (contract §3.7) over the IP side store.
+class GatewayIpBanGate final : public gateway::IpBanGate {
+ public:
+  GatewayIpBanGate(pgstore::IpObservationStore& store, const core::Clock& clock)
+      : store_(store), clock_(clock) {}
+  core::Result<bool> IsBanned(const std::string& guild_id, const std::string& client_ip) override;
+
+ private:
+  pgstore::IpObservationStore& store_;
+  const core::Clock& clock_;
 };
 
 // The upgrade check of GET /gateway/ws: the access token from `access_token` (query, wins) or

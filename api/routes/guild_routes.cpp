@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "api/routes/governance_helpers.hpp"
 #include "api/routes/route_helpers.hpp"
 #include "commands/guild/channels.hpp"
 #include "commands/guild/workspace.hpp"
@@ -85,14 +86,24 @@ http::HttpResponse JoinGuild(ApiHandler& api, RouteRequest& request) {
   if (!who.ok()) return api.Error(who.error());
   if (!api.AllowDirectoryJoin(request.client_ip, who->user_id)) return api.Error(RateLimited());
   std::string guild_id(request.match.Param("guild_id"));
+  auto ip_ban = ObserveJoin(api, request, *who, guild_id);
+  if (!ip_ban.ok()) return api.Error(ip_ban.error());
   auto appended =
       api.deps().commands.OnGuild(ContextFor(*who, request), guild_id, [&](commands::Minter& m) {
-        return commands::JoinGuild{guild_id, who->user_id, m.NowUnix()};
+        return commands::JoinGuild{guild_id, who->user_id, m.NowUnix(), *ip_ban};
       });
   if (!appended.ok()) return api.Error(appended.error());
+  std::string outcome = "accepted";
+  if (const auto* recorded = std::get_if<events::DirectoryJoinRecorded>(&appended->events.at(0))) {
+    if (auto rejection = commands::JoinRejection(recorded->outcome)) {
+      api.Mutation(*appended, "");  // the audit trail shows the rejection once answered
+      return api.Error(*rejection);
+    }
+    outcome = recorded->outcome;  // already_member
+  }
   nlohmann::ordered_json out;
   out["guild_id"] = guild_id;
-  out["outcome"] = appended->events.empty() ? "already_member" : "accepted";
+  out["outcome"] = outcome;
   return api.Mutation(*appended, out.dump());
 }
 
@@ -105,6 +116,7 @@ http::HttpResponse CreateChannel(ApiHandler& api, RouteRequest& request) {
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
   std::string guild_id(request.match.Param("guild_id"));
+  if (auto refused = IpBanGate(api, request, *who, guild_id)) return *refused;
   auto appended =
       api.deps().commands.OnGuild(ContextFor(*who, request), guild_id, [&](commands::Minter& m) {
         return commands::CreateChannel{guild_id,     m.NewId(),  name, kind.value_or("text"),
@@ -119,6 +131,9 @@ http::HttpResponse CreateChannel(ApiHandler& api, RouteRequest& request) {
 http::HttpResponse ListChannels(ApiHandler& api, RouteRequest& request) {
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
+  if (auto refused = IpBanGate(api, request, *who, std::string(request.match.Param("guild_id")))) {
+    return *refused;
+  }
   auto view = LoadMemberView(api, std::string(request.match.Param("guild_id")), who->user_id);
   if (!view.ok()) return api.Error(view.error());
   std::string out = R"({"channels":[)";
@@ -138,6 +153,9 @@ http::HttpResponse ListChannels(ApiHandler& api, RouteRequest& request) {
 http::HttpResponse ChannelPermissionsSelf(ApiHandler& api, RouteRequest& request) {
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
+  if (auto refused = IpBanGate(api, request, *who, std::string(request.match.Param("guild_id")))) {
+    return *refused;
+  }
   auto effective = api.deps().guilds.VisibleChannelAccess(
       std::string(request.match.Param("guild_id")), std::string(request.match.Param("channel_id")),
       who->user_id);

@@ -1,3 +1,4 @@
+#include "api/routes/governance_helpers.hpp"
 #include "api/routes/route_helpers.hpp"
 #include "commands/guild/messages.hpp"
 #include "commands/validation.hpp"
@@ -25,6 +26,9 @@ http::HttpResponse PostMessage(ApiHandler& api, RouteRequest& request) {
   if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
+  if (auto refused = IpBanGate(api, request, *who, std::string(request.match.Param("guild_id")))) {
+    return *refused;
+  }
   auto ids = AttachmentIds(raw_ids.value_or(std::vector<std::string>{}));
   if (!ids.ok()) return api.Error(ids.error());
   std::string guild_id(request.match.Param("guild_id"));
@@ -67,6 +71,9 @@ http::HttpResponse ListMessages(ApiHandler& api, RouteRequest& request) {
   if (!before.ok()) return api.Error(before.error());
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
+  if (auto refused = IpBanGate(api, request, *who, std::string(request.match.Param("guild_id")))) {
+    return *refused;
+  }
   auto query = ValidateHistoryQuery(*limit, *before);
   if (!query.ok()) return api.Error(query.error());
   std::string guild_id(request.match.Param("guild_id"));

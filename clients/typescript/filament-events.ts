@@ -249,7 +249,7 @@ export interface ChannelCreatePayload {
   channel: Channel;
 }
 
-/** `workspace_update` (guild, planned): Workspace settings changed; only changed keys are present (no event if none). */
+/** `workspace_update` (guild, active): Workspace settings changed; only changed keys are present (no event if none). */
 export interface WorkspaceUpdatePayload {
   guild_id: Ulid;
   updated_fields: {
@@ -269,7 +269,7 @@ export interface WorkspaceMemberAddPayload {
   actor_user_id: Ulid;
 }
 
-/** `workspace_member_update` (guild, planned): A member's legacy role changed. */
+/** `workspace_member_update` (guild, active): A member's legacy role changed. */
 export interface WorkspaceMemberUpdatePayload {
   guild_id: Ulid;
   user_id: Ulid;
@@ -280,7 +280,7 @@ export interface WorkspaceMemberUpdatePayload {
   actor_user_id: Ulid;
 }
 
-/** `workspace_member_remove` (guild, planned): A member was kicked or banned (`leave` is decoded by clients but never emitted). */
+/** `workspace_member_remove` (guild, active): A member was kicked or banned (`leave` is decoded by clients but never emitted). */
 export interface WorkspaceMemberRemovePayload {
   guild_id: Ulid;
   user_id: Ulid;
@@ -289,7 +289,7 @@ export interface WorkspaceMemberRemovePayload {
   actor_user_id: Ulid;
 }
 
-/** `workspace_member_ban` (guild, planned): A member was banned; always followed by workspace_member_remove{reason:ban}. */
+/** `workspace_member_ban` (guild, active): A member was banned; always followed by workspace_member_remove{reason:ban}. */
 export interface WorkspaceMemberBanPayload {
   guild_id: Ulid;
   user_id: Ulid;
@@ -297,14 +297,14 @@ export interface WorkspaceMemberBanPayload {
   actor_user_id: Ulid;
 }
 
-/** `workspace_role_create` (guild, planned): A role was created. */
+/** `workspace_role_create` (guild, active): A role was created. */
 export interface WorkspaceRoleCreatePayload {
   guild_id: Ulid;
   role: Role;
   actor_user_id: Ulid;
 }
 
-/** `workspace_role_update` (guild, planned): A role changed; keys mirror the request, `color_hex:null` means cleared. */
+/** `workspace_role_update` (guild, active): A role changed; keys mirror the request, `color_hex:null` means cleared. */
 export interface WorkspaceRoleUpdatePayload {
   guild_id: Ulid;
   role_id: Ulid;
@@ -317,7 +317,7 @@ export interface WorkspaceRoleUpdatePayload {
   actor_user_id: Ulid;
 }
 
-/** `workspace_role_delete` (guild, planned): A role was deleted (its assignments are removed). */
+/** `workspace_role_delete` (guild, active): A role was deleted (its assignments are removed). */
 export interface WorkspaceRoleDeletePayload {
   guild_id: Ulid;
   role_id: Ulid;
@@ -325,7 +325,7 @@ export interface WorkspaceRoleDeletePayload {
   actor_user_id: Ulid;
 }
 
-/** `workspace_role_reorder` (guild, planned): Roles were reordered; the first id gets the highest position. */
+/** `workspace_role_reorder` (guild, active): Roles were reordered; the first id gets the highest position. */
 export interface WorkspaceRoleReorderPayload {
   guild_id: Ulid;
   role_ids: Ulid[];
@@ -333,7 +333,7 @@ export interface WorkspaceRoleReorderPayload {
   actor_user_id: Ulid;
 }
 
-/** `workspace_role_assignment_add` (guild, planned): A role was assigned to a member. */
+/** `workspace_role_assignment_add` (guild, active): A role was assigned to a member. */
 export interface WorkspaceRoleAssignmentAddPayload {
   guild_id: Ulid;
   user_id: Ulid;
@@ -342,7 +342,7 @@ export interface WorkspaceRoleAssignmentAddPayload {
   actor_user_id: Ulid;
 }
 
-/** `workspace_role_assignment_remove` (guild, planned): A role was unassigned from a user. */
+/** `workspace_role_assignment_remove` (guild, active): A role was unassigned from a user. */
 export interface WorkspaceRoleAssignmentRemovePayload {
   guild_id: Ulid;
   user_id: Ulid;
@@ -351,7 +351,7 @@ export interface WorkspaceRoleAssignmentRemovePayload {
   actor_user_id: Ulid;
 }
 
-/** `workspace_channel_role_override_update` (guild, planned): A legacy per-role channel override was set (replaces the previous one). */
+/** `workspace_channel_role_override_update` (guild, active): A legacy per-role channel override was set (replaces the previous one). */
 export interface WorkspaceChannelRoleOverrideUpdatePayload {
   guild_id: Ulid;
   channel_id: Ulid;
@@ -364,7 +364,7 @@ export interface WorkspaceChannelRoleOverrideUpdatePayload {
   actor_user_id: Ulid;
 }
 
-/** `workspace_channel_permission_override_update` (guild, planned): A channel permission override for a role or a member was set. */
+/** `workspace_channel_permission_override_update` (guild, active): A channel permission override for a role or a member was set. */
 export interface WorkspaceChannelPermissionOverrideUpdatePayload {
   guild_id: Ulid;
   channel_id: Ulid;
@@ -379,7 +379,7 @@ export interface WorkspaceChannelPermissionOverrideUpdatePayload {
   actor_user_id: Ulid;
 }
 
-/** `workspace_ip_ban_sync` (guild, planned): Guild IP bans changed. Redacted summary only. */
+/** `workspace_ip_ban_sync` (guild, active): Guild IP bans changed. Redacted summary only. */
 export interface WorkspaceIpBanSyncPayload {
   guild_id: Ulid;
   summary: {
@@ -524,20 +524,20 @@ export const GATEWAY_EVENTS: Readonly<Record<GatewayEventType, GatewayEventInfo>
   voice_stream_unpublish: { scope: "channel", schemaVersion: 1, status: "planned" },
   presence_update: { scope: "guild", schemaVersion: 1, status: "active" },
   channel_create: { scope: "guild", schemaVersion: 1, status: "active" },
-  workspace_update: { scope: "guild", schemaVersion: 1, status: "planned" },
+  workspace_update: { scope: "guild", schemaVersion: 1, status: "active" },
   workspace_member_add: { scope: "guild", schemaVersion: 1, status: "active" },
-  workspace_member_update: { scope: "guild", schemaVersion: 1, status: "planned" },
-  workspace_member_remove: { scope: "guild", schemaVersion: 1, status: "planned" },
-  workspace_member_ban: { scope: "guild", schemaVersion: 1, status: "planned" },
-  workspace_role_create: { scope: "guild", schemaVersion: 1, status: "planned" },
-  workspace_role_update: { scope: "guild", schemaVersion: 1, status: "planned" },
-  workspace_role_delete: { scope: "guild", schemaVersion: 1, status: "planned" },
-  workspace_role_reorder: { scope: "guild", schemaVersion: 1, status: "planned" },
-  workspace_role_assignment_add: { scope: "guild", schemaVersion: 1, status: "planned" },
-  workspace_role_assignment_remove: { scope: "guild", schemaVersion: 1, status: "planned" },
-  workspace_channel_role_override_update: { scope: "guild", schemaVersion: 1, status: "planned" },
-  workspace_channel_permission_override_update: { scope: "guild", schemaVersion: 1, status: "planned" },
-  workspace_ip_ban_sync: { scope: "guild", schemaVersion: 1, status: "planned" },
+  workspace_member_update: { scope: "guild", schemaVersion: 1, status: "active" },
+  workspace_member_remove: { scope: "guild", schemaVersion: 1, status: "active" },
+  workspace_member_ban: { scope: "guild", schemaVersion: 1, status: "active" },
+  workspace_role_create: { scope: "guild", schemaVersion: 1, status: "active" },
+  workspace_role_update: { scope: "guild", schemaVersion: 1, status: "active" },
+  workspace_role_delete: { scope: "guild", schemaVersion: 1, status: "active" },
+  workspace_role_reorder: { scope: "guild", schemaVersion: 1, status: "active" },
+  workspace_role_assignment_add: { scope: "guild", schemaVersion: 1, status: "active" },
+  workspace_role_assignment_remove: { scope: "guild", schemaVersion: 1, status: "active" },
+  workspace_channel_role_override_update: { scope: "guild", schemaVersion: 1, status: "active" },
+  workspace_channel_permission_override_update: { scope: "guild", schemaVersion: 1, status: "active" },
+  workspace_ip_ban_sync: { scope: "guild", schemaVersion: 1, status: "active" },
   profile_update: { scope: "user", schemaVersion: 1, status: "active" },
   profile_avatar_update: { scope: "user", schemaVersion: 1, status: "active" },
   profile_banner_update: { scope: "user", schemaVersion: 1, status: "active" },
@@ -679,6 +679,152 @@ export interface MemberJoined {
   role: "owner" | "moderator" | "member";
   source: "directory" | "added";
   joined_at_unix: UnixSeconds;
+  /** the default join role it got */
+  default_role_id?: Ulid;
+}
+
+/** `guild_updated` v1, stream `guild:<guild_id>`: Workspace settings changed; only the fields that actually changed are present. */
+export interface GuildUpdated {
+  guild_id: Ulid;
+  name?: string;
+  visibility?: "private" | "public";
+  updated_at_unix: UnixSeconds;
+}
+
+/** `member_role_changed` v1, stream `guild:<guild_id>`: A member's legacy role was set (PATCH member): the seeded moderator/member assignments follow it and any workspace_owner assignment is dropped. */
+export interface MemberRoleChanged {
+  guild_id: Ulid;
+  user_id: Ulid;
+  role: "owner" | "moderator" | "member";
+  updated_at_unix: UnixSeconds;
+}
+
+/** `member_removed` v1, stream `guild:<guild_id>`: A membership ended with all its role assignments (kick, or the ban before it). */
+export interface MemberRemoved {
+  guild_id: Ulid;
+  user_id: Ulid;
+  reason: "kick" | "ban";
+  removed_at_unix: UnixSeconds;
+}
+
+/** `member_banned` v1, stream `guild:<guild_id>`: A user was banned (also pre-emptively, when not a member); for a member it is followed by MemberRemoved{reason:ban} in the same batch. */
+export interface MemberBanned {
+  guild_id: Ulid;
+  user_id: Ulid;
+  banned_at_unix: UnixSeconds;
+}
+
+/** `role_created` v1, stream `guild:<guild_id>`: A (non-system) role was created. */
+export interface RoleCreated {
+  guild_id: Ulid;
+  role_id: Ulid;
+  name: string;
+  position: number;
+  /** permission names in bit order */
+  permissions: Array<"manage_roles" | "manage_member_roles" | "manage_workspace_roles" | "manage_channel_overrides" | "delete_message" | "ban_member" | "view_audit_log" | "manage_ip_bans" | "create_message" | "publish_video" | "publish_screen_share" | "subscribe_streams">;
+  color_hex?: string;
+  created_at_unix: UnixSeconds;
+}
+
+/** `role_updated` v1, stream `guild:<guild_id>`: A role changed; only the supplied fields are present (`color_cleared` = null). */
+export interface RoleUpdated {
+  guild_id: Ulid;
+  role_id: Ulid;
+  name?: string;
+  permissions?: Array<"manage_roles" | "manage_member_roles" | "manage_workspace_roles" | "manage_channel_overrides" | "delete_message" | "ban_member" | "view_audit_log" | "manage_ip_bans" | "create_message" | "publish_video" | "publish_screen_share" | "subscribe_streams">;
+  color_hex?: string;
+  color_cleared?: boolean;
+  updated_at_unix: UnixSeconds;
+}
+
+/** `role_deleted` v1, stream `guild:<guild_id>`: A role was deleted with its assignments and channel overrides. */
+export interface RoleDeleted {
+  guild_id: Ulid;
+  role_id: Ulid;
+  deleted_at_unix: UnixSeconds;
+}
+
+/** `roles_reordered` v1, stream `guild:<guild_id>`: Listed roles get positions N..1 in list order (first = highest). */
+export interface RolesReordered {
+  guild_id: Ulid;
+  role_ids: Ulid[];
+  updated_at_unix: UnixSeconds;
+}
+
+/** `default_join_role_set` v1, stream `guild:<guild_id>`: The role given to accepted joins was set (absent role_id = cleared). */
+export interface DefaultJoinRoleSet {
+  guild_id: Ulid;
+  role_id?: Ulid;
+  updated_at_unix: UnixSeconds;
+}
+
+/** `role_assigned` v1, stream `guild:<guild_id>`: A role was assigned to a member (the legacy role is resynced). */
+export interface RoleAssigned {
+  guild_id: Ulid;
+  user_id: Ulid;
+  role_id: Ulid;
+  assigned_at_unix: UnixSeconds;
+}
+
+/** `role_unassigned` v1, stream `guild:<guild_id>`: A role was unassigned from a user (the legacy role is resynced). */
+export interface RoleUnassigned {
+  guild_id: Ulid;
+  user_id: Ulid;
+  role_id: Ulid;
+  removed_at_unix: UnixSeconds;
+}
+
+/** `legacy_channel_override_set` v1, stream `guild:<guild_id>`: The override of a channel for a legacy role's seeded role was replaced. */
+export interface LegacyChannelOverrideSet {
+  guild_id: Ulid;
+  channel_id: Ulid;
+  role: "owner" | "moderator" | "member";
+  /** the seeded role the legacy role maps to */
+  role_id: Ulid;
+  allow: Array<"manage_roles" | "manage_member_roles" | "manage_workspace_roles" | "manage_channel_overrides" | "delete_message" | "ban_member" | "view_audit_log" | "manage_ip_bans" | "create_message" | "publish_video" | "publish_screen_share" | "subscribe_streams">;
+  deny: Array<"manage_roles" | "manage_member_roles" | "manage_workspace_roles" | "manage_channel_overrides" | "delete_message" | "ban_member" | "view_audit_log" | "manage_ip_bans" | "create_message" | "publish_video" | "publish_screen_share" | "subscribe_streams">;
+  updated_at_unix: UnixSeconds;
+}
+
+/** `channel_permission_override_set` v1, stream `guild:<guild_id>`: A channel override for a role or a member was replaced. */
+export interface ChannelPermissionOverrideSet {
+  guild_id: Ulid;
+  channel_id: Ulid;
+  target_kind: "role" | "member";
+  target_id: Ulid;
+  allow: Array<"manage_roles" | "manage_member_roles" | "manage_workspace_roles" | "manage_channel_overrides" | "delete_message" | "ban_member" | "view_audit_log" | "manage_ip_bans" | "create_message" | "publish_video" | "publish_screen_share" | "subscribe_streams">;
+  deny: Array<"manage_roles" | "manage_member_roles" | "manage_workspace_roles" | "manage_channel_overrides" | "delete_message" | "ban_member" | "view_audit_log" | "manage_ip_bans" | "create_message" | "publish_video" | "publish_screen_share" | "subscribe_streams">;
+  updated_at_unix: UnixSeconds;
+}
+
+/** `directory_join_recorded` v1, stream `guild:<guild_id>`: A directory join that added nobody (already a member, or rejected); accepted joins are MemberJoined. Kept for the audit trail. */
+export interface DirectoryJoinRecorded {
+  guild_id: Ulid;
+  user_id: Ulid;
+  outcome: "already_member" | "rejected_visibility" | "rejected_user_ban" | "rejected_ip_ban";
+  at_unix: UnixSeconds;
+}
+
+/** `ip_bans_updated` v1, stream `guild:<guild_id>`: Guild IP bans were added (one host ban per IP observation of a user) or one was lifted. Addresses never enter the log: a ban names an IP observation, whose address lives in the erasable side store (ADR 0006). */
+export interface IpBansUpdated {
+  guild_id: Ulid;
+  action: "upsert" | "remove";
+  ban_ids: Ulid[];
+  /** upsert: one per ban id */
+  observation_ids: Ulid[];
+  /** upsert: the user whose IPs */
+  source_user_id?: Ulid;
+  reason?: string;
+  expires_at_unix?: UnixSeconds;
+  at_unix: UnixSeconds;
+}
+
+/** `ip_ban_hit` v1, stream `guild:<guild_id>`: A request from an actively banned address was refused (audit trail). */
+export interface IpBanHit {
+  guild_id: Ulid;
+  user_id: Ulid;
+  ban_id: Ulid;
+  hit_at_unix: UnixSeconds;
 }
 
 /** `message_posted` v1, stream `guild:<guild_id>`: A message was posted in a channel (over REST or the gateway). */
@@ -777,6 +923,22 @@ export interface DomainEventPayloads {
   guild_created: GuildCreated;
   channel_created: ChannelCreated;
   member_joined: MemberJoined;
+  guild_updated: GuildUpdated;
+  member_role_changed: MemberRoleChanged;
+  member_removed: MemberRemoved;
+  member_banned: MemberBanned;
+  role_created: RoleCreated;
+  role_updated: RoleUpdated;
+  role_deleted: RoleDeleted;
+  roles_reordered: RolesReordered;
+  default_join_role_set: DefaultJoinRoleSet;
+  role_assigned: RoleAssigned;
+  role_unassigned: RoleUnassigned;
+  legacy_channel_override_set: LegacyChannelOverrideSet;
+  channel_permission_override_set: ChannelPermissionOverrideSet;
+  directory_join_recorded: DirectoryJoinRecorded;
+  ip_bans_updated: IpBansUpdated;
+  ip_ban_hit: IpBanHit;
   message_posted: MessagePosted;
   message_edited: MessageEdited;
   message_deleted: MessageDeleted;
@@ -803,6 +965,22 @@ export const DOMAIN_EVENT_VERSIONS: Readonly<Record<DomainEventType, number>> = 
   guild_created: 1,
   channel_created: 1,
   member_joined: 1,
+  guild_updated: 1,
+  member_role_changed: 1,
+  member_removed: 1,
+  member_banned: 1,
+  role_created: 1,
+  role_updated: 1,
+  role_deleted: 1,
+  roles_reordered: 1,
+  default_join_role_set: 1,
+  role_assigned: 1,
+  role_unassigned: 1,
+  legacy_channel_override_set: 1,
+  channel_permission_override_set: 1,
+  directory_join_recorded: 1,
+  ip_bans_updated: 1,
+  ip_ban_hit: 1,
   message_posted: 1,
   message_edited: 1,
   message_deleted: 1,

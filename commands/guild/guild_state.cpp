@@ -31,6 +31,10 @@ void ApplyCreated(GuildState& state, const events::GuildCreated& e) {
   authz.roles[e.member_role_id] =
       SeededRole(e.member_role_id, 1, "member", MemberRolePermissions());
   authz.members[e.creator_user_id] = MemberFacts{LegacyRole::kOwner, {e.owner_role_id}};
+  state.role_meta[e.everyone_role_id] = {"@everyone", std::nullopt, e.created_at_unix};
+  state.role_meta[e.owner_role_id] = {"workspace_owner", std::nullopt, e.created_at_unix};
+  state.role_meta[e.moderator_role_id] = {"moderator", std::nullopt, e.created_at_unix};
+  state.role_meta[e.member_role_id] = {"member", std::nullopt, e.created_at_unix};
 }
 
 void ApplyPosted(GuildState& state, const events::MessagePosted& e) {
@@ -101,6 +105,12 @@ constexpr bool kIsMessaging =
     std::is_same_v<T, events::MessageReactionChanged> ||
     std::is_same_v<T, events::AttachmentUploaded> || std::is_same_v<T, events::AttachmentDeleted>;
 
+// Governance events are folded in governance_fold.cpp.
+template <typename T>
+constexpr bool kIsGovernance = requires(GuildState& s, const T& e) {
+  ApplyGovernance(s, e);
+};
+
 }  // namespace
 
 void Apply(GuildState& state, const events::GuildEvent& event) {
@@ -114,7 +124,11 @@ void Apply(GuildState& state, const events::GuildEvent& event) {
           state.channel_ids.push_back(e.channel_id);
         } else if constexpr (std::is_same_v<T, events::MemberJoined>) {
           auto role = ParseLegacyRole(e.role).value_or(LegacyRole::kMember);
-          state.authz.members[e.user_id].legacy_role = role;
+          auto& member = state.authz.members[e.user_id];
+          member.legacy_role = role;
+          if (e.default_role_id) member.assigned_role_ids.insert(*e.default_role_id);
+        } else if constexpr (kIsGovernance<T>) {
+          ApplyGovernance(state, e);
         } else if constexpr (kIsMessaging<T>) {
           ApplyMessaging(state, event);
         } else {

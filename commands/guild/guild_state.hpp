@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -47,12 +48,47 @@ struct GuildState {
   std::vector<std::string> channel_ids;                          // creation order
   std::unordered_map<std::string, MessageFacts> messages;        // by message id
   std::unordered_map<std::string, AttachmentFacts> attachments;  // by attachment id
+  // Governance (commands/guild/governance_fold.cpp): what responses need beyond GuildAuthz.
+  struct RoleMeta {
+    std::string name;
+    std::optional<std::string> color_hex;
+    int64_t created_at_unix = 0;
+  };
+  std::map<std::string, RoleMeta> role_meta;  // by role id, every role in authz.roles
+  std::optional<std::string> default_join_role_id;
+  struct IpBan {
+    std::string observation_id;
+    std::optional<int64_t> expires_at_unix;
+    bool ActiveAt(int64_t now_unix) const {
+      return !expires_at_unix || *expires_at_unix > now_unix;
+    }
+  };
+  std::map<std::string, IpBan> ip_bans;  // by ban id; lifted bans are removed
 };
 
 // Folds one event into `state` and bumps its version. Pure and total: events are facts, so an
 // event that does not fit the state (cannot happen for a well-formed log) is still applied
 // as far as it makes sense, never rejected.
 void Apply(GuildState& state, const events::GuildEvent& event);
+
+// The governance part of the fold (roles, members, moderation, overrides, settings), one
+// overload per event, in governance_fold.cpp.
+void ApplyGovernance(GuildState& state, const events::GuildUpdated& e);
+void ApplyGovernance(GuildState& state, const events::MemberRoleChanged& e);
+void ApplyGovernance(GuildState& state, const events::MemberRemoved& e);
+void ApplyGovernance(GuildState& state, const events::MemberBanned& e);
+void ApplyGovernance(GuildState& state, const events::RoleCreated& e);
+void ApplyGovernance(GuildState& state, const events::RoleUpdated& e);
+void ApplyGovernance(GuildState& state, const events::RoleDeleted& e);
+void ApplyGovernance(GuildState& state, const events::RolesReordered& e);
+void ApplyGovernance(GuildState& state, const events::DefaultJoinRoleSet& e);
+void ApplyGovernance(GuildState& state, const events::RoleAssigned& e);
+void ApplyGovernance(GuildState& state, const events::RoleUnassigned& e);
+void ApplyGovernance(GuildState& state, const events::LegacyChannelOverrideSet& e);
+void ApplyGovernance(GuildState& state, const events::ChannelPermissionOverrideSet& e);
+void ApplyGovernance(GuildState& state, const events::DirectoryJoinRecorded& e);
+void ApplyGovernance(GuildState& state, const events::IpBansUpdated& e);
+void ApplyGovernance(GuildState& state, const events::IpBanHit& e);
 
 GuildState Fold(const std::vector<events::GuildEvent>& events);
 

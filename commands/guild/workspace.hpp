@@ -1,8 +1,10 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "commands/guild/actor.hpp"
 #include "commands/guild/guild_state.hpp"
 #include "core/result.hpp"
 
@@ -30,10 +32,28 @@ struct JoinGuild {
   std::string guild_id;
   std::string user_id;
   int64_t now_unix = 0;
+  // An active ban of this guild on the caller's address (the route asks the IP side store).
+  std::optional<std::string> ip_ban_id;
 };
-// Directory join. Empty result = already a member (outcome "already_member").
-// Errors: kNotFound (unknown or private guild: no visibility oracle), kPermissionDenied with
-// reason "directory_join_user_banned".
+// Directory join. Every outcome on an existing guild is an event (the audit trail is the log):
+// MemberJoined (accepted, with the default join role) or DirectoryJoinRecorded (already a
+// member, or rejected: the route answers the rejection with JoinRejection()).
+// Errors: kNotFound (unknown guild).
 core::Result<GuildEvents> Decide(const GuildState& guild, const JoinGuild& cmd);
+
+// The contract error of a rejected join outcome; nullopt for accepted / already_member.
+std::optional<core::Error> JoinRejection(const std::string& outcome);
+
+struct UpdateGuild {
+  std::string guild_id;
+  Actor actor;
+  std::optional<std::string> name;
+  std::optional<std::string> visibility;  // "private" | "public"
+  int64_t now_unix = 0;
+};
+// Only the fields that change are in the event; nothing changes → no event.
+// Errors: kNotFound (unknown guild), kPermissionDenied (no guild manage_roles; checked before
+// the body), kInvalidArgument (no field, bad name or visibility).
+core::Result<GuildEvents> Decide(const GuildState& guild, const UpdateGuild& cmd);
 
 }  // namespace filament::commands

@@ -41,12 +41,17 @@ TEST(JoinGuild, PublicGuildAcceptsThenSaysAlreadyMember) {
   Apply(guild, first->at(0));
   auto second = Decide(guild, JoinGuild{kGuild, kBob, 103});
   ASSERT_TRUE(second.ok());
-  EXPECT_TRUE(second->empty());
+  ASSERT_EQ(second->size(), 1u);
+  const auto& outcome = std::get<events::DirectoryJoinRecorded>(second->at(0)).outcome;
+  EXPECT_EQ(outcome, "already_member");
+  EXPECT_FALSE(JoinRejection(outcome).has_value());
 }
 
 TEST(JoinGuild, PrivateAndUnknownGuildsLookTheSame) {
-  EXPECT_EQ(Decide(Fold({Created("private")}), JoinGuild{kGuild, kBob, 1}).error().code,
-            core::ErrorCode::kNotFound);
+  auto rejected = Decide(Fold({Created("private")}), JoinGuild{kGuild, kBob, 1});
+  ASSERT_TRUE(rejected.ok());  // recorded for the audit trail
+  const auto& outcome = std::get<events::DirectoryJoinRecorded>(rejected->at(0)).outcome;
+  EXPECT_EQ(JoinRejection(outcome)->code, core::ErrorCode::kNotFound);
   EXPECT_EQ(Decide(GuildState{}, JoinGuild{kGuild, kBob, 1}).error().code,
             core::ErrorCode::kNotFound);
 }

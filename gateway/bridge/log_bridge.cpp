@@ -3,13 +3,14 @@
 #include <cstdio>
 
 #include "events/log_scan.hpp"
+#include "gateway/bridge/live_access.hpp"
 #include "gateway/bridge/observers.hpp"
 #include "gateway/bridge/payloads.hpp"
 
 namespace filament::gateway {
 
-LogBridge::LogBridge(events::EventLog& log, FanoutSink& sink)
-    : log_(log), sink_(sink), observers_(std::make_unique<ObserverIndex>()) {}
+LogBridge::LogBridge(events::EventLog& log, FanoutSink& sink, LiveAccess* access)
+    : log_(log), sink_(sink), observers_(std::make_unique<ObserverIndex>()), access_(access) {}
 
 LogBridge::~LogBridge() { Stop(); }
 
@@ -18,6 +19,7 @@ core::Status LogBridge::Start() {
   if (!ends.ok()) return ends.error();
   FILAMENT_RETURN_IF_ERROR(events::ReadLogUpTo(log_, *ends, [this](const events::StoredRecord& r) {
     observers_->ApplyRecord(r);
+    if (access_ != nullptr) access_->Apply(r);
     return core::OkStatus();
   }));
   std::vector<events::Position> start;
@@ -41,30 +43,48 @@ void LogBridge::Run(std::unique_ptr<events::LogReader> reader) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       continue;
     }
-    for (const auto& record : *batch) {
-      observers_->ApplyRecord(record);
-      auto messages = MapRecord(record, *observers_);
-      if (!messages.ok()) {
-        ++unmappable_;
-        std::fprintf(stderr, "gateway: skipping %s: %s\n",
-                     events::FormatPosition(record.position).c_str(),
-                     messages.error().message.c_str());
-        continue;
-      }
-      for (const auto& m : *messages) {
-        switch (m.scope) {
-          case GatewayMessage::Scope::kChannel:
-            sink_.ToChannel(m.guild_id, m.channel_id, m.type, m.payload);
-            break;
-          case GatewayMessage::Scope::kGuild:
-            sink_.ToGuild(m.guild_id, m.type, m.payload);
-            break;
-          case GatewayMessage::Scope::kUser:
-            sink_.ToUser(m.user_id, m.type, m.payload);
-            break;
-        }
-      }
-    }
+    for (const auto& record : *batch) Deliver(record);
+  }
+}
+
+void LogBridge::Deliver(const events::StoredRecord& record) {
+  observers_->ApplyRecord(record);
+  std::optional<std::string> changed;
+  if (access_ != nullptr) changed = access_->Apply(record);
+  auto messages = MapRecord(record, *observers_);
+  if (!messages.ok()) {
+    ++unmappable_;
+    std::fprintf(stderr, "gateway: skipping %s: %s\n",
+                 events::FormatPosition(record.position).c_str(), messages.error().message.c_str());
+  } else {
+    for (const auto& m : *messages) Fan(m);
+  }
+  // A ban is followed by its MemberRemoved in the same batch: the banned user's connections
+  // still get that workspace_member_remove, and lose the guild with it.
+  if (changed && record.record.meta.type != events::MemberBanned::kType) {
+    sink_.Revalidate(*changed, [this, guild_id = *changed](const std::string& user_id,
+                                                           const std::string& channel_id) {
+      return access_->Visible(user_id, guild_id, channel_id);
+    });
+  }
+}
+
+void LogBridge::Fan(const GatewayMessage& m) {
+  switch (m.scope) {
+    case GatewayMessage::Scope::kChannel:
+      sink_.ToChannel(
+          m.guild_id, m.channel_id, m.type, m.payload, [this, &m](const std::string& user_id) {
+            return access_ == nullptr || access_->Visible(user_id, m.guild_id, m.channel_id);
+          });
+      break;
+    case GatewayMessage::Scope::kGuild:
+      sink_.ToGuild(m.guild_id, m.type, m.payload, [this, &m](const std::string& user_id) {
+        return access_ == nullptr || user_id == m.user_id || access_->IsMember(user_id, m.guild_id);
+      });
+      break;
+    case GatewayMessage::Scope::kUser:
+      sink_.ToUser(m.user_id, m.type, m.payload);
+      break;
   }
 }
 

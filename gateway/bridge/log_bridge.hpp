@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -11,16 +12,26 @@
 
 namespace filament::gateway {
 
+class LiveAccess;
+
 // Where mapped events go: implemented over GatewayHub (HubSink) and by fakes in tests.
+// `allow(user_id)` says whether a recipient connection's user may receive the event (live
+// permissions at the record's log position); `Revalidate` drops the subscriptions to the
+// guild's channels that `keep(user_id, channel_id)` rejects.
 class FanoutSink {
  public:
+  using UserFilter = std::function<bool(const std::string& user_id)>;
+  using KeepSubscription =
+      std::function<bool(const std::string& user_id, const std::string& channel_id)>;
   virtual ~FanoutSink() = default;
   virtual void ToChannel(const std::string& guild_id, const std::string& channel_id,
-                         const std::string& type, const std::string& payload_json) = 0;
+                         const std::string& type, const std::string& payload_json,
+                         const UserFilter& allow) = 0;
   virtual void ToGuild(const std::string& guild_id, const std::string& type,
-                       const std::string& payload_json) = 0;
+                       const std::string& payload_json, const UserFilter& allow) = 0;
   virtual void ToUser(const std::string& user_id, const std::string& type,
                       const std::string& payload_json) = 0;
+  virtual void Revalidate(const std::string& guild_id, const KeepSubscription& keep) = 0;
 };
 
 // One gateway event derived from one log record.
@@ -29,7 +40,8 @@ struct GatewayMessage {
   Scope scope = Scope::kGuild;
   std::string guild_id;
   std::string channel_id;
-  std::string user_id;
+  std::string user_id;  // user scope: the recipient; guild scope: the member the event
+                        // removes (it still receives it), or empty
   std::string type;     // gateway event type, e.g. "message_create"
   std::string payload;  // the `d` object, JSON
 };
@@ -46,15 +58,18 @@ core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& 
 
 // Follows the log from its end and fans every record's gateway events out to a sink.
 //
-//   EventLog ──reader thread──▶ ObserverIndex ──▶ MapRecord ──▶ FanoutSink (the hub's queues)
+//   EventLog ──reader thread──▶ ObserverIndex, LiveAccess.Apply ─▶ MapRecord ──▶ FanoutSink
+//                                         └─ access changed ─▶ FanoutSink::Revalidate
 //
-// The ObserverIndex (who sees whose profile events) is folded from the whole log at Start()
-// and then from each record before it is mapped (ADR 0022).
+// The ObserverIndex (who sees whose profile events, ADR 0022) is folded from the whole log at
+// Start() and then from each record before it is mapped. With a LiveAccess, Start() folds the
+// log into it too, and every delivery is filtered by it: channel events by create_message in
+// the channel, guild events by membership.
 // A record that cannot be mapped is counted and skipped: realtime delivery is at-most-once by
 // contract, and the read models (not the gateway) stop on bad records.
 class LogBridge {
  public:
-  LogBridge(events::EventLog& log, FanoutSink& sink);
+  LogBridge(events::EventLog& log, FanoutSink& sink, LiveAccess* access = nullptr);
   ~LogBridge();
 
   // Opens a reader at the current end of every partition and starts the thread.
@@ -64,10 +79,13 @@ class LogBridge {
 
  private:
   void Run(std::unique_ptr<events::LogReader> reader);
+  void Deliver(const events::StoredRecord& record);
+  void Fan(const GatewayMessage& message);
 
   events::EventLog& log_;
   FanoutSink& sink_;
   std::unique_ptr<ObserverIndex> observers_;  // owned by the reader thread after Start()
+  LiveAccess* const access_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> unmappable_{0};
   std::thread thread_;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/bridge/governance_payloads.hpp"
 #include "gateway/bridge/user_payloads.hpp"
 #include "render/message_view.hpp"
 
@@ -116,6 +117,8 @@ core::Result<std::vector<GatewayMessage>> BuildPayload(std::string_view gateway_
     if (const auto* e = std::get_if<events::ChannelCreated>(&event)) return one(ChannelCreate(*e));
   } else if (gateway_type == "workspace_member_add") {
     if (const auto* e = std::get_if<events::MemberJoined>(&event)) return one(MemberAdd(*e, meta));
+  } else if (auto governance = BuildGovernancePayload(gateway_type, event, meta)) {
+    return one(std::move(*governance));
   } else {
     auto built = BuildUserPayload(gateway_type, event, meta, observers);
     if (!built.ok() || !built->empty()) return built;
@@ -125,11 +128,14 @@ core::Result<std::vector<GatewayMessage>> BuildPayload(std::string_view gateway_
 }
 
 std::vector<std::string_view> BuiltGatewayTypes() {
-  return {"message_create",        "message_update",        "message_delete",
-          "message_reaction",      "channel_create",        "workspace_member_add",
-          "profile_update",        "profile_avatar_update", "profile_banner_update",
-          "friend_request_create", "friend_request_update", "friend_request_delete",
-          "friend_remove"};
+  std::vector<std::string_view> types = {
+      "message_create",        "message_update",        "message_delete",
+      "message_reaction",      "channel_create",        "workspace_member_add",
+      "profile_update",        "profile_avatar_update", "profile_banner_update",
+      "friend_request_create", "friend_request_update", "friend_request_delete",
+      "friend_remove"};
+  for (auto type : GovernanceGatewayTypes()) types.push_back(type);
+  return types;
 }
 
 core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& record) {

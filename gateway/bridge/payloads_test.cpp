@@ -105,6 +105,32 @@ TEST(Payloads, MessageLifecycleEvents) {
   EXPECT_EQ(d["emoji"], "🔥");
 }
 
+TEST(Payloads, RoleUpdateHasOnlySuppliedFieldsAndNullForAClearedColour) {
+  events::RoleUpdated updated{.guild_id = "01J00000000000000000000001",
+                              .role_id = "01J00000000000000000000006",
+                              .color_cleared = true,
+                              .updated_at_unix = 1700000002};
+  auto mapped = MapRecord(RecordOf(updated, "01J00000000000000000000005"));
+  ASSERT_TRUE(mapped.ok());
+  ASSERT_EQ(mapped->size(), 1u);
+  auto d = nlohmann::json::parse(mapped->front().payload);
+  EXPECT_EQ(mapped->front().type, "workspace_role_update");
+  EXPECT_EQ(d["updated_fields"], nlohmann::json::parse(R"({"color_hex":null})"));
+  EXPECT_EQ(d["actor_user_id"], "01J00000000000000000000005");
+}
+
+TEST(Payloads, MemberRemovedCarriesItsReason) {
+  events::MemberRemoved removed{"01J00000000000000000000001", "01J00000000000000000000005", "ban",
+                                1700000003};
+  auto mapped = MapRecord(RecordOf(removed, "01J00000000000000000000004"));
+  ASSERT_TRUE(mapped.ok());
+  ASSERT_EQ(mapped->size(), 1u);
+  auto d = nlohmann::json::parse(mapped->front().payload);
+  EXPECT_EQ(mapped->front().type, "workspace_member_remove");
+  EXPECT_EQ(d["reason"], "ban");
+  EXPECT_EQ(d["removed_at_unix"], 1700000003);
+}
+
 TEST(Payloads, GuildCreationEmitsNothing) {
   events::GuildCreated created{.guild_id = "01J00000000000000000000001",
                                .name = "G",

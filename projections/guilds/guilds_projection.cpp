@@ -4,6 +4,7 @@
 
 #include "adapters/pgstore/connection_pool.hpp"
 #include "projections/decode_record.hpp"
+#include "projections/guilds/governance_projection.hpp"
 
 namespace filament::projections {
 namespace {
@@ -49,8 +50,8 @@ void ApplyGuildCreated(pqxx::dbtransaction& tx, const events::GuildCreated& e) {
 }  // namespace
 
 std::vector<std::string> GuildsProjection::Tables() const {
-  return {"guilds",     "guild_roles", "guild_members",    "guild_role_assignments",
-          "guild_bans", "channels",    "channel_overrides"};
+  return {"guilds",     "guild_roles", "guild_members",     "guild_role_assignments",
+          "guild_bans", "channels",    "channel_overrides", "guild_ip_bans"};
 }
 
 core::Status GuildsProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
@@ -69,6 +70,14 @@ core::Status GuildsProjection::Apply(pqxx::dbtransaction& tx, const events::Stor
         "INSERT INTO guild_members (guild_id, user_id, legacy_role, joined_at_unix) "
         "VALUES ($1, $2, $3, $4)",
         e->guild_id, e->user_id, e->role, e->joined_at_unix);
+    if (e->default_role_id) {
+      tx.exec_params(
+          "INSERT INTO guild_role_assignments (guild_id, user_id, role_id) VALUES ($1, $2, $3) "
+          "ON CONFLICT DO NOTHING",
+          e->guild_id, e->user_id, *e->default_role_id);
+    }
+  } else {
+    ApplyGovernanceEvent(tx, *event);
   }
   return core::OkStatus();
 }

@@ -37,6 +37,34 @@ struct ChannelRow {
 };
 std::string ChannelJson(const ChannelRow& channel);  // {channel_id, name, kind}
 
+struct RoleRow {
+  std::string role_id;
+  std::string name;
+  int32_t position = 0;
+  bool is_system = false;
+  commands::PermissionSet permissions;
+  std::optional<std::string> color_hex;
+};
+std::string RoleJson(const RoleRow& role);  // {role_id, name, position, is_system, ...}
+
+struct MemberRow {
+  std::string user_id;
+  std::vector<std::string> role_ids;  // explicit assignments, sorted, never @everyone
+};
+
+struct IpBanRow {
+  std::string ban_id;
+  std::optional<std::string> source_user_id;
+  std::optional<std::string> reason;
+  int64_t created_at_unix = 0;
+  std::optional<int64_t> expires_at_unix;
+};
+
+struct RolesPage {
+  std::vector<RoleRow> roles;  // position desc, created asc, id asc
+  std::optional<std::string> default_join_role_id;
+};
+
 // One guild as permission evaluation sees it, loaded for one user (commands::GuildAuthz holds
 // only that user's membership, all roles, all channels and the overrides that can apply).
 struct GuildView {
@@ -64,6 +92,18 @@ class GuildQueries {
   core::Result<commands::Effective> VisibleChannelAccess(const std::string& guild_id,
                                                          const std::string& channel_id,
                                                          const std::string& user_id);
+
+  // Governance reads (governance_queries.cpp).
+  // Members with user id > `after` (ascending), at most `limit`.
+  core::Result<std::vector<MemberRow>> ListMembers(const std::string& guild_id,
+                                                   const std::optional<std::string>& after,
+                                                   int limit);
+  core::Result<RolesPage> ListRoles(const std::string& guild_id);
+  // Active IP bans (not expired at `now_unix`), created desc then id desc, strictly after the
+  // (created_at_unix, ban_id) cursor when given.
+  core::Result<std::vector<IpBanRow>> ListIpBans(
+      const std::string& guild_id, const std::optional<std::pair<int64_t, std::string>>& after,
+      int limit, int64_t now_unix);
 
  private:
   pgstore::ConnectionPool& pool_;

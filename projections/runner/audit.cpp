@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "events/log_scan.hpp"
+#include "projections/audit/audit_actions.hpp"
 #include "projections/runner/record_format.hpp"
 
 namespace filament::projections {
@@ -43,6 +46,21 @@ void PrintTable(const std::vector<events::StoredRecord>& records, std::ostream& 
   }
 }
 
+// RecordToJson plus "action" (the contract audit action, as GET /guilds/{g}/audit lists it)
+// when the record is an audited event.
+std::string JsonLine(const events::StoredRecord& record) {
+  std::string line = RecordToJson(record);
+  const auto& meta = record.record.meta;
+  if (record.decode_error || meta.stream.rfind("guild:", 0) != 0) return line;
+  auto event = events::DecodeEvent(meta.type, meta.schema_version, record.record.payload);
+  if (!event.ok()) return line;
+  auto entry = AuditEntryOf(meta, *event);
+  if (!entry) return line;
+  auto json = nlohmann::ordered_json::parse(line);
+  json["action"] = entry->action;
+  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 }  // namespace
 
 bool AuditMatches(const AuditFilter& filter, const events::StoredRecord& record) {
@@ -74,7 +92,7 @@ core::Result<size_t> RunAudit(events::EventLog& log, const AuditFilter& filter, 
     return a.position < b.position;
   });
   if (format == AuditFormat::kJsonLines) {
-    for (const auto& record : matches) out << RecordToJson(record) << '\n';
+    for (const auto& record : matches) out << JsonLine(record) << '\n';
   } else {
     PrintTable(matches, out);
   }

@@ -1,0 +1,70 @@
+#include "gateway/bridge/live_access.hpp"
+
+#include "commands/permissions.hpp"
+
+namespace filament::gateway {
+namespace {
+
+// Records that cannot change who sees what: skipped without decoding (messages above all).
+bool CannotChangeAccess(const std::string& type) {
+  return type == events::MessagePosted::kType || type == events::DirectoryJoinRecorded::kType ||
+         type == events::GuildUpdated::kType;
+}
+
+}  // namespace
+
+LiveAccess::LiveAccess(std::string server_owner_user_id)
+    : server_owner_(std::move(server_owner_user_id)) {}
+
+std::optional<std::string> LiveAccess::Apply(const events::StoredRecord& record) {
+  const auto& meta = record.record.meta;
+  if (meta.stream.rfind("guild:", 0) != 0 || CannotChangeAccess(meta.type)) return std::nullopt;
+  if (record.decode_error) return std::nullopt;
+  auto event = events::DecodeEvent(meta.type, meta.schema_version, record.record.payload);
+  if (!event.ok()) return std::nullopt;
+  auto guild_event = events::AsGuildEvent(*event);
+  if (!guild_event) return std::nullopt;
+  std::string guild_id = meta.stream.substr(6);
+  std::lock_guard lock(mu_);
+  Guild& guild = guilds_[guild_id];
+  commands::Apply(guild.state, *guild_event);
+  guild.cache.clear();
+  return guild_id;
+}
+
+bool LiveAccess::MayViewLocked(Guild& guild, const std::string& user_id,
+                               const std::string& channel_id) {
+  auto& users = guild.cache[channel_id];
+  if (auto it = users.find(user_id); it != users.end()) {
+    ++hits_;
+    return it->second;
+  }
+  ++misses_;
+  bool visible = false;
+  if (user_id == server_owner_) {
+    visible = guild.state.authz.channels.count(channel_id) != 0;
+  } else {
+    auto effective = commands::EvaluateChannel(guild.state.authz, user_id, channel_id);
+    visible = effective.ok() && effective->permissions.Has(commands::Permission::kCreateMessage);
+  }
+  users.emplace(user_id, visible);
+  return visible;
+}
+
+bool LiveAccess::Visible(const std::string& user_id, const std::string& guild_id,
+                         const std::string& channel_id) {
+  std::lock_guard lock(mu_);
+  auto guild = guilds_.find(guild_id);
+  if (guild == guilds_.end()) return false;
+  return MayViewLocked(guild->second, user_id, channel_id);
+}
+
+bool LiveAccess::IsMember(const std::string& user_id, const std::string& guild_id) {
+  std::lock_guard lock(mu_);
+  auto guild = guilds_.find(guild_id);
+  if (guild == guilds_.end()) return false;
+  if (user_id == server_owner_) return true;
+  return commands::EvaluateGuild(guild->second.state.authz, user_id).ok();
+}
+
+}  // namespace filament::gateway

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "commands/guild/guild_state.hpp"
+#include "events/log_record.hpp"
+#include "gateway/ports.hpp"
+
+namespace filament::gateway {
+
+// Who may see which channel, folded from the log itself (the command side's GuildState fold
+// and permission evaluation, commands/), at the log position the bridge has reached. The
+// bridge evaluates it per subscriber for every delivery, so no event reaches a connection that
+// lacks create_message on its channel at that position, whatever the read models say; and it
+// answers `subscribe` (a grant is usable as soon as the bridge has folded it).
+//
+// A per-(channel, user) cache makes a delivery a hash lookup; any event that can change
+// access (roles, assignments, overrides, members, bans, channels) drops the guild's cache.
+// Thread-safe (one mutex): the bridge thread folds and filters, gateway workers subscribe.
+class LiveAccess final : public SubscribeAuthorizer {
+ public:
+  explicit LiveAccess(std::string server_owner_user_id);
+
+  // Folds one guild-stream record. Returns the guild id when the record may have changed
+  // access in it (the caller then revalidates that guild's subscriptions), else nullopt.
+  // Records that do not decode are skipped (the bridge counts them).
+  std::optional<std::string> Apply(const events::StoredRecord& record);
+
+  // create_message on the channel (or the server owner and the channel exists).
+  bool Visible(const std::string& user_id, const std::string& guild_id,
+               const std::string& channel_id);
+  // A non-banned member (or the server owner).
+  bool IsMember(const std::string& user_id, const std::string& guild_id);
+
+  // SubscribeAuthorizer: Visible() at the bridge's current position.
+  core::Result<bool> MayView(const std::string& user_id, const std::string& guild_id,
+                             const std::string& channel_id) override {
+    return Visible(user_id, guild_id, channel_id);
+  }
+
+  int64_t cache_hits() const { return hits_; }
+  int64_t cache_misses() const { return misses_; }
+
+ private:
+  struct Guild {
+    commands::GuildState state;
+    // channel → user → may view
+    std::unordered_map<std::string, std::unordered_map<std::string, bool>> cache;
+  };
+  bool MayViewLocked(Guild& guild, const std::string& user_id, const std::string& channel_id);
+
+  const std::string server_owner_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Guild> guilds_;
+  int64_t hits_ = 0;
+  int64_t misses_ = 0;
+};
+
+}  // namespace filament::gateway

@@ -1,0 +1,66 @@
+#include "gateway/gateway_hub.hpp"
+#include "gateway/gateway_session.hpp"
+
+// Live permissions: filtered fan-out and revalidation of subscriptions (GatewayHub).
+namespace filament::gateway {
+
+void GatewayHub::PublishToChannel(std::string_view guild_id, std::string_view channel_id,
+                                  std::string_view type, std::string_view payload_json,
+                                  const UserFilter& allow) {
+  std::optional<std::string> envelope = PrepareEnvelope("channel", type, payload_json);
+  if (!envelope) return;
+  std::string key(guild_id);
+  key += ':';
+  key += channel_id;
+  std::lock_guard lock(mu_);
+  auto it = channels_.find(key);
+  if (it == channels_.end()) return;
+  DeliverLocked("channel", type, *envelope, it->second, &allow);
+  if (it->second.empty()) channels_.erase(it);
+}
+
+void GatewayHub::PublishToGuild(std::string_view guild_id, std::string_view type,
+                                std::string_view payload_json, const UserFilter& allow) {
+  std::optional<std::string> envelope = PrepareEnvelope("guild", type, payload_json);
+  if (!envelope) return;
+  std::lock_guard lock(mu_);
+  auto it = guilds_.find(std::string(guild_id));
+  if (it == guilds_.end()) return;
+  DeliverLocked("guild", type, *envelope, it->second, &allow);
+  if (it->second.empty()) guilds_.erase(it);
+}
+
+void GatewayHub::Revalidate(
+    const std::string& guild_id,
+    const std::function<bool(const std::string& user_id, const std::string& channel_id)>& keep) {
+  std::lock_guard lock(mu_);
+  auto guild = guilds_.find(guild_id);
+  if (guild == guilds_.end()) return;
+  const std::string prefix = guild_id + ":";
+  std::vector<GatewaySession*> left;
+  for (uint64_t id : guild->second) {
+    auto found = connections_.find(id);
+    if (found == connections_.end()) continue;
+    GatewaySession& session = *found->second;
+    bool any_left = false;
+    for (auto key = session.channel_keys.lower_bound(prefix);
+         key != session.channel_keys.end() && key->compare(0, prefix.size(), prefix) == 0;) {
+      if (keep(session.user_id, key->substr(prefix.size()))) {
+        any_left = true;
+        ++key;
+        continue;
+      }
+      if (auto channel = channels_.find(*key); channel != channels_.end()) {
+        channel->second.erase(session.id);
+        if (channel->second.empty()) channels_.erase(channel);
+      }
+      key = session.channel_keys.erase(key);
+    }
+    if (!any_left) left.push_back(&session);
+  }
+  for (GatewaySession* session : left) {  // after the loop: this changes guilds_[guild_id]
+    if (session->presence_guilds.erase(guild_id) != 0) LeaveGuildLocked(*session, guild_id);
+  }
+}
+
+}  // namespace filament::gateway
