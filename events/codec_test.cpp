@@ -227,20 +227,40 @@ TEST(GatewayRouting, HasTheActiveRoutes) {
   for (const GatewayRoute& route : GatewayRoutes()) {
     routes.insert(std::string(route.domain_type) + "->" + std::string(route.gateway_type));
   }
-  EXPECT_EQ(
-      routes,
-      (std::set<std::string>{
-          "gateway->ready", "gateway->subscribed", "gateway->presence_sync",
-          "gateway->presence_update", "gateway->voice_participant_sync",
-          "channel_created->channel_create", "member_joined->workspace_member_add",
-          "message_posted->message_create", "message_edited->message_update",
-          "message_deleted->message_delete", "message_reaction_changed->message_reaction",
-          "profile_updated->profile_update", "profile_avatar_changed->profile_avatar_update",
-          "profile_banner_changed->profile_banner_update",
-          "friend_request_sent->friend_request_create",
-          "friend_request_accepted->friend_request_update",
-          "friend_request_deleted->friend_request_delete", "friendship_removed->friend_remove"}));
-  EXPECT_EQ(GatewayRoutes().size(), 18u);
+  EXPECT_EQ(routes,
+            (std::set<std::string>{
+                "gateway->ready",
+                "gateway->subscribed",
+                "gateway->presence_sync",
+                "gateway->presence_update",
+                "gateway->voice_participant_sync",
+                "channel_created->channel_create",
+                "member_joined->workspace_member_add",
+                "message_posted->message_create",
+                "message_edited->message_update",
+                "message_deleted->message_delete",
+                "message_reaction_changed->message_reaction",
+                "profile_updated->profile_update",
+                "profile_avatar_changed->profile_avatar_update",
+                "profile_banner_changed->profile_banner_update",
+                "friend_request_sent->friend_request_create",
+                "friend_request_accepted->friend_request_update",
+                "friend_request_deleted->friend_request_delete",
+                "friendship_removed->friend_remove",
+                "guild_updated->workspace_update",
+                "member_removed->workspace_member_remove",
+                "member_banned->workspace_member_ban",
+                "member_role_changed->workspace_member_update",
+                "role_created->workspace_role_create",
+                "role_updated->workspace_role_update",
+                "role_deleted->workspace_role_delete",
+                "roles_reordered->workspace_role_reorder",
+                "role_assigned->workspace_role_assignment_add",
+                "role_unassigned->workspace_role_assignment_remove",
+                "legacy_channel_override_set->workspace_channel_role_override_update",
+                "channel_permission_override_set->workspace_channel_permission_override_update",
+                "ip_bans_updated->workspace_ip_ban_sync"}));
+  EXPECT_EQ(GatewayRoutes().size(), 31u);
 }
 
 TEST(GatewayRouting, RoutesForADomainType) {

@@ -159,6 +159,57 @@ inline std::vector<Event> IdentityEventExamples() {
 }
 
 // One example of every domain event type, in schema order.
+// The governance events of one workspace (roles, members, overrides, IP bans), in an order a
+// guild stream could hold them.
+inline std::vector<Event> GovernanceEventExamples() {
+  const std::string g = kGuildId, bob = kBobUserId, role = "01J1A00000000000000000R0C0";
+  const std::string ban = "01J1A00000000000000000BA00", obs = "01J1A00000000000000000AB50";
+  const int64_t t = kExampleUnix + 10;
+  return {
+      GuildUpdated{.guild_id = g, .name = "Renamed", .visibility = "public", .updated_at_unix = t},
+      RoleCreated{.guild_id = g,
+                  .role_id = role,
+                  .name = "helpers",
+                  .position = 50,
+                  .permissions = {"delete_message"},
+                  .color_hex = "#11AA22",
+                  .created_at_unix = t},
+      RoleUpdated{.guild_id = g, .role_id = role, .name = "helpers2", .updated_at_unix = t},
+      RolesReordered{.guild_id = g, .role_ids = {role}, .updated_at_unix = t},
+      DefaultJoinRoleSet{.guild_id = g, .role_id = role, .updated_at_unix = t},
+      RoleAssigned{.guild_id = g, .user_id = bob, .role_id = role, .assigned_at_unix = t},
+      RoleUnassigned{.guild_id = g, .user_id = bob, .role_id = role, .removed_at_unix = t},
+      RoleDeleted{.guild_id = g, .role_id = role, .deleted_at_unix = t},
+      MemberRoleChanged{.guild_id = g, .user_id = bob, .role = "moderator", .updated_at_unix = t},
+      LegacyChannelOverrideSet{.guild_id = g,
+                               .channel_id = kChannelId,
+                               .role = "member",
+                               .role_id = kMemberRoleId,
+                               .allow = {"create_message"},
+                               .deny = {"delete_message"},
+                               .updated_at_unix = t},
+      ChannelPermissionOverrideSet{.guild_id = g,
+                                   .channel_id = kChannelId,
+                                   .target_kind = "member",
+                                   .target_id = bob,
+                                   .allow = {},
+                                   .deny = {"create_message"},
+                                   .updated_at_unix = t},
+      DirectoryJoinRecorded{
+          .guild_id = g, .user_id = bob, .outcome = "already_member", .at_unix = t},
+      IpBansUpdated{.guild_id = g,
+                    .action = "upsert",
+                    .ban_ids = {ban},
+                    .observation_ids = {obs},
+                    .source_user_id = bob,
+                    .reason = "spam",
+                    .at_unix = t},
+      IpBanHit{.guild_id = g, .user_id = bob, .ban_id = ban, .hit_at_unix = t},
+      MemberBanned{.guild_id = g, .user_id = bob, .banned_at_unix = t},
+      MemberRemoved{.guild_id = g, .user_id = bob, .reason = "ban", .removed_at_unix = t},
+  };
+}
+
 inline std::vector<Event> AllEventExamples() {
   std::vector<Event> all{UserRegisteredExample()};
   for (auto& e : IdentityEventExamples()) all.push_back(std::move(e));
@@ -169,6 +220,7 @@ inline std::vector<Event> AllEventExamples() {
         Event{AttachmentUploadedExample()}, Event{AttachmentDeletedExample()}}) {
     all.push_back(std::move(e));
   }
+  for (auto& e : GovernanceEventExamples()) all.push_back(std::move(e));
   return all;
 }
 
