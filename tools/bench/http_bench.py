@@ -3,7 +3,8 @@
 1 -> 256 keep-alive connections, against `filament serve` (one or two binaries, e.g. before and
 after a change) and against nginx serving a static 200 on the same machine (the ceiling).
 Then, with N connections that sent headers and 3 bytes of a promised 100-byte body and stall,
-wrk on GET /health again: whether other clients still get answers.
+wrk on GET /health again: whether other clients still get answers; and how many of N
+keep-alive connections are answered at all (wrk's latencies count only answered requests).
 
 Loopback only, ephemeral ports, temporary directories; every run is bounded and stops itself.
 Usage: http_bench.py --binary BUILD/filament [--before OLD/filament] [--connections 1,4,16,64,256]
@@ -12,6 +13,8 @@ Needs wrk and nginx (tools/bench/http_bench.sh installs both).
 import argparse
 import asyncio
 import os
+import re
+import selectors
 import shutil
 import signal
 import socket
@@ -111,6 +114,47 @@ def stall(port, count):
     return sockets
 
 
+def fairness(port, n, seconds=3):
+    """`n` keep-alive connections, each sending its next GET /health as soon as the last answer
+    is in (like wrk); returns how many were answered at all and the spread of their counts.
+    wrk's latency figures count only answered requests, so a server that serves a few
+    connections and starves the rest looks fast there; this shows it."""
+    request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    sel = selectors.DefaultSelector()
+    counts, buffers = {}, {}
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.setblocking(False)
+        s.send(request)
+        counts[s], buffers[s] = 0, b""
+        sel.register(s, selectors.EVENT_READ)
+    end = time.time() + seconds
+    while time.time() < end:
+        for key, _ in sel.select(0.1):
+            s = key.fileobj
+            try:
+                data = s.recv(65536)
+            except BlockingIOError:
+                continue
+            if not data:
+                sel.unregister(s)
+                continue
+            buffers[s] += data
+            while b"\r\n\r\n" in buffers[s]:
+                head, rest = buffers[s].split(b"\r\n\r\n", 1)
+                length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))
+                if len(rest) < length:
+                    break
+                buffers[s] = rest[length:]
+                counts[s] += 1
+                s.send(request)
+    for s in counts:
+        s.close()
+    values = sorted(counts.values())
+    return {"served": sum(1 for v in values if v > 0), "n": n, "min": values[0],
+            "median": values[len(values) // 2], "max": values[-1]}
+
+
 def fmt(result):
     cell = f"{result['rps']:,.0f} · {result['p50']:.2f} / {result['p99']:.2f}"
     if result.get("non2xx"):
@@ -157,7 +201,16 @@ def stalled_runs(targets, args):
     return results
 
 
-def report(results, stalled, labels, args):
+def fairness_runs(targets, args):
+    results = {label: {} for label in targets if label != "nginx"}
+    for n in args.fairness:
+        for label in results:
+            results[label][n] = fairness(targets[label][0], n)
+            print(f"  {label} fairness n={n}: {results[label][n]}", flush=True)
+    return results
+
+
+def report(results, stalled, labels, args, fair=None):
     cols = [(label, path) for path in ("/health", "/auth/me") for label in labels]
     cols.append(("nginx", "/health"))
     names = ["nginx static 200" if label == "nginx" else f"{label} `{path}`" for label, path in cols]
@@ -166,11 +219,20 @@ def report(results, stalled, labels, args):
     for c in args.connections:
         text += f"| {c} | " + " | ".join(fmt(results[label][(path, c)]) for label, path in cols)
         text += " |\n"
-    if stalled:
+    if args.stalled:
         text += ("\n### GET /health (wrk, 16 connections) beside N connections stalled mid-body\n\n"
                  "| stalled | " + " | ".join(labels) + " |\n" + "|---" * (1 + len(labels)) + "|\n")
         for n in args.stalled:
             text += f"| {n} | " + " | ".join(fmt(stalled[label][n]) for label in labels) + " |\n"
+    if args.fairness:
+        text += ("\n### N keep-alive connections asking GET /health back to back for 3 s: "
+                 "connections answered at all (requests per connection min / median / max)\n\n"
+                 "| connections | " + " | ".join(labels) + " |\n" + "|---" * (1 + len(labels))
+                 + "|\n")
+        for n in args.fairness:
+            cells = [f"{f['served']} of {f['n']} ({f['min']} / {f['median']} / {f['max']})"
+                     for f in (fair[label][n] for label in labels)]
+            text += f"| {n} | " + " | ".join(cells) + " |\n"
     return text
 
 
@@ -181,11 +243,13 @@ def main():
     parser.add_argument("--before", help="another filament binary to compare (before)")
     parser.add_argument("--connections", default="1,4,16,64,256")
     parser.add_argument("--stalled", default="64,300", help="stalled-connection counts")
+    parser.add_argument("--fairness", default="64,256", help="connection counts for the probe")
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--out", help="write the Markdown tables here too")
     args = parser.parse_args()
     args.connections = [int(c) for c in args.connections.split(",")]
     args.stalled = [int(n) for n in args.stalled.split(",") if n]
+    args.fairness = [int(n) for n in args.fairness.split(",") if n]
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} not found: run tools/bench/http_bench.sh (installs it)")
@@ -202,12 +266,13 @@ def main():
         targets["nginx"] = (nginx.port, None)
         results = ladder(targets, args)
         stalled = stalled_runs(targets, args)
+        fair = fairness_runs(targets, args)
     finally:
         for server in servers:
             server.stop()
         if nginx:
             nginx.stop()
-    text = report(results, stalled, [label for label, _ in binaries], args)
+    text = report(results, stalled, [label for label, _ in binaries], args, fair)
     print("\n" + text)
     if args.out:
         with open(args.out, "w") as f:
