@@ -34,6 +34,10 @@ struct ServeOptions {
   std::vector<std::string> skip_positions;    // "P:O", recorded before start
   std::string trusted_proxy_cidrs;
   std::string server_owner_user_id;
+  // hCaptcha on register: both or neither (validated at start-up, api::MakeCaptchaConfig).
+  std::string hcaptcha_site_key;
+  std::string hcaptcha_secret;
+  std::string hcaptcha_verify_url;
   int http_threads = 16;
   core::Limits limits;
 };

@@ -42,6 +42,10 @@ int RunLogTail(const LogTailCommand& command);
 
 int RunKafkaMockCommand(int brokers, const std::string& topic, int32_t partitions);
 
+// Prints every REST route as `METHOD /pattern`, one a line, in registration order (the
+// router's table; docs/openapi.yaml must list the same set). Needs no storage.
+int RunRoutes();
+
 // Names of every projection, for --help and validation.
 std::vector<std::string> ProjectionNames();
 

@@ -45,6 +45,13 @@ void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
       ->envname("FILAMENT_TRUSTED_PROXY_CIDRS");
   cmd->add_option("--server-owner-user-id", o.server_owner_user_id, "global owner (ULID)")
       ->envname("FILAMENT_SERVER_OWNER_USER_ID");
+  cmd->add_option("--hcaptcha-site-key", o.hcaptcha_site_key, "hCaptcha site key (with secret)")
+      ->envname("FILAMENT_HCAPTCHA_SITE_KEY");
+  cmd->add_option("--hcaptcha-secret", o.hcaptcha_secret, "hCaptcha secret (with site key)")
+      ->envname("FILAMENT_HCAPTCHA_SECRET");
+  cmd->add_option("--hcaptcha-verify-url", o.hcaptcha_verify_url,
+                  "hCaptcha siteverify URL (https, or http to localhost)")
+      ->envname("FILAMENT_HCAPTCHA_VERIFY_URL");
   cmd->add_option("--skip-position", o.skip_positions,
                   "skip the undecodable record at P:O (needs --only with one projection)");
   for (const auto& setting : core::LimitSettings()) {
@@ -147,6 +154,8 @@ int main(int argc, char** argv) {
   mock->add_option("--topic", mock_topic, "topic to create");
   mock->add_option("--partitions", mock_partitions, "partitions")->check(CLI::Range(1, 256));
 
+  CLI::App* routes = cli.add_subcommand("routes", "print every REST route (METHOD /pattern)");
+
   CLI11_PARSE(cli, argc, argv);
 
   for (auto& [cmd, role] : role_of) {
@@ -167,5 +176,6 @@ int main(int argc, char** argv) {
   if (audit_cmd->parsed()) return app::RunAudit(audit);
   if (tail_cmd->parsed()) return app::RunLogTail(tail);
   if (mock->parsed()) return app::RunKafkaMockCommand(mock_brokers, mock_topic, mock_partitions);
+  if (routes->parsed()) return app::RunRoutes();
   return 2;
 }

@@ -1,9 +1,10 @@
-// Operator subcommands: migrate, replay, audit, log tail, kafka-mock.
+// Operator subcommands: migrate, replay, audit, log tail, kafka-mock, routes.
 #include <csignal>
 #include <iostream>
 #include <thread>
 
 #include "adapters/kafka/mock_cluster.hpp"
+#include "api/routes/api_handler.hpp"
 #include "apps/commands.hpp"
 #include "apps/read_models.hpp"
 #include "apps/storage.hpp"
@@ -105,6 +106,13 @@ int RunLogTail(const LogTailCommand& command) {
 
 int RunKafkaMockCommand(int brokers, const std::string& topic, int32_t partitions) {
   return adapters::RunKafkaMock(brokers, topic, partitions);
+}
+
+int RunRoutes() {
+  for (const auto& route : api::ApiRouteTable()) {
+    std::cout << route.method << ' ' << route.pattern << '\n';
+  }
+  return 0;
 }
 
 }  // namespace filament::app

@@ -21,6 +21,6 @@ core::Result<std::vector<projections::Projection*>> ReadModels::Select(
   return chosen;
 }
 
-std::vector<std::string> ReadModels::Names() { return {"users", "guilds", "messages"}; }
+std::vector<std::string> ReadModels::Names() { return {"users", "guilds", "messages", "friends"}; }
 
 }  // namespace filament::app

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "projections/friends/friends_projection.hpp"
 #include "projections/guilds/guilds_projection.hpp"
 #include "projections/messages/messages_projection.hpp"
 #include "projections/users/users_projection.hpp"
@@ -15,8 +16,9 @@ struct ReadModels {
   projections::UsersProjection users;
   projections::GuildsProjection guilds;
   projections::MessagesProjection messages;
+  projections::FriendsProjection friends;
 
-  std::vector<projections::Projection*> All() { return {&users, &guilds, &messages}; }
+  std::vector<projections::Projection*> All() { return {&users, &guilds, &messages, &friends}; }
   // The named ones (all when `names` is empty). Errors: kInvalidArgument naming an unknown one.
   core::Result<std::vector<projections::Projection*>> Select(const std::vector<std::string>& names);
   static std::vector<std::string> Names();

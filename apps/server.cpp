@@ -5,10 +5,12 @@
 
 #include <pthread.h>
 
+#include "adapters/captcha/hcaptcha_verifier.hpp"
 #include "adapters/crypto/primitives.hpp"
 #include "adapters/http/http_server.hpp"
 #include "adapters/pgstore/auth_store.hpp"
 #include "adapters/pgstore/connection_pool.hpp"
+#include "adapters/pgstore/pg_blob_store.hpp"
 #include "api/routes/api_handler.hpp"
 #include "api/routes/gateway_ports.hpp"
 #include "api/support/client_ip.hpp"
@@ -98,6 +100,11 @@ int RunServer(const ServeOptions& options) {
   if (auto s = crypto::InitCrypto(); !s.ok()) return Fail("crypto", s.error());
   auto client_ip = api::ClientIpResolver::FromConfig(options.trusted_proxy_cidrs);
   if (!client_ip.ok()) return Fail("--trusted-proxy-cidrs", client_ip.error());
+  auto captcha_config = api::MakeCaptchaConfig(options.hcaptcha_site_key, options.hcaptcha_secret,
+                                               options.hcaptcha_verify_url);
+  if (!captcha_config.ok()) return Fail("hcaptcha", captcha_config.error());
+  std::unique_ptr<captcha::HcaptchaVerifier> captcha;
+  if (*captcha_config) captcha = std::make_unique<captcha::HcaptchaVerifier>(**captcha_config);
   auto storage = OpenStorage(options.storage);
   if (!storage.ok()) return Fail("storage", storage.error());
   events::EventLog& log = *(*storage)->log;
@@ -144,6 +151,8 @@ int RunServer(const ServeOptions& options) {
   projections::UsersQueries users(pool);
   projections::GuildQueries guilds(pool);
   projections::MessagesQueries messages(pool);
+  projections::FriendsQueries friends(pool);
+  pgstore::PgBlobStore blobs(pool);
   std::unique_ptr<commands::CommandService> command_service;
   std::unique_ptr<api::AuthService> auth;
   std::unique_ptr<api::ApiHandler> api_handler;
@@ -196,6 +205,7 @@ int RunServer(const ServeOptions& options) {
         .users = users,
         .guilds = guilds,
         .messages = messages,
+        .friends = friends,
         .applied = &applied,
         .read_models = read_model_names,
         .clock = clock,
@@ -206,6 +216,8 @@ int RunServer(const ServeOptions& options) {
               runner_metrics.AppendPrometheus(out);
               if (hub) hub->metrics().AppendPrometheus(out);
             },
+        .blobs = &blobs,
+        .captcha = captcha.get(),
     });
     handler = api_handler.get();
   }

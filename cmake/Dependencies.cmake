@@ -14,7 +14,7 @@ endif()
 
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(GTest REQUIRED)
-find_package(Poco 1.11 REQUIRED COMPONENTS Foundation Net Util)
+find_package(Poco 1.11 REQUIRED COMPONENTS Foundation Net NetSSL Util)
 find_package(CLI11 2.1 REQUIRED)
 
 find_package(PkgConfig REQUIRED)
@@ -23,6 +23,7 @@ pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)  # libpqxx.pc lacks -lpq
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)
+pkg_check_modules(MAGIC REQUIRED IMPORTED_TARGET libmagic)
 
 # nodejs/http-parser 2.9 (Debian libhttp-parser-dev; no pkg-config file): HTTP/1.1 request
 # framing for adapters/http.

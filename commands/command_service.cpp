@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "commands/guild/workspace.hpp"
 #include "events/log_scan.hpp"
 
 namespace filament::commands {
@@ -17,25 +18,8 @@ CommandService::CommandService(events::EventLog& log, const core::Clock& clock,
                                core::Limits limits)
     : log_(log), clock_(clock), ids_(ids), credentials_(credentials), limits_(limits) {}
 
-std::string CommandService::NewId() {
-  return ids_.Next(static_cast<uint64_t>(clock_.NowUnixMs())).ToString();
-}
-
-CommandService::GuildSlot& CommandService::SlotFor(const std::string& guild_id) {
-  std::lock_guard lock(slots_mutex_);
-  auto& slot = slots_[guild_id];
-  if (!slot) slot = std::make_unique<GuildSlot>();
-  return *slot;
-}
-
-CommandService::GuildSlot* CommandService::FindSlot(const std::string& guild_id) {
-  std::lock_guard lock(slots_mutex_);
-  auto it = slots_.find(guild_id);
-  return it == slots_.end() ? nullptr : it->second.get();
-}
-
 std::mutex& CommandService::CreatorLock(const std::string& user_id) {
-  std::lock_guard lock(slots_mutex_);
+  std::lock_guard lock(creator_locks_mutex_);
   auto& mutex = creator_locks_[user_id];
   if (!mutex) mutex = std::make_unique<std::mutex>();
   return *mutex;
@@ -46,6 +30,19 @@ core::Status CommandService::Start() {
   if (!ends.ok()) return ends.error();
   return events::ReadLogUpTo(
       log_, *ends, [this](const events::StoredRecord& stored) { return FoldRecord(stored); });
+}
+
+template <typename State, typename StreamEvent>
+core::Status CommandService::FoldInto(StreamStates<State>& states, const events::RecordMeta& meta,
+                                      const StreamEvent& event) {
+  auto& slot = states.FindOrCreate(meta.stream.substr(meta.stream.find(':') + 1));
+  if (meta.stream_version != slot.state.version + 1) {
+    return core::Internal("stream version gap at " + meta.stream + ": expected " +
+                          std::to_string(slot.state.version + 1) + ", got " +
+                          std::to_string(meta.stream_version));
+  }
+  Apply(slot.state, event);
+  return core::OkStatus();
 }
 
 core::Status CommandService::FoldRecord(const events::StoredRecord& stored) {
@@ -60,17 +57,25 @@ core::Status CommandService::FoldRecord(const events::StoredRecord& stored) {
   if (!event.ok())
     return core::Internal("undecodable event" + where() + ": " + event.error().message);
   Apply(directory_, *event);
+  core::Status folded = core::OkStatus();
   if (auto guild_event = events::AsGuildEvent(*event)) {
-    auto guild_id = meta.stream.substr(meta.stream.find(':') + 1);
-    GuildSlot& slot = SlotFor(guild_id);
-    if (meta.stream_version != slot.state.version + 1) {
-      return core::Internal("stream version gap" + where() + ": expected " +
-                            std::to_string(slot.state.version + 1) + ", got " +
-                            std::to_string(meta.stream_version));
-    }
-    Apply(slot.state, *guild_event);
+    folded = FoldInto(guilds_, meta, *guild_event);
+  } else if (auto user_event = events::AsUserEvent(*event)) {
+    folded = FoldInto(users_, meta, *user_event);
+  } else if (auto pair_event = events::AsFriendshipEvent(*event)) {
+    folded = FoldInto(friendships_, meta, *pair_event);
   }
+  if (!folded.ok()) return core::Internal(folded.error().message + where());
   return core::OkStatus();
+}
+
+void CommandService::ApplyToDirectory(const std::vector<events::Event>& appended) {
+  // Most commands (messages above all) change nothing the directory folds: skip its lock.
+  bool concerns_directory = std::any_of(appended.begin(), appended.end(),
+                                        [](const auto& e) { return ConcernsDirectory(e); });
+  if (!concerns_directory) return;
+  std::lock_guard lock(directory_mutex_);
+  for (const auto& e : appended) Apply(directory_, e);
 }
 
 core::Result<std::vector<events::Position>> CommandService::AppendRecords(
@@ -78,11 +83,12 @@ core::Result<std::vector<events::Position>> CommandService::AppendRecords(
     const std::vector<events::Event>& decided) {
   events::AppendBatch batch{stream, expected_version, {}};
   const int64_t now_ms = clock_.NowUnixMs();
-  const std::string causation_id = NewId();
+  Minter minter(ids_, clock_);
+  const std::string causation_id = minter.NewId();
   for (const auto& event : decided) {
     events::LogRecord record;
     record.meta = events::RecordMeta{
-        .event_id = NewId(),
+        .event_id = minter.NewId(),
         .type = std::string(events::TypeOf(event)),
         .schema_version = events::SchemaVersionOf(event),
         .stream = stream,
@@ -98,32 +104,13 @@ core::Result<std::vector<events::Position>> CommandService::AppendRecords(
   return log_.Append(batch);
 }
 
-core::Result<Appended> CommandService::AppendGuildEvents(const CommandContext& ctx, GuildSlot& slot,
-                                                         const std::string& guild_id,
-                                                         GuildEvents decided) {
-  if (decided.empty()) return Appended{};
-  Appended appended;
-  for (const auto& e : decided) appended.events.push_back(events::ToEvent(e));
-  auto positions = AppendRecords(ctx, "guild:" + guild_id, slot.state.version, appended.events);
-  if (!positions.ok()) return positions.error();
-  appended.positions = std::move(*positions);
-  for (const auto& e : decided) Apply(slot.state, e);
-  // Only guild creation changes the directory (the creator cap); messages skip the lock.
-  if (std::any_of(decided.begin(), decided.end(), [](const events::GuildEvent& e) {
-        return std::holds_alternative<events::GuildCreated>(e);
-      })) {
-    std::lock_guard lock(directory_mutex_);
-    for (const auto& e : appended.events) Apply(directory_, e);
-  }
-  return appended;
-}
-
 core::Result<Appended> CommandService::RegisterUser(const CommandContext& ctx,
                                                     const std::string& username,
                                                     const std::string& password_hash) {
   std::lock_guard lock(directory_mutex_);
-  const std::string user_id = NewId();
-  auto decided = Decide(directory_, commands::RegisterUser{user_id, username, clock_.NowUnix()});
+  Minter minter(ids_, clock_);
+  const std::string user_id = minter.NewId();
+  auto decided = Decide(directory_, commands::RegisterUser{user_id, username, minter.NowUnix()});
   if (!decided.ok()) return decided.error();
   if (decided->empty()) return Appended{};
   auto claimed = credentials_.Claim(user_id, username, password_hash);
@@ -139,7 +126,10 @@ core::Result<Appended> CommandService::RegisterUser(const CommandContext& ctx,
     return positions.error();
   }
   appended.positions = std::move(*positions);
-  for (const auto& e : appended.events) Apply(directory_, e);
+  for (const auto& e : appended.events) Apply(directory_, e);  // under the directory lock
+  auto& slot = users_.FindOrCreate(user_id);
+  std::lock_guard slot_lock(slot.mutex);
+  for (const auto& e : *decided) Apply(slot.state, e);
   return appended;
 }
 
@@ -153,53 +143,83 @@ core::Result<Appended> CommandService::CreateGuild(const CommandContext& ctx,
     auto it = directory_.guilds_created_by_user.find(ctx.actor_user_id);
     if (it != directory_.guilds_created_by_user.end()) created = it->second;
   }
-  commands::CreateGuild cmd{NewId(),
-                            name,
-                            visibility,
-                            ctx.actor_user_id,
-                            NewId(),
-                            NewId(),
-                            NewId(),
-                            NewId(),
-                            clock_.NowUnix(),
-                            created,
-                            limits_.max_created_guilds_per_user};
+  Minter minter(ids_, clock_);
+  commands::CreateGuild cmd{.guild_id = minter.NewId(),
+                            .name = name,
+                            .visibility = visibility,
+                            .creator_user_id = ctx.actor_user_id,
+                            .everyone_role_id = minter.NewId(),
+                            .owner_role_id = minter.NewId(),
+                            .moderator_role_id = minter.NewId(),
+                            .member_role_id = minter.NewId(),
+                            .now_unix = minter.NowUnix(),
+                            .guilds_already_created = created,
+                            .max_created_guilds = limits_.max_created_guilds_per_user};
   // The guild id is fresh, so nobody else can touch its stream: decide first, and allocate
   // the slot only for an accepted command.
   auto decided = Decide(GuildState{}, cmd);
   if (!decided.ok()) return decided.error();
-  GuildSlot& slot = SlotFor(cmd.guild_id);
+  auto& slot = guilds_.FindOrCreate(cmd.guild_id);
   std::lock_guard lock(slot.mutex);
-  return AppendGuildEvents(ctx, slot, cmd.guild_id, std::move(*decided));
+  return Commit(ctx, "guild:" + cmd.guild_id, slot.state, std::move(*decided));
 }
 
-core::Result<Appended> CommandService::CreateChannel(const CommandContext& ctx,
-                                                     const std::string& guild_id,
-                                                     const std::string& name,
-                                                     const std::string& kind) {
-  return OnExistingGuild(ctx, guild_id, [&] {
-    return commands::CreateChannel{guild_id, NewId(),           name,
-                                   kind,     ctx.actor_user_id, clock_.NowUnix()};
-  });
+bool CommandService::UserExists(const std::string& user_id) {
+  std::lock_guard lock(directory_mutex_);
+  return directory_.username_by_user_id.count(user_id) != 0;
 }
 
-core::Result<Appended> CommandService::JoinGuild(const CommandContext& ctx,
-                                                 const std::string& guild_id) {
-  return OnExistingGuild(ctx, guild_id, [&] {
-    return commands::JoinGuild{guild_id, ctx.actor_user_id, clock_.NowUnix()};
-  });
+std::optional<std::string> CommandService::UsernameOf(const std::string& user_id) {
+  std::lock_guard lock(directory_mutex_);
+  auto it = directory_.username_by_user_id.find(user_id);
+  if (it == directory_.username_by_user_id.end()) return std::nullopt;
+  return it->second;
 }
 
-core::Result<Appended> CommandService::PostMessage(const CommandContext& ctx,
-                                                   const std::string& guild_id,
-                                                   const std::string& channel_id,
-                                                   const std::string& content,
-                                                   const std::vector<std::string>& attachment_ids) {
-  // The id is minted under the stream lock, so message ids increase in log order.
-  return OnExistingGuild(ctx, guild_id, [&] {
-    return commands::PostMessage{guild_id, channel_id,     NewId(),         ctx.actor_user_id,
-                                 content,  attachment_ids, clock_.NowUnix()};
-  });
+std::optional<std::pair<std::string, std::string>> CommandService::FriendRequestParties(
+    const std::string& request_id) {
+  std::lock_guard lock(directory_mutex_);
+  auto it = directory_.friend_pair_by_request.find(request_id);
+  if (it == directory_.friend_pair_by_request.end()) return std::nullopt;
+  const std::string& key = it->second;
+  const size_t dot = key.find('.');
+  return std::make_pair(key.substr(0, dot), key.substr(dot + 1));
+}
+
+core::Result<Appended> CommandService::UpdateProfile(const CommandContext& ctx,
+                                                     const std::string& user_id,
+                                                     commands::UpdateProfile cmd) {
+  // Directory before stream, as in RegisterUser: renames and registrations are serialized.
+  std::lock_guard directory_lock(directory_mutex_);
+  auto* slot = users_.Find(user_id);
+  if (slot == nullptr) return core::NotFound("unknown user");
+  std::lock_guard lock(slot->mutex);
+  cmd.now_unix = clock_.NowUnix();
+  if (cmd.username) {
+    auto holder = directory_.user_id_by_username.find(*cmd.username);
+    cmd.username_taken =
+        holder != directory_.user_id_by_username.end() && holder->second != user_id;
+  }
+  auto decided = Decide(slot->state, cmd);
+  if (!decided.ok()) return decided.error();
+  const std::string old_name = slot->state.username;
+  const bool renames = cmd.username && *cmd.username != old_name;
+  if (renames) {
+    auto claimed = credentials_.Rename(user_id, *cmd.username);
+    if (!claimed.ok()) return claimed.error();
+    if (!*claimed) return core::InvalidArgument("username already taken");
+  }
+  Appended appended;
+  for (const auto& e : *decided) appended.events.push_back(events::ToEvent(e));
+  auto positions = AppendRecords(ctx, "user:" + user_id, slot->state.version, appended.events);
+  if (!positions.ok()) {
+    if (renames) (void)credentials_.Rename(user_id, old_name);  // best effort
+    return positions.error();
+  }
+  appended.positions = std::move(*positions);
+  for (const auto& e : *decided) Apply(slot->state, e);
+  for (const auto& e : appended.events) Apply(directory_, e);  // under the directory lock
+  return appended;
 }
 
 }  // namespace filament::commands

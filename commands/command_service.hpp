@@ -1,15 +1,19 @@
 #pragma once
 
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
-#include "commands/guild/guild_commands.hpp"
+#include "commands/friendship/friendship_state.hpp"
+#include "commands/guild/guild_state.hpp"
 #include "commands/ports.hpp"
+#include "commands/stream_states.hpp"
+#include "commands/user/profile.hpp"
 #include "commands/user/user_directory.hpp"
+#include "commands/user/user_state.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/ulid.hpp"
@@ -31,16 +35,31 @@ struct Appended {
   std::optional<events::Position> Last() const;
 };
 
-// The write side: load state → Decide → append, per aggregate stream.
+// Fresh ids and the current time, handed to a command factory under its stream's lock, so ids
+// minted there (message ids, ...) increase in log order.
+class Minter {
+ public:
+  Minter(core::UlidGenerator& ids, const core::Clock& clock) : ids_(ids), clock_(clock) {}
+  std::string NewId() { return ids_.Next(static_cast<uint64_t>(clock_.NowUnixMs())).ToString(); }
+  int64_t NowUnix() const { return clock_.NowUnix(); }
+
+ private:
+  core::UlidGenerator& ids_;
+  const core::Clock& clock_;
+};
+
+// The write side: one generic command path per stream category,
 //
-//   REST/gateway ──▶ CommandService ──▶ Decide(state, cmd) ──▶ EventLog::Append(expected version)
-//                        │ per-stream mutex                        │
-//                        └──── in-memory folds (GuildState, UserDirectory) ◀── applied on success
+//   OnGuild / OnUser ──▶ slot (per-stream lock) ──▶ Decide(state, make(minter)) ──▶
+//   EventLog::Append(expected version) ──▶ Apply to the slot's state (and the UserDirectory)
 //
-// States are folded from the whole log at Start() and kept current by applying every batch
-// this service appends, so decisions are linearizable per stream as long as this is the only
-// command writer (docs/adr/0002-command-state.md). The log's expected-version check is the
-// safety net: a second writer gets kAborted, never a forked stream.
+// with the deciders grouped by topic (commands/guild/{workspace,channels,messages}.hpp, ...):
+// a route builds its command in `make` and the matching `Decide(const State&, const Command&)`
+// overload is picked by the command's type. States are folded from the whole log at Start()
+// and kept current by applying every batch this service appends, so decisions are
+// linearizable per stream as long as this is the only command writer
+// (docs/adr/0002-command-state.md). The log's expected-version check is the safety net: a
+// second writer gets kAborted, never a forked stream.
 // Thread-safe: commands on different streams run in parallel; on one stream, one at a time.
 class CommandService {
  public:
@@ -48,56 +67,110 @@ class CommandService {
                  CredentialStore& credentials, core::Limits limits);
 
   // Folds the log up to its current end. Errors: a record that fails to decode (the message
-  // names its position and type), or the log being unreachable.
+  // names its position and type), a stream version gap, or the log being unreachable.
   core::Status Start();
 
-  // `password_hash` is already hashed (hashing is slow and runs outside any lock).
+  // Decides the command `make(minter)` against the existing guild `guild_id` and appends its
+  // events. An unknown guild is decided against an empty state (the decider picks the
+  // contract's error) without allocating a slot. Errors: the decider's, kAborted (another
+  // writer appended to the stream: retry), kUnavailable (the log is down).
+  template <typename MakeCommand>
+  core::Result<Appended> OnGuild(const CommandContext& ctx, const std::string& guild_id,
+                                 MakeCommand&& make) {
+    return OnExisting(guilds_, "guild", ctx, guild_id, std::forward<MakeCommand>(make));
+  }
+
+  // The same on the existing user stream `user_id`.
+  template <typename MakeCommand>
+  core::Result<Appended> OnUser(const CommandContext& ctx, const std::string& user_id,
+                                MakeCommand&& make) {
+    return OnExisting(users_, "user", ctx, user_id, std::forward<MakeCommand>(make));
+  }
+
+  // The same on the friendship stream of the pair {user_a, user_b} (ADR 0021), created on
+  // first use. Errors as above, and kNotFound when either user is not registered (no stream
+  // is allocated then).
+  template <typename MakeCommand>
+  core::Result<Appended> OnFriendship(const CommandContext& ctx, const std::string& user_a,
+                                      const std::string& user_b, MakeCommand&& make) {
+    if (!UserExists(user_a) || !UserExists(user_b)) return core::NotFound("unknown user");
+    const std::string key = FriendPairKey(user_a, user_b);
+    auto& slot = friendships_.FindOrCreate(key);
+    Minter minter(ids_, clock_);
+    std::lock_guard lock(slot.mutex);
+    auto decided = Decide(slot.state, make(minter));
+    if (!decided.ok()) return decided.error();
+    return Commit(ctx, "friendship:" + key, slot.state, std::move(*decided));
+  }
+
+  // Facts of the directory (they only ever grow or change by the log, never disappear):
+  // whether `user_id` is registered, its current username, and the two parties of a friend
+  // request (nullopt for an unknown request id).
+  bool UserExists(const std::string& user_id);
+  std::optional<std::string> UsernameOf(const std::string& user_id);
+  std::optional<std::pair<std::string, std::string>> FriendRequestParties(
+      const std::string& request_id);
+
+  // Commands that need facts across streams.
+  // PATCH /users/me/profile: a username change is checked against the directory and claimed
+  // in the credential store (unique across processes) before its event is appended; the claim
+  // is moved back when the append fails. `cmd.now_unix`/`username_taken` are filled here.
+  core::Result<Appended> UpdateProfile(const CommandContext& ctx, const std::string& user_id,
+                                       commands::UpdateProfile cmd);
+  // Stream-creating commands.
+  // `password_hash` is already hashed (hashing is slow and runs outside any lock). A taken
+  // username appends nothing (the caller still answers "accepted": no enumeration).
   core::Result<Appended> RegisterUser(const CommandContext& ctx, const std::string& username,
                                       const std::string& password_hash);
+  // Checks the creator cap from the UserDirectory under a per-creator lock.
   core::Result<Appended> CreateGuild(const CommandContext& ctx, const std::string& name,
                                      const std::string& visibility);
-  core::Result<Appended> CreateChannel(const CommandContext& ctx, const std::string& guild_id,
-                                       const std::string& name, const std::string& kind);
-  core::Result<Appended> JoinGuild(const CommandContext& ctx, const std::string& guild_id);
-  core::Result<Appended> PostMessage(const CommandContext& ctx, const std::string& guild_id,
-                                     const std::string& channel_id, const std::string& content,
-                                     const std::vector<std::string>& attachment_ids);
 
  private:
-  struct GuildSlot {
-    std::mutex mutex;  // serializes commands on this stream
-    GuildState state;
-  };
-
-  GuildSlot& SlotFor(const std::string& guild_id);
-  GuildSlot* FindSlot(const std::string& guild_id);  // never creates: ids come from clients
-
-  // Runs Decide on an existing guild's state under its stream lock; `make_command` is called
-  // under the lock (ids minted there follow log order). An unknown guild is decided against
-  // an empty state, so the decider picks the contract's error without allocating a slot.
-  template <typename MakeCommand>
-  core::Result<Appended> OnExistingGuild(const CommandContext& ctx, const std::string& guild_id,
-                                         MakeCommand&& make_command) {
-    GuildSlot* slot = FindSlot(guild_id);
+  template <typename State, typename MakeCommand>
+  core::Result<Appended> OnExisting(StreamStates<State>& states, std::string_view category,
+                                    const CommandContext& ctx, const std::string& id,
+                                    MakeCommand&& make) {
+    Minter minter(ids_, clock_);
+    auto* slot = states.Find(id);
     if (slot == nullptr) {
-      static const GuildState kNoGuild;
-      auto decided = Decide(kNoGuild, make_command());
+      static const State kNone;
+      auto decided = Decide(kNone, make(minter));
       if (!decided.ok()) return decided.error();
-      return core::Internal("decider accepted a command on a guild that does not exist");
+      return core::Internal("decider accepted a command on a " + std::string(category) +
+                            " that does not exist");
     }
     std::lock_guard lock(slot->mutex);
-    auto decided = Decide(slot->state, make_command());
+    auto decided = Decide(slot->state, make(minter));
     if (!decided.ok()) return decided.error();
-    return AppendGuildEvents(ctx, *slot, guild_id, std::move(*decided));
+    return Commit(ctx, std::string(category) + ":" + id, slot->state, std::move(*decided));
   }
+
+  // Appends `decided` to `stream` expecting `state.version`, then folds it into `state` (and
+  // into the directory when it concerns it). The caller holds the stream's lock.
+  template <typename State, typename StreamEvent>
+  core::Result<Appended> Commit(const CommandContext& ctx, const std::string& stream, State& state,
+                                std::vector<StreamEvent> decided) {
+    if (decided.empty()) return Appended{};
+    Appended appended;
+    for (const auto& e : decided) appended.events.push_back(events::ToEvent(e));
+    auto positions = AppendRecords(ctx, stream, state.version, appended.events);
+    if (!positions.ok()) return positions.error();
+    appended.positions = std::move(*positions);
+    for (const auto& e : decided) Apply(state, e);
+    ApplyToDirectory(appended.events);
+    return appended;
+  }
+
   std::mutex& CreatorLock(const std::string& user_id);
-  core::Result<Appended> AppendGuildEvents(const CommandContext& ctx, GuildSlot& slot,
-                                           const std::string& guild_id, GuildEvents decided);
+  void ApplyToDirectory(const std::vector<events::Event>& appended);
   core::Result<std::vector<events::Position>> AppendRecords(
       const CommandContext& ctx, const std::string& stream, int64_t expected_version,
       const std::vector<events::Event>& decided);
   core::Status FoldRecord(const events::StoredRecord& stored);
-  std::string NewId();
+  template <typename State, typename StreamEvent>
+  core::Status FoldInto(StreamStates<State>& states, const events::RecordMeta& meta,
+                        const StreamEvent& event);
 
   events::EventLog& log_;
   const core::Clock& clock_;
@@ -105,8 +178,11 @@ class CommandService {
   CredentialStore& credentials_;
   core::Limits limits_;
 
-  std::mutex slots_mutex_;
-  std::unordered_map<std::string, std::unique_ptr<GuildSlot>> slots_;
+  StreamStates<GuildState> guilds_;
+  StreamStates<UserState> users_;
+  StreamStates<FriendshipState> friendships_;
+
+  std::mutex creator_locks_mutex_;
   std::unordered_map<std::string, std::unique_ptr<std::mutex>> creator_locks_;
 
   std::mutex directory_mutex_;  // guards directory_; also serializes registrations

@@ -1,11 +1,15 @@
 #include "commands/command_service.hpp"
 
+#include <map>
 #include <numeric>
 #include <set>
 
 #include <gtest/gtest.h>
 
-#include "projections/runner/in_memory_event_log.hpp"
+#include "commands/guild/channels.hpp"
+#include "commands/guild/messages.hpp"
+#include "commands/guild/workspace.hpp"
+#include "events/testing/in_memory_event_log.hpp"
 
 namespace filament::commands {
 namespace {
@@ -16,14 +20,24 @@ class FakeCredentials : public CredentialStore {
                            const std::string&) override {
     if (!names.insert(username).second) return false;
     claimed.insert(user_id);
+    name_of[user_id] = username;
     return true;
   }
   core::Status Release(const std::string& user_id) override {
     claimed.erase(user_id);
+    names.erase(name_of[user_id]);
     return core::OkStatus();
+  }
+  core::Result<bool> Rename(const std::string& user_id, const std::string& username) override {
+    if (name_of[user_id] == username) return true;
+    if (!names.insert(username).second) return false;
+    names.erase(name_of[user_id]);
+    name_of[user_id] = username;
+    return true;
   }
   std::set<std::string> names;
   std::set<std::string> claimed;
+  std::map<std::string, std::string> name_of;
 };
 
 class CommandServiceTest : public ::testing::Test {
@@ -43,7 +57,20 @@ class CommandServiceTest : public ::testing::Test {
     return std::get<events::UserRegistered>(appended->events.at(0)).user_id;
   }
 
-  projections::InMemoryEventLog log_{4};
+  static core::Result<Appended> CreateChannel(CommandService& service, const std::string& actor,
+                                              const std::string& guild_id) {
+    return service.OnGuild({actor, "r"}, guild_id, [&](Minter& m) {
+      return commands::CreateChannel{guild_id, m.NewId(), "general", "text", actor, m.NowUnix()};
+    });
+  }
+  static core::Result<Appended> Post(CommandService& service, const std::string& author,
+                                     const std::string& guild_id, const std::string& channel_id) {
+    return service.OnGuild({author, "r"}, guild_id, [&](Minter& m) {
+      return PostMessage{guild_id, channel_id, m.NewId(), author, "hi", {}, m.NowUnix()};
+    });
+  }
+
+  events::testing::InMemoryEventLog log_{4};
   core::FakeClock clock_;
   core::UlidGenerator ids_;
   FakeCredentials credentials_;
@@ -67,8 +94,7 @@ TEST_F(CommandServiceTest, RejectedCommandAppendsNothing) {
   ASSERT_TRUE(guild.ok());
   const auto& created = std::get<events::GuildCreated>(guild->events.at(0));
   int64_t before = LogSize();
-  auto channel = service->CreateChannel({"01J000000000000000000000Z9", "r"}, created.guild_id,
-                                        "general", "text");
+  auto channel = CreateChannel(*service, "01J000000000000000000000Z9", created.guild_id);
   EXPECT_EQ(channel.error().code, core::ErrorCode::kPermissionDenied);
   EXPECT_EQ(LogSize(), before);
 }
@@ -81,14 +107,17 @@ TEST_F(CommandServiceTest, StateSurvivesARestartThroughTheLog) {
     bob = Register(*service, "bob");
     auto guild = service->CreateGuild({alice, "r"}, "Guild", "public");
     guild_id = std::get<events::GuildCreated>(guild->events.at(0)).guild_id;
-    auto channel = service->CreateChannel({alice, "r"}, guild_id, "general", "text");
+    auto channel = CreateChannel(*service, alice, guild_id);
     channel_id = std::get<events::ChannelCreated>(channel->events.at(0)).channel_id;
   }
   auto service = NewService();
-  auto denied = service->PostMessage({bob, "r"}, guild_id, channel_id, "hi", {});
+  auto denied = Post(*service, bob, guild_id, channel_id);
   EXPECT_EQ(denied.error().code, core::ErrorCode::kPermissionDenied);
-  ASSERT_TRUE(service->JoinGuild({bob, "r"}, guild_id).ok());
-  auto posted = service->PostMessage({bob, "r"}, guild_id, channel_id, "hi", {});
+  auto joined = service->OnGuild({bob, "r"}, guild_id, [&](Minter& m) {
+    return JoinGuild{guild_id, bob, m.NowUnix()};
+  });
+  ASSERT_TRUE(joined.ok());
+  auto posted = Post(*service, bob, guild_id, channel_id);
   ASSERT_TRUE(posted.ok());
   EXPECT_EQ(posted->positions.size(), 1u);
   EXPECT_TRUE(service->RegisterUser({"", "r"}, "alice", "h")->events.empty());
@@ -99,11 +128,11 @@ TEST_F(CommandServiceTest, MessageIdsIncreaseInLogOrder) {
   std::string alice = Register(*service, "alice");
   auto guild = service->CreateGuild({alice, "r"}, "Guild", "public");
   auto guild_id = std::get<events::GuildCreated>(guild->events.at(0)).guild_id;
-  auto channel = service->CreateChannel({alice, "r"}, guild_id, "general", "text");
+  auto channel = CreateChannel(*service, alice, guild_id);
   auto channel_id = std::get<events::ChannelCreated>(channel->events.at(0)).channel_id;
   std::string previous;
   for (int i = 0; i < 50; ++i) {
-    auto posted = service->PostMessage({alice, "r"}, guild_id, channel_id, "m", {});
+    auto posted = Post(*service, alice, guild_id, channel_id);
     auto id = std::get<events::MessagePosted>(posted->events.at(0)).message_id;
     EXPECT_LT(previous, id);
     previous = id;
@@ -122,6 +151,37 @@ TEST_F(CommandServiceTest, CreatorCapCountsGuildsAcrossRestarts) {
   auto service = NewService();
   auto third = service->CreateGuild({alice, "r"}, "Three", "private");
   EXPECT_EQ(third.error().reason, "guild_creation_limit_reached");
+}
+
+TEST_F(CommandServiceTest, RenameMovesTheClaimAndTheDirectory) {
+  auto service = NewService();
+  std::string alice = Register(*service, "alice");
+  std::string bob = Register(*service, "bob");
+  auto renamed = service->UpdateProfile({alice, "r"}, alice, UpdateProfile{"alice2", {}});
+  ASSERT_TRUE(renamed.ok());
+  EXPECT_EQ(service->UsernameOf(alice), "alice2");
+  EXPECT_EQ(credentials_.names.count("alice"), 0u);
+  EXPECT_TRUE(service->UpdateProfile({bob, "r"}, bob, UpdateProfile{"alice", {}}).ok());
+  auto taken = service->UpdateProfile({bob, "r"}, bob, UpdateProfile{"alice2", {}});
+  EXPECT_EQ(taken.error().code, core::ErrorCode::kInvalidArgument);
+  // A restarted service folds the same names from the log.
+  auto again = NewService();
+  EXPECT_EQ(again->UsernameOf(alice), "alice2");
+  EXPECT_EQ(again->UsernameOf(bob), "alice");
+}
+
+TEST_F(CommandServiceTest, FailedRenameAppendMovesTheClaimBack) {
+  auto service = NewService();
+  std::string alice = Register(*service, "alice");
+  // A second writer moves alice's stream on, so the first service's append is refused.
+  auto other = NewService();
+  ASSERT_TRUE(other->UpdateProfile({alice, "r"}, alice, UpdateProfile{{}, "hi"}).ok());
+  auto renamed = service->UpdateProfile({alice, "r"}, alice, UpdateProfile{"zed", {}});
+  ASSERT_FALSE(renamed.ok());
+  EXPECT_EQ(renamed.error().code, core::ErrorCode::kAborted);
+  EXPECT_EQ(credentials_.name_of[alice], "alice");
+  EXPECT_EQ(credentials_.names.count("zed"), 0u);
+  EXPECT_EQ(service->UsernameOf(alice), "alice");
 }
 
 }  // namespace

@@ -20,6 +20,10 @@ class CredentialStore {
 
   // Undoes a Claim whose registration event could not be appended. Idempotent.
   virtual core::Status Release(const std::string& user_id) = 0;
+
+  // Moves `user_id`'s claim to `username` (the old name is free again). Returns false when
+  // another account holds `username`. Errors: kUnavailable (storage down; retry).
+  virtual core::Result<bool> Rename(const std::string& user_id, const std::string& username) = 0;
 };
 
 }  // namespace filament::commands

@@ -222,7 +222,7 @@ TEST(EventCodec, SurvivesDeepNestingAndRandomCorruption) {
   }
 }
 
-TEST(GatewayRouting, HasTheEightActiveRoutes) {
+TEST(GatewayRouting, HasTheActiveRoutes) {
   std::set<std::string> routes;
   for (const GatewayRoute& route : GatewayRoutes()) {
     routes.insert(std::string(route.domain_type) + "->" + std::string(route.gateway_type));
@@ -231,8 +231,14 @@ TEST(GatewayRouting, HasTheEightActiveRoutes) {
                         "gateway->ready", "gateway->subscribed", "gateway->presence_sync",
                         "gateway->presence_update", "gateway->voice_participant_sync",
                         "channel_created->channel_create", "member_joined->workspace_member_add",
-                        "message_posted->message_create"}));
-  EXPECT_EQ(GatewayRoutes().size(), 8u);
+                        "message_posted->message_create", "profile_updated->profile_update",
+                        "profile_avatar_changed->profile_avatar_update",
+                        "profile_banner_changed->profile_banner_update",
+                        "friend_request_sent->friend_request_create",
+                        "friend_request_accepted->friend_request_update",
+                        "friend_request_deleted->friend_request_delete",
+                        "friendship_removed->friend_remove"}));
+  EXPECT_EQ(GatewayRoutes().size(), 15u);
 }
 
 TEST(GatewayRouting, RoutesForADomainType) {
@@ -275,7 +281,7 @@ TEST(GatewayRouting, CatalogListsAll36ContractEvents) {
     EXPECT_GE(info.schema_version, 1);
   }
   EXPECT_EQ(types.size(), 36u);
-  EXPECT_EQ(active, 8);
+  EXPECT_EQ(active, 15);
   EXPECT_EQ(per_scope[GatewayScope::kConnection], 4);
   EXPECT_EQ(per_scope[GatewayScope::kChannel], 9);
   EXPECT_EQ(per_scope[GatewayScope::kGuild], 16);

@@ -133,7 +133,7 @@ TEST_F(ReadModelsTest, HistoryPagesNewestFirstWithMarkdownTokens) {
   auto posted = ex::MessagePostedExample();
   posted.message_id = "01J1A00000000000000000M004";
   posted.content = "**bold**";
-  EXPECT_EQ(MessageJson(page->at(0)), MessageJson(ViewOf(posted)));
+  EXPECT_EQ(render::MessageJson(page->at(0)), render::MessageJson(render::ViewOf(posted)));
 }
 
 }  // namespace

@@ -74,6 +74,11 @@ core::Status AuthStore::CreateSession(const std::string& session_id, const std::
                                       int64_t now_unix) {
   return WithConnection(pool_, [&](pqxx::connection& c) -> core::Status {
     pqxx::work tx(c);
+    // The user's sessions that expired over an hour ago go (their used-token records with
+    // them, ON DELETE CASCADE): the store stays bounded without a sweeper (LIMITS.md §1.3).
+    tx.exec_params(
+        "DELETE FROM auth_sessions WHERE user_id = $1 AND expires_at_unix < $2::bigint - 3600",
+        user_id, now_unix);
     tx.exec_params(
         "INSERT INTO auth_sessions (session_id, user_id, token_hash, expires_at_unix, "
         "created_at_unix) VALUES ($1, $2, $3, $4, $5)",

@@ -13,6 +13,24 @@ namespace filament::pgstore {
 
 class ConnectionPool;
 
+// A refresh session as the store sees it, and how a presented token hash relates to it.
+struct SessionLookup {
+  enum class Match { kCurrent, kUsed, kOther };  // kUsed: an already-rotated token (replay)
+  std::string user_id;
+  int64_t expires_at_unix = 0;
+  bool revoked = false;
+  Match match = Match::kOther;
+};
+
+// What to do with a locked session: nothing, rotate to a new token hash (recording the old
+// one as used) with a new expiry, or revoke it.
+struct SessionChange {
+  enum class Kind { kNone, kRotate, kRevoke };
+  Kind kind = Kind::kNone;
+  std::string new_token_hash;
+  int64_t new_expires_at_unix = 0;
+};
+
 struct CredentialRow {
   std::string user_id;
   std::string password_hash;
@@ -37,9 +55,24 @@ class AuthStore final : public commands::CredentialStore {
                                   int64_t lock_secs);
   core::Status RecordLoginSuccess(const std::string& user_id);
 
+  core::Result<bool> Rename(const std::string& user_id, const std::string& username) override;
+
+  // Stores a new session; drops the user's sessions that expired more than an hour ago.
   core::Status CreateSession(const std::string& session_id, const std::string& user_id,
                              const std::string& token_hash, int64_t expires_at_unix,
                              int64_t now_unix);
+
+  // Locks the session `session_id` (no other rotation, revocation or logout of it runs
+  // meanwhile, in any process), classifies `token_hash` against it and calls
+  // `decide(lookup)` (nullopt: no such session). When `decide` succeeds its change is written
+  // and committed; when it fails nothing is written and its error is returned. `decide` may
+  // append to the log: a rotation is then recorded exactly when it is committed or retried.
+  // Used-token records older than `used_retention_secs` are dropped on rotation.
+  core::Status WithSessionLocked(
+      const std::string& session_id, const std::string& token_hash, int64_t now_unix,
+      int64_t used_retention_secs,
+      const std::function<core::Result<SessionChange>(const std::optional<SessionLookup>&)>&
+          decide);
 
   // Returns every stored key (encoded), newest first; when there is none, stores
   // `generate()` first. Safe when several processes start at once.

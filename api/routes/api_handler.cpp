@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/routes/upload_sink.hpp"
 #include "api/support/json_body.hpp"
 #include "events/log_record.hpp"
 #include "projections/runner/applied_positions.hpp"
@@ -41,15 +42,7 @@ std::string ClientIpOf(const ClientIpResolver& resolver, const http::HttpRequest
                           [&request](std::string_view name) { return request.Header(name); });
 }
 
-ApiHandler::ApiHandler(ApiDeps deps)
-    : deps_(std::move(deps)),
-      global_limiter_(deps_.clock, deps_.limits.rate_limit_requests_per_minute),
-      auth_route_limiter_(deps_.clock, deps_.limits.auth_route_requests_per_minute),
-      join_ip_limiter_(deps_.clock, deps_.limits.directory_join_requests_per_minute_per_ip),
-      join_user_limiter_(deps_.clock, deps_.limits.directory_join_requests_per_minute_per_user) {
-  auto add = [this](std::string_view method, std::string_view pattern, Route route) {
-    Register(method, pattern, std::move(route));
-  };
+void RegisterApiRoutes(const AddRoute& add) {
   add("GET", "/health",
       [](ApiHandler& api, RouteRequest&) { return api.Json(200, R"({"status":"ok"})"); });
   add("GET", "/metrics", [](ApiHandler& api, RouteRequest&) {
@@ -79,9 +72,46 @@ ApiHandler::ApiHandler(ApiDeps deps)
   RegisterAuthRoutes(add);
   RegisterGuildRoutes(add);
   RegisterMessageRoutes(add);
+  RegisterProfileRoutes(add);
+  RegisterFriendRoutes(add);
+  RegisterUploadRoutes(add);
+}
+
+std::vector<RouteSpec> ApiRouteTable() {
+  Router router;  // aborts on a malformed or duplicate pattern, as the server would at start-up
+  std::vector<RouteSpec> table;
+  RegisterApiRoutes([&](std::string_view method, std::string_view pattern, ApiHandler::Route) {
+    router.Add(method, pattern);
+    table.push_back(RouteSpec{std::string(method), std::string(pattern)});
+  });
+  return table;
+}
+
+ApiHandler::ApiHandler(ApiDeps deps)
+    : deps_(std::move(deps)),
+      global_limiter_(deps_.clock, deps_.limits.rate_limit_requests_per_minute),
+      auth_route_limiter_(deps_.clock, deps_.limits.auth_route_requests_per_minute),
+      join_ip_limiter_(deps_.clock, deps_.limits.directory_join_requests_per_minute_per_ip),
+      join_user_limiter_(deps_.clock, deps_.limits.directory_join_requests_per_minute_per_user) {
+  RegisterApiRoutes([this](std::string_view method, std::string_view pattern, Route route) {
+    Register(method, pattern, std::move(route));
+  });
 }
 
 ApiHandler::~ApiHandler() = default;
+
+std::shared_ptr<http::BodySink> ApiHandler::OpenBodySink(const http::HttpRequest& head) {
+  if (head.method != "POST") return nullptr;
+  if (head.path == "/users/me/profile/avatar") {
+    return std::make_shared<UploadSink>(deps_.limits.max_profile_avatar_bytes,
+                                        deps_.spool_directory);
+  }
+  if (head.path == "/users/me/profile/banner") {
+    return std::make_shared<UploadSink>(deps_.limits.max_profile_banner_bytes,
+                                        deps_.spool_directory);
+  }
+  return nullptr;
+}
 
 void ApiHandler::Register(std::string_view method, std::string_view pattern, Route route) {
   size_t id = router_.Add(method, pattern);
@@ -172,6 +202,15 @@ http::HttpResponse ApiHandler::Mutation(const commands::Appended& appended, std:
     std::fprintf(stderr, "api: read models did not reach %s in time\n",
                  events::FormatPosition(*last).c_str());
   }
+  return response;
+}
+
+http::HttpResponse ApiHandler::MutationThen(
+    const commands::Appended& appended, const std::function<core::Result<std::string>()>& read) {
+  http::HttpResponse response = Mutation(appended, "");
+  auto body = read();
+  if (!body.ok()) return Error(body.error());
+  response.body = std::move(*body);
   return response;
 }
 

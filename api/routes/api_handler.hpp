@@ -4,11 +4,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adapters/http/http_types.hpp"
 #include "adapters/http/websocket.hpp"
 #include "api/routes/auth_service.hpp"
+#include "api/support/captcha.hpp"
 #include "api/support/client_ip.hpp"
 #include "api/support/errors.hpp"
 #include "api/support/rate_limit.hpp"
@@ -17,8 +19,12 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 
+namespace filament::core {
+class BlobStore;
+}  // namespace filament::core
 namespace filament::projections {
 class AppliedPositions;
+class FriendsQueries;
 class GuildQueries;
 class MessagesQueries;
 class UsersQueries;
@@ -33,6 +39,7 @@ struct ApiDeps {
   projections::UsersQueries& users;
   projections::GuildQueries& guilds;
   projections::MessagesQueries& messages;
+  projections::FriendsQueries& friends;
   // Read-your-writes: a mutation answers once these projections applied its events. Null when
   // the projections run in another process (then the response carries the position only).
   projections::AppliedPositions* applied = nullptr;
@@ -42,6 +49,12 @@ struct ApiDeps {
   const ClientIpResolver& client_ip;
   // Appends the Prometheus text of other subsystems (gateway, runner) to /metrics.
   std::function<void(std::string&)> append_metrics;
+  // Avatars and banners (null: the upload and download routes answer 500).
+  core::BlobStore* blobs = nullptr;
+  // Where upload bodies are spooled (anonymous temp files, never left behind).
+  std::string spool_directory = "/tmp";
+  // hCaptcha on register; null when not configured.
+  CaptchaVerifier* captcha = nullptr;
 };
 
 // The request's client IP under the trusted-proxy rules (contract §1.1).
@@ -62,6 +75,8 @@ class ApiHandler final : public http::HttpHandler {
   ~ApiHandler() override;
 
   http::HttpResponse Handle(const http::HttpRequest& request) override;
+  // Upload routes (avatar, banner) take their body streamed into a spool (upload_sink.hpp).
+  std::shared_ptr<http::BodySink> OpenBodySink(const http::HttpRequest& head) override;
 
   // Helpers for routes.
   ApiDeps& deps() { return deps_; }
@@ -71,6 +86,10 @@ class ApiHandler final : public http::HttpHandler {
   // 200 with `body` once the read models include `appended` (bounded wait), with
   // X-Filament-Position naming the last appended record.
   http::HttpResponse Mutation(const commands::Appended& appended, std::string body);
+  // The same, with the body read once the read models include `appended` (e.g. a profile
+  // read back from its read model). An error from `read` becomes the error response.
+  http::HttpResponse MutationThen(const commands::Appended& appended,
+                                  const std::function<core::Result<std::string>()>& read);
   // The auth-route limiter (register, login, ...): false → answer 429 rate_limited.
   bool AllowAuthRoute(std::string_view route, const std::string& client_ip);
   // The directory-join limiters (per IP, then per user): false → 429 rate_limited.
@@ -117,11 +136,33 @@ class RateLimitedUpgrade final : public http::GatewayUpgrade {
   http::GatewayUpgrade& inner_;
 };
 
+// How a route file hands its routes over: add(method, pattern, route).
+using AddRoute = std::function<void(std::string_view, std::string_view, ApiHandler::Route)>;
+
+// Every REST route of the server: the built-in ones (/health, /metrics, /echo, /slow, the
+// /gateway/ws fallback) and those of Register{Auth,Guild,Message}Routes. The ApiHandler's
+// routing table is exactly what this registers, so a new route goes here or into one of the
+// functions it calls (and into docs/openapi.yaml, which a test compares with ApiRouteTable).
+void RegisterApiRoutes(const AddRoute& add);
+
+// (method, pattern) of every route, in registration order, without building a handler: for
+// `filament routes` and the OpenAPI drift test. Aborts on a malformed or duplicate pattern.
+struct RouteSpec {
+  std::string method;
+  std::string pattern;
+};
+std::vector<RouteSpec> ApiRouteTable();
+
 void RegisterAuthRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 void RegisterGuildRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 void RegisterMessageRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+void RegisterProfileRoutes(
+    const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
+void RegisterUploadRoutes(const AddRoute& add);
+void RegisterFriendRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add);
 
 }  // namespace filament::api

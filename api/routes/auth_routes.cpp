@@ -7,18 +7,42 @@
 namespace filament::api {
 namespace {
 
+std::string TokensJson(const IssuedTokens& tokens) {
+  nlohmann::ordered_json out;
+  out["access_token"] = tokens.access_token;
+  out["refresh_token"] = tokens.refresh_token;
+  out["expires_in_secs"] = tokens.expires_in_secs;
+  return out.dump();
+}
+
+// With hCaptcha on, the token is checked (and verified) before the fields (contract §4.2).
+core::Status CheckCaptcha(ApiHandler& api, const RouteRequest& request,
+                          const std::optional<std::string>& token) {
+  CaptchaVerifier* captcha = api.deps().captcha;
+  if (captcha == nullptr) return core::OkStatus();
+  if (!token || !IsWellFormedCaptchaToken(*token)) return CaptchaFailed("bad captcha token");
+  return captcha->Verify(*token, request.client_ip);
+}
+
 http::HttpResponse RegisterUser(ApiHandler& api, RouteRequest& request) {
   auto body = ParseBody(request);
   if (!body.ok()) return api.Error(body.error());
   std::string username = body->RequiredString("username");
   std::string password = body->RequiredString("password");
-  (void)body->OptionalString("captcha_token");  // accepted; hCaptcha is not configured
+  auto captcha_token = body->OptionalString("captcha_token");
   if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
   if (!api.AllowAuthRoute("register", request.client_ip)) return api.Error(RateLimited());
+  if (auto status = CheckCaptcha(api, request, captcha_token); !status.ok()) {
+    return api.Error(status.error());
+  }
   auto appended = api.deps().auth.Register({"", request.http.request_id}, username, password);
   if (!appended.ok()) return api.Error(appended.error());
-  // Same answer for new and taken usernames; a new user is readable once this returns.
-  return api.Mutation(*appended, R"({"accepted":true})");
+  // Same answer for new and taken usernames; a new user is readable once this returns. The
+  // position header would tell the two apart (only a new account appends), so it is dropped.
+  http::HttpResponse response = api.Mutation(*appended, R"({"accepted":true})");
+  std::erase_if(response.headers,
+                [](const auto& header) { return header.first == "x-filament-position"; });
+  return response;
 }
 
 http::HttpResponse Login(ApiHandler& api, RouteRequest& request) {
@@ -28,13 +52,32 @@ http::HttpResponse Login(ApiHandler& api, RouteRequest& request) {
   std::string password = body->RequiredString("password");
   if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
   if (!api.AllowAuthRoute("login", request.client_ip)) return api.Error(RateLimited());
-  auto tokens = api.deps().auth.Login(username, password);
+  auto tokens = api.deps().auth.Login({"", request.http.request_id}, username, password);
   if (!tokens.ok()) return api.Error(tokens.error());
-  nlohmann::ordered_json out;
-  out["access_token"] = tokens->access_token;
-  out["refresh_token"] = tokens->refresh_token;
-  out["expires_in_secs"] = tokens->expires_in_secs;
-  return api.Json(200, out.dump());
+  return api.Json(200, TokensJson(*tokens));
+}
+
+http::HttpResponse Refresh(ApiHandler& api, RouteRequest& request) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return api.Error(body.error());
+  std::string refresh_token = body->RequiredString("refresh_token");
+  if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
+  if (!api.AllowAuthRoute("refresh", request.client_ip)) return api.Error(RateLimited());
+  auto tokens = api.deps().auth.Refresh({"", request.http.request_id}, refresh_token);
+  if (!tokens.ok()) return api.Error(tokens.error());
+  return api.Json(200, TokensJson(*tokens));
+}
+
+http::HttpResponse Logout(ApiHandler& api, RouteRequest& request) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return api.Error(body.error());
+  std::string refresh_token = body->RequiredString("refresh_token");
+  if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
+  auto status = api.deps().auth.Logout({"", request.http.request_id}, refresh_token);
+  if (!status.ok()) return api.Error(status.error());
+  http::HttpResponse response = api.Json(204, "");
+  response.content_type.clear();
+  return response;
 }
 
 http::HttpResponse Me(ApiHandler& api, RouteRequest& request) {
@@ -80,6 +123,8 @@ void RegisterAuthRoutes(
     const std::function<void(std::string_view, std::string_view, ApiHandler::Route)>& add) {
   add("POST", "/auth/register", RegisterUser);
   add("POST", "/auth/login", Login);
+  add("POST", "/auth/refresh", Refresh);
+  add("POST", "/auth/logout", Logout);
   add("GET", "/auth/me", Me);
   add("POST", "/users/lookup", LookupUsers);
 }

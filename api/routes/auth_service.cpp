@@ -7,6 +7,7 @@
 #include "adapters/crypto/password.hpp"
 #include "adapters/crypto/primitives.hpp"
 #include "adapters/pgstore/auth_store.hpp"
+#include "commands/user/sessions.hpp"
 #include "commands/validation.hpp"
 #include "projections/users/users_projection.hpp"
 
@@ -62,7 +63,8 @@ core::Result<commands::Appended> AuthService::Register(const commands::CommandCo
   return impl_->commands.RegisterUser(ctx, username, *hash);
 }
 
-core::Result<IssuedTokens> AuthService::Login(const std::string& username,
+core::Result<IssuedTokens> AuthService::Login(const commands::CommandContext& ctx,
+                                              const std::string& username,
                                               const std::string& password) {
   const auto denied = core::Unauthenticated("invalid credentials");
   auto burn = [&] { crypto::BurnEquivalentVerifyCost(password, impl_->hash_params); };
@@ -91,18 +93,32 @@ core::Result<IssuedTokens> AuthService::Login(const std::string& username,
   if (row.failed_attempts != 0)
     FILAMENT_RETURN_IF_ERROR(impl_->store.RecordLoginSuccess(row.user_id));
 
+  const std::string session_id =
+      impl_->session_ids.Next(static_cast<uint64_t>(impl_->clock.NowUnixMs())).ToString();
+  const int64_t expires = now + impl_->options.limits.refresh_token_ttl_secs;
+  // The log learns of the session before its token exists (ADR 0020): a token is never live
+  // without its SessionStarted record.
+  auto started = impl_->commands.OnUser(commands::CommandContext{row.user_id, ctx.request_id},
+                                        row.user_id, [&](commands::Minter&) {
+                                          return commands::StartSession{session_id, now, expires};
+                                        });
+  if (!started.ok()) return started.error();
+  auto tokens = IssueTokens(row.user_id, username, session_id, now);
+  if (!tokens.ok()) return tokens.error();
+  FILAMENT_RETURN_IF_ERROR(impl_->store.CreateSession(
+      session_id, row.user_id, crypto::Sha256Hex(tokens->refresh_token), expires, now));
+  return tokens;
+}
+
+core::Result<IssuedTokens> AuthService::IssueTokens(const std::string& user_id,
+                                                    const std::string& username,
+                                                    const std::string& session_id, int64_t now) {
   const int64_t ttl = impl_->options.limits.access_token_ttl_secs;
   IssuedTokens tokens;
   tokens.access_token = crypto::IssueAccessToken(
-      impl_->signing_key, crypto::AccessClaims{row.user_id, username, now, now, now + ttl});
+      impl_->signing_key, crypto::AccessClaims{user_id, username, now, now, now + ttl});
   tokens.expires_in_secs = ttl;
-  const std::string session_id =
-      impl_->session_ids.Next(static_cast<uint64_t>(impl_->clock.NowUnixMs())).ToString();
   tokens.refresh_token = session_id + "." + crypto::RandomBase64Url(32);
-  constexpr int64_t kRefreshTtlSecs = 30LL * 24 * 3600;
-  FILAMENT_RETURN_IF_ERROR(impl_->store.CreateSession(session_id, row.user_id,
-                                                      crypto::Sha256Hex(tokens.refresh_token),
-                                                      now + kRefreshTtlSecs, now));
   return tokens;
 }
 
@@ -119,6 +135,99 @@ std::optional<std::string> AuthService::TokenSubject(std::string_view token) con
   auto claims = crypto::VerifyAccessToken(impl_->keys, token, impl_->clock.NowUnix());
   if (!claims.ok()) return std::nullopt;
   return claims->sub;
+}
+
+namespace {
+
+constexpr size_t kMaxRefreshTokenBytes = 512;
+
+// The session id of a well-formed `<session_id>.<secret>` token, else nullopt.
+std::optional<std::string> SessionIdOf(const std::string& token) {
+  if (token.empty() || token.size() > kMaxRefreshTokenBytes) return std::nullopt;
+  const size_t dot = token.find('.');
+  if (dot == std::string::npos || dot + 1 == token.size()) return std::nullopt;
+  auto id = core::Ulid::Parse(token.substr(0, dot));
+  if (!id || id->ToString() != token.substr(0, dot)) return std::nullopt;
+  return id->ToString();
+}
+
+bool Live(const pgstore::SessionLookup& session, int64_t now) {
+  return !session.revoked && session.expires_at_unix > now;
+}
+
+}  // namespace
+
+core::Result<IssuedTokens> AuthService::Refresh(const commands::CommandContext& ctx,
+                                                const std::string& refresh_token) {
+  const auto denied = core::Unauthenticated("invalid refresh token");
+  auto session_id = SessionIdOf(refresh_token);
+  if (!session_id) return denied;
+  const int64_t now = impl_->clock.NowUnix();
+  const int64_t ttl = impl_->options.limits.refresh_token_ttl_secs;
+  const std::string fresh = *session_id + "." + crypto::RandomBase64Url(32);
+  std::string user_id;
+  bool rotated = false;
+  auto status = impl_->store.WithSessionLocked(
+      *session_id, crypto::Sha256Hex(refresh_token), now, ttl + 3600,
+      [&](const std::optional<pgstore::SessionLookup>& session)
+          -> core::Result<pgstore::SessionChange> {
+        using Match = pgstore::SessionLookup::Match;
+        if (!session || !Live(*session, now) || session->match == Match::kOther) {
+          return pgstore::SessionChange{};
+        }
+        user_id = session->user_id;
+        commands::CommandContext own{user_id, ctx.request_id};
+        if (session->match == Match::kUsed) {  // replay: the whole session ends
+          auto revoked = impl_->commands.OnUser(own, user_id, [&](commands::Minter&) {
+            return commands::RevokeSession{*session_id, "replay", now};
+          });
+          if (!revoked.ok()) return revoked.error();
+          return pgstore::SessionChange{pgstore::SessionChange::Kind::kRevoke, "", 0};
+        }
+        auto recorded = impl_->commands.OnUser(own, user_id, [&](commands::Minter&) {
+          return commands::RotateSession{*session_id, now, now + ttl};
+        });
+        if (!recorded.ok()) return recorded.error();
+        rotated = true;
+        return pgstore::SessionChange{pgstore::SessionChange::Kind::kRotate,
+                                      crypto::Sha256Hex(fresh), now + ttl};
+      });
+  if (!status.ok()) return status.error();
+  if (!rotated) return denied;
+  auto username = impl_->commands.UsernameOf(user_id);
+  if (!username) return denied;
+  auto tokens = IssueTokens(user_id, *username, *session_id, now);
+  if (!tokens.ok()) return tokens.error();
+  tokens->refresh_token = fresh;
+  return tokens;
+}
+
+core::Status AuthService::Logout(const commands::CommandContext& ctx,
+                                 const std::string& refresh_token) {
+  const auto denied = core::Unauthenticated("invalid refresh token");
+  auto session_id = SessionIdOf(refresh_token);
+  if (!session_id) return denied;
+  const int64_t now = impl_->clock.NowUnix();
+  bool revoked = false;
+  auto status = impl_->store.WithSessionLocked(
+      *session_id, crypto::Sha256Hex(refresh_token), now,
+      impl_->options.limits.refresh_token_ttl_secs + 3600,
+      [&](const std::optional<pgstore::SessionLookup>& session)
+          -> core::Result<pgstore::SessionChange> {
+        if (!session || session->revoked ||
+            session->match != pgstore::SessionLookup::Match::kCurrent) {
+          return pgstore::SessionChange{};
+        }
+        commands::CommandContext own{session->user_id, ctx.request_id};
+        auto recorded = impl_->commands.OnUser(own, session->user_id, [&](commands::Minter&) {
+          return commands::RevokeSession{*session_id, "logout", now};
+        });
+        if (!recorded.ok()) return recorded.error();
+        revoked = true;
+        return pgstore::SessionChange{pgstore::SessionChange::Kind::kRevoke, "", 0};
+      });
+  if (!status.ok()) return status.error();
+  return revoked ? core::OkStatus() : core::Status(denied);
 }
 
 }  // namespace filament::api

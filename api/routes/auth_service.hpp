@@ -52,7 +52,19 @@ class AuthService {
                                             const std::string& password);
   // Every failure is kUnauthenticated with the same cost and the same answer: bad format,
   // unknown user, wrong password, locked account (5 wrong passwords lock it for 30 s).
-  core::Result<IssuedTokens> Login(const std::string& username, const std::string& password);
+  core::Result<IssuedTokens> Login(const commands::CommandContext& ctx, const std::string& username,
+                                   const std::string& password);
+  // Rotates the refresh session named by `refresh_token` (`<session_id>.<secret>`): new
+  // tokens, expiry slid to now + TTL, the old token recorded as used. Presenting a used token
+  // again revokes that session (only it) and answers kUnauthenticated, as does every other
+  // failure (empty/oversize, unknown, expired, revoked, mismatched). The log records the
+  // rotation or revocation by session id only (ADR 0020). Errors: kUnauthenticated,
+  // kUnavailable (storage or log down: retry).
+  core::Result<IssuedTokens> Refresh(const commands::CommandContext& ctx,
+                                     const std::string& refresh_token);
+  // Revokes the session whose *current* token is `refresh_token`. Errors: kUnauthenticated
+  // (empty/oversize, unknown session, not its current token, already revoked), kUnavailable.
+  core::Status Logout(const commands::CommandContext& ctx, const std::string& refresh_token);
   // Verifies an access token and that its user still exists. Errors: kUnauthenticated.
   core::Result<Principal> Authenticate(std::string_view token);
   // Verifies only the token (no database): for keying the global rate limiter.
@@ -60,6 +72,8 @@ class AuthService {
 
  private:
   struct Impl;
+  core::Result<IssuedTokens> IssueTokens(const std::string& user_id, const std::string& username,
+                                         const std::string& session_id, int64_t now);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,5 +1,6 @@
 #include "api/routes/gateway_ports.hpp"
 
+#include "commands/guild/messages.hpp"
 #include "gateway/gateway_upgrade.hpp"
 #include "projections/guilds/guilds_projection.hpp"
 
@@ -21,8 +22,10 @@ core::Status GatewayMessagePoster::Post(const std::string& user_id, const std::s
                                         const std::string& channel_id, const std::string& content,
                                         const std::vector<std::string>& attachment_ids,
                                         const std::string& /*client_ip*/) {
-  auto appended =
-      commands_.PostMessage({user_id, ""}, guild_id, channel_id, content, attachment_ids);
+  auto appended = commands_.OnGuild({user_id, ""}, guild_id, [&](commands::Minter& m) {
+    return commands::PostMessage{guild_id, channel_id,     m.NewId(),  user_id,
+                                 content,  attachment_ids, m.NowUnix()};
+  });
   if (!appended.ok()) return appended.error();
   return core::OkStatus();
 }

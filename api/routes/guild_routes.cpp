@@ -1,6 +1,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api/routes/route_helpers.hpp"
+#include "commands/guild/channels.hpp"
+#include "commands/guild/workspace.hpp"
 #include "commands/permissions.hpp"
 #include "projections/guilds/guilds_projection.hpp"
 
@@ -83,7 +85,10 @@ http::HttpResponse JoinGuild(ApiHandler& api, RouteRequest& request) {
   if (!who.ok()) return api.Error(who.error());
   if (!api.AllowDirectoryJoin(request.client_ip, who->user_id)) return api.Error(RateLimited());
   std::string guild_id(request.match.Param("guild_id"));
-  auto appended = api.deps().commands.JoinGuild(ContextFor(*who, request), guild_id);
+  auto appended =
+      api.deps().commands.OnGuild(ContextFor(*who, request), guild_id, [&](commands::Minter& m) {
+        return commands::JoinGuild{guild_id, who->user_id, m.NowUnix()};
+      });
   if (!appended.ok()) return api.Error(appended.error());
   nlohmann::ordered_json out;
   out["guild_id"] = guild_id;
@@ -99,9 +104,12 @@ http::HttpResponse CreateChannel(ApiHandler& api, RouteRequest& request) {
   if (auto status = body->Finish(); !status.ok()) return api.Error(status.error());
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
-  auto appended = api.deps().commands.CreateChannel(ContextFor(*who, request),
-                                                    std::string(request.match.Param("guild_id")),
-                                                    name, kind.value_or("text"));
+  std::string guild_id(request.match.Param("guild_id"));
+  auto appended =
+      api.deps().commands.OnGuild(ContextFor(*who, request), guild_id, [&](commands::Minter& m) {
+        return commands::CreateChannel{guild_id,     m.NewId(),  name, kind.value_or("text"),
+                                       who->user_id, m.NowUnix()};
+      });
   if (!appended.ok()) return api.Error(appended.error());
   const auto& created = std::get<events::ChannelCreated>(appended->events.at(0));
   return api.Mutation(*appended,

@@ -1,4 +1,5 @@
 #include "api/routes/route_helpers.hpp"
+#include "commands/guild/messages.hpp"
 #include "commands/validation.hpp"
 #include "core/ulid.hpp"
 #include "projections/guilds/guilds_projection.hpp"
@@ -25,12 +26,17 @@ http::HttpResponse PostMessage(ApiHandler& api, RouteRequest& request) {
   if (!who.ok()) return api.Error(who.error());
   auto ids = AttachmentIds(raw_ids.value_or(std::vector<std::string>{}));
   if (!ids.ok()) return api.Error(ids.error());
-  auto appended = api.deps().commands.PostMessage(
-      ContextFor(*who, request), std::string(request.match.Param("guild_id")),
-      std::string(request.match.Param("channel_id")), content, *ids);
+  std::string guild_id(request.match.Param("guild_id"));
+  std::string channel_id(request.match.Param("channel_id"));
+  // The id is minted under the stream lock, so message ids increase in log order.
+  auto appended =
+      api.deps().commands.OnGuild(ContextFor(*who, request), guild_id, [&](commands::Minter& m) {
+        return commands::PostMessage{guild_id, channel_id, m.NewId(),  who->user_id,
+                                     content,  *ids,       m.NowUnix()};
+      });
   if (!appended.ok()) return api.Error(appended.error());
   const auto& posted = std::get<events::MessagePosted>(appended->events.at(0));
-  return api.Mutation(*appended, projections::MessageJson(projections::ViewOf(posted)));
+  return api.Mutation(*appended, render::MessageJson(render::ViewOf(posted)));
 }
 
 struct HistoryQuery {
@@ -72,7 +78,7 @@ http::HttpResponse ListMessages(ApiHandler& api, RouteRequest& request) {
   std::string out = R"({"messages":[)";
   for (size_t i = 0; i < page->size(); ++i) {
     if (i != 0) out += ',';
-    out += projections::MessageJson((*page)[i]);
+    out += render::MessageJson((*page)[i]);
   }
   out += R"(],"next_before":)";
   out += page->empty() ? "null" : "\"" + page->back().message_id + "\"";

@@ -390,7 +390,7 @@ export interface WorkspaceIpBanSyncPayload {
   actor_user_id: Ulid;
 }
 
-/** `profile_update` (user, planned): A profile changed; `username` iff requested, both about keys iff about changed. */
+/** `profile_update` (user, active): A profile changed; `username` iff requested, both about keys iff about changed. */
 export interface ProfileUpdatePayload {
   user_id: Ulid;
   updated_fields: {
@@ -401,21 +401,21 @@ export interface ProfileUpdatePayload {
   updated_at_unix: UnixSeconds;
 }
 
-/** `profile_avatar_update` (user, planned): A new avatar was uploaded; the version is a cache-busting counter. */
+/** `profile_avatar_update` (user, active): A new avatar was uploaded; the version is a cache-busting counter. */
 export interface ProfileAvatarUpdatePayload {
   user_id: Ulid;
   avatar_version: number;
   updated_at_unix: UnixSeconds;
 }
 
-/** `profile_banner_update` (user, planned): A new banner was uploaded; the version is a cache-busting counter. */
+/** `profile_banner_update` (user, active): A new banner was uploaded; the version is a cache-busting counter. */
 export interface ProfileBannerUpdatePayload {
   user_id: Ulid;
   banner_version: number;
   updated_at_unix: UnixSeconds;
 }
 
-/** `friend_request_create` (user, planned): A friend request was sent. */
+/** `friend_request_create` (user, active): A friend request was sent. */
 export interface FriendRequestCreatePayload {
   request_id: Ulid;
   sender_user_id: Ulid;
@@ -425,7 +425,7 @@ export interface FriendRequestCreatePayload {
   created_at_unix: UnixSeconds;
 }
 
-/** `friend_request_update` (user, planned): A friend request was accepted. */
+/** `friend_request_update` (user, active): A friend request was accepted. */
 export interface FriendRequestUpdatePayload {
   request_id: Ulid;
   state: "accepted";
@@ -439,14 +439,14 @@ export interface FriendRequestUpdatePayload {
   actor_user_id: Ulid;
 }
 
-/** `friend_request_delete` (user, planned): A friend request was declined or cancelled. */
+/** `friend_request_delete` (user, active): A friend request was declined or cancelled. */
 export interface FriendRequestDeletePayload {
   request_id: Ulid;
   deleted_at_unix: UnixSeconds;
   actor_user_id: Ulid;
 }
 
-/** `friend_remove` (user, planned): A friendship ended (only if one existed). */
+/** `friend_remove` (user, active): A friendship ended (only if one existed). */
 export interface FriendRemovePayload {
   /** the receiving user */
   user_id: Ulid;
@@ -538,13 +538,13 @@ export const GATEWAY_EVENTS: Readonly<Record<GatewayEventType, GatewayEventInfo>
   workspace_channel_role_override_update: { scope: "guild", schemaVersion: 1, status: "planned" },
   workspace_channel_permission_override_update: { scope: "guild", schemaVersion: 1, status: "planned" },
   workspace_ip_ban_sync: { scope: "guild", schemaVersion: 1, status: "planned" },
-  profile_update: { scope: "user", schemaVersion: 1, status: "planned" },
-  profile_avatar_update: { scope: "user", schemaVersion: 1, status: "planned" },
-  profile_banner_update: { scope: "user", schemaVersion: 1, status: "planned" },
-  friend_request_create: { scope: "user", schemaVersion: 1, status: "planned" },
-  friend_request_update: { scope: "user", schemaVersion: 1, status: "planned" },
-  friend_request_delete: { scope: "user", schemaVersion: 1, status: "planned" },
-  friend_remove: { scope: "user", schemaVersion: 1, status: "planned" },
+  profile_update: { scope: "user", schemaVersion: 1, status: "active" },
+  profile_avatar_update: { scope: "user", schemaVersion: 1, status: "active" },
+  profile_banner_update: { scope: "user", schemaVersion: 1, status: "active" },
+  friend_request_create: { scope: "user", schemaVersion: 1, status: "active" },
+  friend_request_update: { scope: "user", schemaVersion: 1, status: "active" },
+  friend_request_delete: { scope: "user", schemaVersion: 1, status: "active" },
+  friend_remove: { scope: "user", schemaVersion: 1, status: "active" },
 };
 
 // ---- Domain events (log record payloads, by wire type) ----
@@ -554,6 +554,100 @@ export interface UserRegistered {
   user_id: Ulid;
   username: string;
   registered_at_unix: UnixSeconds;
+}
+
+/** `session_started` v1, stream `user:<user_id>`: A login opened a refresh session. No token, hash or IP is part of the event (ADR 0006). */
+export interface SessionStarted {
+  user_id: Ulid;
+  session_id: Ulid;
+  started_at_unix: UnixSeconds;
+  expires_at_unix: UnixSeconds;
+}
+
+/** `session_rotated` v1, stream `user:<user_id>`: A refresh replaced the session's token; the expiry slid to expires_at_unix. */
+export interface SessionRotated {
+  user_id: Ulid;
+  session_id: Ulid;
+  rotated_at_unix: UnixSeconds;
+  expires_at_unix: UnixSeconds;
+}
+
+/** `session_revoked` v1, stream `user:<user_id>`: A session ended, by logout or because a rotated token was presented again. */
+export interface SessionRevoked {
+  user_id: Ulid;
+  session_id: Ulid;
+  reason: "logout" | "replay";
+  revoked_at_unix: UnixSeconds;
+}
+
+/** `profile_updated` v1, stream `user:<user_id>`: A profile changed; only the requested keys are present. */
+export interface ProfileUpdated {
+  user_id: Ulid;
+  username?: string;
+  about_markdown?: string;
+  updated_at_unix: UnixSeconds;
+}
+
+/** `profile_avatar_changed` v1, stream `user:<user_id>`: A new avatar was stored in the BlobStore; the event carries its metadata, never bytes. */
+export interface ProfileAvatarChanged {
+  user_id: Ulid;
+  avatar_version: number;
+  blob_id: string;
+  size_bytes: number;
+  mime_type: string;
+  sha256_hex: string;
+  updated_at_unix: UnixSeconds;
+}
+
+/** `profile_banner_changed` v1, stream `user:<user_id>`: A new banner was stored in the BlobStore; the event carries its metadata, never bytes. */
+export interface ProfileBannerChanged {
+  user_id: Ulid;
+  banner_version: number;
+  blob_id: string;
+  size_bytes: number;
+  mime_type: string;
+  sha256_hex: string;
+  updated_at_unix: UnixSeconds;
+}
+
+/** `friend_request_sent` v1, stream `friendship:<pair_key>`: A friend request was sent (usernames as of sending, for the gateway payload). */
+export interface FriendRequestSent {
+  /** <lower id>.<higher id> */
+  pair_key: string;
+  request_id: Ulid;
+  sender_user_id: Ulid;
+  sender_username: string;
+  recipient_user_id: Ulid;
+  recipient_username: string;
+  created_at_unix: UnixSeconds;
+}
+
+/** `friend_request_accepted` v1, stream `friendship:<pair_key>`: The recipient accepted a request; the two users are friends from accepted_at_unix. */
+export interface FriendRequestAccepted {
+  pair_key: string;
+  request_id: Ulid;
+  sender_user_id: Ulid;
+  sender_username: string;
+  recipient_user_id: Ulid;
+  recipient_username: string;
+  accepted_at_unix: UnixSeconds;
+}
+
+/** `friend_request_deleted` v1, stream `friendship:<pair_key>`: A pending request was declined by its recipient or cancelled by its sender. */
+export interface FriendRequestDeleted {
+  pair_key: string;
+  request_id: Ulid;
+  sender_user_id: Ulid;
+  recipient_user_id: Ulid;
+  deleted_at_unix: UnixSeconds;
+}
+
+/** `friendship_removed` v1, stream `friendship:<pair_key>`: A friendship ended; user_id removed friend_user_id. */
+export interface FriendshipRemoved {
+  pair_key: string;
+  user_id: Ulid;
+  friend_user_id: Ulid;
+  removed_at_unix: UnixSeconds;
 }
 
 /** `guild_created` v1, stream `guild:<guild_id>`: A workspace was created with its four seeded roles; the creator is its owner. */
@@ -600,6 +694,16 @@ export interface MessagePosted {
 
 export interface DomainEventPayloads {
   user_registered: UserRegistered;
+  session_started: SessionStarted;
+  session_rotated: SessionRotated;
+  session_revoked: SessionRevoked;
+  profile_updated: ProfileUpdated;
+  profile_avatar_changed: ProfileAvatarChanged;
+  profile_banner_changed: ProfileBannerChanged;
+  friend_request_sent: FriendRequestSent;
+  friend_request_accepted: FriendRequestAccepted;
+  friend_request_deleted: FriendRequestDeleted;
+  friendship_removed: FriendshipRemoved;
   guild_created: GuildCreated;
   channel_created: ChannelCreated;
   member_joined: MemberJoined;
@@ -611,6 +715,16 @@ export type DomainEventType = keyof DomainEventPayloads;
 /** Current schema version of each domain event type. */
 export const DOMAIN_EVENT_VERSIONS: Readonly<Record<DomainEventType, number>> = {
   user_registered: 1,
+  session_started: 1,
+  session_rotated: 1,
+  session_revoked: 1,
+  profile_updated: 1,
+  profile_avatar_changed: 1,
+  profile_banner_changed: 1,
+  friend_request_sent: 1,
+  friend_request_accepted: 1,
+  friend_request_deleted: 1,
+  friendship_removed: 1,
   guild_created: 1,
   channel_created: 1,
   member_joined: 1,

@@ -9,6 +9,8 @@
 
 namespace filament::commands {
 
+using GuildEvents = std::vector<events::GuildEvent>;
+
 // The fold of one guild stream ("guild:<id>"): what the deciders need to know about a
 // workspace. Messages are not kept (deciding on them needs only channels and permissions).
 struct GuildState {

@@ -72,10 +72,43 @@ inline MessagePosted MessagePostedExample(std::string content = "hello, **world*
                        .created_at_unix = kExampleUnix + 40};
 }
 
+inline constexpr char kSessionId[] = "01J1A00000000000000000S355";
+inline constexpr char kFriendRequestId[] = "01J1A00000000000000000F4E0";
+
+// "<alice>.<bob>": the friendship stream key of Alice and Bob (lower id first).
+inline std::string AliceBobPairKey() { return std::string(kAliceUserId) + "." + kBobUserId; }
+
+// The identity events (sessions, profile, friends), one of each, in schema order.
+inline std::vector<Event> IdentityEventExamples() {
+  const std::string sha(64, 'a');
+  return {
+      SessionStarted{kAliceUserId, kSessionId, kExampleUnix + 1, kExampleUnix + 2592001},
+      SessionRotated{kAliceUserId, kSessionId, kExampleUnix + 2, kExampleUnix + 2592002},
+      SessionRevoked{kAliceUserId, kSessionId, "replay", kExampleUnix + 3},
+      ProfileUpdated{kAliceUserId, "alice2", "about *me*", kExampleUnix + 4},
+      ProfileAvatarChanged{kAliceUserId, kExampleUnix + 5, "avatars/01J1A00000000000000000A11C", 68,
+                           "image/png", sha, kExampleUnix + 5},
+      ProfileBannerChanged{kAliceUserId, kExampleUnix + 6, "banners/01J1A00000000000000000A11C", 68,
+                           "image/gif", sha, kExampleUnix + 6},
+      FriendRequestSent{AliceBobPairKey(), kFriendRequestId, kAliceUserId, "alice", kBobUserId,
+                        "bob", kExampleUnix + 7},
+      FriendRequestAccepted{AliceBobPairKey(), kFriendRequestId, kAliceUserId, "alice", kBobUserId,
+                            "bob", kExampleUnix + 8},
+      FriendRequestDeleted{AliceBobPairKey(), kFriendRequestId, kAliceUserId, kBobUserId,
+                           kExampleUnix + 9},
+      FriendshipRemoved{AliceBobPairKey(), kBobUserId, kAliceUserId, kExampleUnix + 10},
+  };
+}
+
 // One example of every domain event type, in schema order.
 inline std::vector<Event> AllEventExamples() {
-  return {UserRegisteredExample(), GuildCreatedExample(), ChannelCreatedExample(),
-          MemberJoinedExample(), MessagePostedExample()};
+  std::vector<Event> all{UserRegisteredExample()};
+  for (auto& e : IdentityEventExamples()) all.push_back(std::move(e));
+  for (Event e : {Event{GuildCreatedExample()}, Event{ChannelCreatedExample()},
+                  Event{MemberJoinedExample()}, Event{MessagePostedExample()}}) {
+    all.push_back(std::move(e));
+  }
+  return all;
 }
 
 }  // namespace filament::events::testing

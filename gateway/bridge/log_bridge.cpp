@@ -2,17 +2,24 @@
 
 #include <cstdio>
 
+#include "events/log_scan.hpp"
+#include "gateway/bridge/observers.hpp"
 #include "gateway/bridge/payloads.hpp"
 
 namespace filament::gateway {
 
-LogBridge::LogBridge(events::EventLog& log, FanoutSink& sink) : log_(log), sink_(sink) {}
+LogBridge::LogBridge(events::EventLog& log, FanoutSink& sink)
+    : log_(log), sink_(sink), observers_(std::make_unique<ObserverIndex>()) {}
 
 LogBridge::~LogBridge() { Stop(); }
 
 core::Status LogBridge::Start() {
   auto ends = log_.EndOffsets();
   if (!ends.ok()) return ends.error();
+  FILAMENT_RETURN_IF_ERROR(events::ReadLogUpTo(log_, *ends, [this](const events::StoredRecord& r) {
+    observers_->ApplyRecord(r);
+    return core::OkStatus();
+  }));
   std::vector<events::Position> start;
   for (int32_t p = 0; p < static_cast<int32_t>(ends->size()); ++p) start.push_back({p, (*ends)[p]});
   auto reader = log_.OpenReader(start);
@@ -35,7 +42,8 @@ void LogBridge::Run(std::unique_ptr<events::LogReader> reader) {
       continue;
     }
     for (const auto& record : *batch) {
-      auto messages = MapRecord(record);
+      observers_->ApplyRecord(record);
+      auto messages = MapRecord(record, *observers_);
       if (!messages.ok()) {
         ++unmappable_;
         std::fprintf(stderr, "gateway: skipping %s: %s\n",

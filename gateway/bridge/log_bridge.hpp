@@ -38,12 +38,18 @@ struct GatewayMessage {
 // (schema/events.yaml → events::RoutesFor) and the payload builders in payloads.cpp.
 // Pure. Errors: kInvalidArgument (record cannot be decoded), kInternal (a route without a
 // payload builder — prevented by a test).
+class ObserverIndex;
+core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& record,
+                                                    const ObserverIndex& observers);
+// The same with no observers known (profile events reach their author only).
 core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& record);
 
 // Follows the log from its end and fans every record's gateway events out to a sink.
 //
-//   EventLog ──reader thread──▶ MapRecord ──▶ FanoutSink (GatewayHub: sessions' queues)
+//   EventLog ──reader thread──▶ ObserverIndex ──▶ MapRecord ──▶ FanoutSink (the hub's queues)
 //
+// The ObserverIndex (who sees whose profile events) is folded from the whole log at Start()
+// and then from each record before it is mapped (ADR 0022).
 // A record that cannot be mapped is counted and skipped: realtime delivery is at-most-once by
 // contract, and the read models (not the gateway) stop on bad records.
 class LogBridge {
@@ -61,6 +67,7 @@ class LogBridge {
 
   events::EventLog& log_;
   FanoutSink& sink_;
+  std::unique_ptr<ObserverIndex> observers_;  // owned by the reader thread after Start()
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> unmappable_{0};
   std::thread thread_;

@@ -2,7 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "projections/messages/message_view.hpp"
+#include "gateway/bridge/user_payloads.hpp"
+#include "render/message_view.hpp"
 
 namespace filament::gateway {
 namespace {
@@ -10,12 +11,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 core::Result<GatewayMessage> MessageCreate(const events::MessagePosted& e) {
-  return GatewayMessage{GatewayMessage::Scope::kChannel,
-                        e.guild_id,
-                        e.channel_id,
-                        "",
-                        "message_create",
-                        projections::MessageJson(projections::ViewOf(e))};
+  return GatewayMessage{
+      GatewayMessage::Scope::kChannel,       e.guild_id, e.channel_id, "", "message_create",
+      render::MessageJson(render::ViewOf(e))};
 }
 
 core::Result<GatewayMessage> ChannelCreate(const events::ChannelCreated& e) {
@@ -38,26 +36,71 @@ core::Result<GatewayMessage> MemberAdd(const events::MemberJoined& e,
                         "workspace_member_add",        d.dump()};
 }
 
+core::Result<std::vector<GatewayMessage>> BuildUserPayload(std::string_view type,
+                                                           const events::Event& event,
+                                                           const events::RecordMeta& meta,
+                                                           const ObserverIndex& observers) {
+  using Out = std::vector<GatewayMessage>;
+  if (const auto* e = std::get_if<events::ProfileUpdated>(&event)) {
+    if (type == "profile_update") return ProfileUpdate(*e, observers);
+  } else if (const auto* e = std::get_if<events::ProfileAvatarChanged>(&event)) {
+    if (type == "profile_avatar_update")
+      return ProfileImageUpdate(e->user_id, true, e->avatar_version, e->updated_at_unix, observers);
+  } else if (const auto* e = std::get_if<events::ProfileBannerChanged>(&event)) {
+    if (type == "profile_banner_update")
+      return ProfileImageUpdate(e->user_id, false, e->banner_version, e->updated_at_unix,
+                                observers);
+  } else if (const auto* e = std::get_if<events::FriendRequestSent>(&event)) {
+    if (type == "friend_request_create") return FriendRequestCreate(*e);
+  } else if (const auto* e = std::get_if<events::FriendRequestAccepted>(&event)) {
+    if (type == "friend_request_update") return FriendRequestUpdate(*e, meta);
+  } else if (const auto* e = std::get_if<events::FriendRequestDeleted>(&event)) {
+    if (type == "friend_request_delete") return FriendRequestDelete(*e, meta);
+  } else if (const auto* e = std::get_if<events::FriendshipRemoved>(&event)) {
+    if (type == "friend_remove") return FriendRemove(*e, meta);
+  }
+  return Out{};
+}
+
 }  // namespace
 
-core::Result<GatewayMessage> BuildPayload(std::string_view gateway_type, const events::Event& event,
-                                          const events::RecordMeta& meta) {
+core::Result<std::vector<GatewayMessage>> BuildPayload(std::string_view gateway_type,
+                                                       const events::Event& event,
+                                                       const events::RecordMeta& meta,
+                                                       const ObserverIndex& observers) {
+  using Out = std::vector<GatewayMessage>;
+  auto one = [](core::Result<GatewayMessage> m) -> core::Result<Out> {
+    if (!m.ok()) return m.error();
+    return Out{std::move(*m)};
+  };
   if (gateway_type == "message_create") {
-    if (const auto* e = std::get_if<events::MessagePosted>(&event)) return MessageCreate(*e);
+    if (const auto* e = std::get_if<events::MessagePosted>(&event)) return one(MessageCreate(*e));
   } else if (gateway_type == "channel_create") {
-    if (const auto* e = std::get_if<events::ChannelCreated>(&event)) return ChannelCreate(*e);
+    if (const auto* e = std::get_if<events::ChannelCreated>(&event)) return one(ChannelCreate(*e));
   } else if (gateway_type == "workspace_member_add") {
-    if (const auto* e = std::get_if<events::MemberJoined>(&event)) return MemberAdd(*e, meta);
+    if (const auto* e = std::get_if<events::MemberJoined>(&event)) return one(MemberAdd(*e, meta));
+  } else {
+    auto built = BuildUserPayload(gateway_type, event, meta, observers);
+    if (!built.ok() || !built->empty()) return built;
   }
   return core::Internal("no payload builder for " + std::string(gateway_type) + " from " +
                         std::string(events::TypeOf(event)));
 }
 
 std::vector<std::string_view> BuiltGatewayTypes() {
-  return {"message_create", "channel_create", "workspace_member_add"};
+  return {"message_create",        "channel_create",        "workspace_member_add",
+          "profile_update",        "profile_avatar_update", "profile_banner_update",
+          "friend_request_create", "friend_request_update", "friend_request_delete",
+          "friend_remove"};
 }
 
 core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& record) {
+  static const ObserverIndex kNobody;
+  return MapRecord(record, kNobody);
+}
+
+core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& record,
+                                                    const ObserverIndex& observers) {
   const auto& meta = record.record.meta;
   auto routes = events::RoutesFor(meta.type);
   if (routes.empty()) return std::vector<GatewayMessage>{};
@@ -66,9 +109,9 @@ core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& 
   if (!event.ok()) return event.error();
   std::vector<GatewayMessage> out;
   for (const auto& route : routes) {
-    auto message = BuildPayload(route.gateway_type, *event, meta);
-    if (!message.ok()) return message.error();
-    out.push_back(std::move(*message));
+    auto messages = BuildPayload(route.gateway_type, *event, meta, observers);
+    if (!messages.ok()) return messages.error();
+    for (auto& m : *messages) out.push_back(std::move(m));
   }
   return out;
 }

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "projections/messages/message_view.hpp"
+#include "render/message_view.hpp"
 
 namespace filament::gateway {
 namespace {
@@ -44,7 +44,7 @@ TEST(Payloads, MessageCreateEqualsTheRestMessage) {
   EXPECT_EQ(m.type, "message_create");
   EXPECT_EQ(m.scope, GatewayMessage::Scope::kChannel);
   EXPECT_EQ(m.channel_id, posted.channel_id);
-  EXPECT_EQ(m.payload, projections::MessageJson(projections::ViewOf(posted)));
+  EXPECT_EQ(m.payload, render::MessageJson(render::ViewOf(posted)));
   auto d = nlohmann::json::parse(m.payload);
   EXPECT_EQ(d["author_id"], posted.author_id);
   EXPECT_TRUE(d["reactions"].is_array());

@@ -10,7 +10,7 @@ core::Status MessagesProjection::Apply(pqxx::dbtransaction& /*tx*/,
   if (record.record.meta.type != events::MessagePosted::kType) return core::OkStatus();
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();
-  pending_.push_back(ViewOf(std::get<events::MessagePosted>(*event)));
+  pending_.push_back(render::ViewOf(std::get<events::MessagePosted>(*event)));
   return core::OkStatus();
 }
 
@@ -20,7 +20,7 @@ core::Status MessagesProjection::Flush(pqxx::dbtransaction& tx) {
       "INSERT INTO messages (message_id, guild_id, channel_id, author_id, content, "
       "markdown_tokens, attachment_ids, created_at_unix) VALUES ";
   for (size_t i = 0; i < pending_.size(); ++i) {
-    const MessageView& m = pending_[i];
+    const render::MessageView& m = pending_[i];
     sql += (i == 0 ? "(" : ",(") + tx.quote(m.message_id) + "," + tx.quote(m.guild_id) + "," +
            tx.quote(m.channel_id) + "," + tx.quote(m.author_id) + "," + tx.quote(m.content) + "," +
            tx.quote(m.markdown_tokens_json) + ",'[]'," + std::to_string(m.created_at_unix) + ")";
@@ -30,10 +30,9 @@ core::Status MessagesProjection::Flush(pqxx::dbtransaction& tx) {
   return core::OkStatus();
 }
 
-core::Result<std::vector<MessageView>> MessagesQueries::History(const std::string& channel_id,
-                                                                int limit,
-                                                                const std::string& before) {
-  using Out = core::Result<std::vector<MessageView>>;
+core::Result<std::vector<render::MessageView>> MessagesQueries::History(
+    const std::string& channel_id, int limit, const std::string& before) {
+  using Out = core::Result<std::vector<render::MessageView>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
     pqxx::read_transaction tx(c);
     auto rows = tx.exec_params(
@@ -41,10 +40,10 @@ core::Result<std::vector<MessageView>> MessagesQueries::History(const std::strin
         "created_at_unix FROM messages WHERE channel_id = $1 AND ($2 = '' OR message_id < $2) "
         "ORDER BY message_id DESC LIMIT $3",
         channel_id, before, limit);
-    std::vector<MessageView> out;
+    std::vector<render::MessageView> out;
     out.reserve(rows.size());
     for (const auto& r : rows) {
-      MessageView m;
+      render::MessageView m;
       m.message_id = r[0].as<std::string>();
       m.guild_id = r[1].as<std::string>();
       m.channel_id = r[2].as<std::string>();

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "projections/messages/message_view.hpp"
 #include "projections/projection.hpp"
+#include "render/message_view.hpp"
 
 namespace filament::pgstore {
 class ConnectionPool;
@@ -26,7 +26,7 @@ class MessagesProjection final : public Projection {
   void Discard() override { pending_.clear(); }
 
  private:
-  std::vector<MessageView> pending_;  // owned by the runner thread applying this projection
+  std::vector<render::MessageView> pending_;  // owned by the runner thread applying this projection
 };
 
 // Reads of channel history. Thread-safe. Errors: kUnavailable, kInternal.
@@ -35,8 +35,8 @@ class MessagesQueries {
   explicit MessagesQueries(pgstore::ConnectionPool& pool) : pool_(pool) {}
 
   // Newest first; `before` (exclusive, canonical ULID) or empty for the newest page.
-  core::Result<std::vector<MessageView>> History(const std::string& channel_id, int limit,
-                                                 const std::string& before);
+  core::Result<std::vector<render::MessageView>> History(const std::string& channel_id, int limit,
+                                                         const std::string& before);
 
  private:
   pgstore::ConnectionPool& pool_;

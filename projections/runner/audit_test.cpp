@@ -5,12 +5,14 @@
 
 #include <gtest/gtest.h>
 
-#include "projections/runner/in_memory_event_log.hpp"
+#include "events/testing/in_memory_event_log.hpp"
 #include "projections/runner/log_tail.hpp"
 #include "projections/runner/record_format.hpp"
 
 namespace filament::projections {
 namespace {
+
+using events::testing::InMemoryEventLog;
 
 using namespace std::chrono_literals;
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "projections/runner/in_memory_event_log.hpp"
+#include "events/testing/in_memory_event_log.hpp"
 #include "projections/runner/replay.hpp"
 #include "projections/runner/runner.hpp"
 #include "projections/runner/testing/counting_projection.hpp"
@@ -12,6 +12,8 @@
 
 namespace filament::projections {
 namespace {
+
+using events::testing::InMemoryEventLog;
 
 using namespace std::chrono_literals;
 using testing::AppendRecords;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
-#include "projections/runner/in_memory_event_log.hpp"
+#include "events/testing/in_memory_event_log.hpp"
 #include "projections/runner/projection_cursor.hpp"
 #include "projections/runner/runner.hpp"
 #include "projections/runner/testing/counting_projection.hpp"
@@ -11,6 +11,8 @@
 
 namespace filament::projections {
 namespace {
+
+using events::testing::InMemoryEventLog;
 
 using namespace std::chrono_literals;
 using testing::AppendRecords;

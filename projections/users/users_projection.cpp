@@ -2,18 +2,55 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/markdown/markdown_tokens.hpp"
 #include "adapters/pgstore/connection_pool.hpp"
 #include "projections/decode_record.hpp"
 
 namespace filament::projections {
 
+namespace {
+
+void ApplyProfile(pqxx::dbtransaction& tx, const events::ProfileUpdated& e) {
+  if (e.username) {
+    tx.exec_params("UPDATE users SET username = $2 WHERE user_id = $1", e.user_id, *e.username);
+  }
+  if (e.about_markdown) {
+    tx.exec_params(
+        "UPDATE users SET about_markdown = $2, about_markdown_tokens = $3 WHERE user_id = $1",
+        e.user_id, *e.about_markdown, markdown::MarkdownTokensJson(*e.about_markdown));
+  }
+}
+
+void ApplyAvatar(pqxx::dbtransaction& tx, const events::ProfileAvatarChanged& e) {
+  tx.exec_params(
+      "UPDATE users SET avatar_version = $2, avatar_blob_id = $3, avatar_mime = $4, "
+      "avatar_sha256 = $5, avatar_size = $6 WHERE user_id = $1",
+      e.user_id, e.avatar_version, e.blob_id, e.mime_type, e.sha256_hex, e.size_bytes);
+}
+
+void ApplyBanner(pqxx::dbtransaction& tx, const events::ProfileBannerChanged& e) {
+  tx.exec_params(
+      "UPDATE users SET banner_version = $2, banner_blob_id = $3, banner_mime = $4, "
+      "banner_sha256 = $5, banner_size = $6 WHERE user_id = $1",
+      e.user_id, e.banner_version, e.blob_id, e.mime_type, e.sha256_hex, e.size_bytes);
+}
+
+}  // namespace
+
 core::Status UsersProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
   if (record.record.meta.stream.rfind("user:", 0) != 0) return core::OkStatus();
+  if (record.record.meta.type.rfind("session_", 0) == 0) return core::OkStatus();
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();
   if (const auto* e = std::get_if<events::UserRegistered>(&*event)) {
     tx.exec_params("INSERT INTO users (user_id, username, registered_at_unix) VALUES ($1, $2, $3)",
                    e->user_id, e->username, e->registered_at_unix);
+  } else if (const auto* updated = std::get_if<events::ProfileUpdated>(&*event)) {
+    ApplyProfile(tx, *updated);
+  } else if (const auto* avatar = std::get_if<events::ProfileAvatarChanged>(&*event)) {
+    ApplyAvatar(tx, *avatar);
+  } else if (const auto* banner = std::get_if<events::ProfileBannerChanged>(&*event)) {
+    ApplyBanner(tx, *banner);
   }
   return core::OkStatus();
 }
@@ -43,6 +80,24 @@ core::Result<std::optional<Profile>> UsersQueries::FindById(const std::string& u
     return std::optional<Profile>{Profile{r[0].as<std::string>(), r[1].as<std::string>(),
                                           r[2].as<std::string>(), r[3].as<std::string>(),
                                           r[4].as<int64_t>(), r[5].as<int64_t>()}};
+  });
+}
+
+core::Result<std::optional<ProfileImage>> UsersQueries::FindImage(const std::string& user_id,
+                                                                  ProfileImageKind kind) {
+  using Out = core::Result<std::optional<ProfileImage>>;
+  const char* sql = kind == ProfileImageKind::kAvatar
+                        ? "SELECT avatar_blob_id, avatar_mime, avatar_sha256, avatar_size "
+                          "FROM users WHERE user_id = $1 AND avatar_blob_id IS NOT NULL"
+                        : "SELECT banner_blob_id, banner_mime, banner_sha256, banner_size "
+                          "FROM users WHERE user_id = $1 AND banner_blob_id IS NOT NULL";
+  return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
+    pqxx::read_transaction tx(c);
+    auto rows = tx.exec_params(sql, user_id);
+    if (rows.empty()) return std::optional<ProfileImage>{};
+    const auto& r = rows[0];
+    return std::optional<ProfileImage>{ProfileImage{r[0].as<std::string>(), r[1].as<std::string>(),
+                                                    r[2].as<std::string>(), r[3].as<int64_t>()}};
   });
 }
 

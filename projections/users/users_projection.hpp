@@ -30,6 +30,16 @@ struct Profile {
   int64_t banner_version = 0;
 };
 
+enum class ProfileImageKind { kAvatar, kBanner };
+
+// Where the current avatar or banner lives in the BlobStore, and what it is.
+struct ProfileImage {
+  std::string blob_id;
+  std::string mime_type;
+  std::string sha256_hex;
+  int64_t size_bytes = 0;
+};
+
 // The contract's Profile object (REST_API.md §5), keys in contract order.
 std::string ProfileJson(const Profile& profile);
 
@@ -40,6 +50,9 @@ class UsersQueries {
   core::Result<std::optional<Profile>> FindById(const std::string& user_id);
   // The profiles of `user_ids` that exist, in the order asked (unknown ids are left out).
   core::Result<std::vector<Profile>> FindMany(const std::vector<std::string>& user_ids);
+  // The current image of `user_id`; nullopt for an unknown user or none uploaded yet.
+  core::Result<std::optional<ProfileImage>> FindImage(const std::string& user_id,
+                                                      ProfileImageKind kind);
 
  private:
   pgstore::ConnectionPool& pool_;

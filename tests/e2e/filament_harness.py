@@ -2,7 +2,14 @@
 
 Everything runs on loopback with ephemeral ports and a fresh temporary data directory (the
 embedded PostgreSQL lives there); every process is stopped and the directory removed on exit.
-Uses only the standard library plus Debian's python3-websockets (run with /usr/bin/python3).
+Uses the standard library plus Debian's python3-websockets, python3-yaml and python3-jsonschema
+(run with /usr/bin/python3).
+
+Every HTTP response a test receives through `Server.request` or `Server.raw_request` is
+recorded, and `run_tests` checks each one against docs/openapi.yaml after the tests ran: an
+undocumented status or a body or header that does not match the document fails the test
+process (tools/openapi/openapi_check.py). With FILAMENT_E2E_RECORD_DIR set, the records are also
+written there as JSON lines (check them again with `openapi_check.py responses FILE`).
 """
 import argparse
 import json
@@ -12,12 +19,18 @@ import shutil
 import sys
 import unittest
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Every response received by any Server of this process (see record_response).
+RECORDED = []
 
 
 class Server:
@@ -114,9 +127,79 @@ class Server:
             req.add_header(key, value)
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
-                return resp.status, _json(resp.read()), dict(resp.headers)
+                status, payload, reply_headers = resp.status, resp.read(), resp.headers
         except urllib.error.HTTPError as err:
-            return err.code, _json(err.read()), dict(err.headers)
+            status, payload, reply_headers = err.code, err.read(), err.headers
+        record_response(method, path, status, reply_headers.items(), payload)
+        return status, _json(payload), dict(reply_headers)
+
+    def raw_request(self, data, timeout=10):
+        """Sends raw bytes (one HTTP/1.1 request) on a new connection and reads one response.
+        Returns (status, headers with lower-case names, body bytes); the response is recorded
+        like those of `request`."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as conn:
+            conn.sendall(data)
+            reply = b""
+            while b"\r\n\r\n" not in reply:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+            head, _, body = reply.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split(" ")[1])
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            if status == 101:
+                body = b""  # WebSocket frames follow the handshake, not an HTTP body
+            length = 0 if status == 101 else int(headers.get("content-length", "0"))
+            while len(body) < length:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+        method, target = data.split(b" ", 2)[:2]
+        record_response(method.decode(), target.decode(), status, headers.items(), body)
+        return status, headers, body
+
+
+def record_response(method, target, status, headers, payload):
+    """Remembers one response for the OpenAPI check in run_tests."""
+    parsed = urllib.parse.urlsplit(target)
+    lowered = {name.lower(): value for name, value in headers}
+    RECORDED.append({
+        "method": method.upper(), "path": parsed.path, "query": parsed.query, "status": status,
+        "headers": lowered, "content_type": lowered.get("content-type", ""),
+        "body": payload.decode("utf-8", errors="replace"),
+    })
+
+
+def check_recorded_responses():
+    """Checks RECORDED against docs/openapi.yaml; prints a summary, returns the problems."""
+    sys.path.insert(0, os.path.join(ROOT, "tools", "openapi"))
+    import openapi_check  # noqa: PLC0415 (kept out of the import path until needed)
+
+    document = openapi_check.Document()
+    record_dir = os.environ.get("FILAMENT_E2E_RECORD_DIR")
+    if record_dir:
+        os.makedirs(record_dir, exist_ok=True)
+        name = os.path.basename(sys.argv[0]).replace(".py", "")
+        log = getattr(sys.modules["__main__"].ARGS, "log", None)
+        path = os.path.join(record_dir, f"{name}{'_' + log if log else ''}.jsonl")
+        with open(path, "w", encoding="utf-8") as f:
+            for record in RECORDED:
+                f.write(json.dumps(record) + "\n")
+    problems = openapi_check.check_records(document, RECORDED)
+    seen = {(r["method"], document.match_path(r["path"])) for r in RECORDED}
+    covered = sorted(op for op in document.operations() if op in seen)
+    print(f"openapi: {len(RECORDED)} responses checked against docs/openapi.yaml, "
+          f"{len(covered)} of {len(document.operations())} operations exercised, "
+          f"{len(problems)} problem(s)", file=sys.stderr)
+    for problem in problems:
+        print("openapi: FAIL:", problem, file=sys.stderr)
+    return problems
 
 
 def _json(raw):
@@ -129,12 +212,15 @@ def _json(raw):
 
 
 def run_tests(with_log=True):
-    """Parses --binary (and --log pg|kafka), runs the calling module's unittest cases, and
-    returns the parsed arguments through the module's ARGS global before the tests start."""
+    """Parses --binary (and --log pg|kafka), runs the calling module's unittest cases (the parsed
+    arguments reach them through the module's ARGS global), then checks every recorded response
+    against docs/openapi.yaml. Exits non-zero when a test failed or a response does not match."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     if with_log:
         parser.add_argument("--log", choices=["pg", "kafka"], default="pg")
     args, rest = parser.parse_known_args()
     sys.modules["__main__"].ARGS = args
-    unittest.main(module="__main__", argv=[sys.argv[0]] + rest, verbosity=2)
+    program = unittest.main(module="__main__", argv=[sys.argv[0]] + rest, verbosity=2, exit=False)
+    problems = check_recorded_responses()
+    sys.exit(0 if program.result.wasSuccessful() and not problems else 1)

@@ -67,7 +67,8 @@ class OperatorTest(unittest.TestCase):
         tail.send_signal(signal.SIGINT)
         out, err = tail.communicate(timeout=20)
         self.assertEqual(tail.returncode, 0, err)
-        self.assertEqual(len(out.splitlines()), 33)  # 1 user + guild + channel + 30 messages
+        # 1 user + its login session + guild + channel + 30 messages
+        self.assertEqual(len(out.splitlines()), 34)
 
         check = run([ARGS.binary, "replay", "--check", *self.storage])
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)

@@ -4,7 +4,6 @@
 Each case starts its own server because limits are start-up settings (FILAMENT_* variables).
 Usage: transport_and_auth_test.py --binary build/filament
 """
-import socket
 import time
 import unittest
 
@@ -48,9 +47,17 @@ class AuthTest(unittest.TestCase):
         first = self.server.request("POST", "/auth/register", {"username": "dana", "password": PASSWORD})
         again = self.server.request("POST", "/auth/register", {"username": "dana", "password": "another password"})
         self.assertEqual(first[:2], again[:2])
+        # Headers other than the request id must not tell a new account from a taken name.
+        self.assertEqual(_revealing_headers(first), _revealing_headers(again))
         self.assertEqual(self.login("another password")[0], 401)  # the account is untouched
         bad = self.server.request("POST", "/auth/register", {"username": "d!", "password": PASSWORD})
         self.assertEqual(bad[:2], (400, {"error": "invalid_request"}))
+
+
+def _revealing_headers(response):
+    headers = response[2]
+    return sorted((k.lower(), v) for k, v in headers.items()
+                  if k.lower() not in ("x-request-id", "date", "content-length"))
 
 
 class LimitsTest(unittest.TestCase):
@@ -75,14 +82,12 @@ class LimitsTest(unittest.TestCase):
             self.assertGreaterEqual(int(headers["retry-after"]), 1)
             # The WebSocket upgrade request is under the same limiter, before any token check
             # (a raw socket: urllib would replace the Connection header).
-            with socket.create_connection(("127.0.0.1", s.port), timeout=10) as conn:
-                conn.sendall(b"GET /gateway/ws?access_token=x HTTP/1.1\r\nHost: x\r\n"
-                             b"Connection: Upgrade\r\nUpgrade: websocket\r\n"
-                             b"Sec-WebSocket-Version: 13\r\n"
-                             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
-                reply = conn.recv(4096).decode()
-            self.assertIn(" 429 ", reply.splitlines()[0])
-            self.assertIn('{"error":"rate_limited"}', reply)
+            status, _, body = s.raw_request(
+                b"GET /gateway/ws?access_token=x HTTP/1.1\r\nHost: x\r\n"
+                b"Connection: Upgrade\r\nUpgrade: websocket\r\n"
+                b"Sec-WebSocket-Version: 13\r\n"
+                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+            self.assertEqual((status, body), (429, b'{"error":"rate_limited"}'))
         finally:
             s.stop()
 
@@ -100,12 +105,10 @@ class LimitsTest(unittest.TestCase):
             self.assertEqual(s.request("POST", "/echo", {"message": ""})[0], 400)
             self.assertEqual(s.request("POST", "/echo", {"message": "x", "extra": 1})[0], 422)
             self.assertEqual(s.request("GET", "/slow")[:2], (200, {"status": "ok"}))
-            with socket.create_connection(("127.0.0.1", s.port), timeout=10) as conn:
-                conn.sendall(b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                             b"Content-Length: 100\r\n\r\n{\"username\"")
-                reply = conn.recv(4096).decode()
-            self.assertIn(" 408 ", reply.splitlines()[0])
-            self.assertIn('{"error":"request_timeout"}', reply)
+            status, _, body = s.raw_request(
+                b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100\r\n\r\n{\"username\"")
+            self.assertEqual((status, body), (408, b'{"error":"request_timeout"}'))
         finally:
             s.stop()
 

@@ -1,11 +1,11 @@
-#include "projections/runner/in_memory_event_log.hpp"
+#include "events/testing/in_memory_event_log.hpp"
 
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
 
-namespace filament::projections {
+namespace filament::events::testing {
 
 struct InMemoryEventLog::State {
   std::mutex mu;
@@ -172,4 +172,4 @@ core::Result<std::vector<int64_t>> InMemoryEventLog::EndOffsets() {
   return ends;
 }
 
-}  // namespace filament::projections
+}  // namespace filament::events::testing

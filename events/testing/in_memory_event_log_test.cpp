@@ -1,10 +1,10 @@
-#include "projections/runner/in_memory_event_log.hpp"
+#include "events/testing/in_memory_event_log.hpp"
 
 #include <thread>
 
 #include <gtest/gtest.h>
 
-namespace filament::projections {
+namespace filament::events::testing {
 namespace {
 
 using namespace std::chrono_literals;
@@ -164,4 +164,4 @@ TEST(InMemoryEventLog, UndecodableRecordsCarryTheirError) {
 }
 
 }  // namespace
-}  // namespace filament::projections
+}  // namespace filament::events::testing

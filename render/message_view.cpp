@@ -1,10 +1,10 @@
-#include "projections/messages/message_view.hpp"
+#include "render/message_view.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include "adapters/markdown/markdown_tokens.hpp"
 
-namespace filament::projections {
+namespace filament::render {
 
 MessageView ViewOf(const events::MessagePosted& posted) {
   MessageView view;
@@ -36,4 +36,4 @@ std::string MessageJson(const MessageView& m) {
   return out.dump();
 }
 
-}  // namespace filament::projections
+}  // namespace filament::render

@@ -5,7 +5,7 @@
 
 #include "events/event_log.hpp"
 
-namespace filament::projections {
+namespace filament::events::testing {
 
 // A thread-safe EventLog held in memory: the in-memory twin of PgEventLog / KafkaEventLog for
 // unit tests. It honours the whole port contract: expected-version checks (kAborted, nothing
@@ -37,4 +37,4 @@ class InMemoryEventLog final : public events::EventLog {
   std::shared_ptr<State> state_;
 };
 
-}  // namespace filament::projections
+}  // namespace filament::events::testing

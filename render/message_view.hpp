@@ -6,7 +6,7 @@
 
 #include "events/generated/event_types.hpp"
 
-namespace filament::projections {
+namespace filament::render {
 
 // A message as clients see it. The POST response, the gateway's message_create payload and
 // the history GET are all built from this one type by MessageJson, so they are equal by
@@ -29,4 +29,4 @@ MessageView ViewOf(const events::MessagePosted& posted);
 // The contract's Message object (REST_API.md §4.11), keys in contract order.
 std::string MessageJson(const MessageView& message);
 
-}  // namespace filament::projections
+}  // namespace filament::render

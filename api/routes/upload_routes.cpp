@@ -1,0 +1,99 @@
+// Avatars and banners (REST_API.md §4.3): raw-body uploads streamed into a spool (size counted
+// as bytes arrive, SHA-256, libmagic sniffing), stored in the BlobStore at the user's fixed key,
+// recorded in the log by metadata only; downloads are public and served from the BlobStore.
+#include <array>
+#include <functional>
+#include <mutex>
+
+#include "adapters/upload/upload_policy.hpp"
+#include "adapters/upload/upload_spool.hpp"
+#include "api/routes/route_helpers.hpp"
+#include "api/routes/upload_sink.hpp"
+#include "core/blob_store.hpp"
+#include "projections/users/users_projection.hpp"
+
+namespace filament::api {
+namespace {
+
+using Kind = commands::ChangeProfileImage::Kind;
+
+// Uploads of one user are serialized, so the blob under the user's fixed key and the last
+// event about it always describe the same bytes.
+std::mutex& UploadLock(const std::string& user_id) {
+  static std::array<std::mutex, 64> locks;
+  return locks[std::hash<std::string>{}(user_id) % locks.size()];
+}
+
+core::Result<commands::Appended> StoreImage(ApiHandler& api, const Principal& who,
+                                            const RouteRequest& request, Kind kind,
+                                            const upload::SpooledUpload& spooled) {
+  auto declared = upload::ParseDeclaredContentType(request.http.Header("content-type"));
+  if (!declared.ok()) return declared.error();
+  auto mime = upload::AcceptProfileImage(spooled, *declared);
+  if (!mime.ok()) return mime.error();
+  const std::string key =
+      kind == Kind::kAvatar ? core::AvatarBlobKey(who.user_id) : core::BannerBlobKey(who.user_id);
+  std::lock_guard lock(UploadLock(who.user_id));
+  auto source = spooled.NewSource();
+  FILAMENT_RETURN_IF_ERROR(api.deps().blobs->Put(key, *source, spooled.Info(*mime)));
+  return api.deps().commands.OnUser(
+      ContextFor(who, request), who.user_id, [&](commands::Minter& m) {
+        return commands::ChangeProfileImage{
+            kind, key, spooled.size(), *mime, spooled.sha256_hex(), m.NowUnix()};
+      });
+}
+
+http::HttpResponse Upload(ApiHandler& api, RouteRequest& request, Kind kind) {
+  const char* route = kind == Kind::kAvatar ? "profile_avatar_upload" : "profile_banner_upload";
+  if (!api.AllowAuthRoute(route, request.client_ip)) return api.Error(RateLimited());
+  auto who = api.Authenticate(request);
+  if (!who.ok()) return api.Error(who.error());
+  auto* sink = dynamic_cast<UploadSink*>(request.http.streamed_body.get());
+  if (sink == nullptr || !sink->upload()) return api.Error(core::InvalidArgument("no body"));
+  auto appended = StoreImage(api, *who, request, kind, *sink->upload());
+  if (!appended.ok()) return api.Error(appended.error());
+  return api.MutationThen(*appended, [&]() -> core::Result<std::string> {
+    auto profile = api.deps().users.FindById(who->user_id);
+    if (!profile.ok()) return profile.error();
+    if (!profile->has_value()) return core::Internal("profile vanished");
+    return projections::ProfileJson(**profile);
+  });
+}
+
+http::HttpResponse Download(ApiHandler& api, RouteRequest& request, Kind kind) {
+  auto id = core::Ulid::Parse(request.match.Param("user_id"));
+  if (!id) return api.Error(core::InvalidArgument("user_id is not a ULID"));
+  const std::string user_id = id->ToString();
+  auto image = api.deps().users.FindImage(user_id, kind == Kind::kAvatar
+                                                       ? projections::ProfileImageKind::kAvatar
+                                                       : projections::ProfileImageKind::kBanner);
+  if (!image.ok()) return api.Error(image.error());
+  if (!image->has_value()) return api.Error(core::NotFound("no image"));
+  core::BlobInfo info;
+  // The reader never mixes two objects; the blob's own info names what is served.
+  auto bytes = core::ReadWholeBlob(*api.deps().blobs, (*image)->blob_id,
+                                   api.deps().limits.max_profile_banner_bytes, &info);
+  if (!bytes.ok()) return api.Error(bytes.error());
+  http::HttpResponse response;
+  response.body = std::move(*bytes);
+  response.content_type = info.mime_type;
+  response.headers = {{"x-content-type-options", "nosniff"},
+                      {"cache-control", "public, max-age=300"},
+                      {"etag", "\"" + info.sha256_hex + "\""}};
+  return response;
+}
+
+}  // namespace
+
+void RegisterUploadRoutes(const AddRoute& add) {
+  add("POST", "/users/me/profile/avatar",
+      [](ApiHandler& api, RouteRequest& r) { return Upload(api, r, Kind::kAvatar); });
+  add("POST", "/users/me/profile/banner",
+      [](ApiHandler& api, RouteRequest& r) { return Upload(api, r, Kind::kBanner); });
+  add("GET", "/users/{user_id}/avatar",
+      [](ApiHandler& api, RouteRequest& r) { return Download(api, r, Kind::kAvatar); });
+  add("GET", "/users/{user_id}/banner",
+      [](ApiHandler& api, RouteRequest& r) { return Download(api, r, Kind::kBanner); });
+}
+
+}  // namespace filament::api

@@ -1,0 +1,47 @@
+#include "api/routes/upload_sink.hpp"
+
+#include "api/support/errors.hpp"
+
+namespace filament::api {
+namespace {
+
+http::HttpResponse Reply(const core::Error& error) {
+  ErrorReply reply = MapError(error);
+  http::HttpResponse response;
+  response.status = reply.status;
+  response.body = reply.body;
+  response.content_type = reply.content_type;
+  response.headers = reply.headers;
+  return response;
+}
+
+core::Error TooLarge() {
+  return core::MakeError(core::ErrorCode::kResourceExhausted, "upload over its cap",
+                         "payload_too_large");
+}
+
+}  // namespace
+
+std::optional<http::HttpResponse> UploadSink::OnBegin(std::optional<int64_t> declared_length) {
+  if (declared_length && *declared_length > max_bytes_) return Reply(TooLarge());
+  auto spool = upload::UploadSpool::Create({spool_directory_, max_bytes_});
+  if (!spool.ok()) return Reply(spool.error());
+  spool_.emplace(std::move(*spool));
+  return std::nullopt;
+}
+
+std::optional<http::HttpResponse> UploadSink::OnChunk(std::string_view bytes) {
+  auto appended = spool_->Append(bytes);
+  if (!appended.ok()) return Reply(appended.error());
+  return std::nullopt;
+}
+
+std::optional<http::HttpResponse> UploadSink::OnEnd() {
+  auto finished = spool_->Finish();
+  if (!finished.ok()) return Reply(finished.error());
+  upload_.emplace(std::move(*finished));
+  spool_.reset();
+  return std::nullopt;
+}
+
+}  // namespace filament::api

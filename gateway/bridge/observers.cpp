@@ -1,0 +1,54 @@
+#include "gateway/bridge/observers.hpp"
+
+#include <algorithm>
+
+namespace filament::gateway {
+namespace {
+
+bool Concerns(const std::string& type) {
+  return type == events::GuildCreated::kType || type == events::MemberJoined::kType ||
+         type == events::FriendRequestAccepted::kType || type == events::FriendshipRemoved::kType;
+}
+
+}  // namespace
+
+void ObserverIndex::ApplyRecord(const events::StoredRecord& record) {
+  const auto& meta = record.record.meta;
+  if (!Concerns(meta.type) || record.decode_error) return;
+  auto event = events::DecodeEvent(meta.type, meta.schema_version, record.record.payload);
+  if (event.ok()) Apply(*event);
+}
+
+void ObserverIndex::Apply(const events::Event& event) {
+  auto join = [this](const std::string& guild, const std::string& user) {
+    members_of_[guild].insert(user);
+    guilds_of_[user].insert(guild);
+  };
+  if (const auto* created = std::get_if<events::GuildCreated>(&event)) {
+    join(created->guild_id, created->creator_user_id);
+  } else if (const auto* joined = std::get_if<events::MemberJoined>(&event)) {
+    join(joined->guild_id, joined->user_id);
+  } else if (const auto* accepted = std::get_if<events::FriendRequestAccepted>(&event)) {
+    friends_[accepted->sender_user_id].insert(accepted->recipient_user_id);
+    friends_[accepted->recipient_user_id].insert(accepted->sender_user_id);
+  } else if (const auto* removed = std::get_if<events::FriendshipRemoved>(&event)) {
+    friends_[removed->user_id].erase(removed->friend_user_id);
+    friends_[removed->friend_user_id].erase(removed->user_id);
+  }
+}
+
+std::vector<std::string> ObserverIndex::Observers(const std::string& user_id) const {
+  std::set<std::string> out{user_id};
+  if (auto it = friends_.find(user_id); it != friends_.end()) {
+    out.insert(it->second.begin(), it->second.end());
+  }
+  if (auto it = guilds_of_.find(user_id); it != guilds_of_.end()) {
+    for (const auto& guild : it->second) {
+      const auto& members = members_of_.at(guild);
+      out.insert(members.begin(), members.end());
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+}  // namespace filament::gateway

@@ -1,0 +1,74 @@
+#include "projections/friends/friends_projection.hpp"
+
+#include "adapters/pgstore/connection_pool.hpp"
+#include "projections/decode_record.hpp"
+
+namespace filament::projections {
+namespace {
+
+void ApplyAccepted(pqxx::dbtransaction& tx, const events::FriendRequestAccepted& e) {
+  tx.exec_params("DELETE FROM friend_requests WHERE request_id = $1", e.request_id);
+  // One row per direction; idempotent like the original's insert.
+  tx.exec_params(
+      "INSERT INTO friendships (user_id, friend_user_id, created_at_unix) VALUES ($1, $2, $3), "
+      "($2, $1, $3) ON CONFLICT DO NOTHING",
+      e.sender_user_id, e.recipient_user_id, e.accepted_at_unix);
+}
+
+}  // namespace
+
+core::Status FriendsProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
+  if (record.record.meta.stream.rfind("friendship:", 0) != 0) return core::OkStatus();
+  auto event = DecodeRecord(record);
+  if (!event.ok()) return event.error();
+  if (const auto* sent = std::get_if<events::FriendRequestSent>(&*event)) {
+    tx.exec_params(
+        "INSERT INTO friend_requests (request_id, sender_user_id, recipient_user_id, "
+        "created_at_unix) VALUES ($1, $2, $3, $4)",
+        sent->request_id, sent->sender_user_id, sent->recipient_user_id, sent->created_at_unix);
+  } else if (const auto* accepted = std::get_if<events::FriendRequestAccepted>(&*event)) {
+    ApplyAccepted(tx, *accepted);
+  } else if (const auto* deleted = std::get_if<events::FriendRequestDeleted>(&*event)) {
+    tx.exec_params("DELETE FROM friend_requests WHERE request_id = $1", deleted->request_id);
+  } else if (const auto* removed = std::get_if<events::FriendshipRemoved>(&*event)) {
+    tx.exec_params(
+        "DELETE FROM friendships WHERE (user_id = $1 AND friend_user_id = $2) OR "
+        "(user_id = $2 AND friend_user_id = $1)",
+        removed->user_id, removed->friend_user_id);
+  }
+  return core::OkStatus();
+}
+
+core::Result<std::vector<FriendRow>> FriendsQueries::Friends(const std::string& user_id) {
+  using Out = core::Result<std::vector<FriendRow>>;
+  return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
+    pqxx::read_transaction tx(c);
+    auto rows = tx.exec_params(
+        "SELECT friend_user_id, created_at_unix FROM friendships WHERE user_id = $1 "
+        "ORDER BY created_at_unix DESC, friend_user_id DESC",
+        user_id);
+    std::vector<FriendRow> out;
+    for (const auto& r : rows) out.push_back({r[0].as<std::string>(), r[1].as<int64_t>()});
+    return out;
+  });
+}
+
+core::Result<std::vector<FriendRequestRow>> FriendsQueries::Requests(const std::string& user_id) {
+  using Out = core::Result<std::vector<FriendRequestRow>>;
+  return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
+    pqxx::read_transaction tx(c);
+    auto rows = tx.exec_params(
+        "SELECT request_id, sender_user_id, recipient_user_id, created_at_unix "
+        "FROM friend_requests WHERE sender_user_id = $1 OR recipient_user_id = $1 "
+        "ORDER BY created_at_unix DESC, request_id DESC",
+        user_id);
+    std::vector<FriendRequestRow> out;
+    for (const auto& r : rows) {
+      out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                     r[3].as<int64_t>()});
+    }
+    return out;
+  });
+}
+
+}  // namespace filament::projections
