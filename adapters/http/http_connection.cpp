@@ -37,8 +37,23 @@ HttpConnection::~HttpConnection() { Finish(); }
 
 void HttpConnection::SetState(State state, int64_t deadline_ms) {
   state_ = state;
-  deadline_ms_ = deadline_ms;
+  SetDeadline(deadline_ms);
   UpdateInterest();
+}
+
+// The reactor's timer heap holds an entry at `timer_key_` for this connection; a later deadline
+// is found when that entry comes due (Rearm), an earlier one needs an entry of its own now.
+void HttpConnection::SetDeadline(int64_t deadline_ms) {
+  deadline_ms_ = deadline_ms;
+  if (deadline_ms < timer_key_) {
+    timer_key_ = deadline_ms;
+    reactor_.Schedule(id_, deadline_ms);
+  }
+}
+
+void HttpConnection::Rearm() {
+  timer_key_ = kNever;
+  SetDeadline(deadline_ms_);
 }
 
 void HttpConnection::UpdateInterest() {
@@ -57,10 +72,13 @@ void HttpConnection::OnEvents(uint32_t events) {
   if ((events & EPOLLOUT) && state_ != State::kFinished) Flush();
   if (state_ == State::kFinished) return;
   if (events & (EPOLLERR | EPOLLHUP)) {
-    // Both directions are gone (or reset): nobody is left to answer.
-    if (!(events & EPOLLIN) || state_ == State::kHandling || state_ == State::kWriting) {
-      return Finish();
+    // Both directions are gone (or reset): nobody is left to answer. While a worker may be
+    // writing to the socket it stays open (unwatched) until the reply is back.
+    if (state_ == State::kHandling) {
+      peer_gone_ = true;
+      return reactor_.Unwatch(fd_);
     }
+    if (!(events & EPOLLIN) || state_ == State::kWriting) return Finish();
   }
   if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
     if (state_ == State::kLingering) return Linger();
@@ -132,7 +150,7 @@ std::optional<Rejection> HttpConnection::OnHead(HttpRequest head, const Framing&
   request_.peer_ip = peer_ip_;
   const auto client_id = request_.Header("x-request-id");
   request_.request_id = ResolveRequestId(client_id.value_or(""), client_id.has_value());
-  deadline_ms_ = request_deadline_ms_;
+  SetDeadline(request_deadline_ms_);
   if (!framing.keep_alive || !core_.options.keep_alive) close_after_ = true;
   if (framing.upgrade) {
     if (core_.upgrade != nullptr && IsWebSocketUpgrade(request_)) {
@@ -200,6 +218,7 @@ void HttpConnection::RequestComplete() {
 
 void HttpConnection::Dispatch() {
   Exchange exchange;
+  exchange.direct_fd = out_off_ == out_.size() ? fd_ : -1;
   exchange.request = std::move(request_);
   exchange.upgrade = upgrade_;
   exchange.close = Closing();
@@ -212,9 +231,10 @@ void HttpConnection::Dispatch() {
 
 void HttpConnection::OnReply(Reply reply) {
   if (state_ != State::kHandling) return;
+  if (peer_gone_) return Finish();
   close_after_ = close_after_ || reply.close;
   session_ = std::move(reply.session);
-  Write(std::move(reply.bytes));
+  Write(std::move(reply.bytes), reply.written);
 }
 
 void HttpConnection::Answer(const HttpResponse& response, bool close) {
@@ -223,10 +243,10 @@ void HttpConnection::Answer(const HttpResponse& response, bool close) {
   Write(SerializeResponse(response, id, Closing(), framing_.head_only, framing_.http10));
 }
 
-void HttpConnection::Write(std::string bytes) {
+void HttpConnection::Write(std::string bytes, size_t already_sent) {
   if (out_off_ == out_.size()) {
     out_ = std::move(bytes);
-    out_off_ = 0;
+    out_off_ = std::min(already_sent, out_.size());
   } else {
     out_.append(bytes);  // behind an unfinished 100 Continue
   }

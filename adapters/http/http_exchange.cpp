@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <variant>
+
+#include <sys/socket.h>
 
 #include "adapters/http/request_parser.hpp"
 #include "adapters/http/response_writer.hpp"
@@ -40,7 +43,7 @@ HttpResponse InternalError() { return JsonErrorResponse(500, "internal_error"); 
 Reply Serialize(const Exchange& exchange, const HttpResponse& response, bool close) {
   return Reply{SerializeResponse(response, exchange.request.request_id, close, exchange.head_only,
                                  exchange.http10),
-               close, nullptr};
+               0, close, nullptr};
 }
 
 Reply RunUpgrade(const ServerCore& core, const Exchange& exchange) {
@@ -57,7 +60,22 @@ Reply RunUpgrade(const ServerCore& core, const Exchange& exchange) {
   std::shared_ptr<WsSessionHandler> session = std::get<1>(std::move(decision));
   if (session == nullptr) return Serialize(exchange, InternalError(), true);
   const std::string key = exchange.request.Header("sec-websocket-key").value_or("");
-  return Reply{SwitchingProtocols(key, exchange.request.request_id), false, std::move(session)};
+  return Reply{SwitchingProtocols(key, exchange.request.request_id), 0, false, std::move(session)};
+}
+
+// Sends what the socket takes now; the reactor writes the rest (and sees any error itself).
+void SendDirect(int fd, Reply& reply) {
+  while (reply.written < reply.bytes.size()) {
+    const ssize_t n = ::send(fd, reply.bytes.data() + reply.written,
+                             reply.bytes.size() - reply.written, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      reply.written += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -89,7 +107,9 @@ Reply RunExchange(const ServerCore& core, Exchange exchange) {
   exchange.request.streamed_body.reset();  // the sink's resources go before the answer
   if (SteadyNowMs() > exchange.deadline_ms) response = JsonErrorResponse(408, "request_timeout");
   const bool close = exchange.close || response.status == 408;
-  return Serialize(exchange, response, close);
+  Reply reply = Serialize(exchange, response, close);
+  if (exchange.direct_fd >= 0) SendDirect(exchange.direct_fd, reply);
+  return reply;
 }
 
 }  // namespace filament::http

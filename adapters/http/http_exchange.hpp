@@ -22,7 +22,8 @@ struct ServerCore {
 
 // A worker's answer to the connection that handed it a request.
 struct Reply {
-  std::string bytes;  // the whole serialized response
+  std::string bytes;   // the whole serialized response
+  size_t written = 0;  // how much of it the worker already sent (see Exchange::direct_fd)
   bool close = false;
   std::shared_ptr<WsSessionHandler> session;  // set: a 101 was built; the socket goes to `ws`
 };
@@ -35,6 +36,11 @@ struct Exchange {
   bool head_only = false;   // HEAD: no body bytes in the answer
   bool http10 = false;      // HTTP/1.0 client
   int64_t deadline_ms = 0;  // steady-clock ms; a handler finishing later is answered 408
+  // When >= 0 the worker sends the answer itself, as far as the socket takes it without
+  // blocking, before handing the rest to the reactor: the client need not wait for the reactor
+  // thread to wake. The connection guarantees nothing else touches or closes the socket until
+  // the reply is back (it holds no unsent bytes and is not read while the request is handled).
+  int direct_fd = -1;
 };
 
 // Runs the handler (or the upgrade hook) and serializes its answer. Never throws: an exception

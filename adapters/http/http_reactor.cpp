@@ -20,7 +20,6 @@ constexpr uint64_t kEventKey = 0;
 constexpr uint64_t kListenKey = 1;  // connection ids start at 2
 constexpr int kMaxEvents = 256;
 constexpr int kAcceptsPerWakeup = 64;
-constexpr int64_t kSweepEveryMs = 50;      // deadline resolution
 constexpr int64_t kAcceptBackoffMs = 100;  // after EMFILE and the like
 constexpr int kExpiriesPerRound = 32;      // deadline answers between two I/O rounds
 std::atomic<uint64_t> g_next_id{2};
@@ -166,6 +165,10 @@ void HttpReactor::SetInterest(int fd, uint64_t id, uint32_t events) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
 }
 
+void HttpReactor::Schedule(uint64_t id, int64_t deadline_ms) { timers_.emplace(deadline_ms, id); }
+
+void HttpReactor::Unwatch(int fd) { ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
+
 void HttpReactor::Forget(int fd, uint64_t id) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   finished_.push_back(id);
@@ -180,10 +183,10 @@ void HttpReactor::Submit(uint64_t id, Exchange exchange) {
 void HttpReactor::Run() {
   epoll_event events[kMaxEvents];
   for (;;) {
-    int wait = connections_.empty() ? 1000 : static_cast<int>(kSweepEveryMs);
-    if (!expired_.empty()) wait = 0;
+    int64_t wait = 1000;
+    if (!timers_.empty()) wait = std::clamp<int64_t>(timers_.top().first - SteadyNowMs(), 0, wait);
     if (!accepting_ && !draining_) wait = std::min<int>(wait, kAcceptBackoffMs);
-    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, wait);
+    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, static_cast<int>(wait));
     now_ms_ = SteadyNowMs();
     for (int i = 0; i < n; ++i) {
       const uint64_t key = events[i].data.u64;
@@ -273,17 +276,20 @@ void HttpReactor::RunTimers() {
     accepting_ = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) == 0;
     if (!accepting_) accept_paused_until_ms_ = now_ms_ + kAcceptBackoffMs;
   }
-  // Expired connections are handled a slice at a time between I/O rounds, so a burst of
-  // deadlines (thousands of stalled requests answered 408 at once) does not stall the others.
-  for (int i = 0; i < kExpiriesPerRound && !expired_.empty(); ++i) {
-    auto it = connections_.find(expired_.front());
-    expired_.pop_front();
-    if (it != connections_.end()) it->second->OnTimer(now_ms_);
-  }
-  if (now_ms_ < next_sweep_ms_ || !expired_.empty()) return;
-  next_sweep_ms_ = now_ms_ + kSweepEveryMs;
-  for (auto& [id, connection] : connections_) {
-    if (now_ms_ >= connection->deadline_ms()) expired_.push_back(id);
+  // Due connections are handled a slice at a time between I/O rounds, so a burst of deadlines
+  // (thousands of stalled requests answered 408 at once) does not stall the others.
+  int handled = 0;
+  while (handled < kExpiriesPerRound && !timers_.empty() && timers_.top().first <= now_ms_) {
+    const auto [key, id] = timers_.top();
+    timers_.pop();
+    auto it = connections_.find(id);
+    if (it == connections_.end() || it->second->timer_key() != key) continue;  // stale
+    HttpConnection& connection = *it->second;
+    if (connection.deadline_ms() <= now_ms_) {
+      ++handled;
+      connection.OnTimer(now_ms_);
+    }
+    if (!connection.finished()) connection.Rearm();
   }
 }
 

@@ -10,9 +10,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -71,6 +73,8 @@ class HttpConnection final : public RequestParser::Listener {
   void Drain();                  // the server stops: close when idle, close after the answer
   bool finished() const { return state_ == State::kFinished; }
   int64_t deadline_ms() const { return deadline_ms_; }
+  int64_t timer_key() const { return timer_key_; }  // its live entry in the reactor's heap
+  void Rearm();  // its heap entry came due: schedule the current deadline
 
   void OnBegin() override;
   std::optional<Rejection> OnHead(HttpRequest head, const Framing& framing) override;
@@ -85,13 +89,14 @@ class HttpConnection final : public RequestParser::Listener {
   void RequestComplete();
   void Dispatch();
   void Answer(const HttpResponse& response, bool close);
-  void Write(std::string bytes);
+  void Write(std::string bytes, size_t already_sent = 0);
   void Flush();
   void AfterResponse();
   void StartLinger();
   void Finish();
   void HandOver();
   void SetState(State state, int64_t deadline_ms);
+  void SetDeadline(int64_t deadline_ms);
   void UpdateInterest();
   bool Closing() const;
 
@@ -103,9 +108,11 @@ class HttpConnection final : public RequestParser::Listener {
   RequestParser parser_;
   State state_ = State::kIdle;
   int64_t deadline_ms_ = 0;
+  int64_t timer_key_ = std::numeric_limits<int64_t>::max();
   uint32_t interest_ = 0;
   bool served_any_ = false;
   bool draining_ = false;
+  bool peer_gone_ = false;  // hung up while a worker held the request
 
   // The request being read or handled.
   HttpRequest request_;
@@ -143,6 +150,8 @@ class HttpReactor {
   // The connection's socket leaves this epoll (closed or handed over); it is destroyed soon
   // after, outside its own call stack.
   void Forget(int fd, uint64_t id);
+  void Unwatch(int fd);                             // no more events for this socket; it stays open
+  void Schedule(uint64_t id, int64_t deadline_ms);  // OnTimer-check `id` at deadline_ms
   void Submit(uint64_t id, Exchange exchange);
   ConnectionLimiter& limiter() { return limiter_; }
 
@@ -174,8 +183,10 @@ class HttpReactor {
   std::atomic<bool> drained_{false};
   std::unordered_map<uint64_t, std::unique_ptr<HttpConnection>> connections_;
   std::vector<uint64_t> finished_;
-  std::deque<uint64_t> expired_;  // past their deadline, not yet handled
-  int64_t next_sweep_ms_ = 0;
+  // (deadline, connection id), earliest first; stale entries are skipped when they come due.
+  std::priority_queue<std::pair<int64_t, uint64_t>, std::vector<std::pair<int64_t, uint64_t>>,
+                      std::greater<>>
+      timers_;
 };
 
 }  // namespace filament::http

@@ -51,8 +51,9 @@ struct HttpResponse {
 //
 // Threads: the three calls for one request are made by one server thread at a time (never
 // concurrently, each call happening-before the next and before Handle). Different requests'
-// sinks run concurrently. They run on the thread that reads the socket, so they must not block
-// on the network or on long-held locks; local file writes and hashing are fine. The whole-
+// sinks run concurrently. They run on the thread that reads the socket (a reactor thread that
+// serves many connections), so they must not block: no network, no long-held locks, no fsync;
+// writing to a local (temp) file and hashing are fine. The whole-
 // request deadline (HttpServerOptions::request_timeout_ms) keeps running while they work.
 class BodySink {
  public:

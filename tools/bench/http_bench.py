@@ -3,7 +3,8 @@
 1 -> 256 keep-alive connections, against `filament serve` (one or two binaries, e.g. before and
 after a change) and against nginx serving a static 200 on the same machine (the ceiling).
 Then, with N connections that sent headers and 3 bytes of a promised 100-byte body and stall,
-wrk on GET /health again: whether other clients still get answers.
+wrk on GET /health again: whether other clients still get answers; and how many of N
+keep-alive connections are answered at all (wrk's latencies count only answered requests).
 
 Loopback only, ephemeral ports, temporary directories; every run is bounded and stops itself.
 Usage: http_bench.py --binary BUILD/filament [--before OLD/filament] [--connections 1,4,16,64,256]
@@ -12,6 +13,8 @@ Needs wrk and nginx (tools/bench/http_bench.sh installs both).
 import argparse
 import asyncio
 import os
+import re
+import selectors
 import shutil
 import signal
 import socket
@@ -21,7 +24,6 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_http import ProcessCpu  # noqa: E402
 from delivery_bench import Server, parse_wrk, register_all  # noqa: E402
 
 # The per-IP connection cap would refuse wrk's 256 loopback connections and the stalled set.
@@ -84,7 +86,7 @@ class Nginx:
 
 def wrk(port, path, connections, seconds, token=None):
     args = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s",
-            "--timeout", "10s", "--latency"]
+            "--timeout", "2s", "--latency"]
     if token:
         args += ["-H", f"Authorization: Bearer {token}"]
     proc = subprocess.run(args + [f"http://127.0.0.1:{port}{path}"], capture_output=True,
@@ -112,8 +114,49 @@ def stall(port, count):
     return sockets
 
 
+def fairness(port, n, seconds=3):
+    """`n` keep-alive connections, each sending its next GET /health as soon as the last answer
+    is in (like wrk); returns how many were answered at all and the spread of their counts.
+    wrk's latency figures count only answered requests, so a server that serves a few
+    connections and starves the rest looks fast there; this shows it."""
+    request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    sel = selectors.DefaultSelector()
+    counts, buffers = {}, {}
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.setblocking(False)
+        s.send(request)
+        counts[s], buffers[s] = 0, b""
+        sel.register(s, selectors.EVENT_READ)
+    end = time.time() + seconds
+    while time.time() < end:
+        for key, _ in sel.select(0.1):
+            s = key.fileobj
+            try:
+                data = s.recv(65536)
+            except BlockingIOError:
+                continue
+            if not data:
+                sel.unregister(s)
+                continue
+            buffers[s] += data
+            while b"\r\n\r\n" in buffers[s]:
+                head, rest = buffers[s].split(b"\r\n\r\n", 1)
+                length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))
+                if len(rest) < length:
+                    break
+                buffers[s] = rest[length:]
+                counts[s] += 1
+                s.send(request)
+    for s in counts:
+        s.close()
+    values = sorted(counts.values())
+    return {"served": sum(1 for v in values if v > 0), "n": n, "min": values[0],
+            "median": values[len(values) // 2], "max": values[-1]}
+
+
 def fmt(result):
-    cell = f"{result['rps']:,.0f} / {result['p99']:.2f}"
+    cell = f"{result['rps']:,.0f} · {result['p50']:.2f} / {result['p99']:.2f}"
     if result.get("non2xx"):
         cell += f" ({result['non2xx']} non-2xx)"
     if result.get("errors"):
@@ -121,31 +164,76 @@ def fmt(result):
     return cell
 
 
-def measure_server(binary, args):
+def start_filament(binary):
     server = Server(binary, "pg").start(EXTRA_ENV)
-    try:
-        token = asyncio.run(register_all(server.port, ["httpbench"], concurrency=1))["httpbench"][0]
-        rows = {}
-        for c in args.connections:
-            cpu = ProcessCpu({"filament": [server.proc.pid]})
-            health = wrk(server.port, "/health", c, args.seconds)
-            health["cpu"] = cpu.percent()["filament"]
-            me = wrk(server.port, "/auth/me", c, args.seconds, token)
-            rows[c] = (health, me)
-            print(f"  {os.path.basename(os.path.dirname(binary))} c={c}: /health {fmt(health)}, "
-                  f"/auth/me {fmt(me)}", flush=True)
-        stalled = {}
-        for n in args.stalled:
-            held = stall(server.port, n)
+    token = asyncio.run(register_all(server.port, ["httpbench"], concurrency=1))["httpbench"][0]
+    return server, token
+
+
+def ladder(targets, args):
+    """Every cell runs on every target in turn, so a burst of load from other processes on this
+    shared machine falls on all of them alike rather than on whichever ran at that moment."""
+    results = {label: {} for label in targets}
+    for c in args.connections:
+        for path in ("/health", "/auth/me"):
+            for label, (port, token) in targets.items():
+                if label == "nginx" and path != "/health":
+                    continue
+                result = wrk(port, "/" if label == "nginx" else path, c, args.seconds,
+                             token if path == "/auth/me" else None)
+                results[label][(path, c)] = result
+                print(f"  {label} {path} c={c}: {fmt(result)}", flush=True)
+    return results
+
+
+def stalled_runs(targets, args):
+    results = {label: {} for label in targets if label != "nginx"}
+    for n in args.stalled:
+        for label in results:
+            port = targets[label][0]
+            held = stall(port, n)
             time.sleep(0.5)
-            stalled[n] = (len(held), wrk(server.port, "/health", 16, args.seconds))
-            print(f"  {n} stalled: /health c=16 {fmt(stalled[n][1])}", flush=True)
+            results[label][n] = wrk(port, "/health", 16, args.seconds)
+            print(f"  {label} beside {len(held)} stalled: {fmt(results[label][n])}", flush=True)
             for s in held:
                 s.close()
             time.sleep(1)
-        return rows, stalled
-    finally:
-        server.stop()
+    return results
+
+
+def fairness_runs(targets, args):
+    results = {label: {} for label in targets if label != "nginx"}
+    for n in args.fairness:
+        for label in results:
+            results[label][n] = fairness(targets[label][0], n)
+            print(f"  {label} fairness n={n}: {results[label][n]}", flush=True)
+    return results
+
+
+def report(results, stalled, labels, args, fair=None):
+    cols = [(label, path) for path in ("/health", "/auth/me") for label in labels]
+    cols.append(("nginx", "/health"))
+    names = ["nginx static 200" if label == "nginx" else f"{label} `{path}`" for label, path in cols]
+    text = (f"### wrk, keep-alive, {args.seconds} s per cell: req/s · p50 / p99 ms\n\n"
+            "| connections | " + " | ".join(names) + " |\n" + "|---" * (1 + len(cols)) + "|\n")
+    for c in args.connections:
+        text += f"| {c} | " + " | ".join(fmt(results[label][(path, c)]) for label, path in cols)
+        text += " |\n"
+    if args.stalled:
+        text += ("\n### GET /health (wrk, 16 connections) beside N connections stalled mid-body\n\n"
+                 "| stalled | " + " | ".join(labels) + " |\n" + "|---" * (1 + len(labels)) + "|\n")
+        for n in args.stalled:
+            text += f"| {n} | " + " | ".join(fmt(stalled[label][n]) for label in labels) + " |\n"
+    if args.fairness:
+        text += ("\n### N keep-alive connections asking GET /health back to back for 3 s: "
+                 "connections answered at all (requests per connection min / median / max)\n\n"
+                 "| connections | " + " | ".join(labels) + " |\n" + "|---" * (1 + len(labels))
+                 + "|\n")
+        for n in args.fairness:
+            cells = [f"{f['served']} of {f['n']} ({f['min']} / {f['median']} / {f['max']})"
+                     for f in (fair[label][n] for label in labels)]
+            text += f"| {n} | " + " | ".join(cells) + " |\n"
+    return text
 
 
 def main():
@@ -155,51 +243,40 @@ def main():
     parser.add_argument("--before", help="another filament binary to compare (before)")
     parser.add_argument("--connections", default="1,4,16,64,256")
     parser.add_argument("--stalled", default="64,300", help="stalled-connection counts")
+    parser.add_argument("--fairness", default="64,256", help="connection counts for the probe")
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--out", help="write the Markdown tables here too")
     args = parser.parse_args()
     args.connections = [int(c) for c in args.connections.split(",")]
     args.stalled = [int(n) for n in args.stalled.split(",") if n]
+    args.fairness = [int(n) for n in args.fairness.split(",") if n]
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} not found: run tools/bench/http_bench.sh (installs it)")
 
-    variants = [("before", args.before)] if args.before else []
-    variants.append(("after", args.binary))
-    results = {}
-    for label, binary in variants:
-        print(f"== filament ({label}): {binary}", flush=True)
-        results[label] = measure_server(binary, args)
-    print("== nginx (static 200)", flush=True)
-    nginx = Nginx()
+    binaries = ([("before", args.before)] if args.before else []) + [("after", args.binary)]
+    servers, targets, nginx = [], {}, None
     try:
-        ceiling = {c: wrk(nginx.port, "/", c, args.seconds) for c in args.connections}
+        for label, binary in binaries:
+            server, token = start_filament(binary)
+            servers.append(server)
+            targets[label] = (server.port, token)
+            print(f"== filament ({label}): {binary} on port {server.port}", flush=True)
+        nginx = Nginx()
+        targets["nginx"] = (nginx.port, None)
+        results = ladder(targets, args)
+        stalled = stalled_runs(targets, args)
+        fair = fairness_runs(targets, args)
     finally:
-        nginx.stop()
-
-    labels = [label for label, _ in variants]
-    head = "| connections | " + " | ".join(
-        f"{label}: /health req/s / p99 ms | {label}: /auth/me req/s / p99 ms" for label in labels)
-    head += " | nginx static 200: req/s / p99 ms |\n"
-    head += "|---" * (1 + 2 * len(labels) + 1) + "|\n"
-    lines = []
-    for c in args.connections:
-        cells = []
-        for label in labels:
-            health, me = results[label][0][c]
-            cells += [fmt(health), fmt(me)]
-        lines.append(f"| {c} | " + " | ".join(cells) + f" | {fmt(ceiling[c])} |")
-    text = "### wrk, keep-alive, " + f"{args.seconds} s per cell\n\n" + head + "\n".join(lines)
-    if args.stalled:
-        text += "\n\n### GET /health (wrk, 16 connections) beside N stalled connections\n\n"
-        text += "| stalled | " + " | ".join(labels) + " |\n" + "|---" * (1 + len(labels)) + "|\n"
-        for n in args.stalled:
-            text += f"| {n} | " + " | ".join(fmt(results[label][1][n][1]) for label in labels)
-            text += " |\n"
+        for server in servers:
+            server.stop()
+        if nginx:
+            nginx.stop()
+    text = report(results, stalled, [label for label, _ in binaries], args, fair)
     print("\n" + text)
     if args.out:
         with open(args.out, "w") as f:
-            f.write(text + "\n")
+            f.write(text)
 
 
 if __name__ == "__main__":

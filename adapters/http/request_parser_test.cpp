@@ -1,0 +1,126 @@
+#include "adapters/http/request_parser.hpp"
+
+#include <gtest/gtest.h>
+
+namespace filament::http {
+namespace {
+
+// Records what the parser reports; can refuse bodies over a size.
+class Recorder : public RequestParser::Listener {
+ public:
+  void OnBegin() override { ++begins; }
+  std::optional<Rejection> OnHead(HttpRequest head, const Framing& f) override {
+    heads.push_back(std::move(head));
+    framing = f;
+    return std::nullopt;
+  }
+  std::optional<Rejection> OnBody(std::string_view bytes) override {
+    body.append(bytes);
+    if (static_cast<int64_t>(body.size()) > body_cap) {
+      return Rejection{JsonErrorResponse(413, "payload_too_large")};
+    }
+    return std::nullopt;
+  }
+  int begins = 0;
+  std::vector<HttpRequest> heads;
+  Framing framing;
+  std::string body;
+  int64_t body_cap = 1 << 20;
+};
+
+// Feeds `bytes` in pieces of `step` bytes until the parser stops; returns bytes consumed.
+size_t FeedInSteps(RequestParser& parser, std::string_view bytes, size_t step) {
+  size_t used = 0;
+  while (used < bytes.size()) {
+    const std::string_view piece = bytes.substr(used, std::min(step, bytes.size() - used));
+    const size_t n = parser.Feed(piece);
+    used += n;
+    if (n < piece.size()) break;
+  }
+  return used;
+}
+
+TEST(RequestParser, ReadsTheHeadAndStopsAfterEachRequest) {
+  const std::string first =
+      "POST http://example.com/a/b?x=1&y HTTP/1.1\r\nHost: h\r\nX-Two:  v  \r\n"
+      "Content-Length: 3\r\n\r\nabc";
+  const std::string second = "GET /next HTTP/1.1\r\nHost: h\r\n\r\n";
+  for (size_t step : {1, 2, 7, 1000}) {
+    Recorder recorder;
+    RequestParser parser(4096, &recorder);
+    EXPECT_EQ(FeedInSteps(parser, first + second, step), first.size()) << step;
+    ASSERT_EQ(parser.state(), RequestParser::State::kComplete);
+    ASSERT_EQ(recorder.heads.size(), 1u);
+    const HttpRequest& head = recorder.heads[0];
+    EXPECT_EQ(head.method, "POST");
+    EXPECT_EQ(head.path, "/a/b");
+    EXPECT_EQ(head.query, "x=1&y");
+    EXPECT_EQ(head.Header("x-two"), "v");
+    EXPECT_EQ(recorder.framing.content_length, 3);
+    EXPECT_EQ(recorder.body, "abc");
+    parser.Next();
+    EXPECT_EQ(FeedInSteps(parser, second, step), second.size());
+    ASSERT_EQ(recorder.heads.size(), 2u);
+    EXPECT_EQ(recorder.heads[1].path, "/next");
+  }
+}
+
+TEST(RequestParser, ChunkedBodiesLoseTheirFramingAndTrailersAreIgnored) {
+  Recorder recorder;
+  RequestParser parser(4096, &recorder);
+  const std::string bytes =
+      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "4\r\nWiki\r\n5;name=v\r\npedia\r\n0\r\nX-Trailer: t\r\n\r\n";
+  EXPECT_EQ(parser.Feed(bytes), bytes.size());
+  EXPECT_EQ(parser.state(), RequestParser::State::kComplete);
+  EXPECT_TRUE(recorder.framing.chunked);
+  EXPECT_EQ(recorder.body, "Wikipedia");
+  EXPECT_FALSE(recorder.heads[0].Header("x-trailer"));
+}
+
+TEST(RequestParser, HeadSizeIsCappedBeforeAndAtTheBlankLine) {
+  const std::string big = "GET / HTTP/1.1\r\nX: " + std::string(600, 'a') + "\r\n\r\n";
+  for (size_t step : {1, 64, 100000}) {
+    Recorder recorder;
+    RequestParser parser(512, &recorder);
+    FeedInSteps(parser, big, step);
+    ASSERT_EQ(parser.state(), RequestParser::State::kFailed) << step;
+    EXPECT_EQ(parser.failure().response.status, 431);
+    EXPECT_TRUE(recorder.heads.empty());
+  }
+  Recorder recorder;
+  RequestParser parser(big.size(), &recorder);  // exactly the cap: accepted
+  EXPECT_EQ(parser.Feed(big), big.size());
+  EXPECT_EQ(parser.state(), RequestParser::State::kComplete);
+}
+
+TEST(RequestParser, ListenerRejectionStopsTheBody) {
+  Recorder recorder;
+  recorder.body_cap = 4;
+  RequestParser parser(4096, &recorder);
+  parser.Feed("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789");
+  ASSERT_EQ(parser.state(), RequestParser::State::kFailed);
+  EXPECT_EQ(parser.failure().response.status, 413);
+}
+
+TEST(RequestParser, ObsFoldIsRefusedAtEverySplit) {
+  const std::string bytes = "GET / HTTP/1.1\r\nX-A: one\r\n two\r\nHost: h\r\n\r\n";
+  for (size_t step = 1; step <= bytes.size(); ++step) {
+    Recorder recorder;
+    RequestParser parser(4096, &recorder);
+    FeedInSteps(parser, bytes, step);
+    ASSERT_EQ(parser.state(), RequestParser::State::kFailed) << step;
+    EXPECT_EQ(parser.failure().response.status, 400);
+  }
+}
+
+TEST(RequestParser, LeadingBlankLinesAreNotARequest) {
+  Recorder recorder;
+  RequestParser parser(4096, &recorder);
+  EXPECT_EQ(parser.Feed("\r\n\r\n"), 4u);
+  EXPECT_EQ(parser.state(), RequestParser::State::kIdle);
+  EXPECT_EQ(recorder.begins, 0);
+}
+
+}  // namespace
+}  // namespace filament::http
