@@ -11,17 +11,18 @@ namespace {
 
 using Lookup = ViewFunction<std::optional<std::string_view>(std::string_view)>;
 
-auto kReturnsView = [](std::string_view) -> std::optional<std::string_view> { return "v"; };
-auto kReturnsOwner = [](std::string_view) { return std::optional<std::string>("v"); };
-auto kReturnsString = [](std::string_view) { return std::string("v"); };
+using ReturnsView = decltype([](std::string_view) -> std::optional<std::string_view> {
+  return std::nullopt;
+});
+using ReturnsOwner = decltype([](std::string_view) { return std::optional<std::string>(); });
+using ReturnsString = decltype([](std::string_view) { return std::string(); });
 
 // std::function takes all three and lets the last two dangle; ViewFunction takes the first only.
-static_assert(
-    std::is_constructible_v<std::function<std::optional<std::string_view>(std::string_view)>,
-                            decltype(kReturnsOwner)>);
-static_assert(std::is_constructible_v<Lookup, decltype(kReturnsView)>);
-static_assert(!std::is_constructible_v<Lookup, decltype(kReturnsOwner)>);
-static_assert(!std::is_constructible_v<Lookup, decltype(kReturnsString)>);
+static_assert(std::is_constructible_v<
+              std::function<std::optional<std::string_view>(std::string_view)>, ReturnsOwner>);
+static_assert(std::is_constructible_v<Lookup, ReturnsView>);
+static_assert(!std::is_constructible_v<Lookup, ReturnsOwner>);
+static_assert(!std::is_constructible_v<Lookup, ReturnsString>);
 static_assert(!std::is_constructible_v<ViewFunction<std::string_view()>,
                                        decltype([] { return std::string("owner"); })>);
 

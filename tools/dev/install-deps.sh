@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config python3 python3-yaml python3-websockets
   libpoco-dev librdkafka-dev nlohmann-json3-dev libpqxx-dev libpq-dev libcli11-dev
   libsodium-dev libcmark-dev libmagic-dev libxapian-dev libgtest-dev libgmock-dev googletest
-  libbenchmark-dev postgresql postgresql-client kcat clang-format git
+  libbenchmark-dev postgresql postgresql-client kcat clang-format clang-tidy-14 git
 )
 
 missing=()
