@@ -5,13 +5,13 @@
 // tested without a broker. Internal to adapters/kafka.
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/view_function.hpp"
 #include "events/log_record.hpp"
 
 namespace filament::adapters::kafka_codec {
@@ -36,8 +36,10 @@ std::vector<Header> EncodeHeaders(const events::RecordMeta& meta);
 // range, negative versions, oversized header values).
 core::Status ValidateForEncoding(const events::RecordMeta& meta);
 
-// Returns the last value of header `name`, or nullopt when absent (or a null value).
-using HeaderLookup = std::function<std::optional<std::string_view>(std::string_view name)>;
+// Returns the last value of header `name`, or nullopt when absent (or a null value). The view
+// must stay valid until DecodeHeaders returns (a ViewFunction: a callable returning an owning
+// std::optional<std::string> does not compile instead of dangling).
+using HeaderLookup = core::ViewFunction<std::optional<std::string_view>(std::string_view name)>;
 
 // Fills `meta` from headers and the record key. Never throws; on the first problem (a required
 // header missing, a number that does not parse, a key that differs from ce_subject) it keeps

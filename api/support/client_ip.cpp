@@ -113,15 +113,13 @@ std::string ClientIpResolver::Resolve(std::string_view peer_ip, const HeaderLook
   std::optional<IpAddress> peer = IpAddress::Parse(peer_ip);
   if (!peer) return "unknown";
   if (!IsTrustedProxy(*peer) || !header) return peer->ToString();
-  if (std::optional<std::string_view> cf = header("cf-connecting-ip")) {
+  if (std::optional<std::string> cf = header("cf-connecting-ip")) {
     if (auto address = ParseBounded(*cf, kMaxForwardedEntry)) return address->ToString();
   }
-  std::optional<std::string_view> forwarded = header("x-forwarded-for");
+  std::optional<std::string> forwarded = header("x-forwarded-for");
   if (forwarded && forwarded->size() <= kMaxForwardedHeader) {
-    if (auto address =
-            ParseBounded(forwarded->substr(0, forwarded->find(',')), kMaxForwardedEntry)) {
-      return address->ToString();
-    }
+    std::string_view first = std::string_view(*forwarded).substr(0, forwarded->find(','));
+    if (auto address = ParseBounded(first, kMaxForwardedEntry)) return address->ToString();
   }
   return peer->ToString();
 }

@@ -42,8 +42,10 @@ class CidrBlock {
   int prefix_ = 0;
 };
 
-// Looks up a request header by lower-case name; nullopt when absent.
-using HeaderLookup = std::function<std::optional<std::string_view>(std::string_view name)>;
+// Looks up a request header by lower-case name; nullopt when absent. Returns an owned copy, so
+// a lookup that builds its result on the fly (as http::HttpRequest::Header does) is safe: a
+// view-returning lookup let std::function turn that temporary into a dangling view (issue #14).
+using HeaderLookup = std::function<std::optional<std::string>(std::string_view name)>;
 
 // Resolves the client IP used by IP-keyed limiters, IP bans and audit (REST_API.md §1.1):
 // the TCP peer, unless the peer is a trusted proxy, in which case `cf-connecting-ip` (a bare

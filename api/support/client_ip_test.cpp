@@ -8,11 +8,12 @@
 namespace filament::api {
 namespace {
 
+// Like http::HttpRequest::Header: every call returns a fresh copy, destroyed after use.
 HeaderLookup Headers(std::map<std::string, std::string> values) {
-  return [values = std::move(values)](std::string_view name) -> std::optional<std::string_view> {
+  return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
     auto it = values.find(std::string(name));
     if (it == values.end()) return std::nullopt;
-    return std::string_view(it->second);
+    return it->second;
   };
 }
 

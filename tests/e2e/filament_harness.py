@@ -33,6 +33,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 RECORDED = []
 
 
+# How AddressSanitizer, LeakSanitizer and UBSan begin a report.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error: ")
+
+
 class Server:
     def __init__(self, binary, log="pg", env=None, extra_args=()):
         self.binary = binary
@@ -43,6 +47,7 @@ class Server:
         os.chmod(self.data_dir, 0o755)
         self.mock = None
         self.proc = None
+        self._drainer = None
         self.port = None
         self.output = []
 
@@ -78,7 +83,8 @@ class Server:
             match = re.search(r"listening on port (\d+)", line)
             if match:
                 self.port = int(match.group(1))
-                threading.Thread(target=self._drain, daemon=True).start()
+                self._drainer = threading.Thread(target=self._drain, daemon=True)
+                self._drainer.start()
                 return self
         raise RuntimeError("server did not start:\n" + "".join(self.output))
 
@@ -89,6 +95,7 @@ class Server:
     def restart(self):
         """Stops the server (keeping its data dir and the Kafka mock) and starts it again."""
         self._stop_server()
+        self._raise_on_sanitizer_report()
         self.output = []
         return self.start_server(self.bootstrap)
 
@@ -99,6 +106,17 @@ class Server:
             self.mock.wait(timeout=10)
             self.mock.stdout.close()
         shutil.rmtree(self.data_dir, ignore_errors=True)
+        self._raise_on_sanitizer_report()
+
+    def _raise_on_sanitizer_report(self):
+        """A sanitizer build (tools/dev/asan.sh) reports to the server's output: fail on it."""
+        text = "".join(self.output)
+        for marker in SANITIZER_MARKERS:
+            at = text.find(marker)
+            if at >= 0:
+                start = text.rfind("\n", 0, at) + 1
+                raise AssertionError("the server reported a sanitizer finding:\n" +
+                                     text[start:start + 8000])
 
     def _stop_server(self):
         if self.proc and self.proc.poll() is None:
@@ -108,6 +126,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self._drainer:
+            self._drainer.join(timeout=10)  # the rest of the output (a sanitizer report) is read
         if self.proc and self.proc.stdout:
             self.proc.stdout.close()
 

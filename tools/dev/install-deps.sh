@@ -10,7 +10,7 @@ packages=(
   python3-jsonschema
   libpoco-dev libhttp-parser-dev librdkafka-dev nlohmann-json3-dev libpqxx-dev libpq-dev
   libcli11-dev libsodium-dev libcmark-dev libmagic-dev libxapian-dev libgtest-dev libgmock-dev googletest
-  libbenchmark-dev postgresql postgresql-client kcat clang-format git
+  libbenchmark-dev postgresql postgresql-client kcat clang-format clang-tidy-14 git
   libavif-bin  # avifenc: upload tests encode a real AVIF (skipped without it)
 )
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Second README command: install what is missing, build everything, run the whole test suite
-# (CTest labels unit, pg, kafka, e2e). Every service a test needs (PostgreSQL clusters, the
-# Kafka mock cluster, the server itself) is started by the tests and stopped after them.
+# (CTest labels unit, pg, kafka, e2e, lint), then the AddressSanitizer e2e run (tools/dev/asan.sh).
+# Every service a test needs (PostgreSQL clusters, the Kafka mock cluster, the server itself) is
+# started by the tests and stopped after them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build_dir=${FILAMENT_BUILD_DIR:-$root/build}
@@ -9,3 +10,9 @@ build_dir=${FILAMENT_BUILD_DIR:-$root/build}
 "$root/tools/dev/build.sh"
 cd "$build_dir"
 ctest --output-on-failure --timeout 900 -j "${FILAMENT_TEST_JOBS:-2}" "$@"
+# The whole suite ends with the AddressSanitizer run of tools/dev/asan.sh (the `filament` binary
+# built in build-asan/, then e2e_trusted_proxy against it; costs in tools/dev/README.md).
+# FILAMENT_ASAN=0 skips it; FILAMENT_ASAN=1 runs it after a partial run (ctest arguments) too.
+if [[ "${FILAMENT_ASAN:-}" == 1 || ( $# -eq 0 && "${FILAMENT_ASAN:-}" != 0 ) ]]; then
+  "$root/tools/dev/asan.sh"
+fi
