@@ -66,7 +66,7 @@ core::Result<std::unique_ptr<SearchIndex::Impl>> OpenImpl(const std::string& dir
       if (!position.ok()) return position.error();
       impl->position = std::move(*position);
     } else {
-      Xapian::Database db(dir);
+      Xapian::Database db(dir, Xapian::DB_BACKEND_GLASS);
       auto position = CheckFormat(db, dir, nullptr);
       if (!position.ok()) return position.error();
       impl->position = std::move(*position);

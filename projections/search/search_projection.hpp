@@ -75,8 +75,9 @@ class SearchProjection {
   SearchProjection& operator=(const SearchProjection&) = delete;
 
   // Opens the live index (creating it, or starting a fresh one when the stored one has another
-  // format) and starts the worker. Errors: kUnavailable (another process holds the index),
-  // kInternal (unreadable). Calling it twice does nothing.
+  // format or cannot be read) and starts the worker. Errors: kUnavailable (another process
+  // holds the index), kInternal (the directory cannot be written). Calling it twice does
+  // nothing.
   core::Status Start();
   // Stops the worker after its current batch and joins it (queries keep working). Idempotent;
   // a stopped projection is not restarted (make a new one).

@@ -44,7 +44,9 @@ core::Result<FoldedIndex> OpenLiveIndex(const IndexStore& store, int32_t partiti
       store.RemoveStale();  // a rebuild that a crash interrupted
       return Fold(std::move(*index), partitions, options.skips);
     }
-    if (index.error().code != core::ErrorCode::kFailedPrecondition) return index.error();
+    // Another format, or unreadable: the index is derived data, so fold a fresh one. A lock
+    // held by another process is the only reason not to start.
+    if (index.error().code == core::ErrorCode::kUnavailable) return index.error();
     if (options.log) options.log("search: " + index.error().message + " (rebuilding from the log)");
   }
   auto fresh = OpenFreshIndex(store, partitions, options.skips);
