@@ -159,6 +159,18 @@ TEST_F(SearchProjectionTest, AMessageIsFindableOnceItsPositionIsReportedApplied)
   }
 }
 
+TEST_F(SearchProjectionTest, WithoutFsyncCommitsAreStillExactlyOnceAcrossRestarts) {
+  auto options = Options();
+  options.fsync = false;
+  StartProjection(options);
+  auto id = Post("unsynced but committed");
+  ASSERT_TRUE(CaughtUp());
+  projection_.reset();
+  StartProjection(options);
+  EXPECT_THAT(Find("unsynced"), ElementsAre(id));
+  EXPECT_TRUE(Check().equal);
+}
+
 TEST_F(SearchProjectionTest, OtherEventsAdvanceTheAppliedPosition) {
   StartProjection();
   Append(ex::MemberJoinedExample());

@@ -101,6 +101,36 @@ void PrintBuild(Table& table, const std::string& engine, const BuildResult& b) {
              rate(b.live_messages, b.live_seconds), Fixed(b.disk_mib, 0)});
 }
 
+// Latency of `n` commits of one message each: what a message POST waits for.
+LatencySummary XapianCommitLatency(search::SearchIndex& index, size_t n, const std::string& tag) {
+  std::vector<int64_t> samples;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t start = NowNs();
+    CheckOk(index.Upsert({"commit-probe-" + tag + std::to_string(i), "probe", "probe",
+                          "one new message about kafka consumers", 0}),
+            "upsert");
+    CheckOk(index.Commit({static_cast<int64_t>(i)}), "commit");
+    samples.push_back(NowNs() - start);
+  }
+  return Summarize(samples);
+}
+
+// Reopens `index` without fsync for the second measurement (same index, same size).
+void PrintCommitLatency(std::unique_ptr<search::SearchIndex>& index, PgFts* pg, size_t n) {
+  Table table({"one-message commit", "n", "p50 ms", "p99 ms"});
+  auto add = [&](const std::string& what, const LatencySummary& l) {
+    table.Add({what, std::to_string(l.count), Fixed(l.p50_ms, 2), Fixed(l.p99_ms, 2)});
+  };
+  add("Xapian, fsync (default)", XapianCommitLatency(*index, n, "a"));
+  const std::string dir = index->Dir();
+  index.reset();
+  index = Unwrap(search::SearchIndex::Open(dir, search::SearchIndex::Mode::kReadWrite, false),
+                 "reopen index");
+  add("Xapian, fsync off", XapianCommitLatency(*index, n, "b"));
+  if (pg != nullptr) add("PostgreSQL (synchronous_commit on)", pg->CommitLatency(n));
+  table.Print();
+}
+
 // Same hits (capped at 20) from both engines for every query whose semantics agree.
 int CrossCheck(QueryKind kind, const EngineRun& xapian, const EngineRun& pg) {
   if (kind == QueryKind::kPrefix) return 0;  // Xapian keeps the 64 most frequent completions
@@ -158,6 +188,7 @@ int Run(const Options& o) {
   }
   queries.Print();
   std::cout << "hit-count mismatches between the engines: " << mismatches << "\n";
+  PrintCommitLatency(index, pg.get(), o.small ? 10 : 50);
   index.reset();
   pg.reset();
   if (o.dir.empty()) std::filesystem::remove_all(root);
