@@ -36,9 +36,9 @@ struct SearchProjectionOptions {
   std::chrono::milliseconds poll_wait{200};  // also bounds how long Stop() waits
   std::chrono::milliseconds min_backoff{50};
   std::chrono::milliseconds max_backoff{5000};
-  // Commits of the live index wait for the disk (see SearchIndex::Open). Off: ~4 ms instead
-  // of ~25 ms per commit (what a message POST waits for read-your-writes), still exactly-once
-  // across process crashes; an OS crash may then cost a rebuild from the log.
+  // Commits of the live index wait for the disk (see SearchIndex::Open). Off: 0.5-4 ms instead
+  // of ~20-30 ms per commit (what a message POST waits for read-your-writes), still
+  // exactly-once across process crashes; an OS crash may then cost a rebuild from the log.
   bool fsync = true;
   std::set<events::Position> skips;  // records the operator decided to pass (projection_skips)
   std::function<void(const std::string&)> log;  // progress problems, one line each; may be empty
