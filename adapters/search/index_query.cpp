@@ -28,7 +28,7 @@ class DeadlineDecider final : public Xapian::MatchDecider {
  public:
   explicit DeadlineDecider(Clock::time_point deadline) : deadline_(deadline) {}
   bool operator()(const Xapian::Document&) const override {
-    if ((++calls_ & 31) == 0) CheckDeadline(deadline_);
+    if ((++calls_ & 7) == 0) CheckDeadline(deadline_);
     return true;
   }
 

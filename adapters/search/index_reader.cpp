@@ -88,7 +88,7 @@ ReaderPool::Handle ReaderPool::Acquire() {
   }
   // Read the generation before opening: a commit in between then only costs a reopen.
   const uint64_t generation = generation_.load();
-  return Handle{std::make_unique<Xapian::Database>(dir_), generation};
+  return Handle{std::make_unique<Xapian::Database>(dir_, Xapian::DB_BACKEND_GLASS), generation};
 }
 
 void ReaderPool::Release(Handle handle) {

@@ -54,19 +54,20 @@ core::Result<std::vector<int64_t>> CheckFormat(Xapian::Database& db, const std::
 }
 
 core::Result<std::unique_ptr<SearchIndex::Impl>> OpenImpl(const std::string& dir,
-                                                          SearchIndex::Mode mode) {
+                                                          SearchIndex::Mode mode, bool fsync) {
   auto impl = std::make_unique<SearchIndex::Impl>(dir, mode);
   ConfigureTermGenerator(impl->generator);
   try {
     if (mode == SearchIndex::Mode::kReadWrite) {
       std::filesystem::create_directories(dir);
       impl->writer = std::make_unique<Xapian::WritableDatabase>(
-          dir, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+          dir,
+          Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS | (fsync ? 0 : Xapian::DB_NO_SYNC));
       auto position = CheckFormat(*impl->writer, dir, impl->writer.get());
       if (!position.ok()) return position.error();
       impl->position = std::move(*position);
     } else {
-      Xapian::Database db(dir);
+      Xapian::Database db(dir, Xapian::DB_BACKEND_GLASS);
       auto position = CheckFormat(db, dir, nullptr);
       if (!position.ok()) return position.error();
       impl->position = std::move(*position);
@@ -86,8 +87,9 @@ core::Result<std::unique_ptr<SearchIndex::Impl>> OpenImpl(const std::string& dir
 
 }  // namespace
 
-core::Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::string& dir, Mode mode) {
-  auto impl = OpenImpl(dir, mode);
+core::Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::string& dir, Mode mode,
+                                                             bool fsync) {
+  auto impl = OpenImpl(dir, mode, fsync);
   if (!impl.ok()) return impl.error();
   return std::unique_ptr<SearchIndex>(new SearchIndex(std::move(*impl)));
 }

@@ -1,6 +1,7 @@
 #include "projections/search/search_projection.hpp"
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -158,6 +159,18 @@ TEST_F(SearchProjectionTest, AMessageIsFindableOnceItsPositionIsReportedApplied)
   }
 }
 
+TEST_F(SearchProjectionTest, WithoutFsyncCommitsAreStillExactlyOnceAcrossRestarts) {
+  auto options = Options();
+  options.fsync = false;
+  StartProjection(options);
+  auto id = Post("unsynced but committed");
+  ASSERT_TRUE(CaughtUp());
+  projection_.reset();
+  StartProjection(options);
+  EXPECT_THAT(Find("unsynced"), ElementsAre(id));
+  EXPECT_TRUE(Check().equal);
+}
+
 TEST_F(SearchProjectionTest, OtherEventsAdvanceTheAppliedPosition) {
   StartProjection();
   Append(ex::MemberJoinedExample());
@@ -267,6 +280,38 @@ TEST_F(SearchProjectionTest, RebuildSwitchesToAFreshIndexWhileServing) {
   ASSERT_TRUE(CaughtUp());
   EXPECT_EQ(Find("rebuild").size(), 20u);  // limit 20 of 40
   EXPECT_TRUE(Check().equal);
+}
+
+TEST_F(SearchProjectionTest, ARebuildInterruptedByACrashIsDiscardedOnStart) {
+  StartProjection();
+  auto id = Post("survives");
+  ASSERT_TRUE(CaughtUp());
+  projection_.reset();
+  IndexStore store(root_ + "/search");
+  const std::string live = store.CurrentDir();
+  auto half_built = store.PrepareNextDir();  // what a crash mid-rebuild leaves behind
+  ASSERT_TRUE(half_built.ok());
+  std::filesystem::create_directories(*half_built);
+  StartProjection();
+  EXPECT_EQ(store.CurrentDir(), live);
+  EXPECT_FALSE(std::filesystem::exists(*half_built));
+  EXPECT_THAT(Find("survives"), ElementsAre(id));
+}
+
+TEST_F(SearchProjectionTest, AnUnreadableIndexIsRebuiltFromTheLog) {
+  auto id = Post("from the log");
+  IndexStore store(root_ + "/search");
+  auto dir = store.PrepareNextDir();
+  ASSERT_TRUE(dir.ok());
+  std::filesystem::create_directories(*dir);
+  {
+    std::ofstream junk(*dir + "/iamglass");  // a corrupt Xapian database
+    junk << "garbage";
+  }
+  ASSERT_TRUE(store.SwitchTo(*dir).ok());
+  StartProjection();
+  ASSERT_TRUE(CaughtUp());
+  EXPECT_THAT(Find("log"), ElementsAre(id));
 }
 
 TEST_F(SearchProjectionTest, ReconcileAddsMissingDocumentsAndRemovesOrphans) {

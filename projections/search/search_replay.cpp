@@ -80,7 +80,7 @@ core::Result<SearchRebuildReport> RebuildSearchIndex(
   }
   auto ends = log.EndOffsets();
   if (!ends.ok()) return core::Unavailable("search: log end offsets: " + ends.error().message);
-  auto fresh = OpenFreshIndex(store, log.Partitions(), skips);
+  auto fresh = OpenFreshIndex(store, log.Partitions(), skips, /*fsync=*/true);
   if (!fresh.ok()) return fresh.error();
   FILAMENT_RETURN_IF_ERROR(FoldUntil(log, *fresh->fold, *ends, progress));
   FILAMENT_RETURN_IF_ERROR(store.SwitchTo(fresh->handle->index().Dir()));

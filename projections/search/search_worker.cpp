@@ -27,10 +27,10 @@ bool CaughtUp(const std::vector<int64_t>& shadow, const std::vector<int64_t>& li
 }  // namespace
 
 core::Result<FoldedIndex> OpenFreshIndex(const IndexStore& store, int32_t partitions,
-                                         const std::set<events::Position>& skips) {
+                                         const std::set<events::Position>& skips, bool fsync) {
   auto dir = store.PrepareNextDir();
   if (!dir.ok()) return dir.error();
-  auto index = search::SearchIndex::Open(*dir, Mode::kReadWrite);
+  auto index = search::SearchIndex::Open(*dir, Mode::kReadWrite, fsync);
   if (!index.ok()) return index.error();
   return Fold(std::move(*index), partitions, skips);
 }
@@ -39,15 +39,17 @@ core::Result<FoldedIndex> OpenLiveIndex(const IndexStore& store, int32_t partiti
                                         const SearchProjectionOptions& options) {
   std::string dir = store.CurrentDir();
   if (!dir.empty()) {
-    auto index = search::SearchIndex::Open(dir, Mode::kReadWrite);
+    auto index = search::SearchIndex::Open(dir, Mode::kReadWrite, options.fsync);
     if (index.ok()) {
       store.RemoveStale();  // a rebuild that a crash interrupted
       return Fold(std::move(*index), partitions, options.skips);
     }
-    if (index.error().code != core::ErrorCode::kFailedPrecondition) return index.error();
+    // Another format, or unreadable: the index is derived data, so fold a fresh one. A lock
+    // held by another process is the only reason not to start.
+    if (index.error().code == core::ErrorCode::kUnavailable) return index.error();
     if (options.log) options.log("search: " + index.error().message + " (rebuilding from the log)");
   }
-  auto fresh = OpenFreshIndex(store, partitions, options.skips);
+  auto fresh = OpenFreshIndex(store, partitions, options.skips, options.fsync);
   if (!fresh.ok()) return fresh.error();
   FILAMENT_RETURN_IF_ERROR(store.SwitchTo(fresh->handle->index().Dir()));
   store.RemoveStale();
@@ -135,7 +137,8 @@ core::Status SearchProjection::Worker::SwitchToShadow() {
 void SearchProjection::Worker::StartRebuild(std::shared_ptr<std::promise<core::Status>> done) {
   rebuild_waiters.push_back(std::move(done));
   if (shadow) return;
-  auto fresh = OpenFreshIndex(store, owner.log_.Partitions(), owner.options_.skips);
+  auto fresh =
+      OpenFreshIndex(store, owner.log_.Partitions(), owner.options_.skips, owner.options_.fsync);
   if (!fresh.ok()) {
     EndRebuild(fresh.error());
     return;

@@ -61,6 +61,6 @@ core::Result<FoldedIndex> OpenLiveIndex(const IndexStore& store, int32_t partiti
 
 // Opens a fresh next-generation index under `store` (not live until SwitchTo).
 core::Result<FoldedIndex> OpenFreshIndex(const IndexStore& store, int32_t partitions,
-                                         const std::set<events::Position>& skips);
+                                         const std::set<events::Position>& skips, bool fsync);
 
 }  // namespace filament::projections

@@ -101,6 +101,36 @@ void PrintBuild(Table& table, const std::string& engine, const BuildResult& b) {
              rate(b.live_messages, b.live_seconds), Fixed(b.disk_mib, 0)});
 }
 
+// Latency of `n` commits of one message each: what a message POST waits for.
+LatencySummary XapianCommitLatency(search::SearchIndex& index, size_t n, const std::string& tag) {
+  std::vector<int64_t> samples;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t start = NowNs();
+    CheckOk(index.Upsert({"commit-probe-" + tag + std::to_string(i), "probe", "probe",
+                          "one new message about kafka consumers", 0}),
+            "upsert");
+    CheckOk(index.Commit({static_cast<int64_t>(i)}), "commit");
+    samples.push_back(NowNs() - start);
+  }
+  return Summarize(samples);
+}
+
+// Reopens `index` without fsync for the second measurement (same index, same size).
+void PrintCommitLatency(std::unique_ptr<search::SearchIndex>& index, PgFts* pg, size_t n) {
+  Table table({"one-message commit", "n", "p50 ms", "p99 ms"});
+  auto add = [&](const std::string& what, const LatencySummary& l) {
+    table.Add({what, std::to_string(l.count), Fixed(l.p50_ms, 2), Fixed(l.p99_ms, 2)});
+  };
+  add("Xapian, fsync (default)", XapianCommitLatency(*index, n, "a"));
+  const std::string dir = index->Dir();
+  index.reset();
+  index = Unwrap(search::SearchIndex::Open(dir, search::SearchIndex::Mode::kReadWrite, false),
+                 "reopen index");
+  add("Xapian, fsync off", XapianCommitLatency(*index, n, "b"));
+  if (pg != nullptr) add("PostgreSQL (synchronous_commit on)", pg->CommitLatency(n));
+  table.Print();
+}
+
 // Same hits (capped at 20) from both engines for every query whose semantics agree.
 int CrossCheck(QueryKind kind, const EngineRun& xapian, const EngineRun& pg) {
   if (kind == QueryKind::kPrefix) return 0;  // Xapian keeps the 64 most frequent completions
@@ -114,6 +144,32 @@ int CrossCheck(QueryKind kind, const EngineRun& xapian, const EngineRun& pg) {
   return mismatches;
 }
 
+// Runs every query kind on both engines; returns the number of hit-count disagreements.
+int RunQueries(const Options& o, const Corpus& corpus, search::SearchIndex& index, PgFts* pg) {
+  Table queries({"query", "engine", "n", "p50 ms", "p99 ms", "max ms", "mean hits", "errors"});
+  int mismatches = 0;
+  for (QueryKind kind : kQueryKinds) {
+    auto cases = MakeQueries(corpus, kind, o.queries, o.corpus.seed + static_cast<int>(kind));
+    auto row = [&](const std::string& engine, const EngineRun& r) {
+      queries.Add({KindName(kind), engine, std::to_string(r.result.latency.count),
+                   Fixed(r.result.latency.p50_ms, 2), Fixed(r.result.latency.p99_ms, 2),
+                   Fixed(r.result.latency.max_ms, 1), Fixed(r.result.mean_hits, 1),
+                   std::to_string(r.errors)});
+    };
+    auto x =
+        RunKind(cases, o, [&](const QueryCase& q, size_t& e) { return XapianHits(index, q, e); });
+    row("Xapian", x);
+    if (pg != nullptr) {
+      auto p = RunKind(cases, o, [&](const QueryCase& q, size_t&) { return pg->Run(q); });
+      row("PostgreSQL FTS", p);
+      mismatches += CrossCheck(kind, x, p);
+    }
+  }
+  queries.Print();
+  std::cout << "hit-count mismatches between the engines: " << mismatches << "\n";
+  return mismatches;
+}
+
 int Run(const Options& o) {
   std::cout << "generating " << o.corpus.messages << " messages...\n" << std::flush;
   int64_t gen_start = NowNs();
@@ -124,40 +180,18 @@ int Run(const Options& o) {
   auto index =
       Unwrap(search::SearchIndex::Open(root + "/xapian", search::SearchIndex::Mode::kReadWrite),
              "open index");
-  BuildResult xapian_build = BuildXapian(*index, o, corpus);
-  std::unique_ptr<PgFts> pg;
-  BuildResult pg_build;
-  if (o.pg) {
-    pg = std::make_unique<PgFts>(root + "/pg");
-    pg_build = pg->Load(corpus.messages, o.live_messages, o.bulk_batch, o.live_batch);
-  }
   Table build({"engine", "bulk s (wall)", "bulk msg/s (wall)", "bulk CPU s", "bulk msg/CPU-s",
                "live msg/s (wall)", "MiB on disk"});
-  PrintBuild(build, "Xapian", xapian_build);
-  if (pg) PrintBuild(build, "PostgreSQL FTS", pg_build);
-  build.Print();
-
-  Table queries({"query", "engine", "n", "p50 ms", "p99 ms", "max ms", "mean hits", "errors"});
-  int mismatches = 0;
-  for (QueryKind kind : kQueryKinds) {
-    auto cases = MakeQueries(corpus, kind, o.queries, o.corpus.seed + static_cast<int>(kind));
-    auto x =
-        RunKind(cases, o, [&](const QueryCase& q, size_t& e) { return XapianHits(*index, q, e); });
-    auto row = [&](const std::string& engine, const EngineRun& r) {
-      queries.Add({KindName(kind), engine, std::to_string(r.result.latency.count),
-                   Fixed(r.result.latency.p50_ms, 2), Fixed(r.result.latency.p99_ms, 2),
-                   Fixed(r.result.latency.max_ms, 1), Fixed(r.result.mean_hits, 1),
-                   std::to_string(r.errors)});
-    };
-    row("Xapian", x);
-    if (pg) {
-      auto p = RunKind(cases, o, [&](const QueryCase& q, size_t&) { return pg->Run(q); });
-      row("PostgreSQL FTS", p);
-      mismatches += CrossCheck(kind, x, p);
-    }
+  PrintBuild(build, "Xapian", BuildXapian(*index, o, corpus));
+  std::unique_ptr<PgFts> pg;
+  if (o.pg) {
+    pg = std::make_unique<PgFts>(root + "/pg");
+    PrintBuild(build, "PostgreSQL FTS",
+               pg->Load(corpus.messages, o.live_messages, o.bulk_batch, o.live_batch));
   }
-  queries.Print();
-  std::cout << "hit-count mismatches between the engines: " << mismatches << "\n";
+  build.Print();
+  int mismatches = RunQueries(o, corpus, *index, pg.get());
+  PrintCommitLatency(index, pg.get(), o.small ? 10 : 50);
   index.reset();
   pg.reset();
   if (o.dir.empty()) std::filesystem::remove_all(root);

@@ -79,6 +79,8 @@ class PgFts {
                    size_t bulk_batch, size_t live_batch);
   // Runs one query; returns the number of hits (at most 20).
   size_t Run(const QueryCase& query);
+  // Latency of `n` one-message transactions (what a POST waits for with read-your-writes).
+  LatencySummary CommitLatency(size_t n);
 
   struct Impl;
 

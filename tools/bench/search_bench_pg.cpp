@@ -105,4 +105,19 @@ size_t PgFts::Run(const QueryCase& query) {
   return tx.exec_prepared(statement, query.guild_id, text).size();
 }
 
+LatencySummary PgFts::CommitLatency(size_t n) {
+  std::vector<int64_t> samples;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t start = NowNs();
+    pqxx::work tx(*impl_->conn);
+    tx.exec_params(
+        "INSERT INTO fts_messages (message_id, guild_id, channel_id, content, "
+        "created_at_unix) VALUES ($1, 'probe', 'probe', $2, 0)",
+        "commit-probe-" + std::to_string(i), "one new message about kafka consumers");
+    tx.commit();
+    samples.push_back(NowNs() - start);
+  }
+  return Summarize(samples);
+}
+
 }  // namespace filament::bench
