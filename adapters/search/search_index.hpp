@@ -43,7 +43,7 @@ struct IndexDigest {
 };
 
 // One Xapian (glass) database in a directory: the search projection's store. Words are
-// lower-cased, not stemmed; CJK text is indexed as n-grams (docs/adr/0011-search-index.md).
+// lower-cased, not stemmed; CJK text is indexed as n-grams (docs/adr/0016-search-index.md).
 //
 // The log position the index reflects is kept in the index's own metadata and written by the
 // same commit as the documents, so after a crash the index and its position always agree.

@@ -62,7 +62,7 @@ using ExpectedMessagesLoader = std::function<core::Result<std::vector<search::Me
 // The search index as a projection of the log: one worker thread follows the log from the
 // position stored in the index's own metadata and applies message events in batches, each
 // batch committed with its position in one Xapian commit, so a crash at any moment neither
-// loses nor doubles an update (docs/adr/0011-search-index.md).
+// loses nor doubles an update (docs/adr/0016-search-index.md).
 //
 // After each commit it tells `observer` what it applied (name kSearchProjectionName), so a
 // mutation can answer after its message is findable. A record that cannot be decoded stops
