@@ -21,6 +21,9 @@ PASSWORD = "correct horse battery"
 MARKDOWN = ("# Title\n\n*em* **strong** `code` <b>raw</b> https://example.com/x.\n\n"
             "1. one\n2. two\n\n- [link](mailto:a@example.com)\n\n```Py\nprint(1)\n```\n"
             "line  \nbreak\nsoft")
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73000000114944"
+                    "4154789c63f8cfc0c0f01f8c8018001df003fdd3d07d260000000049454e44ae426082")
+ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 UPGRADE = ("GET /gateway/ws{query} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
            "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
@@ -57,6 +60,8 @@ class ApiContract(unittest.TestCase):
         gid, cid = self.guild_routes(owner, member, outsider)
         self.message_routes(gid, cid, owner, member, outsider)
         self.identity_routes(owner, member, outsider)
+        self.message_extra_routes(gid, cid, owner, member, outsider)
+        self.governance_routes(gid, cid, owner, member, outsider)
         self.gateway_routes(member)
         self.unrouted()
         self.assert_every_operation_succeeded()
@@ -163,8 +168,7 @@ class ApiContract(unittest.TestCase):
         self.expect(404, "DELETE", f"/friends/requests/{declined['request_id']}", token=outsider)
         self.expect(204, "DELETE", f"/friends/requests/{declined['request_id']}", token=owner)
         self.expect(401, "GET", "/friends")
-        png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73000000114944"
-                            "4154789c63f8cfc0c0f01f8c8018001df003fdd3d07d260000000049454e44ae426082")
+        png = PNG
         for kind in ("avatar", "banner"):
             self.expect(404, "GET", f"/users/{member_id}/{kind}")
             self.expect(200, "POST", f"/users/me/profile/{kind}", raw=png, token=member,
@@ -174,6 +178,121 @@ class ApiContract(unittest.TestCase):
             self.expect(401, "POST", f"/users/me/profile/{kind}", raw=png, headers={"Content-Type": "image/png"})
             self.expect(200, "GET", f"/users/{member_id}/{kind}")
             self.expect(400, "GET", f"/users/nope/{kind}")
+
+    def message_extra_routes(self, gid, cid, owner, member, outsider):
+        base = f"/guilds/{gid}/channels/{cid}"
+        uploaded, _ = self.expect(200, "POST", f"{base}/attachments?filename=dot.png", raw=PNG,
+                                  token=member, headers={"Content-Type": "image/png"})
+        self.assertEqual(uploaded["mime_type"], "image/png")
+        aid = uploaded["attachment_id"]
+        self.expect(400, "POST", f"{base}/attachments?filename=a/b", raw=PNG, token=member,
+                    headers={"Content-Type": "image/png"})
+        self.expect(403, "POST", f"{base}/attachments", raw=PNG, token=outsider,
+                    headers={"Content-Type": "image/png"})
+        got, body, headers = self.call("GET", f"{base}/attachments/{aid}", token=member)
+        self.assertEqual((got, headers.get("Content-Type")), (200, "image/png"))
+        self.expect(404, "GET", f"{base}/attachments/{ULID}", token=member)
+        self.expect(403, "GET", f"{base}/attachments/{aid}", token=outsider)
+        posted, _ = self.expect(200, "POST", f"{base}/messages",
+                                {"content": "searchable words", "attachment_ids": [aid]}, token=member)
+        mid = posted["message_id"]
+        self.assertEqual(posted["attachments"][0]["attachment_id"], aid)
+        edited, _ = self.expect(200, "PATCH", f"{base}/messages/{mid}", {"content": "searchable edit"}, token=member)
+        self.assertEqual(edited["content"], "searchable edit")
+        self.expect(400, "PATCH", f"{base}/messages/{mid}", {"content": ""}, token=member)
+        self.expect(403, "PATCH", f"{base}/messages/{mid}", {"content": "x"}, token=outsider)
+        self.expect(404, "PATCH", f"{base}/messages/{ULID}", {"content": "x"}, token=member)
+        added, _ = self.expect(200, "POST", f"{base}/messages/{mid}/reactions/%F0%9F%91%8D", token=owner)
+        self.assertEqual((added["count"], added["reacted_by_me"]), (1, True))
+        self.expect(400, "POST", f"{base}/messages/{mid}/reactions/a%20b", token=owner)
+        self.expect(404, "POST", f"{base}/messages/{ULID}/reactions/x", token=owner)
+        removed, _ = self.expect(200, "DELETE", f"{base}/messages/{mid}/reactions/%F0%9F%91%8D", token=owner)
+        self.assertEqual(removed["reacted_by_me"], False)
+        found, _ = self.expect(200, "GET", f"/guilds/{gid}/search?q=searchable&limit=5", token=member)
+        self.assertIn(mid, found["message_ids"])
+        self.expect(400, "GET", f"/guilds/{gid}/search?q=a:b", token=member)
+        self.expect(400, "GET", f"/guilds/{gid}/search", token=member)  # plain text
+        self.expect(403, "GET", f"/guilds/{gid}/search?q=x", token=outsider)
+        self.expect(200, "POST", f"/guilds/{gid}/search/reconcile", token=owner)
+        self.expect(403, "POST", f"/guilds/{gid}/search/reconcile", token=member)
+        self.expect(204, "POST", f"/guilds/{gid}/search/rebuild", token=owner)
+        self.expect(403, "POST", f"/guilds/{gid}/search/rebuild", token=member)
+        self.expect(403, "DELETE", f"{base}/messages/{mid}", token=outsider)
+        self.expect(204, "DELETE", f"{base}/messages/{mid}", token=member)
+        self.expect(404, "DELETE", f"{base}/messages/{mid}", token=member)
+        spare, _ = self.expect(200, "POST", f"{base}/attachments", raw=PNG, token=member,
+                               headers={"Content-Type": "image/png"})
+        self.expect(204, "DELETE", f"{base}/attachments/{spare['attachment_id']}", token=member)
+        self.expect(404, "DELETE", f"{base}/attachments/{spare['attachment_id']}", token=member)
+
+    def governance_routes(self, gid, cid, owner, member, outsider):
+        member_id = self.expect(200, "GET", "/auth/me", token=member)[0]["user_id"]
+        outsider_id = self.expect(200, "GET", "/auth/me", token=outsider)[0]["user_id"]
+        guild, _ = self.expect(200, "PATCH", f"/guilds/{gid}", {"name": "Renamed"}, token=owner)
+        self.assertEqual(guild["name"], "Renamed")
+        self.expect(403, "PATCH", f"/guilds/{gid}", {"name": "x"}, token=member)
+        self.expect(400, "PATCH", f"/guilds/{gid}", {}, token=owner)
+        page, _ = self.expect(200, "GET", f"/guilds/{gid}/members?limit=10", token=member)
+        self.assertIn(member_id, [m["user_id"] for m in page["members"]])
+        self.expect(400, "GET", f"/guilds/{gid}/members?bogus=1", token=member)
+        self.expect(403, "GET", f"/guilds/{gid}/members", token=outsider)
+        role, _ = self.expect(200, "POST", f"/guilds/{gid}/roles",
+                              {"name": "helpers", "permissions": ["create_message"], "color_hex": "#00ff00"},
+                              token=owner)
+        self.assertEqual(role["color_hex"], "#00FF00")
+        rid = role["role_id"]
+        self.expect(400, "POST", f"/guilds/{gid}/roles", {"name": "", "permissions": []}, token=owner)
+        self.expect(422, "POST", f"/guilds/{gid}/roles", {"name": "x", "permissions": ["fly"]}, token=owner)
+        self.expect(403, "POST", f"/guilds/{gid}/roles", {"name": "x", "permissions": []}, token=member)
+        roles, _ = self.expect(200, "GET", f"/guilds/{gid}/roles", token=member)
+        self.assertIn(rid, [r["role_id"] for r in roles["roles"]])
+        self.expect(403, "GET", f"/guilds/{gid}/roles", token=outsider)
+        self.expect(200, "PATCH", f"/guilds/{gid}/roles/{rid}", {"color_hex": None}, token=owner)
+        self.expect(404, "PATCH", f"/guilds/{gid}/roles/{ULID}", {"name": "x"}, token=owner)
+        self.expect(200, "POST", f"/guilds/{gid}/roles/reorder", {"role_ids": [rid]}, token=owner)
+        self.expect(400, "POST", f"/guilds/{gid}/roles/reorder", {"role_ids": []}, token=owner)
+        self.expect(200, "POST", f"/guilds/{gid}/roles/default", {"role_id": rid}, token=owner)
+        self.expect(200, "POST", f"/guilds/{gid}/roles/default", {"role_id": None}, token=owner)
+        self.expect(200, "POST", f"/guilds/{gid}/roles/{rid}/members/{member_id}", token=owner)
+        self.expect(403, "POST", f"/guilds/{gid}/roles/{rid}/members/{member_id}", token=member)
+        self.expect(200, "DELETE", f"/guilds/{gid}/roles/{rid}/members/{member_id}", token=owner)
+        body = {"allow": ["create_message"], "deny": []}
+        self.expect(200, "POST", f"/guilds/{gid}/channels/{cid}/overrides/member", body, token=owner)
+        self.expect(400, "POST", f"/guilds/{gid}/channels/{cid}/overrides/member",
+                    {"allow": ["create_message"], "deny": ["create_message"]}, token=owner)
+        self.expect(403, "POST", f"/guilds/{gid}/channels/{cid}/overrides/member", body, token=member)
+        self.expect(200, "POST", f"/guilds/{gid}/channels/{cid}/permission-overrides/role/{rid}", body, token=owner)
+        self.expect(200, "POST", f"/guilds/{gid}/channels/{cid}/permission-overrides/member/{member_id}",
+                    body, token=owner)
+        self.expect(403, "POST", f"/guilds/{gid}/channels/{cid}/permission-overrides/role/{rid}", body,
+                    token=member)
+        self.expect(200, "DELETE", f"/guilds/{gid}/roles/{rid}", token=owner)
+        self.expect(404, "DELETE", f"/guilds/{gid}/roles/{rid}", token=owner)
+        self.expect(200, "POST", f"/guilds/{gid}/members/{outsider_id}", token=owner)
+        self.expect(403, "POST", f"/guilds/{gid}/members/{outsider_id}", token=member)
+        self.expect(200, "PATCH", f"/guilds/{gid}/members/{outsider_id}", {"role": "moderator"}, token=owner)
+        self.expect(422, "PATCH", f"/guilds/{gid}/members/{outsider_id}", {"role": "king"}, token=owner)
+        self.expect(200, "POST", f"/guilds/{gid}/members/{outsider_id}/kick", token=owner)
+        self.expect(404, "POST", f"/guilds/{gid}/members/{outsider_id}/kick", token=owner)
+        self.expect(200, "POST", f"/guilds/{gid}/members/{outsider_id}/ban", token=owner)
+        self.expect(403, "POST", f"/guilds/{gid}/members/{outsider_id}/ban", token=member)
+        bans, _ = self.expect(200, "GET", f"/guilds/{gid}/ip-bans?limit=5", token=owner)
+        self.assertEqual(bans["bans"], [])
+        self.expect(403, "GET", f"/guilds/{gid}/ip-bans", token=member)
+        created, _ = self.expect(200, "POST", f"/guilds/{gid}/ip-bans/by-user",
+                                 {"target_user_id": member_id, "reason": "spam"}, token=owner)
+        self.expect(400, "POST", f"/guilds/{gid}/ip-bans/by-user", {"target_user_id": "nope"}, token=owner)
+        if created["ban_ids"]:  # the member joined from this host: lift the ban again
+            self.expect(200, "DELETE", f"/guilds/{gid}/ip-bans/{created['ban_ids'][0]}", token=owner)
+        else:
+            self.fail("join observed no IP for the member")
+        self.expect(404, "DELETE", f"/guilds/{gid}/ip-bans/{ULID}", token=owner)
+        self.expect(400, "DELETE", f"/guilds/{gid}/ip-bans/nope", token=owner)
+        events, _ = self.expect(200, "GET", f"/guilds/{gid}/audit?limit=50&action_prefix=role.", token=owner)
+        self.assertIn("role.create", [e["action"] for e in events["events"]])
+        body, _ = self.expect(403, "GET", f"/guilds/{gid}/audit", token=member)
+        self.assertEqual(body, {"error": "audit_access_denied"})
+        self.expect(400, "GET", f"/guilds/{gid}/audit?bogus=1", token=owner)
 
     def gateway_routes(self, member):
         self.expect(426, "GET", "/gateway/ws")

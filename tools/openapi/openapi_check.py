@@ -201,6 +201,9 @@ class Document:
             return [] if body == "" else [f"{label}: the document says no body, got {body[:80]!r}"]
         actual = _essence(record.get("content_type"))
         media = next((m for m in content if _essence(m) == actual), None)
+        if media is None and actual:  # a range (`image/*`, `*/*`) covers what it names
+            media = next((m for m in content
+                          if _essence(m) in ("*/*", actual.split("/")[0] + "/*")), None)
         if media is None:
             return [f"{label}: content type {record.get('content_type')!r} is not documented "
                     f"({', '.join(content)})"]

@@ -101,6 +101,19 @@ class ResponseCheckTest(unittest.TestCase):
         as_json = record("GET", "/metrics", 200, {"x": 1})
         self.assertIn("content type", self.problems(as_json)[0])
 
+    def test_a_media_range_covers_any_type_but_headers_still_count(self):
+        path = "/guilds/G/channels/C/attachments/A"
+        headers = {"x-content-type-options": "nosniff", "cache-control": "private, no-store"}
+        pdf = record("GET", path, 200, "%PDF-1.4", headers, content_type="application/pdf")
+        self.assertEqual(self.problems(pdf), [])
+        cached = record("GET", path, 200, "x", dict(headers, **{"cache-control": "public"}),
+                        content_type="image/png")
+        self.assertIn("cache-control", self.problems(cached)[0].lower())
+        plain = record("GET", "/guilds/G/search", 400, "missing q", content_type="text/plain")
+        self.assertEqual(self.problems(plain), [])
+        html = record("GET", "/guilds/G/search", 400, "x", content_type="text/html")
+        self.assertIn("content type", self.problems(html)[0])
+
     def test_path_matching_follows_the_router(self):
         match = self.doc.match_path
         self.assertEqual(match("/guilds/public"), "/guilds/public")
