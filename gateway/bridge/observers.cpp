@@ -7,7 +7,8 @@ namespace {
 
 bool Concerns(const std::string& type) {
   return type == events::GuildCreated::kType || type == events::MemberJoined::kType ||
-         type == events::FriendRequestAccepted::kType || type == events::FriendshipRemoved::kType;
+         type == events::MemberRemoved::kType || type == events::FriendRequestAccepted::kType ||
+         type == events::FriendshipRemoved::kType;
 }
 
 }  // namespace
@@ -28,6 +29,10 @@ void ObserverIndex::Apply(const events::Event& event) {
     join(created->guild_id, created->creator_user_id);
   } else if (const auto* joined = std::get_if<events::MemberJoined>(&event)) {
     join(joined->guild_id, joined->user_id);
+  } else if (const auto* removed = std::get_if<events::MemberRemoved>(&event)) {
+    // Kicked or banned: no longer a co-member, so no longer an observer through this guild.
+    members_of_[removed->guild_id].erase(removed->user_id);
+    guilds_of_[removed->user_id].erase(removed->guild_id);
   } else if (const auto* accepted = std::get_if<events::FriendRequestAccepted>(&event)) {
     friends_[accepted->sender_user_id].insert(accepted->recipient_user_id);
     friends_[accepted->recipient_user_id].insert(accepted->sender_user_id);

@@ -34,6 +34,19 @@ TEST(ObserverIndex, FriendsAndGuildCoMembersObserveAProfile) {
   EXPECT_EQ(index.Observers(kAlice), (std::vector<std::string>{kAlice, kCarol}));
 }
 
+TEST(ObserverIndex, KickedOrBannedMembersStopObservingThroughTheGuild) {
+  ObserverIndex index;
+  index.Apply(events::MemberJoined{kGuild, kAlice, "member", "directory", 1});
+  index.Apply(events::MemberJoined{kGuild, kCarol, "member", "directory", 1});
+  index.Apply(events::MemberJoined{kGuild, kDave, "member", "directory", 1});
+  index.Apply(events::MemberRemoved{kGuild, kCarol, "kick", 2});
+  index.Apply(events::MemberRemoved{kGuild, kDave, "ban", 3});
+  EXPECT_EQ(index.Observers(kAlice), (std::vector<std::string>{kAlice}));
+  EXPECT_EQ(index.Observers(kCarol), (std::vector<std::string>{kCarol}));
+  index.Apply(events::MemberJoined{kGuild, kCarol, "member", "directory", 4});  // rejoined
+  EXPECT_EQ(index.Observers(kAlice), (std::vector<std::string>{kAlice, kCarol}));
+}
+
 TEST(UserPayloads, ProfileUpdateCarriesOnlyRequestedKeys) {
   ObserverIndex index;
   index.Apply(events::MemberJoined{kGuild, kAlice, "member", "directory", 1});
