@@ -4,6 +4,7 @@
 
 #include "adapters/upload/upload_policy.hpp"
 #include "adapters/upload/upload_spool.hpp"
+#include "api/routes/governance_helpers.hpp"
 #include "api/routes/route_helpers.hpp"
 #include "commands/guild/attachments.hpp"
 #include "core/blob_store.hpp"
@@ -144,6 +145,9 @@ http::HttpResponse Upload(ApiHandler& api, RouteRequest& request) {
   auto* sink = dynamic_cast<UploadSink*>(request.http.streamed_body.get());
   if (sink == nullptr || !sink->upload_) return api.Error(core::InvalidArgument("no body"));
   AttachmentPath path = PathOf(request.match);
+  auto who = api.Authenticate(request);
+  if (!who.ok()) return api.Error(who.error());
+  if (auto refused = IpBanGate(api, request, *who, path.guild_id)) return *refused;
   std::string id = api.NewUploadId();
   std::string key = core::AttachmentBlobKey(id);
   const upload::SpooledUpload& spooled = *sink->upload_;
@@ -198,6 +202,7 @@ http::HttpResponse Download(ApiHandler& api, RouteRequest& request) {
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
   AttachmentPath path = PathOf(request.match);
+  if (auto refused = IpBanGate(api, request, *who, path.guild_id)) return *refused;
   auto stored = VisibleAttachment(api, path, who->user_id);
   if (!stored.ok()) return api.Error(stored.error());
   core::BlobInfo info;
@@ -219,6 +224,7 @@ http::HttpResponse Delete(ApiHandler& api, RouteRequest& request) {
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
   AttachmentPath path = PathOf(request.match);
+  if (auto refused = IpBanGate(api, request, *who, path.guild_id)) return *refused;
   auto appended = api.deps().commands.OnGuild(
       ContextFor(*who, request), path.guild_id, [&](commands::Minter& m) {
         return commands::DeleteAttachment{path.guild_id, path.channel_id, path.attachment_id,

@@ -113,6 +113,7 @@ http::HttpResponse EditMessage(ApiHandler& api, RouteRequest& request) {
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
   MessagePath path = PathOf(request);
+  if (auto refused = IpBanGate(api, request, *who, path.guild_id)) return *refused;
   auto appended = api.deps().commands.OnGuild(
       ContextFor(*who, request), path.guild_id, [&](commands::Minter& m) {
         return commands::EditMessage{path.guild_id, path.channel_id, path.message_id,
@@ -137,6 +138,7 @@ http::HttpResponse DeleteMessage(ApiHandler& api, RouteRequest& request) {
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
   MessagePath path = PathOf(request);
+  if (auto refused = IpBanGate(api, request, *who, path.guild_id)) return *refused;
   auto appended = api.deps().commands.OnGuild(
       ContextFor(*who, request), path.guild_id, [&](commands::Minter& m) {
         return commands::DeleteMessage{path.guild_id, path.channel_id, path.message_id,

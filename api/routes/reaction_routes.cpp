@@ -1,4 +1,5 @@
 // Reactions (contract §4.11): add and remove one user's reaction with one emoji.
+#include "api/routes/governance_helpers.hpp"
 #include "api/routes/route_helpers.hpp"
 #include "commands/guild/reactions.hpp"
 #include "render/message_view.hpp"
@@ -10,6 +11,7 @@ http::HttpResponse React(ApiHandler& api, RouteRequest& request, bool add) {
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
   std::string guild_id(request.match.Param("guild_id"));
+  if (auto refused = IpBanGate(api, request, *who, guild_id)) return *refused;
   std::string channel_id(request.match.Param("channel_id"));
   std::string message_id(request.match.Param("message_id"));
   std::string emoji(request.match.Param("emoji"));  // percent-decoded by the router

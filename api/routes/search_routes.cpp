@@ -1,6 +1,7 @@
 // Search (contract §4.13) over the search index projection (projections/search).
 #include "adapters/search/query_syntax.hpp"
 #include "adapters/search/search_index.hpp"
+#include "api/routes/governance_helpers.hpp"
 #include "api/routes/route_helpers.hpp"
 #include "projections/guilds/guilds_projection.hpp"
 #include "projections/messages/messages_projection.hpp"
@@ -78,6 +79,7 @@ http::HttpResponse Search(ApiHandler& api, RouteRequest& request) {
   auto who = api.Authenticate(request);
   if (!who.ok()) return api.Error(who.error());
   std::string guild_id(request.match.Param("guild_id"));
+  if (auto refused = IpBanGate(api, request, *who, guild_id)) return *refused;
   if (auto s =
           RequireGuildPermission(api, guild_id, who->user_id, commands::Permission::kCreateMessage);
       !s.ok()) {
@@ -93,6 +95,13 @@ http::HttpResponse Search(ApiHandler& api, RouteRequest& request) {
   return api.Json(200, SearchJson(*ids, *messages));
 }
 
+// The IP-ban gate's 403 when the caller's address is banned in the guild (contract §3.7).
+std::optional<http::HttpResponse> GateIndexAdmin(ApiHandler& api, RouteRequest& request) {
+  auto who = api.Authenticate(request);
+  if (!who.ok()) return std::nullopt;  // RequireIndexAdmin answers the 401
+  return IpBanGate(api, request, *who, std::string(request.match.Param("guild_id")));
+}
+
 core::Status RequireIndexAdmin(ApiHandler& api, RouteRequest& request, std::string* user_id) {
   auto who = api.Authenticate(request);
   if (!who.ok()) return who.error();
@@ -105,6 +114,7 @@ core::Status RequireIndexAdmin(ApiHandler& api, RouteRequest& request, std::stri
 }
 
 http::HttpResponse Rebuild(ApiHandler& api, RouteRequest& request) {
+  if (auto refused = GateIndexAdmin(api, request)) return *refused;  // before the permission
   std::string user_id;
   if (auto s = RequireIndexAdmin(api, request, &user_id); !s.ok()) return api.Error(s.error());
   // Every guild's index is rebuilt (contract §8 #6) beside the live one, which keeps serving.
@@ -145,6 +155,7 @@ projections::ExpectedMessagesLoader GuildDocsLoader(ApiHandler& api, std::string
 }
 
 http::HttpResponse Reconcile(ApiHandler& api, RouteRequest& request) {
+  if (auto refused = GateIndexAdmin(api, request)) return *refused;  // before the permission
   std::string user_id;
   if (auto s = RequireIndexAdmin(api, request, &user_id); !s.ok()) return api.Error(s.error());
   std::string guild_id(request.match.Param("guild_id"));

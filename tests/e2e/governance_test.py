@@ -445,6 +445,22 @@ class Governance(unittest.TestCase):
         self.expect("member", "POST", f"/guilds/{gid}/channels/{cid}/messages", 403, {"content": "x"}, "forbidden",
                     ip="10.0.0.8")
         self.expect("member", "GET", f"/guilds/{gid}/channels", 200, ip="10.0.0.3")
+        # Every gated route of contract §3.7 refuses the banned address before its own checks.
+        msg = self.expect("member", "POST", f"/guilds/{gid}/channels/{cid}/messages", 200, {"content": "mine"},
+                          ip="10.0.0.3")["message_id"]
+        base = f"/guilds/{gid}/channels/{cid}"
+        for method, route, body in [
+                ("PATCH", f"{base}/messages/{msg}", {"content": "edited"}),
+                ("DELETE", f"{base}/messages/{msg}", None),
+                ("POST", f"{base}/messages/{msg}/reactions/%F0%9F%91%8D", None),
+                ("DELETE", f"{base}/messages/{msg}/reactions/%F0%9F%91%8D", None),
+                ("GET", f"{base}/attachments/{UNKNOWN}", None),
+                ("DELETE", f"{base}/attachments/{UNKNOWN}", None),
+                ("GET", f"/guilds/{gid}/search?q=mine", None),
+                ("POST", f"/guilds/{gid}/search/rebuild", None),
+                ("POST", f"/guilds/{gid}/search/reconcile", None)]:
+            who = "owner" if "search/re" in route else "member"
+            self.expect(who, method, route, 403, body, "forbidden", ip="10.0.0.8")
         self.expect("outsider", "POST", f"/guilds/{gid}/join", 403, None, "directory_join_ip_banned", ip="10.0.0.7")
         self.assertTrue(asyncio.run(self.dropped_on_subscribe("ipuser", gid, cid, "10.0.0.7")))
         # Removal.
