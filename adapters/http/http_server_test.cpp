@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "adapters/http/testing/http_test_client.hpp"
 #include "adapters/http/testing/socket_test_client.hpp"
 
 namespace filament::http {
@@ -47,33 +48,10 @@ class TokenUpgrade : public GatewayUpgrade {
   }
 };
 
-struct Response {
-  int status = 0;
-  std::string head;
-  std::string body;
-  std::string Header(std::string_view lower_name) const {
-    std::string lowered = head;
-    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const size_t pos = lowered.find("\r\n" + std::string(lower_name) + ": ");
-    if (pos == std::string::npos) return "";
-    const size_t start = pos + 4 + lower_name.size();
-    return head.substr(start, head.find("\r\n", start) - start);
-  }
-};
+using Response = testing::HttpTestResponse;
 
 std::optional<Response> ReadResponse(TestSocket& socket, int timeout_ms = 3000) {
-  auto head = socket.ReadUntil("\r\n\r\n", timeout_ms);
-  if (!head) return std::nullopt;
-  Response r;
-  r.head = *head;
-  r.status = std::stoi(head->substr(9, 3));
-  const std::string length = r.Header("content-length");
-  if (!length.empty()) {
-    auto body = socket.ReadExactly(std::stoul(length), timeout_ms);
-    if (!body) return std::nullopt;
-    r.body = *body;
-  }
-  return r;
+  return testing::ReadHttpResponse(socket, timeout_ms);
 }
 
 class HttpServerTest : public ::testing::Test {
