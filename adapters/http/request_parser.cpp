@@ -6,6 +6,8 @@
 
 #include <http_parser.h>
 
+#include "core/ascii.hpp"
+
 namespace filament::http {
 namespace {
 
@@ -14,17 +16,8 @@ bool IsTokenChar(unsigned char c) {
   return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
+using core::AsciiLower;
+using core::TrimOws;
 
 // Splits a request target into path and query (absolute-form reduced to its path).
 void SplitTarget(std::string_view target, HttpRequest& out) {
@@ -82,7 +75,7 @@ struct RequestParser::Impl {
     if (!in_value && field.empty()) return;
     for (unsigned char c : field) bad_field |= !IsTokenChar(c);
     bad_field |= field.empty() || value.find_first_of("\r\n") != std::string::npos;
-    headers.emplace_back(Lower(field), std::string(Trim(value)));
+    headers.emplace_back(AsciiLower(field), std::string(TrimOws(value)));
     field.clear();
     value.clear();
     in_value = false;
@@ -113,7 +106,7 @@ std::optional<Rejection> RequestParser::Impl::CheckHead(const HttpRequest& head,
     std::string_view list = val;
     for (;;) {
       const size_t comma = list.find(',');
-      codings.push_back(Lower(Trim(list.substr(0, comma))));
+      codings.push_back(AsciiLower(TrimOws(list.substr(0, comma))));
       if (comma == std::string_view::npos) break;
       list.remove_prefix(comma + 1);
     }
@@ -218,7 +211,7 @@ int RequestParser::HeadersComplete() {
   SplitTarget(impl.url, head);
   head.headers = std::move(impl.headers);
   for (const auto& [name, val] : head.headers) {
-    if (name == "expect" && Lower(val) == "100-continue" && !framing.http10) {
+    if (name == "expect" && AsciiLower(val) == "100-continue" && !framing.http10) {
       framing.expect_continue = true;
     }
   }

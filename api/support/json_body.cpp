@@ -7,23 +7,15 @@
 #include <nlohmann/json.hpp>
 
 #include "api/support/errors.hpp"
+#include "core/ascii.hpp"
 
 namespace filament::api {
 namespace {
 
 using Json = nlohmann::json;
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
+using core::AsciiLower;
+using core::TrimOws;
 
 bool IsToken(std::string_view text) {
   if (text.empty()) return false;
@@ -92,11 +84,11 @@ bool IsAllowed(std::string_view value, std::initializer_list<std::string_view> a
 
 core::Status CheckJsonContentType(std::optional<std::string_view> content_type) {
   if (!content_type) return UnsupportedMediaTypeError("missing Content-Type (want JSON)");
-  std::string_view essence = Trim(content_type->substr(0, content_type->find(';')));
+  std::string_view essence = TrimOws(content_type->substr(0, content_type->find(';')));
   size_t slash = essence.find('/');
   if (slash != std::string_view::npos) {
-    std::string type = Lower(essence.substr(0, slash));
-    std::string subtype = Lower(essence.substr(slash + 1));
+    std::string type = AsciiLower(essence.substr(0, slash));
+    std::string subtype = AsciiLower(essence.substr(slash + 1));
     bool json_subtype = subtype == "json" || (subtype.size() > 5 &&
                                               subtype.compare(subtype.size() - 5, 5, "+json") == 0);
     if (type == "application" && IsToken(subtype) && json_subtype) return core::OkStatus();
