@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -67,25 +68,45 @@ core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& 
 // the channel, guild events by membership.
 // A record that cannot be mapped is counted and skipped: realtime delivery is at-most-once by
 // contract, and the read models (not the gateway) stop on bad records.
+//
+// With a read-model barrier, a record's events are fanned out only once the read models the
+// REST API reads have applied it, so a client that GETs in reaction to an event (an avatar
+// after profile_avatar_update, its permissions after an override change) sees that event's
+// effect (ADR 0017). The barrier waits at most `barrier_timeout`; after a timeout (read models
+// stopped or far behind) the bridge stops waiting — delivering late is worse than delivering
+// early — and resumes once the read models have caught up with a record.
 class LogBridge {
  public:
-  LogBridge(events::EventLog& log, FanoutSink& sink, LiveAccess* access = nullptr);
+  // True once the read models include `position`; false when `timeout` ran out first.
+  using ReadModelBarrier =
+      std::function<bool(const events::Position& position, std::chrono::milliseconds timeout)>;
+
+  LogBridge(events::EventLog& log, FanoutSink& sink, LiveAccess* access = nullptr,
+            ReadModelBarrier barrier = nullptr,
+            std::chrono::milliseconds barrier_timeout = std::chrono::milliseconds(5000));
   ~LogBridge();
 
   // Opens a reader at the current end of every partition and starts the thread.
   core::Status Start();
   void Stop();
   int64_t unmappable_records() const { return unmappable_.load(); }
+  // Records delivered without their read models (barrier timed out or degraded).
+  int64_t barrier_misses() const { return barrier_misses_.load(); }
 
  private:
   void Run(std::unique_ptr<events::LogReader> reader);
   void Deliver(const events::StoredRecord& record);
   void Fan(const GatewayMessage& message);
+  void AwaitReadModels(const events::Position& position);
 
   events::EventLog& log_;
   FanoutSink& sink_;
   std::unique_ptr<ObserverIndex> observers_;  // owned by the reader thread after Start()
   LiveAccess* const access_;
+  const ReadModelBarrier barrier_;
+  const std::chrono::milliseconds barrier_timeout_;
+  bool barrier_degraded_ = false;  // reader thread only
+  std::atomic<int64_t> barrier_misses_{0};
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> unmappable_{0};
   std::thread thread_;
