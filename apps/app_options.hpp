@@ -39,6 +39,9 @@ struct ServeOptions {
   std::string hcaptcha_secret;
   std::string hcaptcha_verify_url;
   int http_threads = 16;
+  // Where an api process keeps its search index (one writer per directory). Default:
+  // <data-dir>/search; an api on an external database needs it to serve search.
+  std::string search_dir;
   core::Limits limits;
 };
 

@@ -52,6 +52,9 @@ void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
   cmd->add_option("--hcaptcha-verify-url", o.hcaptcha_verify_url,
                   "hCaptcha siteverify URL (https, or http to localhost)")
       ->envname("FILAMENT_HCAPTCHA_VERIFY_URL");
+  cmd->add_option("--search-dir", o.search_dir,
+                  "search index directory of an api (default: DATA_DIR/search)")
+      ->envname("FILAMENT_SEARCH_DIR");
   cmd->add_option("--skip-position", o.skip_positions,
                   "skip the undecodable record at P:O (needs --only with one projection)");
   for (const auto& setting : core::LimitSettings()) {

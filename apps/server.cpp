@@ -225,9 +225,17 @@ int RunServer(const ServeOptions& options) {
   // mutations then also wait for it, so a message is findable when its POST answers.
   std::unique_ptr<projections::SearchProjection> search;
   std::vector<std::string> awaited_models = read_model_names;
-  if (roles.api && !options.storage.data_dir.empty()) {
+  const std::string search_dir = !options.search_dir.empty() ? options.search_dir
+                                 : options.storage.data_dir.empty()
+                                     ? std::string()
+                                     : options.storage.data_dir + "/search";
+  if (roles.api && search_dir.empty()) {
+    std::cerr << "filament: no search index (give --search-dir or --data-dir): search routes "
+                 "answer 503\n";
+  }
+  if (roles.api && !search_dir.empty()) {
     projections::SearchProjectionOptions search_options;
-    search_options.root_dir = options.storage.data_dir + "/search";
+    search_options.root_dir = search_dir;
     search_options.batch_size = static_cast<size_t>(options.limits.search_worker_batch_limit);
     search_options.log = [](const std::string& line) { std::cerr << line << "\n"; };
     search = std::make_unique<projections::SearchProjection>(log, search_options, &applied);
