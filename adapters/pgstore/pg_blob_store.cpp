@@ -95,6 +95,9 @@ class PgBlobReader final : public core::BlobReader {
     std::memcpy(buffer.data(), chunk_->data() + offset_, n);
     offset_ += n;
     delivered_ += static_cast<int64_t>(n);
+    // A consumed chunk is dropped now, not at the next Read: a reader parked between reads
+    // (a download waiting for a slow client) holds no chunk.
+    if (offset_ == chunk_->size()) chunk_.reset();
     return n;
   }
 
