@@ -1,11 +1,17 @@
 #include "apps/blob_sweeper.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
 #include "commands/attachment_sweep.hpp"
 
 namespace filament::app {
+namespace {
+
+constexpr int64_t kFirstSweepSecs = 60;
+
+}  // namespace
 
 BlobSweeper::BlobSweeper(core::BlobStore& blobs, const commands::AttachmentQuota& ledger,
                          int64_t interval_secs, int64_t grace_secs)
@@ -27,9 +33,13 @@ void BlobSweeper::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+// The first sweep comes soon after start (the ledger is folded by then), so a process that
+// restarts more often than the interval still sweeps.
 void BlobSweeper::Run() {
   std::unique_lock lock(mu_);
-  while (!cv_.wait_for(lock, std::chrono::seconds(interval_secs_), [this] { return stop_; })) {
+  auto wait = std::chrono::seconds(std::min<int64_t>(interval_secs_, kFirstSweepSecs));
+  while (!cv_.wait_for(lock, wait, [this] { return stop_; })) {
+    wait = std::chrono::seconds(interval_secs_);
     lock.unlock();
     auto report = commands::SweepOrphanAttachments(blobs_, ledger_, grace_secs_);
     if (!report.ok()) {

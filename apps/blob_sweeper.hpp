@@ -11,7 +11,8 @@
 namespace filament::app {
 
 // Runs commands::SweepOrphanAttachments every `interval_secs` on a thread of its own, in the
-// process that owns the command side (ADR 0042): the first sweep one interval after Start,
+// process that owns the command side (ADR 0042): the first sweep a minute after Start (or one
+// interval, if shorter),
 // each logging one line to stderr when it deleted something or failed. `ledger` must be the
 // started CommandService's; it and `blobs` must outlive the sweeper.
 class BlobSweeper {
