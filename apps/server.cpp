@@ -15,6 +15,7 @@
 #include "api/routes/api_handler.hpp"
 #include "api/routes/gateway_ports.hpp"
 #include "api/support/client_ip.hpp"
+#include "apps/blob_sweeper.hpp"
 #include "apps/checkpoint_poller.hpp"
 #include "apps/commands.hpp"
 #include "apps/read_models.hpp"
@@ -283,6 +284,15 @@ int RunServer(const ServeOptions& options) {
     upgrade_entry = limited_upgrade.get();
   }
 
+  // Orphan attachment blobs are judged by the command side's ledger (ADR 0042).
+  std::unique_ptr<BlobSweeper> sweeper;
+  if (roles.api) {
+    sweeper = std::make_unique<BlobSweeper>(blobs, command_service->attachment_quota(),
+                                            options.limits.blob_sweep_interval_secs,
+                                            options.limits.blob_sweep_grace_secs);
+    sweeper->Start();
+  }
+
   std::unique_ptr<http::HttpServer> server;
   if (roles.api || roles.gateway) {
     http::HttpServerOptions http_options;
@@ -306,6 +316,7 @@ int RunServer(const ServeOptions& options) {
   sigwait(&signals, &signal_number);
   std::cerr << "filament: signal " << signal_number << ", shutting down\n";
   if (server) server->Stop();
+  if (sweeper) sweeper->Stop();
   if (bridge) bridge->Stop();
   if (hub) hub->Shutdown();
   if (poller) poller->Stop();

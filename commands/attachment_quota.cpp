@@ -25,6 +25,11 @@ void AttachmentQuota::Free(const std::string& attachment_id) {
   live_.erase(it);
 }
 
+bool AttachmentQuota::IsLive(const std::string& attachment_id) const {
+  std::lock_guard lock(mutex_);
+  return live_.count(attachment_id) > 0;
+}
+
 void AttachmentQuota::Apply(const events::Event& event) {
   if (const auto* up = std::get_if<events::AttachmentUploaded>(&event)) {
     std::lock_guard lock(mutex_);

@@ -30,6 +30,9 @@ class AttachmentQuota {
   // Folds one event of the log (others are ignored).
   void Apply(const events::Event& event);
 
+  // True while an attachment with this id is live in the folded log (uploaded, not deleted).
+  bool IsLive(const std::string& attachment_id) const;
+
   uint64_t Used(const std::string& user_id) const;
   uint64_t Reserved(const std::string& user_id) const;
   uint64_t quota_bytes() const { return quota_bytes_; }

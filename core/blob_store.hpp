@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -98,6 +99,14 @@ class BlobStore {
   // absent key succeeds. A reader opened before the delete fails with kAborted on its next
   // piece (or finishes, if it already holds the last one).
   virtual Status Delete(std::string_view key) = 0;
+
+  // One page of keys, for sweeping orphans (ADR 0042): those starting with `prefix` and sorting
+  // after `after` (byte order) whose object was stored — put, or last replaced — at least
+  // `min_age_secs` seconds ago by the store's clock; at most `limit`, in key order. Continue
+  // with `after` = the last key returned; a page shorter than `limit` is the last. Not a
+  // snapshot: keys stored or deleted meanwhile may or may not appear.
+  virtual Result<std::vector<std::string>> ListStale(std::string_view prefix, int64_t min_age_secs,
+                                                     std::string_view after, size_t limit) = 0;
 };
 
 // Reads the whole object under `key` into one string (and its info into `*info` when not

@@ -83,6 +83,10 @@ const std::vector<LimitSetting>& LimitSettings() {
        &Limits::search_worker_batch_limit, 1, 100'000},
       {"FILAMENT_MAX_SEARCH_RECONCILE_DOCS", "messages a guild may have for search reconcile",
        &Limits::max_search_reconcile_docs, 1, 10'000'000},
+      {"FILAMENT_BLOB_SWEEP_INTERVAL_SECS", "seconds between orphan-blob sweeps (0 = never)",
+       &Limits::blob_sweep_interval_secs, 0, 604'800},
+      {"FILAMENT_BLOB_SWEEP_GRACE_SECS", "age before an unreferenced attachment blob is swept",
+       &Limits::blob_sweep_grace_secs, 60, 2'592'000},
   };
   return kSettings;
 }

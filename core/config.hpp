@@ -62,6 +62,10 @@ struct Limits {
   int64_t search_query_timeout_ms = 200;
   int64_t search_worker_batch_limit = 128;  // log records per index commit
   int64_t max_search_reconcile_docs = 10'000;
+  // Orphan attachment blobs (ADR 0042): sweep every interval (0 = never) the blobs stored at
+  // least grace seconds ago that no live attachment names.
+  int64_t blob_sweep_interval_secs = 3'600;
+  int64_t blob_sweep_grace_secs = 3'600;
 };
 
 // One settable limit: its env name, its field, and the inclusive range it must lie in.

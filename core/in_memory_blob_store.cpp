@@ -44,6 +44,7 @@ Status InMemoryBlobStore::Put(std::string_view key, ByteSource& source, const Bl
   if (object->bytes.size() != static_cast<size_t>(expected.size)) {
     return Internal("blob source does not match the expected size");
   }
+  object->stored_unix_ms = NowUnixMs();
   std::lock_guard lock(mutex_);
   objects_.insert_or_assign(std::string(key), std::move(object));
   return OkStatus();
@@ -69,6 +70,27 @@ Status InMemoryBlobStore::Delete(std::string_view key) {
   std::lock_guard lock(mutex_);
   objects_.erase(std::string(key));
   return OkStatus();
+}
+
+Result<std::vector<std::string>> InMemoryBlobStore::ListStale(std::string_view prefix,
+                                                              int64_t min_age_secs,
+                                                              std::string_view after,
+                                                              size_t limit) {
+  const int64_t stored_by = NowUnixMs() - min_age_secs * 1000;
+  std::vector<std::string> keys;
+  std::lock_guard lock(mutex_);
+  for (auto it = objects_.upper_bound(after); it != objects_.end() && keys.size() < limit; ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0) {
+      if (it->first > prefix) break;  // past every key with the prefix
+      continue;
+    }
+    if (it->second->stored_unix_ms <= stored_by) keys.push_back(it->first);
+  }
+  return keys;
+}
+
+int64_t InMemoryBlobStore::NowUnixMs() const {
+  return clock_ != nullptr ? clock_->NowUnixMs() : SystemClock().NowUnixMs();
 }
 
 size_t InMemoryBlobStore::size() const {

@@ -230,11 +230,35 @@ void HttpConnection::Dispatch() {
 }
 
 void HttpConnection::OnReply(Reply reply) {
+  if (reply.piece) return OnPiece(std::move(reply));
   if (state_ != State::kHandling) return;
   if (peer_gone_) return Finish();
   close_after_ = close_after_ || reply.close;
   session_ = std::move(reply.session);
+  source_ = std::move(reply.source);
+  source_remaining_ = reply.remaining;
   Write(std::move(reply.bytes), reply.written);
+}
+
+void HttpConnection::OnPiece(Reply piece) {
+  if (state_ != State::kWriting || !fetching_) return;
+  fetching_ = false;
+  // The head went out long ago: a short body (the client sees the connection end before
+  // Content-Length bytes) is the only honest way left to report the failure.
+  if (piece.failed) return Finish();
+  source_ = std::move(piece.source);
+  source_remaining_ = piece.remaining;
+  Write(std::move(piece.bytes));
+}
+
+// The socket took every byte so far: a worker reads the next piece. Until it is back the
+// connection waits on nothing but its deadline (and hang-ups).
+void HttpConnection::FetchPiece() {
+  if (!fetching_) {
+    fetching_ = true;
+    reactor_.Fetch(id_, std::move(source_), source_remaining_);
+  }
+  UpdateInterest();
 }
 
 void HttpConnection::Answer(const HttpResponse& response, bool close) {
@@ -272,6 +296,7 @@ void HttpConnection::Flush() {
   }
   std::string().swap(out_);
   out_off_ = 0;
+  if (state_ == State::kWriting && (source_ != nullptr || fetching_)) return FetchPiece();
   if (state_ == State::kWriting) return AfterResponse();
   UpdateInterest();
 }
@@ -339,6 +364,7 @@ void HttpConnection::Finish() {
   if (state_ == State::kFinished && fd_ < 0) return;
   state_ = State::kFinished;
   sink_.reset();
+  source_.reset();
   if (fd_ >= 0) {
     reactor_.Forget(fd_, id_);
     ::close(fd_);

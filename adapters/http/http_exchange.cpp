@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <variant>
 
 #include <sys/socket.h>
@@ -15,6 +16,8 @@ namespace filament::http {
 namespace {
 
 constexpr std::string_view kGatewayPath = "/gateway/ws";
+constexpr size_t kMinChunkBytes = 4 * 1024;
+constexpr size_t kMaxChunkBytes = 4 * 1024 * 1024;
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -41,9 +44,48 @@ bool HasToken(std::string_view list, std::string_view token) {
 HttpResponse InternalError() { return JsonErrorResponse(500, "internal_error"); }
 
 Reply Serialize(const Exchange& exchange, const HttpResponse& response, bool close) {
-  return Reply{SerializeResponse(response, exchange.request.request_id, close, exchange.head_only,
-                                 exchange.http10),
-               0, close, nullptr};
+  Reply reply;
+  reply.bytes = SerializeResponse(response, exchange.request.request_id, close, exchange.head_only,
+                                  exchange.http10);
+  reply.close = close;
+  return reply;
+}
+
+// Fills `out` with exactly `want` bytes of `source`; false when it fails or ends first.
+bool ReadExactly(core::ByteSource& source, std::string& out, size_t want) {
+  out.resize(want);
+  size_t filled = 0;
+  while (filled < want) {
+    auto n = source.Read(std::span<char>(out.data() + filled, want - filled));
+    if (!n.ok()) {
+      std::fprintf(stderr, "http: streamed body failed: %s\n", n.error().message.c_str());
+      return false;
+    }
+    if (*n == 0 || *n > want - filled) return false;
+    filled += *n;
+  }
+  return true;
+}
+
+// True when `source` has no byte left (one more read returns 0).
+bool AtEnd(core::ByteSource& source) {
+  char extra = 0;
+  auto n = source.Read(std::span<char>(&extra, 1));
+  return n.ok() && *n == 0;
+}
+
+// Appends the first piece of the streamed body to the head in `reply`. A source that fails
+// here, before any byte went out, turns the answer into a 500 instead.
+Reply StartBody(const ServerCore& core, const Exchange& exchange, HttpResponse& response,
+                Reply reply) {
+  if (response.body_length < 0) return Serialize(exchange, InternalError(), true);
+  Reply first = ReadBodyPiece(std::move(response.body_source), response.body_length,
+                              core.options.response_chunk_bytes);
+  if (first.failed) return Serialize(exchange, InternalError(), true);
+  reply.bytes.append(first.bytes);
+  reply.source = std::move(first.source);
+  reply.remaining = first.remaining;
+  return reply;
 }
 
 Reply RunUpgrade(const ServerCore& core, const Exchange& exchange) {
@@ -60,7 +102,10 @@ Reply RunUpgrade(const ServerCore& core, const Exchange& exchange) {
   std::shared_ptr<WsSessionHandler> session = std::get<1>(std::move(decision));
   if (session == nullptr) return Serialize(exchange, InternalError(), true);
   const std::string key = exchange.request.Header("sec-websocket-key").value_or("");
-  return Reply{SwitchingProtocols(key, exchange.request.request_id), 0, false, std::move(session)};
+  Reply reply;
+  reply.bytes = SwitchingProtocols(key, exchange.request.request_id);
+  reply.session = std::move(session);
+  return reply;
 }
 
 // Sends what the socket takes now; the reactor writes the rest (and sees any error itself).
@@ -86,6 +131,28 @@ int64_t SteadyNowMs() {
       .count();
 }
 
+Reply ReadBodyPiece(std::shared_ptr<core::ByteSource> source, int64_t remaining,
+                    size_t chunk_bytes) {
+  Reply piece;
+  piece.piece = true;
+  const size_t chunk = std::clamp(chunk_bytes, kMinChunkBytes, kMaxChunkBytes);
+  const auto want = static_cast<size_t>(std::clamp<int64_t>(remaining, 0, chunk));
+  try {
+    piece.failed = source == nullptr || !ReadExactly(*source, piece.bytes, want) ||
+                   (static_cast<int64_t>(want) == remaining && !AtEnd(*source));
+  } catch (...) {
+    piece.failed = true;
+  }
+  if (piece.failed) {
+    std::string().swap(piece.bytes);
+    piece.close = true;
+    return piece;
+  }
+  piece.remaining = remaining - static_cast<int64_t>(want);
+  if (piece.remaining > 0) piece.source = std::move(source);
+  return piece;
+}
+
 bool IsWebSocketUpgrade(const HttpRequest& request) {
   if (request.method != "GET" || request.path != kGatewayPath) return false;
   const auto connection = request.Header("connection");
@@ -108,6 +175,10 @@ Reply RunExchange(const ServerCore& core, Exchange exchange) {
   if (SteadyNowMs() > exchange.deadline_ms) response = JsonErrorResponse(408, "request_timeout");
   const bool close = exchange.close || response.status == 408;
   Reply reply = Serialize(exchange, response, close);
+  if (response.body_source != nullptr && ResponseHasBody(response.status, exchange.head_only)) {
+    reply = StartBody(core, exchange, response, std::move(reply));
+  }
+  response.body_source.reset();  // HEAD, 204, 304: never read
   if (exchange.direct_fd >= 0) SendDirect(exchange.direct_fd, reply);
   return reply;
 }

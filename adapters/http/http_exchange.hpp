@@ -20,12 +20,18 @@ struct ServerCore {
   WsReactorPool* ws = nullptr;        // set when upgrade is
 };
 
-// A worker's answer to the connection that handed it a request.
+// A worker's answer to the connection that handed it a request, or the next piece of a
+// streamed body (`piece`).
 struct Reply {
-  std::string bytes;   // the whole serialized response
+  std::string bytes;   // the serialized response (a streamed one: its head and first piece)
   size_t written = 0;  // how much of it the worker already sent (see Exchange::direct_fd)
   bool close = false;
   std::shared_ptr<WsSessionHandler> session;  // set: a 101 was built; the socket goes to `ws`
+  // Streamed body (HttpResponse::body_source): set while bytes remain after `bytes`.
+  std::shared_ptr<core::ByteSource> source;
+  int64_t remaining = 0;  // bytes `source` still owes
+  bool piece = false;     // `bytes` continue the body being written (from ReadBodyPiece)
+  bool failed = false;    // the source failed or broke its length: close, send nothing more
 };
 
 // A complete request on its way to a worker.
@@ -46,6 +52,13 @@ struct Exchange {
 // Runs the handler (or the upgrade hook) and serializes its answer. Never throws: an exception
 // escaping the application becomes 500 {"error":"internal_error"}.
 Reply RunExchange(const ServerCore& core, Exchange exchange);
+
+// Reads the next piece of a streamed body from `source`, which owes `remaining` (> 0) bytes:
+// min(remaining, chunk_bytes) bytes, fewer only if the source ends early (then `failed`). With
+// the last piece it checks that the source has no more bytes. The result has `piece` set and
+// keeps `source` only while bytes remain. Never throws (an exception counts as a failure).
+Reply ReadBodyPiece(std::shared_ptr<core::ByteSource> source, int64_t remaining,
+                    size_t chunk_bytes);
 
 // True for a GET /gateway/ws request carrying RFC 6455 upgrade headers (version 13).
 bool IsWebSocketUpgrade(const HttpRequest& request);

@@ -180,6 +180,12 @@ void HttpReactor::Submit(uint64_t id, Exchange exchange) {
   });
 }
 
+void HttpReactor::Fetch(uint64_t id, std::shared_ptr<core::ByteSource> source, int64_t remaining) {
+  workers_.Post([this, id, source = std::move(source), remaining]() mutable {
+    Post(id, ReadBodyPiece(std::move(source), remaining, core_.options.response_chunk_bytes));
+  });
+}
+
 void HttpReactor::Run() {
   epoll_event events[kMaxEvents];
   for (;;) {
@@ -207,6 +213,11 @@ void HttpReactor::Run() {
   drained_.store(true);  // stopped: it will not accept again either
   connections_.clear();  // closes every socket
   finished_.clear();
+  std::vector<std::pair<uint64_t, Reply>> unanswered;
+  {
+    std::lock_guard lock(inbox_mu_);
+    unanswered.swap(inbox_);  // their body sources go now, not when the server is destroyed
+  }
   size_.store(0);
 }
 

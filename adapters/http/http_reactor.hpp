@@ -91,6 +91,8 @@ class HttpConnection final : public RequestParser::Listener {
   void Answer(const HttpResponse& response, bool close);
   void Write(std::string bytes, size_t already_sent = 0);
   void Flush();
+  void FetchPiece();
+  void OnPiece(Reply piece);
   void AfterResponse();
   void StartLinger();
   void Finish();
@@ -128,6 +130,10 @@ class HttpConnection final : public RequestParser::Listener {
   std::string out_;         // response bytes not yet written
   size_t out_off_ = 0;
   std::shared_ptr<WsSessionHandler> session_;
+  // The rest of a streamed response body: read by a worker (fetching_) once out_ is sent.
+  std::shared_ptr<core::ByteSource> source_;
+  int64_t source_remaining_ = 0;
+  bool fetching_ = false;
 };
 
 // One epoll thread: accepts, reads, times out and writes for its connections.
@@ -153,6 +159,9 @@ class HttpReactor {
   void Unwatch(int fd);                             // no more events for this socket; it stays open
   void Schedule(uint64_t id, int64_t deadline_ms);  // OnTimer-check `id` at deadline_ms
   void Submit(uint64_t id, Exchange exchange);
+  // A worker reads the next piece of a streamed body (ReadBodyPiece); it comes back as a Reply
+  // with `piece` set.
+  void Fetch(uint64_t id, std::shared_ptr<core::ByteSource> source, int64_t remaining);
   ConnectionLimiter& limiter() { return limiter_; }
 
  private:

@@ -34,6 +34,9 @@ struct HttpServerOptions {
   int64_t max_connections = 10'000;        // open HTTP connections; more are refused at accept
   int64_t max_connections_per_ip = 256;    // per TCP peer address; 0 = no per-IP cap
   WsOptions ws;                            // reactor settings for upgraded sockets
+  // Bytes per piece read from a streamed response body (HttpResponse::body_source), clamped to
+  // 4 KiB .. 4 MiB. A download holds one piece (plus what the kernel's socket buffer takes).
+  size_t response_chunk_bytes = 256 * 1024;
 };
 
 // An HTTP/1.1 server that answers every request through one HttpHandler and hands
@@ -49,7 +52,8 @@ struct HttpServerOptions {
 // ASCII characters, else a fresh UUID v4), including 400/408/413/431/500/501, whose bodies are
 // {"error": code} (ADR 0007). No CORS headers are sent. Memory per connection is bounded by
 // max_header_bytes + max_body_bytes (buffered routes) + one 16 KiB read of pipelined input + the
-// answer being written; an idle or stalled connection holds well under 1 KiB beyond what it sent.
+// answer being written (a streamed body: one response_chunk_bytes piece); an idle or stalled
+// connection holds well under 1 KiB beyond what it sent.
 class HttpServer {
  public:
   // Binds and starts serving. `handler` and `upgrade` (nullable: no WebSocket support) must

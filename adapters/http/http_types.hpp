@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/blob_store.hpp"
+
 namespace filament::http {
 
 class BodySink;
@@ -36,6 +38,19 @@ struct HttpResponse {
   std::string content_type = "application/json";
   // Extra headers. The server adds x-request-id itself (a handler-set one is replaced).
   std::vector<std::pair<std::string, std::string>> headers;
+  // A streamed body (downloads) instead of `body`, which must then be empty: Content-Length is
+  // `body_length` and the server reads the bytes from `body_source` in bounded pieces
+  // (HttpServerOptions::response_chunk_bytes), the next piece only once the socket took the
+  // last one, so a download holds about one piece whatever its size and however slow its
+  // reader. Reads run on the worker threads, one at a time per source, each happening-before
+  // the next (a core::BlobReader that holds no connection between reads fits). The source must
+  // yield exactly `body_length` bytes: when it fails or yields fewer or more, the bytes of the
+  // failing piece are not sent and the connection is closed (before the headers went out, the
+  // answer becomes 500 internal_error instead). Not read at all for HEAD, 1xx, 204 or 304. The
+  // server releases the source when the body is sent or the connection ends, at the latest
+  // when HttpServer::Stop returns, so whatever it reads from must outlive the server's Stop.
+  std::shared_ptr<core::ByteSource> body_source;
+  int64_t body_length = 0;
 };
 
 // Receives one request body piece by piece as it arrives (upload routes), so the server never

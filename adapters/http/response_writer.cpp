@@ -50,26 +50,35 @@ void AppendHeader(std::string& out, std::string_view name, std::string_view valu
   out.append(name).append(": ").append(value).append("\r\n");
 }
 
+bool NoContentLength(int status) {
+  return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+
 }  // namespace
+
+bool ResponseHasBody(int status, bool head_only) { return !head_only && !NoContentLength(status); }
 
 std::string SerializeResponse(const HttpResponse& response, std::string_view request_id, bool close,
                               bool head_only, bool http10) {
   const int status = response.status;
-  const bool no_length = (status >= 100 && status < 200) || status == 204 || status == 304;
-  const bool send_body = !head_only && !no_length;
+  const bool no_length = NoContentLength(status);
+  const bool send_body = ResponseHasBody(status, head_only);
+  const bool streamed = response.body_source != nullptr;
+  const int64_t length =
+      streamed ? response.body_length : static_cast<int64_t>(response.body.size());
   std::string out;
-  out.reserve(256 + (send_body ? response.body.size() : 0));
+  out.reserve(256 + (send_body && !streamed ? response.body.size() : 0));
   out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
   out.append(http_status_str(static_cast<http_status>(status))).append("\r\n");
   for (const auto& [name, value] : response.headers) {
     if (!ReservedOrUnsafe(name, value)) AppendHeader(out, name, value);
   }
   AppendHeader(out, "x-request-id", request_id);
-  if (!response.body.empty() && !response.content_type.empty() &&
+  if (length > 0 && !response.content_type.empty() &&
       !ReservedOrUnsafe("content-type", response.content_type)) {
     AppendHeader(out, "Content-Type", response.content_type);
   }
-  if (!no_length) AppendHeader(out, "Content-Length", std::to_string(response.body.size()));
+  if (!no_length) AppendHeader(out, "Content-Length", std::to_string(length));
   AppendHeader(out, "Date", DateNow());
   if (close) {
     AppendHeader(out, "Connection", "close");
@@ -77,7 +86,7 @@ std::string SerializeResponse(const HttpResponse& response, std::string_view req
     AppendHeader(out, "Connection", "keep-alive");
   }
   out.append("\r\n");
-  if (send_body) out.append(response.body);
+  if (send_body && !streamed) out.append(response.body);
   return out;
 }
 

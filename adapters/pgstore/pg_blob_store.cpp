@@ -95,6 +95,9 @@ class PgBlobReader final : public core::BlobReader {
     std::memcpy(buffer.data(), chunk_->data() + offset_, n);
     offset_ += n;
     delivered_ += static_cast<int64_t>(n);
+    // A consumed chunk is dropped now, not at the next Read: a reader parked between reads
+    // (a download waiting for a slow client) holds no chunk.
+    if (offset_ == chunk_->size()) chunk_.reset();
     return n;
   }
 
@@ -194,6 +197,29 @@ core::Status PgBlobStore::Delete(std::string_view key) {
     }
     tx.commit();
     return core::OkStatus();
+  });
+}
+
+// Ages are the database's clock (created_at is now() of the putting transaction), so the
+// processes of a deployment agree on them. Keys compare bytewise (COLLATE "C") whatever the
+// database's locale, as the port promises; that scans the `blobs` rows (metadata only, one per
+// object), never the chunks.
+core::Result<std::vector<std::string>> PgBlobStore::ListStale(std::string_view prefix,
+                                                              int64_t min_age_secs,
+                                                              std::string_view after,
+                                                              size_t limit) {
+  using Out = core::Result<std::vector<std::string>>;
+  if (min_age_secs < 0) return core::InvalidArgument("negative blob age");
+  return WithConnection(pool_, [&](pqxx::connection& c) -> Out {
+    pqxx::read_transaction tx(c);
+    auto rows = tx.exec_params(
+        "SELECT key FROM blobs WHERE key COLLATE \"C\" > $1 AND starts_with(key, $2) "
+        "AND created_at <= now() - make_interval(secs => $3) ORDER BY key COLLATE \"C\" LIMIT $4",
+        std::max(std::string(after), std::string(prefix)), std::string(prefix),
+        static_cast<double>(min_age_secs), static_cast<int64_t>(limit));
+    std::vector<std::string> keys;
+    for (const auto& row : rows) keys.push_back(row[0].as<std::string>());
+    return keys;
   });
 }
 

@@ -33,6 +33,8 @@ class PgBlobStore final : public core::BlobStore {
   core::Result<std::unique_ptr<core::BlobReader>> Open(std::string_view key) override;
   core::Result<core::BlobInfo> Stat(std::string_view key) override;
   core::Status Delete(std::string_view key) override;
+  core::Result<std::vector<std::string>> ListStale(std::string_view prefix, int64_t min_age_secs,
+                                                   std::string_view after, size_t limit) override;
 
  private:
   ConnectionPool& pool_;

@@ -205,15 +205,15 @@ http::HttpResponse Download(ApiHandler& api, RouteRequest& request) {
   if (auto refused = IpBanGate(api, request, *who, path.guild_id)) return *refused;
   auto stored = VisibleAttachment(api, path, who->user_id);
   if (!stored.ok()) return api.Error(stored.error());
-  core::BlobInfo info;
-  auto bytes = core::ReadWholeBlob(*api.deps().blobs, core::AttachmentBlobKey(path.attachment_id),
-                                   api.deps().limits.max_attachment_bytes, &info);
-  if (!bytes.ok()) {
-    if (bytes.error().code == core::ErrorCode::kNotFound) return api.Error(core::NotFound(""));
-    return api.Error(bytes.error());
+  // Streamed (ADR 0041): the server reads the blob a chunk at a time as the client takes it.
+  auto reader = api.deps().blobs->Open(core::AttachmentBlobKey(path.attachment_id));
+  if (!reader.ok()) {
+    if (reader.error().code == core::ErrorCode::kNotFound) return api.Error(core::NotFound(""));
+    return api.Error(reader.error());
   }
   http::HttpResponse response;
-  response.body = std::move(*bytes);
+  response.body_length = (*reader)->info().size;
+  response.body_source = std::move(*reader);
   response.content_type = stored->view.mime_type;
   response.headers = {{"x-content-type-options", "nosniff"},
                       {"cache-control", "private, no-store"}};

@@ -1,6 +1,6 @@
 // Avatars and banners (REST_API.md §4.3): raw-body uploads streamed into a spool (size counted
 // as bytes arrive, SHA-256, libmagic sniffing), stored in the BlobStore at the user's fixed key,
-// recorded in the log by metadata only; downloads are public and served from the BlobStore.
+// recorded in the log by metadata only; downloads are public and streamed from the BlobStore.
 #include <array>
 #include <functional>
 #include <mutex>
@@ -69,13 +69,14 @@ http::HttpResponse Download(ApiHandler& api, RouteRequest& request, Kind kind) {
                                                        : projections::ProfileImageKind::kBanner);
   if (!image.ok()) return api.Error(image.error());
   if (!image->has_value()) return api.Error(core::NotFound("no image"));
-  core::BlobInfo info;
-  // The reader never mixes two objects; the blob's own info names what is served.
-  auto bytes = core::ReadWholeBlob(*api.deps().blobs, (*image)->blob_id,
-                                   api.deps().limits.max_profile_banner_bytes, &info);
-  if (!bytes.ok()) return api.Error(bytes.error());
+  // Streamed (ADR 0041). The reader never mixes two objects (a replace mid-body ends the
+  // connection), and the blob's own info, as of Open, names what is served.
+  auto reader = api.deps().blobs->Open((*image)->blob_id);
+  if (!reader.ok()) return api.Error(reader.error());
+  const core::BlobInfo info = (*reader)->info();
   http::HttpResponse response;
-  response.body = std::move(*bytes);
+  response.body_length = info.size;
+  response.body_source = std::move(*reader);
   response.content_type = info.mime_type;
   response.headers = {{"x-content-type-options", "nosniff"},
                       {"cache-control", "public, max-age=300"},

@@ -14,6 +14,7 @@ import hashlib
 import http.client
 import io
 import json
+import os
 import socket
 import struct
 import subprocess
@@ -274,6 +275,31 @@ class MessagesComplete(unittest.TestCase):
         self.assertEqual((status, att["filename"]), (200, "upload.bin"))
         status, att, _ = self.upload(png_bytes(), who="bob", content_type="image/PNG; charset=x")
         self.assertEqual(status, 200, att)
+
+    def test_large_attachment_download_streams_whole(self):
+        # Several store chunks (256 KiB) and response pieces (ADR 0041); HEAD reads no body.
+        data = b"%PDF-1.4\n" + os.urandom(CAP - 4096 - 9)  # 4 chunks, the last one short
+        status, att, _ = self.upload(data, who="bob", filename="big.pdf")
+        self.assertEqual(status, 200, att)
+        path = f"/guilds/{self.gid}/channels/{self.cid}/attachments/{att['attachment_id']}"
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=60)
+        try:
+            auth = {"Authorization": "Bearer " + self.tokens["dave"]}
+            conn.request("HEAD", path, headers=auth)
+            head = conn.getresponse()
+            self.assertEqual(head.status, 200)
+            self.assertEqual(head.read(), b"")
+            self.assertEqual(head.headers["Content-Length"], str(len(data)))
+            self.assertEqual(head.headers["Content-Type"], "application/pdf")
+            conn.request("GET", path, headers=auth)  # same connection, after the HEAD
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 200)
+            self.assertEqual(resp.headers["Content-Length"], str(len(data)))
+            self.assertEqual(resp.headers["X-Content-Type-Options"], "nosniff")
+            self.assertEqual(hashlib.sha256(resp.read()).hexdigest(), hashlib.sha256(data).hexdigest())
+        finally:
+            conn.close()
+        self.assertEqual(self.call("DELETE", path, who="bob")[0], 204)
 
     def test_attachment_errors(self):
         png = png_bytes()

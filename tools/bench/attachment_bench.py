@@ -7,7 +7,8 @@ users in one guild, then:
   2. N concurrent downloads of them,
   3. one upload and one download alone,
 and reports MiB/s (payload bytes / wall time) and the filament process's RSS before and its
-peak (VmHWM) after each phase. Every download is checked byte for byte (SHA-256).
+peak (VmHWM, reset before each phase) during each phase. Every download is checked byte for
+byte (SHA-256).
 
 Usage: attachment_bench.py --binary ../build-bench/filament [--clients 10 --mib 25]
 """
@@ -80,8 +81,18 @@ def setup(port, clients):
     return tokens, f"/guilds/{gid}/channels/{cid}/attachments"
 
 
+def reset_peak(pid):
+    """Sets VmHWM back to the current RSS (Linux >= 4.0), so each phase reports its own peak."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass  # then the peak is the process's so far
+
+
 def phase(server, label, jobs, payload_bytes, rows):
     pid = server.proc.pid
+    reset_peak(pid)
     before = rss_kib(pid, "VmRSS")
     results, seconds = parallel(jobs)
     peak = rss_kib(pid, "VmHWM")
