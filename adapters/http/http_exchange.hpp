@@ -26,6 +26,10 @@ struct Reply {
   size_t written = 0;  // how much of it the worker already sent (see Exchange::direct_fd)
   bool close = false;
   std::shared_ptr<WsSessionHandler> session;  // set: a 101 was built; the socket goes to `ws`
+  // The verdict of an admission (BodySink::OnBegin run on a worker) instead of an answer:
+  // `refused` holds the response when the sink refused the request.
+  bool admission = false;
+  std::optional<HttpResponse> refused;
 };
 
 // A complete request on its way to a worker.
