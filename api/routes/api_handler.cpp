@@ -138,9 +138,14 @@ void ApiHandler::Register(std::string_view method, std::string_view pattern, Rou
 
 std::shared_ptr<http::BodySink> ApiHandler::OpenBodySink(const http::HttpRequest& head) {
   RouteMatch match = router_.Match(head.method, head.path);
-  if (match.kind != RouteMatch::Kind::kFound || !sinks_[match.route_id]) return nullptr;
-  // The global limiter answers before any body byte is read (Handle skips streamed requests).
+  const bool bad_path = match.kind == RouteMatch::Kind::kBadPath;  // route_id is set then
+  if ((match.kind != RouteMatch::Kind::kFound && !bad_path) || !sinks_[match.route_id]) {
+    return nullptr;
+  }
+  // The global limiter, then an undecodable path parameter, answer before any body byte is
+  // read (Handle skips streamed requests), as they would on a buffered route.
   if (auto limited = CheckGlobalLimit(head)) return std::make_shared<RejectingSink>(*limited);
+  if (bad_path) return std::make_shared<RejectingSink>(FromReply(BadRequestReply()));
   return sinks_[match.route_id](*this, head, match);
 }
 

@@ -316,13 +316,14 @@ class MessagesComplete(unittest.TestCase):
             sock.close()
 
     def test_upload_refused_from_its_head(self):
-        """401 (no or bad token) and 403 (outsider, unknown channel) come before the body is
-        sent — a declared 20 MiB, over the cap: the token and permission come first — and no
+        """400 (undecodable path parameter), 401 (no or bad token) and 403 (outsider, unknown
+        channel) come before the body is sent — a declared 20 MiB, over the cap: the token and permission come first — and no
         spool file is created; a bad filename is refused from the head as well."""
         base = f"/guilds/{self.gid}/channels/{self.cid}/attachments"
         unknown = f"/guilds/{self.gid}/channels/01ARZ3NDEKTSV4RRFFQ69G5FAV/attachments"
         bearer = lambda who: {"Authorization": "Bearer " + self.tokens[who]}  # noqa: E731
-        cases = [(base, {}, 401, "invalid_credentials"),
+        cases = [(f"/guilds/{self.gid}/channels/%ZZ/attachments", {}, 400, "invalid_request"),
+                 (base, {}, 401, "invalid_credentials"),
                  (base, {"Authorization": "Bearer nope"}, 401, "invalid_credentials"),
                  (base, bearer("carol"), 403, "forbidden"),
                  (unknown, bearer("bob"), 403, "forbidden"),
