@@ -265,7 +265,8 @@ class Identity(unittest.TestCase):
     def test_upload_refused_from_its_head(self):
         """An avatar/banner upload without a valid token is answered 401 before its body is
         sent (a declared 5 MiB, even over the cap: the token comes first), no spool file is
-        created, and the connection closes; without a body it stays open."""
+        created, and the connection closes; without a body it stays open. A wrong method or
+        route with a large declared body is 405/404, not 413."""
         token, _ = self.user("img_head")
         watch = upload_probe.SpoolWatch(self.server.data_dir)
         try:
@@ -281,6 +282,20 @@ class Identity(unittest.TestCase):
                     self.assertEqual(got.get("connection"), "close")
                     self.assertTrue(closed)
                     self.assertTrue(got.get("x-request-id"))
+            # A wrong method or an unknown route is answered from the head too, whatever the
+            # declared size (not 413 after reading a body the route would never take).
+            for method, target, want in (("PUT", "/users/me/profile/avatar", 405),
+                                         ("POST", "/users/me/profile/nope", 404)):
+                status, got, _, elapsed, closed = upload_probe.refused_before_body(
+                    self.server.port, method, target, {"Authorization": "Bearer " + token},
+                    5 * 1024 * 1024)
+                self.assertEqual(status, want, target)
+                self.assertLess(elapsed, 2.0)
+                self.assertTrue(closed)
+            self.assertEqual(got.get("allow"), None)  # the 404 has none; the 405 is checked below
+            status, got, _, _, _ = upload_probe.refused_before_body(
+                self.server.port, "PUT", "/users/me/profile/avatar", {}, 5 * 1024 * 1024)
+            self.assertEqual((status, got.get("allow")), (405, "POST"))
             self.assertEqual(watch.created(), 0)
             # Authenticated but over the cap by its declared length: 413 before the body, no spool.
             status, _, body, elapsed, _ = upload_probe.refused_before_body(
