@@ -66,6 +66,7 @@ class GuardedSink : public CountingSink {
     if (auto ms = head_.Header("x-block-ms")) {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(*ms)));
     }
+    begun_ = true;
     if (head_.Header("authorization") != "ok") return Json(401, "invalid_credentials");
     return CountingSink::OnBegin(declared);
   }
@@ -75,6 +76,7 @@ class GuardedSink : public CountingSink {
   }
   std::thread::id begin_thread_;
   std::thread::id chunk_thread_;
+  std::atomic<bool> begun_{false};  // OnBegin returned (or is about to)
 
  private:
   HttpRequest head_;
@@ -268,7 +270,7 @@ TEST_F(HttpStreamTest, ContinueOnlyAfterAdmission) {
 TEST_F(HttpStreamTest, AdmissionMayBlockWithoutStallingOthers) {
   TestSocket slow = Connect();
   ASSERT_TRUE(
-      slow.Write("POST /guarded HTTP/1.1\r\nHost: h\r\nAuthorization: ok\r\nX-Block-Ms: 400\r\n"
+      slow.Write("POST /guarded HTTP/1.1\r\nHost: h\r\nAuthorization: ok\r\nX-Block-Ms: 550\r\n"
                  "Content-Length: 3\r\n\r\nabc"));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const auto start = std::chrono::steady_clock::now();
@@ -276,7 +278,10 @@ TEST_F(HttpStreamTest, AdmissionMayBlockWithoutStallingOthers) {
   ASSERT_TRUE(fast.Write("GET /fast HTTP/1.1\r\nHost: h\r\n\r\n"));
   auto quick = ReadHttpResponse(fast);
   ASSERT_TRUE(quick);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  auto blocked = std::dynamic_pointer_cast<GuardedSink>(handler_.Sink(0));
+  ASSERT_TRUE(blocked);
+  EXPECT_FALSE(blocked->begun_.load()) << "the fast answer waited for the blocked admission";
   auto r = ReadHttpResponse(slow);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
