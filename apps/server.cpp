@@ -12,6 +12,7 @@
 #include "adapters/pgstore/connection_pool.hpp"
 #include "adapters/pgstore/ip_observation_store.hpp"
 #include "adapters/pgstore/pg_blob_store.hpp"
+#include "adapters/pgstore/session_sweeper.hpp"
 #include "api/routes/api_handler.hpp"
 #include "api/routes/gateway_ports.hpp"
 #include "api/support/client_ip.hpp"
@@ -183,6 +184,16 @@ int RunServer(const ServeOptions& options) {
                                               api::AuthService::Options{options.limits});
     if (auto s = auth->Init(); !s.ok()) return Fail("token keys", s.error());
   }
+  // Expired refresh sessions leave the auth store every interval (ADR 0020 addendum).
+  std::unique_ptr<pgstore::SessionSweeper> session_sweeper;
+  if (roles.api) {
+    session_sweeper = std::make_unique<pgstore::SessionSweeper>(
+        auth_store, clock,
+        pgstore::SessionSweeper::Options{
+            .interval_ms = options.limits.auth_session_sweep_interval_secs * 1000,
+            .used_retention_secs = options.limits.refresh_token_ttl_secs + 3600});
+    session_sweeper->Start();
+  }
 
   std::unique_ptr<gateway::GatewayHub> hub;
   std::unique_ptr<HubSink> sink;
@@ -317,6 +328,7 @@ int RunServer(const ServeOptions& options) {
   std::cerr << "filament: signal " << signal_number << ", shutting down\n";
   if (server) server->Stop();
   if (sweeper) sweeper->Stop();
+  if (session_sweeper) session_sweeper->Stop();
   if (bridge) bridge->Stop();
   if (hub) hub->Shutdown();
   if (poller) poller->Stop();

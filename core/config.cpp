@@ -42,6 +42,8 @@ const std::vector<LimitSetting>& LimitSettings() {
       {"FILAMENT_LOGIN_LOCK_SECS", "login lock duration", &Limits::login_lock_secs, 1, 86'400},
       {"FILAMENT_REFRESH_TOKEN_TTL_SECS", "refresh session lifetime (sliding)",
        &Limits::refresh_token_ttl_secs, 60, 31'536'000},
+      {"FILAMENT_AUTH_SESSION_SWEEP_INTERVAL_SECS", "how often expired sessions are deleted",
+       &Limits::auth_session_sweep_interval_secs, 1, 86'400},
       {"FILAMENT_MAX_CREATED_GUILDS_PER_USER", "guilds one user may create",
        &Limits::max_created_guilds_per_user, 1, 1'000'000},
       {"FILAMENT_DIRECTORY_JOIN_REQUESTS_PER_MINUTE_PER_IP", "directory joins per IP",

@@ -36,7 +36,8 @@ struct Limits {
   int64_t access_token_ttl_secs = 900;
   int64_t login_lock_threshold = 5;
   int64_t login_lock_secs = 30;
-  int64_t refresh_token_ttl_secs = 2'592'000;  // sliding; used tokens are kept TTL + 1 h
+  int64_t refresh_token_ttl_secs = 2'592'000;     // sliding; used tokens are kept TTL + 1 h
+  int64_t auth_session_sweep_interval_secs = 60;  // expired sessions leave the auth store
   // Guilds, directory
   int64_t max_created_guilds_per_user = 5;
   int64_t directory_join_requests_per_minute_per_ip = 60;

@@ -73,7 +73,9 @@ void HttpConnection::OnEvents(uint32_t events) {
   if (state_ == State::kFinished) return;
   if (events & (EPOLLERR | EPOLLHUP)) {
     // Both directions are gone (or reset): nobody is left to answer. While a worker may be
-    // writing to the socket it stays open (unwatched) until the reply is back.
+    // writing to the socket it stays open (unwatched) until the reply is back; a worker
+    // admitting a head never touches the socket, so that connection just ends.
+    if (state_ == State::kAdmitting) return Finish();
     if (state_ == State::kHandling) {
       peer_gone_ = true;
       return reactor_.Unwatch(fd_);
@@ -122,14 +124,18 @@ void HttpConnection::ParseFrom(std::string_view bytes) {
     bytes.remove_prefix(parser_.Feed(bytes));
     if (parser_.state() == RequestParser::State::kComplete) {
       RequestComplete();
+    } else if (parser_.state() == RequestParser::State::kPaused) {
+      StartAdmission();
     } else if (parser_.state() == RequestParser::State::kFailed) {
       close_after_ = true;
       Answer(parser_.failure().response, true);
       return;
     }
   }
-  if (!bytes.empty() && (state_ == State::kHandling || state_ == State::kWriting)) {
-    pending_in_.append(bytes);  // at most one read chunk: reading stops until the answer
+  if (!bytes.empty() &&
+      (state_ == State::kAdmitting || state_ == State::kHandling || state_ == State::kWriting)) {
+    // At most one read chunk: reading stops until the verdict or the answer.
+    pending_in_.append(bytes);
   }
 }
 
@@ -139,6 +145,7 @@ void HttpConnection::OnBegin() {
   framing_ = Framing();
   upgrade_ = false;
   sink_.reset();
+  refused_.reset();
   head_deadline_ms_ = now + core_.options.header_timeout_ms;
   request_deadline_ms_ = now + core_.options.request_timeout_ms;
   SetState(State::kReading, std::min(head_deadline_ms_, request_deadline_ms_));
@@ -164,16 +171,18 @@ std::optional<Rejection> HttpConnection::OnHead(HttpRequest head, const Framing&
   try {
     sink_ = core_.handler->OpenBodySink(request_);
     if (sink_ != nullptr) {
-      if (auto refused = sink_->OnBegin(declared)) return Rejection{std::move(*refused)};
-    } else {
-      body_limit_ = core_.options.max_body_bytes;
-      if (core_.options.body_limit_for) {
-        body_limit_ =
-            core_.options.body_limit_for(request_.method, request_.path).value_or(body_limit_);
-      }
-      if (declared.value_or(0) > body_limit_) {
-        return Rejection{JsonErrorResponse(413, "payload_too_large")};
-      }
+      // Admitted by a worker before any body byte is read (StartAdmission).
+      declared_length_ = declared;
+      parser_.PauseAfterHead();
+      return std::nullopt;
+    }
+    body_limit_ = core_.options.max_body_bytes;
+    if (core_.options.body_limit_for) {
+      body_limit_ =
+          core_.options.body_limit_for(request_.method, request_.path).value_or(body_limit_);
+    }
+    if (declared.value_or(0) > body_limit_) {
+      return Rejection{JsonErrorResponse(413, "payload_too_large")};
     }
   } catch (...) {
     return Rejection{JsonErrorResponse(500, "internal_error")};
@@ -183,6 +192,32 @@ std::optional<Rejection> HttpConnection::OnHead(HttpRequest head, const Framing&
     Flush();
   }
   return std::nullopt;
+}
+
+// The sink's OnBegin may block (token and permission checks read the database), so it runs
+// on a worker while the connection reads nothing; the request deadline keeps running.
+void HttpConnection::StartAdmission() {
+  SetState(State::kAdmitting, request_deadline_ms_);
+  reactor_.Admit(id_, sink_, declared_length_);
+}
+
+// Refused with a body to come: answered at once and closed (the client's body is discarded
+// while lingering, never stored). Refused without a body: answered once the request is
+// complete, keeping the connection. Admitted: the body is read into the sink.
+void HttpConnection::OnAdmitted(std::optional<HttpResponse> refused) {
+  if (refused) {
+    sink_.reset();
+    if (framing_.HasBody()) return Answer(*refused, true);
+    refused_ = std::move(refused);
+  } else if (framing_.expect_continue && framing_.HasBody()) {
+    out_.append(kContinue);
+    Flush();
+  }
+  parser_.Resume();
+  SetState(State::kReading, request_deadline_ms_);
+  std::string held;
+  held.swap(pending_in_);
+  ParseFrom(held);
 }
 
 std::optional<Rejection> HttpConnection::OnBody(std::string_view bytes) {
@@ -202,6 +237,7 @@ std::optional<Rejection> HttpConnection::OnBody(std::string_view bytes) {
 }
 
 void HttpConnection::RequestComplete() {
+  if (refused_) return Answer(*refused_, Closing());
   if (sink_ != nullptr) {
     std::optional<HttpResponse> refused;
     try {
@@ -230,6 +266,10 @@ void HttpConnection::Dispatch() {
 }
 
 void HttpConnection::OnReply(Reply reply) {
+  if (reply.admission) {
+    if (state_ == State::kAdmitting) OnAdmitted(std::move(reply.refused));
+    return;
+  }
   if (reply.piece) return OnPiece(std::move(reply));
   if (state_ != State::kHandling) return;
   if (peer_gone_) return Finish();
@@ -337,7 +377,9 @@ void HttpConnection::OnTimer(int64_t now_ms) {
   if (now_ms < deadline_ms_) return;
   switch (state_) {
     case State::kReading:
-      // Stalled mid-request: headers or body did not arrive in time.
+    case State::kAdmitting:
+      // Stalled mid-request: headers or body did not arrive in time, or the admission of a
+      // streamed head did not finish in time (its late verdict is ignored).
       sink_.reset();
       close_after_ = true;
       return Answer(JsonErrorResponse(408, "request_timeout"), true);

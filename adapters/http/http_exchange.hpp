@@ -32,6 +32,10 @@ struct Reply {
   int64_t remaining = 0;  // bytes `source` still owes
   bool piece = false;     // `bytes` continue the body being written (from ReadBodyPiece)
   bool failed = false;    // the source failed or broke its length: close, send nothing more
+  // The verdict of an admission (BodySink::OnBegin run on a worker) instead of an answer:
+  // `refused` holds the response when the sink refused the request.
+  bool admission = false;
+  std::optional<HttpResponse> refused;
 };
 
 // A complete request on its way to a worker.

@@ -186,6 +186,20 @@ void HttpReactor::Fetch(uint64_t id, std::shared_ptr<core::ByteSource> source, i
   });
 }
 
+void HttpReactor::Admit(uint64_t id, std::shared_ptr<BodySink> sink,
+                        std::optional<int64_t> declared) {
+  workers_.Post([this, id, sink = std::move(sink), declared] {
+    Reply reply;
+    reply.admission = true;
+    try {
+      reply.refused = sink->OnBegin(declared);
+    } catch (...) {
+      reply.refused = JsonErrorResponse(500, "internal_error");
+    }
+    Post(id, std::move(reply));
+  });
+}
+
 void HttpReactor::Run() {
   epoll_event events[kMaxEvents];
   for (;;) {

@@ -81,12 +81,16 @@ class HttpConnection final : public RequestParser::Listener {
   std::optional<Rejection> OnBody(std::string_view bytes) override;
 
  private:
-  enum class State { kIdle, kReading, kHandling, kWriting, kLingering, kFinished };
+  // kAdmitting: the head of a streamed request is with a worker (BodySink::OnBegin); nothing
+  // is read from the socket until its verdict.
+  enum class State { kIdle, kReading, kAdmitting, kHandling, kWriting, kLingering, kFinished };
 
   void ReadSome();
   void Linger();
   void ParseFrom(std::string_view bytes);
   void RequestComplete();
+  void StartAdmission();
+  void OnAdmitted(std::optional<HttpResponse> refused);
   void Dispatch();
   void Answer(const HttpResponse& response, bool close);
   void Write(std::string bytes, size_t already_sent = 0);
@@ -122,6 +126,10 @@ class HttpConnection final : public RequestParser::Listener {
   bool upgrade_ = false;
   bool close_after_ = false;  // answer, then close (framing or the client say so)
   std::shared_ptr<BodySink> sink_;
+  std::optional<int64_t> declared_length_;  // of a streamed body, for OnBegin
+  // A streamed request without body that its sink refused: answered once the request
+  // completes, and the connection stays open.
+  std::optional<HttpResponse> refused_;
   int64_t body_limit_ = 0;
   int64_t head_deadline_ms_ = 0;
   int64_t request_deadline_ms_ = 0;
@@ -162,6 +170,8 @@ class HttpReactor {
   // A worker reads the next piece of a streamed body (ReadBodyPiece); it comes back as a Reply
   // with `piece` set.
   void Fetch(uint64_t id, std::shared_ptr<core::ByteSource> source, int64_t remaining);
+  // Runs sink->OnBegin(declared) on a worker; its verdict comes back as an admission Reply.
+  void Admit(uint64_t id, std::shared_ptr<BodySink> sink, std::optional<int64_t> declared);
   ConnectionLimiter& limiter() { return limiter_; }
 
  private:

@@ -56,11 +56,42 @@ class CountingSink : public BodySink {
   int64_t cap_;
 };
 
+// Admits only requests carrying `authorization: ok` (after `x-block-ms` of blocking, as a
+// database read would), recording the threads its calls run on.
+class GuardedSink : public CountingSink {
+ public:
+  explicit GuardedSink(HttpRequest head) : CountingSink(kCap), head_(std::move(head)) {}
+  std::optional<HttpResponse> OnBegin(std::optional<int64_t> declared) override {
+    begin_thread_ = std::this_thread::get_id();
+    if (auto ms = head_.Header("x-block-ms")) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(*ms)));
+    }
+    begun_ = true;
+    if (head_.Header("authorization") != "ok") return Json(401, "invalid_credentials");
+    return CountingSink::OnBegin(declared);
+  }
+  std::optional<HttpResponse> OnChunk(std::string_view bytes) override {
+    chunk_thread_ = std::this_thread::get_id();
+    return CountingSink::OnChunk(bytes);
+  }
+  std::thread::id begin_thread_;
+  std::thread::id chunk_thread_;
+  std::atomic<bool> begun_{false};  // OnBegin returned (or is about to)
+
+ private:
+  HttpRequest head_;
+};
+
 class StreamHandler : public HttpHandler {
  public:
   std::shared_ptr<BodySink> OpenBodySink(const HttpRequest& head) override {
-    if (head.path != "/upload") return nullptr;
-    auto sink = std::make_shared<CountingSink>(kCap);
+    if (head.path != "/upload" && head.path != "/guarded") return nullptr;
+    std::shared_ptr<CountingSink> sink;
+    if (head.path == "/guarded") {
+      sink = std::make_shared<GuardedSink>(head);
+    } else {
+      sink = std::make_shared<CountingSink>(kCap);
+    }
     std::lock_guard lock(mu_);
     sinks_.push_back(sink);
     return sink;
@@ -175,6 +206,100 @@ TEST_F(HttpStreamTest, OnBeginRejectsADeclaredLengthBeforeAnyByte) {
   auto r = ReadHttpResponse(socket);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
+  auto sink = handler_.Sink(0);
+  ASSERT_TRUE(sink);
+  EXPECT_EQ(sink->chunks_, 0);
+}
+
+// A refused head is answered before the client sends its body, no byte of what it does send
+// reaches the sink, and the connection closes (the body cannot be framed as a next request).
+TEST_F(HttpStreamTest, RefusedHeadIsAnsweredWithoutReadingTheBody) {
+  TestSocket socket = Connect();
+  ASSERT_TRUE(socket.Write("POST /guarded HTTP/1.1\r\nHost: h\r\nContent-Length: 50000000\r\n\r\n" +
+                           std::string(32 * 1024, 'x')));
+  auto r = ReadHttpResponse(socket, 2000);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(r->body, R"({"error":"invalid_credentials"})");
+  EXPECT_EQ(r->Header("connection"), "close");
+  EXPECT_TRUE(socket.WaitForEof(3000));
+  auto sink = handler_.Sink(0);
+  ASSERT_TRUE(sink);
+  EXPECT_EQ(sink->chunks_, 0);
+  EXPECT_EQ(sink->total_, 0);
+  EXPECT_FALSE(sink->ended_);
+}
+
+TEST_F(HttpStreamTest, RefusedHeadWithoutBodyKeepsTheConnection) {
+  TestSocket socket = Connect();
+  ASSERT_TRUE(
+      socket.Write("POST /guarded HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n"
+                   "GET /after HTTP/1.1\r\nHost: h\r\n\r\n"));
+  auto r = ReadHttpResponse(socket);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(r->Header("connection"), "");
+  auto next = ReadHttpResponse(socket);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(next->body, "buffered:");
+}
+
+// 100 Continue is sent only once the head is admitted.
+TEST_F(HttpStreamTest, ContinueOnlyAfterAdmission) {
+  const std::string head =
+      "POST /guarded HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n";
+  TestSocket refused = Connect();
+  ASSERT_TRUE(refused.Write(head + "\r\n"));
+  auto r = ReadHttpResponse(refused);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  TestSocket admitted = Connect();
+  ASSERT_TRUE(admitted.Write(head + "Authorization: ok\r\n\r\n"));
+  auto go_on = admitted.ReadUntil("\r\n\r\n", 2000);
+  ASSERT_TRUE(go_on);
+  EXPECT_EQ(*go_on, "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(admitted.Write("abcd"));
+  auto ok = ReadHttpResponse(admitted);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body, "streamed:4:" + std::to_string(Checksum("abcd")) + ":abcd");
+}
+
+// OnBegin runs on a worker: it may block without stalling the connections of its reactor.
+TEST_F(HttpStreamTest, AdmissionMayBlockWithoutStallingOthers) {
+  TestSocket slow = Connect();
+  ASSERT_TRUE(
+      slow.Write("POST /guarded HTTP/1.1\r\nHost: h\r\nAuthorization: ok\r\nX-Block-Ms: 550\r\n"
+                 "Content-Length: 3\r\n\r\nabc"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto start = std::chrono::steady_clock::now();
+  TestSocket fast = Connect();
+  ASSERT_TRUE(fast.Write("GET /fast HTTP/1.1\r\nHost: h\r\n\r\n"));
+  auto quick = ReadHttpResponse(fast);
+  ASSERT_TRUE(quick);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  auto blocked = std::dynamic_pointer_cast<GuardedSink>(handler_.Sink(0));
+  ASSERT_TRUE(blocked);
+  EXPECT_FALSE(blocked->begun_.load()) << "the fast answer waited for the blocked admission";
+  auto r = ReadHttpResponse(slow);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  auto sink = std::dynamic_pointer_cast<GuardedSink>(handler_.Sink(0));
+  ASSERT_TRUE(sink);
+  EXPECT_NE(sink->begin_thread_, sink->chunk_thread_);
+}
+
+TEST_F(HttpStreamTest, AdmissionPastTheDeadlineIs408) {
+  TestSocket socket = Connect();
+  ASSERT_TRUE(
+      socket.Write("POST /guarded HTTP/1.1\r\nHost: h\r\nAuthorization: ok\r\nX-Block-Ms: 900\r\n"
+                   "Content-Length: 3\r\n\r\nabc"));
+  auto r = ReadHttpResponse(socket, 2000);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_TRUE(socket.WaitForEof(3000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the late verdict is ignored
   auto sink = handler_.Sink(0);
   ASSERT_TRUE(sink);
   EXPECT_EQ(sink->chunks_, 0);

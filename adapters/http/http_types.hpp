@@ -60,21 +60,26 @@ struct HttpResponse {
 // a response, or the request dies early (deadline → 408, client gone, bad chunked framing → 400,
 // server stopping): then no further call is made and the sink is simply released, so a sink
 // that holds resources (a temp file) cleans up in its destructor. A response returned by any of
-// the three is sent as the answer (the server adds x-request-id); after OnBegin/OnChunk the
-// connection is then closed without reading the rest of the body, after OnEnd it stays usable.
+// the three is sent as the answer (the server adds x-request-id). After OnBegin refused a
+// request that has a body, or after OnChunk, the connection is closed without reading the
+// rest of the body (what the client still sends is discarded for a short while, never handed
+// to anyone); OnBegin refusing a request without body, or OnEnd refusing, keeps it usable.
 // An exception escaping a call is answered 500 {"error":"internal_error"} and closes.
 //
 // Threads: the three calls for one request are made by one server thread at a time (never
 // concurrently, each call happening-before the next and before Handle). Different requests'
-// sinks run concurrently. They run on the thread that reads the socket (a reactor thread that
-// serves many connections), so they must not block: no network, no long-held locks, no fsync;
-// writing to a local (temp) file and hashing are fine. The whole-
-// request deadline (HttpServerOptions::request_timeout_ms) keeps running while they work.
+// sinks run concurrently. OnBegin runs on a worker thread while the connection reads nothing,
+// so it may block (database reads for authentication and permissions). OnChunk and OnEnd run
+// on the thread that reads the socket (a reactor thread that serves many connections), so
+// they must not block: no network, no long-held locks, no fsync; writing to a local (temp)
+// file and hashing are fine. The whole-request deadline
+// (HttpServerOptions::request_timeout_ms) keeps running while they work.
 class BodySink {
  public:
   virtual ~BodySink() = default;
-  // Before any body byte. `declared_length` is the Content-Length, nullopt for a chunked body.
-  // Return a response (e.g. 413 when the declared length is over the route's cap) to reject
+  // Before any body byte is read from the socket, on a worker thread (may block).
+  // `declared_length` is the Content-Length (0 when absent), nullopt for a chunked body. Return
+  // a response (401, 403, 413 when the declared length is over the route's cap, ...) to reject
   // before the body is read; the server then never sends 100 Continue.
   virtual std::optional<HttpResponse> OnBegin(std::optional<int64_t> declared_length) {
     (void)declared_length;
@@ -97,9 +102,10 @@ class HttpHandler {
   virtual ~HttpHandler() = default;
   virtual HttpResponse Handle(const HttpRequest& request) = 0;
   // Called once the header block of a non-upgrade request is complete, before any body byte is
-  // read, on the thread that reads the socket (see BodySink for the rules). `head` has no body.
-  // Return a sink to receive the body in pieces instead of buffering it; nullptr (the default)
-  // buffers it under HttpServerOptions::max_body_bytes as usual. Must be cheap and thread-safe.
+  // read, on the thread that reads the socket. `head` has no body. Return a sink to receive
+  // the body in pieces instead of buffering it (its OnBegin then admits or refuses the request
+  // on a worker; see BodySink); nullptr (the default) buffers it under
+  // HttpServerOptions::max_body_bytes as usual. Must be cheap (no I/O) and thread-safe.
   virtual std::shared_ptr<BodySink> OpenBodySink(const HttpRequest& head) {
     (void)head;
     return nullptr;

@@ -222,6 +222,12 @@ int RequestParser::HeadersComplete() {
   }
   if (failure_) return -1;
   state_ = State::kBody;
+  if (pause_requested_) {
+    // http_parser stops before the head's final LF and resumes from it (s_headers_done).
+    pause_requested_ = false;
+    state_ = State::kPaused;
+    http_parser_pause(&impl.parser, 1);
+  }
   return 0;
 }
 
@@ -242,7 +248,10 @@ void RequestParser::Fail(int status, std::string_view code) {
 }
 
 size_t RequestParser::Feed(std::string_view bytes) {
-  if (state_ == State::kComplete || state_ == State::kFailed || bytes.empty()) return 0;
+  if (state_ == State::kComplete || state_ == State::kFailed || state_ == State::kPaused ||
+      bytes.empty()) {
+    return 0;
+  }
   Impl& impl = *impl_;
   impl.feed_base = bytes.data();
   impl.head_end = bytes.data();
@@ -250,7 +259,8 @@ size_t RequestParser::Feed(std::string_view bytes) {
   const size_t used =
       http_parser_execute(&impl.parser, &Impl::Settings(), bytes.data(), bytes.size());
   const auto error = static_cast<http_errno>(impl.parser.http_errno);
-  if (state_ == State::kComplete) return used;  // paused at the end of the request
+  // Paused at the end of the request, or after the head.
+  if (state_ == State::kComplete || state_ == State::kPaused) return used;
   if (error != HPE_OK || failure_) {
     if (error == HPE_HEADER_OVERFLOW) Fail(431, "request_header_fields_too_large");
     Fail(400, "invalid_request");
@@ -264,6 +274,12 @@ size_t RequestParser::Feed(std::string_view bytes) {
     }
   }
   return used;
+}
+
+void RequestParser::Resume() {
+  if (state_ != State::kPaused) return;
+  state_ = State::kBody;
+  http_parser_pause(&impl_->parser, 0);
 }
 
 void RequestParser::Next() {

@@ -51,13 +51,16 @@ class RequestParser {
     virtual ~Listener() = default;
     // The first byte of a request arrived.
     virtual void OnBegin() = 0;
-    // The header block is complete. Return a rejection to stop reading (close follows).
+    // The header block is complete. Return a rejection to stop reading (close follows), or
+    // call PauseAfterHead() to stop before the first body byte (state kPaused).
     virtual std::optional<Rejection> OnHead(HttpRequest head, const Framing& framing) = 0;
     // Body bytes, transfer coding removed, never empty. A rejection stops reading.
     virtual std::optional<Rejection> OnBody(std::string_view bytes) = 0;
   };
 
-  enum class State { kIdle, kHead, kBody, kComplete, kFailed };
+  // kPaused: the head was read and the listener asked to look at it before any body byte is
+  // consumed; Feed() consumes nothing until Resume().
+  enum class State { kIdle, kHead, kPaused, kBody, kComplete, kFailed };
 
   RequestParser(int64_t max_header_bytes, Listener* listener);
   ~RequestParser();
@@ -69,6 +72,12 @@ class RequestParser {
   size_t Feed(std::string_view bytes);
   // After kComplete: continue with the next request on the same connection.
   void Next();
+  // From inside Listener::OnHead only: stop right after the head. Feed() then returns having
+  // consumed no body byte (the bytes it did not consume start with the head's final LF and
+  // must be fed again after Resume()).
+  void PauseAfterHead() { pause_requested_ = true; }
+  // After kPaused: go on with the body (state kBody).
+  void Resume();
   State state() const { return state_; }
   // After kFailed: the answer to send before closing.
   const Rejection& failure() const { return *failure_; }
@@ -81,6 +90,7 @@ class RequestParser {
 
   std::unique_ptr<Impl> impl_;
   State state_ = State::kIdle;
+  bool pause_requested_ = false;
   std::optional<Rejection> failure_;
 };
 

@@ -12,6 +12,7 @@ class Recorder : public RequestParser::Listener {
   std::optional<Rejection> OnHead(HttpRequest head, const Framing& f) override {
     heads.push_back(std::move(head));
     framing = f;
+    if (pause != nullptr) pause->PauseAfterHead();
     return std::nullopt;
   }
   std::optional<Rejection> OnBody(std::string_view bytes) override {
@@ -26,6 +27,7 @@ class Recorder : public RequestParser::Listener {
   Framing framing;
   std::string body;
   int64_t body_cap = 1 << 20;
+  RequestParser* pause = nullptr;  // set: pause every request after its head
 };
 
 // Feeds `bytes` in pieces of `step` bytes until the parser stops; returns bytes consumed.
@@ -120,6 +122,32 @@ TEST(RequestParser, LeadingBlankLinesAreNotARequest) {
   EXPECT_EQ(parser.Feed("\r\n\r\n"), 4u);
   EXPECT_EQ(parser.state(), RequestParser::State::kIdle);
   EXPECT_EQ(recorder.begins, 0);
+}
+
+// A paused head consumes no body byte, whatever the feed size; after Resume the body and a
+// pipelined request follow intact (streamed uploads are admitted between the two).
+TEST(RequestParser, PausesAfterTheHeadUntilResumed) {
+  const std::string head = "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n";
+  const std::string rest = "hello" + std::string("GET /n HTTP/1.1\r\nHost: h\r\n\r\n");
+  const std::string none = "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n";
+  for (const std::string& request : {head + rest, none}) {
+    for (size_t step : {1, 3, 1000}) {
+      Recorder recorder;
+      RequestParser parser(4096, &recorder);
+      recorder.pause = &parser;
+      size_t used = FeedInSteps(parser, request, step);
+      ASSERT_EQ(parser.state(), RequestParser::State::kPaused) << step;
+      EXPECT_EQ(recorder.body, "");
+      EXPECT_EQ(parser.Feed(std::string_view(request).substr(used)), 0u);  // no progress
+      EXPECT_LT(used, request.find("\r\n\r\n") + 4);  // the final LF is left over
+      parser.Resume();
+      used += FeedInSteps(parser, std::string_view(request).substr(used), step);
+      ASSERT_EQ(parser.state(), RequestParser::State::kComplete) << step;
+      const bool has_body = request.size() > none.size();
+      EXPECT_EQ(recorder.body, has_body ? "hello" : "");
+      EXPECT_EQ(request.substr(used), has_body ? "GET /n HTTP/1.1\r\nHost: h\r\n\r\n" : "");
+    }
+  }
 }
 
 }  // namespace

@@ -31,6 +31,12 @@ struct SessionChange {
   int64_t new_expires_at_unix = 0;
 };
 
+// What one sweep batch deleted.
+struct SweepCounts {
+  int64_t sessions = 0;     // expired sessions (their used-token records went with them)
+  int64_t used_tokens = 0;  // used-token records past their retention, of live sessions
+};
+
 struct CredentialRow {
   std::string user_id;
   std::string password_hash;
@@ -73,6 +79,14 @@ class AuthStore final : public commands::CredentialStore {
       int64_t used_retention_secs,
       const std::function<core::Result<SessionChange>(const std::optional<SessionLookup>&)>&
           decide);
+
+  // One bounded sweep batch (the session sweeper, ADR 0020): deletes up to `batch` sessions
+  // that expired at or before `now_unix` (with their used-token records) and up to `batch`
+  // used-token records older than `used_retention_secs`. Rows another transaction holds locked
+  // (a refresh or logout of that session, another process's sweep) are skipped, not waited
+  // for, so several processes may sweep one database at once.
+  core::Result<SweepCounts> SweepExpiredSessions(int64_t now_unix, int64_t used_retention_secs,
+                                                 int64_t batch);
 
   // Returns every stored key (encoded), newest first; when there is none, stores
   // `generate()` first. Safe when several processes start at once.

@@ -61,6 +61,30 @@ core::Status AuthStore::WithSessionLocked(
   });
 }
 
+core::Result<SweepCounts> AuthStore::SweepExpiredSessions(int64_t now_unix,
+                                                          int64_t used_retention_secs,
+                                                          int64_t batch) {
+  return WithConnection(pool_, [&](pqxx::connection& c) -> core::Result<SweepCounts> {
+    pqxx::work tx(c);
+    SweepCounts counts;
+    counts.sessions = tx.exec_params(
+                            "DELETE FROM auth_sessions WHERE session_id IN ("
+                            "SELECT session_id FROM auth_sessions WHERE expires_at_unix <= $1 "
+                            "ORDER BY expires_at_unix LIMIT $2 FOR UPDATE SKIP LOCKED)",
+                            now_unix, batch)
+                          .affected_rows();
+    counts.used_tokens = tx.exec_params(
+                               "DELETE FROM auth_used_refresh_tokens WHERE token_hash IN ("
+                               "SELECT token_hash FROM auth_used_refresh_tokens "
+                               "WHERE used_at_unix < $1 ORDER BY used_at_unix LIMIT $2 "
+                               "FOR UPDATE SKIP LOCKED)",
+                               now_unix - used_retention_secs, batch)
+                             .affected_rows();
+    tx.commit();
+    return counts;
+  });
+}
+
 core::Result<bool> AuthStore::Rename(const std::string& user_id, const std::string& username) {
   return WithConnection(pool_, [&](pqxx::connection& c) -> core::Result<bool> {
     try {

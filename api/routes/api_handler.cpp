@@ -136,11 +136,30 @@ void ApiHandler::Register(std::string_view method, std::string_view pattern, Rou
   sinks_[id] = std::move(sink);
 }
 
+// Streamed routes get their sink; an unknown route or method (any route) and an undecodable
+// path parameter of a streamed route are answered from the head, after the global limiter, as
+// Handle would answer them but without reading a body first (the original never reads one
+// for them, so a large body must not turn them into 413).
 std::shared_ptr<http::BodySink> ApiHandler::OpenBodySink(const http::HttpRequest& head) {
   RouteMatch match = router_.Match(head.method, head.path);
-  if (match.kind != RouteMatch::Kind::kFound || !sinks_[match.route_id]) return nullptr;
-  // The global limiter answers before any body byte is read (Handle skips streamed requests).
+  std::optional<ErrorReply> refused;
+  switch (match.kind) {
+    case RouteMatch::Kind::kNotFound:
+      refused = NotFoundReply();
+      break;
+    case RouteMatch::Kind::kMethodNotAllowed:
+      refused = MethodNotAllowedReply(match.allow);
+      break;
+    case RouteMatch::Kind::kBadPath:  // route_id is set
+      if (!sinks_[match.route_id]) return nullptr;
+      refused = BadRequestReply();
+      break;
+    case RouteMatch::Kind::kFound:
+      if (!sinks_[match.route_id]) return nullptr;
+      break;
+  }
   if (auto limited = CheckGlobalLimit(head)) return std::make_shared<RejectingSink>(*limited);
+  if (refused) return std::make_shared<RejectingSink>(FromReply(*refused));
   return sinks_[match.route_id](*this, head, match);
 }
 

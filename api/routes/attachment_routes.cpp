@@ -28,11 +28,11 @@ core::Error TooLarge() {
 // Receives one upload body: spools it (cap checked first), holding a quota reservation for
 // every byte accepted (the declared length up front, else piece by piece); releases what it
 // reserved when it goes away.
-class UploadSink final : public http::BodySink {
+class AttachmentSink final : public http::BodySink {
  public:
-  UploadSink(ApiHandler& api, http::HttpRequest head, RouteMatch match)
+  AttachmentSink(ApiHandler& api, http::HttpRequest head, RouteMatch match)
       : api_(api), head_(std::move(head)), match_(std::move(match)) {}
-  ~UploadSink() override { ReleaseReservation(); }
+  ~AttachmentSink() override { ReleaseReservation(); }
 
   std::optional<http::HttpResponse> OnBegin(std::optional<int64_t> declared_length) override;
   std::optional<http::HttpResponse> OnChunk(std::string_view bytes) override;
@@ -50,6 +50,7 @@ class UploadSink final : public http::BodySink {
   std::string mime_;
 
  private:
+  std::optional<http::HttpResponse> Admit();
   core::Status Precheck();
   std::optional<http::HttpResponse> Fail(const core::Error& error) { return api_.Error(error); }
 
@@ -60,12 +61,22 @@ class UploadSink final : public http::BodySink {
   uint64_t reserved_ = 0;
 };
 
-// Everything decidable before a body byte: auth, query, Content-Type, channel access.
-core::Status UploadSink::Precheck() {
+// Everything decidable before a body byte, in the contract's order: token, IP-ban gate
+// (§3.7), query, Content-Type, channel access. Runs on a worker (OnBegin); no spool exists yet.
+std::optional<http::HttpResponse> AttachmentSink::Admit() {
   RouteRequest request{head_, match_, ClientIpOf(api_.deps().client_ip, head_)};
   auto who = api_.Authenticate(request);
-  if (!who.ok()) return who.error();
+  if (!who.ok()) return Fail(who.error());
   user_id_ = who->user_id;
+  if (auto refused = IpBanGate(api_, request, *who, std::string(match_.Param("guild_id")))) {
+    return refused;
+  }
+  if (auto status = Precheck(); !status.ok()) return Fail(status.error());
+  return std::nullopt;
+}
+
+// The head's own rules: query, Content-Type, channel access.
+core::Status AttachmentSink::Precheck() {
   auto params = QueryParams::Parse(head_.query);
   if (!params.ok()) return params.error();
   FILAMENT_RETURN_IF_ERROR(params->RejectUnknown({"filename"}));
@@ -88,8 +99,8 @@ core::Status UploadSink::Precheck() {
   return core::OkStatus();
 }
 
-std::optional<http::HttpResponse> UploadSink::OnBegin(std::optional<int64_t> declared_length) {
-  if (auto status = Precheck(); !status.ok()) return Fail(status.error());
+std::optional<http::HttpResponse> AttachmentSink::OnBegin(std::optional<int64_t> declared_length) {
+  if (auto refused = Admit()) return refused;
   const auto& limits = api_.deps().limits;
   if (declared_length && *declared_length > limits.max_attachment_bytes) return Fail(TooLarge());
   // A declared length is reserved whole, so parallel uploads are admitted first come, first
@@ -105,7 +116,7 @@ std::optional<http::HttpResponse> UploadSink::OnBegin(std::optional<int64_t> dec
   return std::nullopt;
 }
 
-std::optional<http::HttpResponse> UploadSink::OnChunk(std::string_view bytes) {
+std::optional<http::HttpResponse> AttachmentSink::OnChunk(std::string_view bytes) {
   // The size cap first, then the quota, on every piece (contract §4.12).
   if (auto status = spool_->Append(bytes); !status.ok()) return Fail(status.error());
   auto received = static_cast<uint64_t>(spool_->size());
@@ -117,7 +128,7 @@ std::optional<http::HttpResponse> UploadSink::OnChunk(std::string_view bytes) {
   return std::nullopt;
 }
 
-std::optional<http::HttpResponse> UploadSink::OnEnd() {
+std::optional<http::HttpResponse> AttachmentSink::OnEnd() {
   auto finished = spool_->Finish();
   if (!finished.ok()) return Fail(finished.error());
   auto mime = upload::AcceptAttachment(*finished, declared_);
@@ -140,14 +151,12 @@ AttachmentPath PathOf(const RouteMatch& match) {
 }
 
 // Stores the spooled bytes, then records the upload; the reservation is released after the
-// append counted the bytes as used (never a moment where neither holds them).
+// append counted the bytes as used (never a moment where neither holds them). The sink
+// admitted the head (token, IP-ban gate, query, permission) before reading the body.
 http::HttpResponse Upload(ApiHandler& api, RouteRequest& request) {
-  auto* sink = dynamic_cast<UploadSink*>(request.http.streamed_body.get());
+  auto* sink = dynamic_cast<AttachmentSink*>(request.http.streamed_body.get());
   if (sink == nullptr || !sink->upload_) return api.Error(core::InvalidArgument("no body"));
   AttachmentPath path = PathOf(request.match);
-  auto who = api.Authenticate(request);
-  if (!who.ok()) return api.Error(who.error());
-  if (auto refused = IpBanGate(api, request, *who, path.guild_id)) return *refused;
   std::string id = api.NewUploadId();
   std::string key = core::AttachmentBlobKey(id);
   const upload::SpooledUpload& spooled = *sink->upload_;
@@ -243,7 +252,7 @@ void RegisterAttachmentRoutes(const AddRoute& add, const AddStreamedRoute& add_s
   constexpr std::string_view kBase = "/guilds/{guild_id}/channels/{channel_id}/attachments";
   add_streamed("POST", kBase, Upload,
                [](ApiHandler& api, const http::HttpRequest& head, const RouteMatch& match) {
-                 return std::make_shared<UploadSink>(api, head, match);
+                 return std::make_shared<AttachmentSink>(api, head, match);
                });
   add("GET", std::string(kBase) + "/{attachment_id}", Download);
   add("DELETE", std::string(kBase) + "/{attachment_id}", Delete);

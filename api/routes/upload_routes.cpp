@@ -1,5 +1,6 @@
-// Avatars and banners (REST_API.md §4.3): raw-body uploads streamed into a spool (size counted
-// as bytes arrive, SHA-256, libmagic sniffing), stored in the BlobStore at the user's fixed key,
+// Avatars and banners (REST_API.md §4.3): raw-body uploads admitted from their head (limiter,
+// token, Content-Type) before any body byte, then streamed into a spool (size counted as bytes
+// arrive, SHA-256, libmagic sniffing), stored in the BlobStore at the user's fixed key,
 // recorded in the log by metadata only; downloads are public and streamed from the BlobStore.
 #include <array>
 #include <functional>
@@ -24,12 +25,38 @@ std::mutex& UploadLock(const std::string& user_id) {
   return locks[std::hash<std::string>{}(user_id) % locks.size()];
 }
 
-core::Result<commands::Appended> StoreImage(ApiHandler& api, const Principal& who,
+const char* LimiterRoute(Kind kind) {
+  return kind == Kind::kAvatar ? "profile_avatar_upload" : "profile_banner_upload";
+}
+
+// Everything decided from the head, before any body byte (contract order: auth-route limiter,
+// token, declared Content-Type; the sink then checks the declared length against the cap).
+core::Result<AdmittedUpload> AdmitImage(ApiHandler& api, const http::HttpRequest& head,
+                                        const RouteMatch& match, Kind kind) {
+  RouteRequest request{head, match, ClientIpOf(api.deps().client_ip, head)};
+  if (!api.AllowAuthRoute(LimiterRoute(kind), request.client_ip)) return RateLimited();
+  auto who = api.Authenticate(request);
+  if (!who.ok()) return who.error();
+  auto declared = upload::ParseDeclaredContentType(head.Header("content-type"));
+  if (!declared.ok()) return declared.error();
+  return AdmittedUpload{std::move(*who), std::move(*declared)};
+}
+
+std::shared_ptr<http::BodySink> OpenImageSink(ApiHandler& api, const http::HttpRequest& head,
+                                              const RouteMatch& match, Kind kind) {
+  const auto& limits = api.deps().limits;
+  return std::make_shared<UploadSink>(
+      kind == Kind::kAvatar ? limits.max_profile_avatar_bytes : limits.max_profile_banner_bytes,
+      api.deps().spool_directory,
+      [&api, head, match, kind] { return AdmitImage(api, head, match, kind); },
+      [&api](const core::Error& error) { return api.Error(error); });
+}
+
+core::Result<commands::Appended> StoreImage(ApiHandler& api, const AdmittedUpload& admitted,
                                             const RouteRequest& request, Kind kind,
                                             const upload::SpooledUpload& spooled) {
-  auto declared = upload::ParseDeclaredContentType(request.http.Header("content-type"));
-  if (!declared.ok()) return declared.error();
-  auto mime = upload::AcceptProfileImage(spooled, *declared);
+  const Principal& who = admitted.who;
+  auto mime = upload::AcceptProfileImage(spooled, admitted.declared_mime);
   if (!mime.ok()) return mime.error();
   const std::string key =
       kind == Kind::kAvatar ? core::AvatarBlobKey(who.user_id) : core::BannerBlobKey(who.user_id);
@@ -43,17 +70,17 @@ core::Result<commands::Appended> StoreImage(ApiHandler& api, const Principal& wh
       });
 }
 
+// The sink admitted the head (limiter, token, Content-Type) and spooled the body.
 http::HttpResponse Upload(ApiHandler& api, RouteRequest& request, Kind kind) {
-  const char* route = kind == Kind::kAvatar ? "profile_avatar_upload" : "profile_banner_upload";
-  if (!api.AllowAuthRoute(route, request.client_ip)) return api.Error(RateLimited());
-  auto who = api.Authenticate(request);
-  if (!who.ok()) return api.Error(who.error());
   auto* sink = dynamic_cast<UploadSink*>(request.http.streamed_body.get());
-  if (sink == nullptr || !sink->upload()) return api.Error(core::InvalidArgument("no body"));
-  auto appended = StoreImage(api, *who, request, kind, *sink->upload());
+  if (sink == nullptr || !sink->upload() || !sink->admitted()) {
+    return api.Error(core::InvalidArgument("no body"));
+  }
+  const AdmittedUpload& admitted = *sink->admitted();
+  auto appended = StoreImage(api, admitted, request, kind, *sink->upload());
   if (!appended.ok()) return api.Error(appended.error());
   return api.MutationThen(*appended, [&]() -> core::Result<std::string> {
-    auto profile = api.deps().users.FindById(who->user_id);
+    auto profile = api.deps().users.FindById(admitted.who.user_id);
     if (!profile.ok()) return profile.error();
     if (!profile->has_value()) return core::Internal("profile vanished");
     return projections::ProfileJson(**profile);
@@ -87,20 +114,15 @@ http::HttpResponse Download(ApiHandler& api, RouteRequest& request, Kind kind) {
 }  // namespace
 
 void RegisterUploadRoutes(const AddRoute& add, const AddStreamedRoute& add_streamed) {
-  add_streamed(
-      "POST", "/users/me/profile/avatar",
-      [](ApiHandler& api, RouteRequest& r) { return Upload(api, r, Kind::kAvatar); },
-      [](ApiHandler& api, const http::HttpRequest&, const RouteMatch&) {
-        return std::make_shared<UploadSink>(api.deps().limits.max_profile_avatar_bytes,
-                                            api.deps().spool_directory);
-      });
-  add_streamed(
-      "POST", "/users/me/profile/banner",
-      [](ApiHandler& api, RouteRequest& r) { return Upload(api, r, Kind::kBanner); },
-      [](ApiHandler& api, const http::HttpRequest&, const RouteMatch&) {
-        return std::make_shared<UploadSink>(api.deps().limits.max_profile_banner_bytes,
-                                            api.deps().spool_directory);
-      });
+  for (Kind kind : {Kind::kAvatar, Kind::kBanner}) {
+    const char* pattern =
+        kind == Kind::kAvatar ? "/users/me/profile/avatar" : "/users/me/profile/banner";
+    add_streamed(
+        "POST", pattern, [kind](ApiHandler& api, RouteRequest& r) { return Upload(api, r, kind); },
+        [kind](ApiHandler& api, const http::HttpRequest& head, const RouteMatch& match) {
+          return OpenImageSink(api, head, match, kind);
+        });
+  }
   add("GET", "/users/{user_id}/avatar",
       [](ApiHandler& api, RouteRequest& r) { return Download(api, r, Kind::kAvatar); });
   add("GET", "/users/{user_id}/banner",

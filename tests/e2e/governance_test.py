@@ -12,6 +12,7 @@ import unittest
 
 import websockets
 
+import upload_probe
 from filament_harness import Server, run_tests
 
 ARGS = None
@@ -461,6 +462,15 @@ class Governance(unittest.TestCase):
                 ("POST", f"/guilds/{gid}/search/reconcile", None)]:
             who = "owner" if "search/re" in route else "member"
             self.expect(who, method, route, 403, body, "forbidden", ip="10.0.0.8")
+        # An attachment upload from a banned address is refused from its head (before the bad
+        # filename and the declared size over the cap), without its body being read.
+        status, _, reply, elapsed, closed = upload_probe.refused_before_body(
+            self.server.port, "POST", f"{base}/attachments?filename=a%2Fb",
+            {"Authorization": "Bearer " + self.tokens["member"], "X-Forwarded-For": "10.0.0.8"},
+            100 * 1024 * 1024)
+        self.assertEqual((status, json.loads(reply)), (403, {"error": "forbidden"}))
+        self.assertLess(elapsed, 2.0)
+        self.assertTrue(closed)
         self.expect("outsider", "POST", f"/guilds/{gid}/join", 403, None, "directory_join_ip_banned", ip="10.0.0.7")
         self.assertTrue(asyncio.run(self.dropped_on_subscribe("ipuser", gid, cid, "10.0.0.7")))
         # Removal.

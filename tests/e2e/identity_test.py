@@ -15,6 +15,7 @@ import websockets
 
 import filament_harness
 import sample_media
+import upload_probe
 from filament_harness import Server, run_tests
 
 ARGS = None
@@ -260,6 +261,71 @@ class Identity(unittest.TestCase):
             self.assertEqual(self.upload(None, "avatar", sample_media.png(), "image/png")[0], 401)
         finally:
             await ws.close()
+
+    def test_upload_refused_from_its_head(self):
+        """An avatar/banner upload without a valid token is answered 401 before its body is
+        sent (a declared 5 MiB, even over the cap: the token comes first), no spool file is
+        created, and the connection closes; without a body it stays open. A wrong method or
+        route with a large declared body is 405/404, not 413."""
+        token, _ = self.user("img_head")
+        watch = upload_probe.SpoolWatch(self.server.data_dir)
+        try:
+            for kind in ("avatar", "banner"):
+                for headers in ({}, {"Authorization": "Bearer not-a-token"},
+                                {"Authorization": "Basic " + token}):
+                    status, got, body, elapsed, closed = upload_probe.refused_before_body(
+                        self.server.port, "POST", f"/users/me/profile/{kind}",
+                        {"Content-Type": "image/png", **headers}, 5 * 1024 * 1024)
+                    self.assertEqual((status, json.loads(body)), (401, {"error": "invalid_credentials"}),
+                                     (kind, headers))
+                    self.assertLess(elapsed, 2.0)
+                    self.assertEqual(got.get("connection"), "close")
+                    self.assertTrue(closed)
+                    self.assertTrue(got.get("x-request-id"))
+            # A wrong method or an unknown route is answered from the head too, whatever the
+            # declared size (not 413 after reading a body the route would never take).
+            for method, target, want in (("PUT", "/users/me/profile/avatar", 405),
+                                         ("POST", "/users/me/profile/nope", 404)):
+                status, got, _, elapsed, closed = upload_probe.refused_before_body(
+                    self.server.port, method, target, {"Authorization": "Bearer " + token},
+                    5 * 1024 * 1024)
+                self.assertEqual(status, want, target)
+                self.assertLess(elapsed, 2.0)
+                self.assertTrue(closed)
+            self.assertEqual(got.get("allow"), None)  # the 404 has none; the 405 is checked below
+            status, got, _, _, _ = upload_probe.refused_before_body(
+                self.server.port, "PUT", "/users/me/profile/avatar", {}, 5 * 1024 * 1024)
+            self.assertEqual((status, got.get("allow")), (405, "POST"))
+            self.assertEqual(watch.created(), 0)
+            # Authenticated but over the cap by its declared length: 413 before the body, no spool.
+            status, _, body, elapsed, _ = upload_probe.refused_before_body(
+                self.server.port, "POST", "/users/me/profile/avatar",
+                {"Authorization": "Bearer " + token}, 3 * 1024 * 1024)
+            self.assertEqual((status, json.loads(body)), (413, {"error": "payload_too_large"}))
+            self.assertLess(elapsed, 2.0)
+            # An unparsable Content-Type is refused from the head too (after the token).
+            status, _, body, _, _ = upload_probe.refused_before_body(
+                self.server.port, "POST", "/users/me/profile/avatar",
+                {"Authorization": "Bearer " + token, "Content-Type": "not a type"}, 1000)
+            self.assertEqual((status, json.loads(body)), (400, {"error": "invalid_request"}))
+            self.assertEqual(watch.created(), 0)
+            # No body: 401 and the connection stays usable.
+            with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as conn:
+                conn.sendall(b"POST /users/me/profile/avatar HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+                             b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                reply = b""
+                while reply.count(b"HTTP/1.1 ") < 2 or not reply.endswith(b'{"status":"ok"}'):
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    reply += chunk
+            self.assertTrue(reply.startswith(b"HTTP/1.1 401 "), reply[:80])
+            self.assertIn(b"HTTP/1.1 200 ", reply)
+            # The control: an accepted upload does spool.
+            self.assertEqual(self.upload(token, "avatar", sample_media.png(), "image/png")[0], 200)
+            self.assertEqual(watch.created(), 1)
+        finally:
+            watch.close()
 
     # --- friends ----------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import websockets
 
+import upload_probe
 from filament_harness import Server, run_tests
 
 ARGS = None
@@ -339,6 +340,37 @@ class MessagesComplete(unittest.TestCase):
             return int(reply.split(b" ")[1])
         finally:
             sock.close()
+
+    def test_upload_refused_from_its_head(self):
+        """400 (undecodable path parameter), 401 (no or bad token) and 403 (outsider, unknown
+        channel) come before the body is sent — a declared 20 MiB, over the cap: the token and permission come first — and no
+        spool file is created; a bad filename is refused from the head as well."""
+        base = f"/guilds/{self.gid}/channels/{self.cid}/attachments"
+        unknown = f"/guilds/{self.gid}/channels/01ARZ3NDEKTSV4RRFFQ69G5FAV/attachments"
+        bearer = lambda who: {"Authorization": "Bearer " + self.tokens[who]}  # noqa: E731
+        cases = [(f"/guilds/{self.gid}/channels/%ZZ/attachments", {}, 400, "invalid_request"),
+                 (base, {}, 401, "invalid_credentials"),
+                 (base, {"Authorization": "Bearer nope"}, 401, "invalid_credentials"),
+                 (base, bearer("carol"), 403, "forbidden"),
+                 (unknown, bearer("bob"), 403, "forbidden"),
+                 (base + "?filename=a%2Fb", bearer("bob"), 400, "invalid_request"),
+                 (base + "?name=x", bearer("bob"), 400, "invalid_request"),
+                 (base, {**bearer("bob"), "Content-Type": "not a type"}, 400, "invalid_request"),
+                 (base, bearer("bob"), 413, "payload_too_large")]
+        watch = upload_probe.SpoolWatch(self.server.data_dir)
+        try:
+            for target, headers, want, code in cases:
+                status, got, body, elapsed, closed = upload_probe.refused_before_body(
+                    self.server.port, "POST", target, headers, 20 * 1024 * 1024)
+                self.assertEqual((status, json.loads(body)), (want, {"error": code}), (target, headers))
+                self.assertLess(elapsed, 2.0, target)
+                self.assertEqual(got.get("connection"), "close")
+                self.assertTrue(closed)
+            self.assertEqual(watch.created(), 0)
+            self.assertEqual(self.upload(b"%PDF-1.4\n%%EOF\n", who="bob")[0], 200)  # the control
+            self.assertEqual(watch.created(), 1)
+        finally:
+            watch.close()
 
     def test_size_cap_answers_before_the_rest_is_read(self):
         # Declared one byte over the cap: 413 with nothing of the body sent.
