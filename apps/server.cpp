@@ -70,6 +70,13 @@ class HubSink final : public gateway::FanoutSink {
   void Revalidate(const std::string& guild_id, const KeepSubscription& keep) override {
     hub_.Revalidate(guild_id, keep);
   }
+  void ApplyIpBans(const std::string& guild_id,
+                   const std::vector<gateway::IpBanEntry>& bans) override {
+    hub_.ApplyIpBans(guild_id, bans);
+  }
+  void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) override {
+    hub_.LiftIpBans(guild_id, ban_ids);
+  }
 
  private:
   gateway::GatewayHub& hub_;
@@ -166,6 +173,7 @@ int RunServer(const ServeOptions& options) {
   projections::AuditQueries audit(pool);
   pgstore::IpObservationStore ip_observations(pool);
   api::GatewayIpBanGate ip_gate(ip_observations, clock);
+  api::GatewayIpResolver ip_resolver(ip_observations);
   projections::MessagesQueries messages(pool);
   projections::FriendsQueries friends(pool);
   pgstore::PgBlobStore blobs(pool);
@@ -199,7 +207,7 @@ int RunServer(const ServeOptions& options) {
     hub = std::make_unique<gateway::GatewayHub>(GatewayOptionsFrom(options.limits), clock,
                                                 authorizer, *poster, &ip_gate);
     sink = std::make_unique<HubSink>(*hub);
-    bridge = std::make_unique<gateway::LogBridge>(log, *sink, &authorizer);
+    bridge = std::make_unique<gateway::LogBridge>(log, *sink, &authorizer, &ip_resolver);
     if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
     api::AuthService* auth_ptr = auth.get();
     const api::ClientIpResolver* resolver = &*client_ip;

@@ -28,7 +28,8 @@ class Governance(unittest.TestCase):
                                  # IP-ban tests name client IPs with x-forwarded-for.
                                  "FILAMENT_TRUSTED_PROXY_CIDRS": "127.0.0.1/32"}).start()
         cls.tokens, cls.ids = {}, {}
-        for name in ["owner", "mod", "member", "outsider", "sysop", "target", "other", "ipuser"]:
+        for name in ["owner", "mod", "member", "outsider", "sysop", "target", "other", "ipuser",
+                     "evader"]:
             cls.register(name)
         # The server owner is configured by id, so it needs a restart once the id exists.
         cls.server.env["FILAMENT_SERVER_OWNER_USER_ID"] = cls.ids["sysop"].lower()
@@ -483,6 +484,77 @@ class Governance(unittest.TestCase):
         self.assertIn("ip_bans_updated", dump.stdout)
         for address in ["10.0.0.", "127.0.0.1"]:
             self.assertNotIn(address, dump.stdout)
+
+    # ADR 0032: a new IP ban cuts the guild (not the socket) from open connections at a banned
+    # address, whoever holds them; other addresses and other guilds keep flowing.
+    def test_ip_ban_cuts_live_connections(self):
+        gid = self.expect("owner", "POST", "/guilds", 200, {"name": "LiveIpBan", "visibility": "public"})["guild_id"]
+        cid = self.expect("owner", "POST", f"/guilds/{gid}/channels", 200, {"name": "general"})["channel_id"]
+        side = self.expect("owner", "POST", "/guilds", 200, {"name": "LiveIpSide", "visibility": "public"})["guild_id"]
+        side_cid = self.expect("owner", "POST", f"/guilds/{side}/channels", 200, {"name": "side"})["channel_id"]
+        for who, guild, ip in [("evader", gid, "10.9.0.7"), ("evader", side, "10.9.0.7"),
+                               ("target", gid, "10.9.0.4"), ("member", gid, "10.9.0.3")]:
+            self.expect(who, "POST", f"/guilds/{guild}/join", 200, ip=ip)
+
+        def ban():
+            created = self.expect("owner", "POST", f"/guilds/{gid}/ip-bans/by-user", 200,
+                                  {"target_user_id": self.ids["evader"]})
+            self.assertEqual(created["created_count"], 1)
+
+        def post(guild, channel, content):
+            self.expect("owner", "POST", f"/guilds/{guild}/channels/{channel}/messages", 200, {"content": content},
+                        ip="10.9.0.1")
+
+        asyncio.run(self.live_ip_ban(gid, cid, side, side_cid, ban, post))
+
+    async def live_ip_ban(self, gid, cid, side, side_cid, ban, post):
+        loop = asyncio.get_running_loop()
+        evader = await self.subscribed_ws("evader", "10.9.0.7", [(gid, cid), (side, side_cid)])
+        same_ip = await self.subscribed_ws("target", "10.9.0.7", [(gid, cid)])  # never joined from there
+        spared = await self.subscribed_ws("member", "10.9.0.3", [(gid, cid)])
+        try:
+            await loop.run_in_executor(None, ban)
+            for ws in (evader, same_ip, spared):  # the sync itself still reaches everyone subscribed
+                await self.frames_until(ws, lambda f: f["t"] == "workspace_ip_ban_sync")
+            await loop.run_in_executor(None, post, gid, cid, "after the ban")
+            await loop.run_in_executor(None, post, side, side_cid, "other guild")
+            seen = await self.frames_until(spared, lambda f: f["t"] == "message_create" and f["d"]["guild_id"] == gid)
+            offline = {f["d"]["user_id"] for f in seen if f["t"] == "presence_update" and f["d"]["status"] == "offline"}
+            self.assertEqual(offline, {self.ids["evader"], self.ids["target"]})
+            # The guild stream is ordered: once `spared` has the message, the cut ones would have it too.
+            got = await self.frames_until(evader, lambda f: f["t"] == "message_create" and f["d"]["guild_id"] == side)
+            got += await self.frames_for(evader, 0.5) + await self.frames_for(same_ip, 0.5)
+            self.assertEqual([f for f in got if f["d"].get("guild_id") == gid and f["t"] != "workspace_ip_ban_sync"], [])
+            # Still open; a subscribe to the guild from the address is now dropped (GATEWAY.md §4.1).
+            await same_ip.send(json.dumps({"v": 1, "t": "subscribe", "d": {"guild_id": gid, "channel_id": cid}}))
+            with self.assertRaises(websockets.ConnectionClosed):
+                await self.frames_until(same_ip, lambda f: False)
+        finally:
+            for ws in (evader, same_ip, spared):
+                await ws.close()
+
+    async def subscribed_ws(self, who, ip, channels):
+        url = f"ws://127.0.0.1:{self.server.port}/gateway/ws?access_token={self.tokens[who]}"
+        ws = await websockets.connect(url, extra_headers={"x-forwarded-for": ip}, max_size=2**20)
+        await asyncio.wait_for(ws.recv(), 10)  # ready
+        for gid, cid in channels:
+            await ws.send(json.dumps({"v": 1, "t": "subscribe", "d": {"guild_id": gid, "channel_id": cid}}))
+            await self.frames_until(ws, lambda f, c=cid: f["t"] == "subscribed" and f["d"]["channel_id"] == c)
+        return ws
+
+    async def frames_until(self, ws, stop, timeout=10):
+        frames = []
+        while not frames or not stop(frames[-1]):
+            frames.append(json.loads(await asyncio.wait_for(ws.recv(), timeout)))
+        return frames
+
+    async def frames_for(self, ws, seconds):
+        frames = []
+        try:
+            while True:
+                frames.append(json.loads(await asyncio.wait_for(ws.recv(), seconds)))
+        except asyncio.TimeoutError:
+            return frames
 
     async def dropped_on_subscribe(self, who, gid, cid, ip):
         url = f"ws://127.0.0.1:{self.server.port}/gateway/ws?access_token={self.tokens[who]}"
