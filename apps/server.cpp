@@ -162,7 +162,7 @@ int RunServer(const ServeOptions& options) {
   }
 
   std::unique_ptr<CheckpointPoller> poller;
-  if (roles.api && !roles.projections) {
+  if ((roles.api || roles.gateway) && !roles.projections) {
     poller = std::make_unique<CheckpointPoller>(pool, applied, read_model_names);
     poller->Start();
   }
@@ -207,7 +207,15 @@ int RunServer(const ServeOptions& options) {
     hub = std::make_unique<gateway::GatewayHub>(GatewayOptionsFrom(options.limits), clock,
                                                 authorizer, *poster, &ip_gate);
     sink = std::make_unique<HubSink>(*hub);
-    bridge = std::make_unique<gateway::LogBridge>(log, *sink, &authorizer, &ip_resolver);
+    // Events go out once the read models include them (ADR 0017): a GET made on an event
+    // sees its effect.
+    auto barrier = [&applied, &read_model_names](const events::Position& position,
+                                                 std::chrono::milliseconds timeout) {
+      return applied.WaitFor(read_model_names, position, timeout);
+    };
+    bridge = std::make_unique<gateway::LogBridge>(
+        log, *sink, &authorizer, barrier,
+        std::chrono::milliseconds(options.limits.read_your_writes_timeout_ms), &ip_resolver);
     if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
     api::AuthService* auth_ptr = auth.get();
     const api::ClientIpResolver* resolver = &*client_ip;

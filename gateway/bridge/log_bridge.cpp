@@ -11,11 +11,14 @@
 namespace filament::gateway {
 
 LogBridge::LogBridge(events::EventLog& log, FanoutSink& sink, LiveAccess* access,
+                     ReadModelBarrier barrier, std::chrono::milliseconds barrier_timeout,
                      IpObservationResolver* ip_resolver)
     : log_(log),
       sink_(sink),
       observers_(std::make_unique<ObserverIndex>()),
       access_(access),
+      barrier_(std::move(barrier)),
+      barrier_timeout_(barrier_timeout),
       ip_resolver_(ip_resolver) {}
 
 LogBridge::~LogBridge() { Stop(); }
@@ -53,7 +56,31 @@ void LogBridge::Run(std::unique_ptr<events::LogReader> reader) {
   }
 }
 
+void LogBridge::AwaitReadModels(const events::Position& position) {
+  if (!barrier_) return;
+  const bool applied =
+      barrier_(position, barrier_degraded_ ? std::chrono::milliseconds(0) : barrier_timeout_);
+  if (applied) {
+    if (barrier_degraded_) {
+      std::fprintf(stderr, "gateway: read models caught up at %s; waiting for them again\n",
+                   events::FormatPosition(position).c_str());
+    }
+    barrier_degraded_ = false;
+    return;
+  }
+  ++barrier_misses_;
+  if (!barrier_degraded_) {
+    std::fprintf(stderr,
+                 "gateway: read models have not applied %s after %lld ms; delivering without "
+                 "waiting until they catch up\n",
+                 events::FormatPosition(position).c_str(),
+                 static_cast<long long>(barrier_timeout_.count()));
+  }
+  barrier_degraded_ = true;
+}
+
 void LogBridge::Deliver(const events::StoredRecord& record) {
+  AwaitReadModels(record.position);
   observers_->ApplyRecord(record);
   std::optional<std::string> changed;
   if (access_ != nullptr) changed = access_->Apply(record);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -74,9 +75,22 @@ core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& 
 // (ADR 0032); a resolver error is logged and that cut skipped (the subscribe gate still holds).
 // A record that cannot be mapped is counted and skipped: realtime delivery is at-most-once by
 // contract, and the read models (not the gateway) stop on bad records.
+//
+// With a read-model barrier, a record's events are fanned out only once the read models the
+// REST API reads have applied it, so a client that GETs in reaction to an event (an avatar
+// after profile_avatar_update, its permissions after an override change) sees that event's
+// effect (ADR 0017). The barrier waits at most `barrier_timeout`; after a timeout (read models
+// stopped or far behind) the bridge stops waiting — delivering late is worse than delivering
+// early — and resumes once the read models have caught up with a record.
 class LogBridge {
  public:
+  // True once the read models include `position`; false when `timeout` ran out first.
+  using ReadModelBarrier =
+      std::function<bool(const events::Position& position, std::chrono::milliseconds timeout)>;
+
   LogBridge(events::EventLog& log, FanoutSink& sink, LiveAccess* access = nullptr,
+            ReadModelBarrier barrier = nullptr,
+            std::chrono::milliseconds barrier_timeout = std::chrono::milliseconds(5000),
             IpObservationResolver* ip_resolver = nullptr);
   ~LogBridge();
 
@@ -84,17 +98,24 @@ class LogBridge {
   core::Status Start();
   void Stop();
   int64_t unmappable_records() const { return unmappable_.load(); }
+  // Records delivered without their read models (barrier timed out or degraded).
+  int64_t barrier_misses() const { return barrier_misses_.load(); }
 
  private:
   void Run(std::unique_ptr<events::LogReader> reader);
   void Deliver(const events::StoredRecord& record);
   void Fan(const GatewayMessage& message);
   void ApplyIpBans(const events::StoredRecord& record);
+  void AwaitReadModels(const events::Position& position);
 
   events::EventLog& log_;
   FanoutSink& sink_;
   std::unique_ptr<ObserverIndex> observers_;  // owned by the reader thread after Start()
   LiveAccess* const access_;
+  const ReadModelBarrier barrier_;
+  const std::chrono::milliseconds barrier_timeout_;
+  bool barrier_degraded_ = false;  // reader thread only
+  std::atomic<int64_t> barrier_misses_{0};
   IpObservationResolver* const ip_resolver_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> unmappable_{0};

@@ -263,6 +263,32 @@ class Identity(unittest.TestCase):
 
     # --- friends ----------------------------------------------------------------------------
 
+    def test_a_get_made_on_an_event_sees_that_event(self):
+        asyncio.run(self.get_on_event())
+
+    async def get_on_event(self):
+        """The gateway delivers a record only once the read models include it (ADR 0017): an
+        observer that fetches the avatar the moment profile_avatar_update arrives gets the new
+        bytes, never a 404 or the previous image."""
+        owner, owner_id = self.user("evt_owner")
+        member, _ = self.user("evt_member")
+        status, guild, _ = self.call("POST", "/guilds", {"name": "Evt", "visibility": "public"}, token=owner)
+        self.assertEqual(self.call("POST", f"/guilds/{guild['guild_id']}/join", token=member)[0], 200)
+        ws = await websockets.connect(self.ws_url(member), max_size=2**20)
+        await ws.recv()
+        try:
+            for round_no in range(8):
+                data = sample_media.png(noise=b"round %d" % round_no)  # a distinct image each round
+                upload = asyncio.create_task(asyncio.to_thread(self.upload, owner, "avatar", data, "image/png"))
+                await self.next_of(ws, "profile_avatar_update")
+                status, got, body = await asyncio.to_thread(
+                    self.server.raw_request, f"GET /users/{owner_id}/avatar HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                self.assertEqual((status, hashlib.sha256(body).hexdigest()),
+                                 (200, hashlib.sha256(data).hexdigest()), round_no)
+                self.assertEqual((await upload)[0], 200)
+        finally:
+            await ws.close()
+
     def test_friend_flow_with_gateway_events(self):
         asyncio.run(self.friend_flow())
 

@@ -1,0 +1,211 @@
+#include "gateway/bridge/log_bridge.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "events/testing/builders.hpp"
+#include "events/testing/in_memory_event_log.hpp"
+
+namespace filament::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+using events::testing::InMemoryEventLog;
+
+// Records what the bridge fans out, with a way to wait for it.
+class RecordingSink final : public FanoutSink {
+ public:
+  void ToChannel(const std::string&, const std::string&, const std::string& type,
+                 const std::string&, const UserFilter&) override {
+    Add(type);
+  }
+  void ToGuild(const std::string&, const std::string& type, const std::string&,
+               const UserFilter&) override {
+    Add(type);
+  }
+  void ToUser(const std::string&, const std::string& type, const std::string&) override {
+    Add(type);
+  }
+  void Revalidate(const std::string&, const KeepSubscription&) override {}
+  void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans) override {
+    std::string entry = "ban " + guild_id;
+    for (const auto& ban : bans) {
+      entry += " " + ban.ban_id + "=" + ban.address + "@" + std::to_string(*ban.expires_at_unix);
+    }
+    Add(entry);
+  }
+  void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) override {
+    std::string entry = "lift " + guild_id;
+    for (const auto& id : ban_ids) entry += " " + id;
+    Add(entry);
+  }
+
+  // True once `count` events have been fanned out, false after `timeout`.
+  bool WaitFor(size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, timeout, [&] { return types_.size() >= count; });
+  }
+  size_t size() {
+    std::lock_guard lock(mu_);
+    return types_.size();
+  }
+  std::vector<std::string> types() {
+    std::lock_guard lock(mu_);
+    return types_;
+  }
+
+ private:
+  void Add(const std::string& type) {
+    std::lock_guard lock(mu_);
+    types_.push_back(type);
+    changed_.notify_all();
+  }
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<std::string> types_;
+};
+
+void AppendGuildEvent(InMemoryEventLog& log, const events::Event& event, std::string_view type,
+                      const std::string& event_id) {
+  events::LogRecord record;
+  record.meta = {event_id, std::string(type),
+                 1,        std::string("guild:") + events::testing::kGuildId,
+                 0,        0,
+                 "actor",  "corr",
+                 ""};
+  record.payload = events::EncodePayload(event);
+  ASSERT_TRUE(log.Append({record.meta.stream, events::AppendBatch::kAnyVersion, {record}}).ok());
+}
+
+void Post(InMemoryEventLog& log, const std::string& message_id) {
+  auto event = events::testing::MessagePostedExample();
+  event.message_id = message_id;
+  AppendGuildEvent(log, events::Event{event}, events::MessagePosted::kType, "01EVENT" + message_id);
+}
+
+// A barrier the test opens by hand; it records the timeout of every call.
+struct ManualBarrier {
+  std::mutex mu;
+  std::condition_variable changed;
+  bool open = false;
+  std::vector<std::chrono::milliseconds> timeouts;
+
+  bool Wait(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu);
+    timeouts.push_back(timeout);
+    return changed.wait_for(lock, timeout, [&] { return open; });
+  }
+  void Open() {
+    std::lock_guard lock(mu);
+    open = true;
+    changed.notify_all();
+  }
+  std::vector<std::chrono::milliseconds> Timeouts() {
+    std::lock_guard lock(mu);
+    return timeouts;
+  }
+};
+
+TEST(LogBridgeBarrier, DeliversOnlyOnceTheReadModelsHaveTheRecord) {
+  InMemoryEventLog log(2);
+  RecordingSink sink;
+  ManualBarrier barrier;
+  LogBridge bridge(
+      log, sink, nullptr,
+      [&](const events::Position&, std::chrono::milliseconds t) { return barrier.Wait(t); }, 10s);
+  ASSERT_TRUE(bridge.Start().ok());
+  Post(log, "01J1A00000000000000000M001");
+  EXPECT_FALSE(sink.WaitFor(1, 300ms)) << "delivered before the read models applied it";
+  barrier.Open();
+  EXPECT_TRUE(sink.WaitFor(1, 5s));
+  EXPECT_EQ(bridge.barrier_misses(), 0);
+  bridge.Stop();
+}
+
+TEST(LogBridgeBarrier, StopsWaitingAfterATimeoutAndWaitsAgainOnceCaughtUp) {
+  InMemoryEventLog log(1);
+  RecordingSink sink;
+  ManualBarrier barrier;
+  LogBridge bridge(
+      log, sink, nullptr,
+      [&](const events::Position&, std::chrono::milliseconds t) { return barrier.Wait(t); }, 100ms);
+  ASSERT_TRUE(bridge.Start().ok());
+  Post(log, "01J1A00000000000000000M001");
+  ASSERT_TRUE(sink.WaitFor(1, 5s)) << "a timed-out barrier must not hold delivery back";
+  Post(log, "01J1A00000000000000000M002");
+  ASSERT_TRUE(sink.WaitFor(2, 5s));
+  EXPECT_EQ(bridge.barrier_misses(), 2);
+  barrier.Open();
+  Post(log, "01J1A00000000000000000M003");  // caught up (checked without waiting)
+  Post(log, "01J1A00000000000000000M004");  // waits again with the full timeout
+  ASSERT_TRUE(sink.WaitFor(4, 5s));
+  bridge.Stop();
+  const auto timeouts = barrier.Timeouts();
+  ASSERT_EQ(timeouts.size(), 4u);
+  EXPECT_EQ(timeouts[0], 100ms);
+  EXPECT_EQ(timeouts[1], 0ms);
+  EXPECT_EQ(timeouts[2], 0ms);
+  EXPECT_EQ(timeouts[3], 100ms);
+  EXPECT_EQ(bridge.barrier_misses(), 2);
+}
+
+TEST(LogBridgeBarrier, NoBarrierDeliversAtOnce) {
+  InMemoryEventLog log(1);
+  RecordingSink sink;
+  LogBridge bridge(log, sink);
+  ASSERT_TRUE(bridge.Start().ok());
+  Post(log, "01J1A00000000000000000M001");
+  EXPECT_TRUE(sink.WaitFor(1, 5s));
+  bridge.Stop();
+}
+
+// Observation ids → addresses; "unknown" ids resolve to nothing (erased).
+class FakeResolver final : public IpObservationResolver {
+ public:
+  core::Result<std::vector<std::optional<std::string>>> AddressesOf(
+      const std::vector<std::string>& ids) override {
+    std::vector<std::optional<std::string>> out;
+    for (const auto& id : ids) {
+      if (id == "01J1A000000000000000000B01") out.emplace_back("10.0.0.7");
+      if (id == "01J1A000000000000000000B02") out.emplace_back();
+    }
+    return out;
+  }
+};
+
+TEST(LogBridgeIpBans, AnUpsertCutsResolvedAddressesAfterItsSyncAndARemoveLifts) {
+  InMemoryEventLog log(1);
+  RecordingSink sink;
+  FakeResolver resolver;
+  LogBridge bridge(log, sink, nullptr, nullptr, 5s, &resolver);
+  ASSERT_TRUE(bridge.Start().ok());
+  const std::string guild = events::testing::kGuildId;
+  events::IpBansUpdated upsert{guild,
+                               "upsert",
+                               {"01J1A000000000000000000A01", "01J1A000000000000000000A02"},
+                               {"01J1A000000000000000000B01", "01J1A000000000000000000B02"},
+                               std::nullopt,
+                               std::nullopt,
+                               1700003600,
+                               1700000000};
+  AppendGuildEvent(log, events::Event{upsert}, events::IpBansUpdated::kType, "01EVENT1");
+  events::IpBansUpdated remove{guild,        "remove",     {"01J1A000000000000000000A01"},
+                               {},           std::nullopt, std::nullopt,
+                               std::nullopt, 1700000001};
+  AppendGuildEvent(log, events::Event{remove}, events::IpBansUpdated::kType, "01EVENT2");
+  ASSERT_TRUE(sink.WaitFor(4, 5s));
+  bridge.Stop();
+  EXPECT_EQ(sink.types(),
+            (std::vector<std::string>{
+                "workspace_ip_ban_sync",
+                "ban " + guild + " 01J1A000000000000000000A01=10.0.0.7@1700003600",
+                "workspace_ip_ban_sync", "lift " + guild + " 01J1A000000000000000000A01"}));
+}
+
+}  // namespace
+}  // namespace filament::gateway
