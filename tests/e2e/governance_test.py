@@ -202,6 +202,57 @@ class Governance(unittest.TestCase):
         self.assertEqual(kick("sysop", "mod"), 200)
         self.assertEqual(ban("sysop", "target"), 200)
 
+    # The hierarchy matrix's removed actors: a moderator holding a role with every permission,
+    # once banned or kicked (and not back), can do nothing any more; nothing changes.
+    def test_removed_actors_lose_every_power(self):
+        gid, cid = self.workspace("Removed")
+        roles = f"/guilds/{gid}/roles"
+        everything = ["manage_roles", "manage_member_roles", "manage_workspace_roles", "manage_channel_overrides",
+                      "delete_message", "ban_member", "view_audit_log", "manage_ip_bans", "create_message",
+                      "publish_video", "publish_screen_share", "subscribe_streams"]
+        powers = self.expect("owner", "POST", roles, 200, {"name": "powers", "permissions": everything})["role_id"]
+        self.expect("owner", "PATCH", f"/guilds/{gid}/members/{self.ids['target']}", 200, {"role": "moderator"})
+        for who in ["mod", "target"]:
+            self.expect("owner", "POST", f"{roles}/{powers}/members/{self.ids[who]}", 200)
+            self.expect(who, "GET", f"/guilds/{gid}/audit", 200)  # they could, before
+        self.expect("owner", "POST", f"/guilds/{gid}/members/{self.ids['mod']}/ban", 200)
+        self.expect("owner", "POST", f"/guilds/{gid}/members/{self.ids['target']}/kick", 200)
+        member, everyone = self.ids["member"], self.role_id(gid, "@everyone")
+        overrides = f"/guilds/{gid}/channels/{cid}"
+        deny = {"allow": [], "deny": ["create_message"]}
+        actions = [
+            ("POST", f"/guilds/{gid}/members/{member}/kick", None, "forbidden"),
+            ("POST", f"/guilds/{gid}/members/{member}/ban", None, "forbidden"),
+            ("PATCH", f"/guilds/{gid}/members/{member}", {"role": "moderator"}, "forbidden"),
+            ("POST", f"/guilds/{gid}/members/{self.ids['outsider']}", None, "forbidden"),
+            ("PATCH", f"/guilds/{gid}", {"name": "taken over"}, "forbidden"),
+            ("POST", roles, {"name": "mine", "permissions": []}, "forbidden"),
+            ("PATCH", f"{roles}/{powers}", {"name": "mine"}, "forbidden"),
+            ("DELETE", f"{roles}/{powers}", None, "forbidden"),
+            ("POST", f"{roles}/reorder", {"role_ids": [powers]}, "forbidden"),
+            ("POST", f"{roles}/default", {"role_id": powers}, "forbidden"),
+            ("POST", f"{roles}/{powers}/members/{member}", None, "forbidden"),
+            ("DELETE", f"{roles}/{powers}/members/{self.ids['owner']}", None, "forbidden"),
+            ("POST", f"{overrides}/overrides/member", deny, "forbidden"),
+            ("POST", f"{overrides}/permission-overrides/role/{everyone}", deny, "forbidden"),
+            ("GET", f"/guilds/{gid}/ip-bans", None, "forbidden"),
+            ("POST", f"/guilds/{gid}/ip-bans/by-user", {"target_user_id": member}, "forbidden"),
+            ("DELETE", f"/guilds/{gid}/ip-bans/{UNKNOWN}", None, "forbidden"),
+            ("GET", f"/guilds/{gid}/audit", None, "audit_access_denied"),
+        ]
+        for who in ["mod", "target"]:
+            for method, path, body, error in actions:
+                with self.subTest(actor=who, action=f"{method} {path}"):
+                    self.expect(who, method, path, 403, body, error)
+        # Nothing moved: the role, the member and the channel are as they were.
+        self.assertIn(powers, [r["role_id"] for r in self.roles(gid)["roles"]])
+        self.assertIn(member, [m["user_id"] for m in self.expect("owner", "GET", f"/guilds/{gid}/members", 200)["members"]])
+        self.assertEqual(self.expect("member", "GET", f"/guilds/{gid}/channels/{cid}/permissions/self", 200)["role"],
+                         "member")
+        audit = self.expect("owner", "GET", f"/guilds/{gid}/audit?limit=100", 200)["events"]
+        self.assertEqual({e["actor_user_id"] for e in audit if e["action"] != "directory.join.accepted"},
+                         {self.ids["owner"]})
+
     # --- roles ------------------------------------------------------------------------------
     def test_role_crud(self):
         gid, _ = self.workspace("Roles")
