@@ -202,6 +202,39 @@ class Governance(unittest.TestCase):
         self.assertEqual(kick("sysop", "mod"), 200)
         self.assertEqual(ban("sysop", "target"), 200)
 
+    # The hierarchy matrix (issue #7): server owner, workspace owner, moderator, member and
+    # non-member against the governance actions, per contract §3 (kick/ban: test above).
+    def test_actor_matrix(self):
+        gid, cid = self.workspace("Matrix")
+        roles, member = f"/guilds/{gid}/roles", self.ids["member"]
+        low = self.expect("owner", "POST", roles, 200, {"name": "low", "permissions": [], "position": 1})["role_id"]
+        allow = {"allow": ["create_message"], "deny": []}
+        ok, no = 200, 403
+        table = {  # action → (sysop, owner, mod, member, outsider)
+            "role create": ((ok, ok, no, no, no), lambda who: ("POST", roles, {"name": who, "permissions": []})),
+            "role update": ((ok, ok, no, no, no), lambda who: ("PATCH", f"{roles}/{low}", {"name": who})),
+            "role delete": ((ok, ok, no, no, no), lambda who: ("DELETE", f"{roles}/{doomed[who]}", None)),
+            "role assign": ((ok, ok, ok, no, no), lambda who: ("POST", f"{roles}/{low}/members/{member}", None)),
+            "role unassign": ((ok, ok, ok, no, no), lambda who: ("DELETE", f"{roles}/{low}/members/{member}", None)),
+            "override": ((ok, ok, ok, no, no), lambda who: (
+                "POST", f"/guilds/{gid}/channels/{cid}/permission-overrides/member/{member}", allow)),
+            "legacy override": ((ok, ok, no, no, no), lambda who: (
+                "POST", f"/guilds/{gid}/channels/{cid}/overrides/member", allow)),
+            "ip-ban list": ((ok, ok, ok, no, no), lambda who: ("GET", f"/guilds/{gid}/ip-bans", None)),
+            "audit": ((ok, ok, ok, no, no), lambda who: ("GET", f"/guilds/{gid}/audit", None)),
+        }
+        actors = ["sysop", "owner", "mod", "member", "outsider"]
+        doomed = {who: self.expect("owner", "POST", roles, 200, {"name": f"doomed-{who}", "permissions": []})["role_id"]
+                  for who in actors}
+        for action, (statuses, request) in table.items():
+            for who, status in zip(actors, statuses):
+                with self.subTest(action=action, actor=who):
+                    method, path, body = request(who)
+                    got, reply = self.call(who, method, path, body)
+                    self.assertEqual(got, status, f"{who} {action}: {reply}")
+                    if status == no:
+                        self.assertEqual(reply, {"error": "audit_access_denied" if action == "audit" else "forbidden"})
+
     # The hierarchy matrix's removed actors: a moderator holding a role with every permission,
     # once banned or kicked (and not back), can do nothing any more; nothing changes.
     def test_removed_actors_lose_every_power(self):
