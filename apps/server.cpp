@@ -72,6 +72,13 @@ class HubSink final : public gateway::FanoutSink {
   void Revalidate(const std::string& guild_id, const KeepSubscription& keep) override {
     hub_.Revalidate(guild_id, keep);
   }
+  void ApplyIpBans(const std::string& guild_id,
+                   const std::vector<gateway::IpBanEntry>& bans) override {
+    hub_.ApplyIpBans(guild_id, bans);
+  }
+  void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) override {
+    hub_.LiftIpBans(guild_id, ban_ids);
+  }
 
  private:
   gateway::GatewayHub& hub_;
@@ -168,6 +175,7 @@ int RunServer(const ServeOptions& options) {
   projections::AuditQueries audit(pool);
   pgstore::IpObservationStore ip_observations(pool);
   api::GatewayIpBanGate ip_gate(ip_observations, clock);
+  api::GatewayIpResolver ip_resolver(ip_observations);
   projections::MessagesQueries messages(pool);
   projections::FriendsQueries friends(pool);
   pgstore::PgBlobStore blobs(pool);
@@ -219,7 +227,7 @@ int RunServer(const ServeOptions& options) {
     };
     bridge = std::make_unique<gateway::LogBridge>(
         log, *sink, &authorizer, barrier,
-        std::chrono::milliseconds(options.limits.read_your_writes_timeout_ms));
+        std::chrono::milliseconds(options.limits.read_your_writes_timeout_ms), &ip_resolver);
     if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
     api::AuthService* auth_ptr = auth.get();
     const api::ClientIpResolver* resolver = &*client_ip;

@@ -34,6 +34,13 @@ void GatewayHub::Revalidate(
     const std::string& guild_id,
     const std::function<bool(const std::string& user_id, const std::string& channel_id)>& keep) {
   std::lock_guard lock(mu_);
+  DropSubscriptionsLocked(guild_id,
+                          [&keep](const GatewaySession& session, const std::string& channel_id) {
+                            return keep(session.user_id, channel_id);
+                          });
+}
+
+void GatewayHub::DropSubscriptionsLocked(const std::string& guild_id, const KeepLocked& keep) {
   auto guild = guilds_.find(guild_id);
   if (guild == guilds_.end()) return;
   const std::string prefix = guild_id + ":";
@@ -45,7 +52,7 @@ void GatewayHub::Revalidate(
     bool any_left = false;
     for (auto key = session.channel_keys.lower_bound(prefix);
          key != session.channel_keys.end() && key->compare(0, prefix.size(), prefix) == 0;) {
-      if (keep(session.user_id, key->substr(prefix.size()))) {
+      if (keep(session, key->substr(prefix.size()))) {
         any_left = true;
         ++key;
         continue;
@@ -58,7 +65,11 @@ void GatewayHub::Revalidate(
     }
     if (!any_left) left.push_back(&session);
   }
-  for (GatewaySession* session : left) {  // after the loop: this changes guilds_[guild_id]
+  // After the loop (this changes guilds_[guild_id]); all leave the index before any presence
+  // update goes out, so connections cut together do not hear of each other.
+  for (GatewaySession* session : left) guild->second.erase(session->id);
+  if (guild->second.empty()) guilds_.erase(guild);
+  for (GatewaySession* session : left) {
     if (session->presence_guilds.erase(guild_id) != 0) LeaveGuildLocked(*session, guild_id);
   }
 }

@@ -4,10 +4,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "adapters/http/websocket.hpp"
 #include "core/clock.hpp"
@@ -81,6 +83,14 @@ class GatewayHub {
       const std::string& guild_id,
       const std::function<bool(const std::string& user_id, const std::string& channel_id)>& keep);
 
+  // Live guild IP bans (ADR 0032, gateway_ip_bans.cpp), from the log bridge. ApplyIpBans: every
+  // connection subscribed to the guild from a banned address loses the guild as in Revalidate
+  // (the socket stays open: the ban is the guild's); until LiftIpBans or expiry, a subscribe
+  // to the guild from such an address is dropped with `ip_banned` (GATEWAY.md §4.1), checked
+  // under the hub lock so it cannot slip in after the cut. Expired entries are ignored.
+  void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans);
+  void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids);
+
   GatewayMetrics& metrics() { return metrics_; }
   size_t connection_count() const;
   // Stops the worker threads; queued commands are discarded. Idempotent.
@@ -109,6 +119,13 @@ class GatewayHub {
   // Removes `session` from the guild index and its presence there (the caller updates
   // session.presence_guilds).
   void LeaveGuildLocked(GatewaySession& session, const std::string& guild_id);
+  // Drops the subscriptions to channels of `guild_id` that `keep` rejects; a connection left
+  // without one leaves the guild (LeaveGuildLocked).
+  using KeepLocked =
+      std::function<bool(const GatewaySession& session, const std::string& channel_id)>;
+  void DropSubscriptionsLocked(const std::string& guild_id, const KeepLocked& keep);
+  // A live IP ban of the guild matches the session's address (ApplyIpBans).
+  bool IpBannedLocked(const GatewaySession& session, const std::string& guild_id) const;
   std::optional<std::string> PrepareEnvelope(std::string_view scope, std::string_view type,
                                              std::string_view payload_json);
   void PublishToGuildLocked(const std::string& guild_id, std::string_view type,
@@ -129,6 +146,12 @@ class GatewayHub {
   std::unordered_map<std::string, IdSet> users_;     // user → open connections
   // guild → user → number of that user's connections present in the guild
   std::unordered_map<std::string, std::unordered_map<std::string, int>> presence_;
+  struct LiveIpBan {
+    std::string ip_key;
+    std::optional<int64_t> expires_at_unix;
+  };
+  // guild → ban id → banned address (bans seen on the log since this process started)
+  std::unordered_map<std::string, std::unordered_map<std::string, LiveIpBan>> ip_bans_;
 };
 
 }  // namespace filament::gateway

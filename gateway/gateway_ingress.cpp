@@ -60,6 +60,7 @@ void GatewayHub::ExecuteSubscribe(GatewaySession& session, const SubscribeComman
 void GatewayHub::ApplySubscribe(GatewaySession& session, const SubscribeCommand& command) {
   std::lock_guard lock(mu_);
   if (!session.registered || session.dropping.load()) return;
+  if (IpBannedLocked(session, command.guild_id)) return DisconnectLocked(session, "ip_banned");
   const std::string key = command.guild_id + ":" + command.channel_id;
   channels_[key].insert(session.id);
   session.channel_keys.insert(key);

@@ -1,6 +1,7 @@
 #include "gateway/gateway_session.hpp"
 
 #include "gateway/gateway_hub.hpp"
+#include "gateway/ip_key.hpp"
 #include "gateway/worker_pool.hpp"
 
 namespace filament::gateway {
@@ -10,6 +11,7 @@ GatewaySession::GatewaySession(GatewayHub& hub, WorkerPool& workers, std::string
                                size_t max_backlog)
     : user_id(std::move(user)),
       client_ip(std::move(ip)),
+      ip_key(IpKey(client_ip)),
       limiter(ingress_limit, ingress_window_ms),
       hub_(hub),
       workers_(workers),

@@ -6,6 +6,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -34,7 +35,8 @@ class GatewaySession final : public http::WsSessionHandler,
 
   const std::string user_id;
   const std::string client_ip;
-  std::shared_ptr<http::WsConnection> ws;  // set once in OnOpen, before registration
+  const std::optional<std::string> ip_key;  // IpKey(client_ip), for live IP bans
+  std::shared_ptr<http::WsConnection> ws;   // set once in OnOpen, before registration
   uint64_t id = 0;
 
   // Reactor thread only.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,24 @@ class IpBanGate {
   // the authorizer (the REST side audits hits; the gateway only enforces).
   virtual core::Result<bool> IsBanned(const std::string& guild_id,
                                       const std::string& client_ip) = 0;
+};
+
+// One guild IP ban seen on the log, with the address its IP observation names (ADR 0032).
+struct IpBanEntry {
+  std::string ban_id;
+  std::string address;  // as stored in the side store, e.g. "10.0.0.7" or "2001:db8::1"
+  std::optional<int64_t> expires_at_unix;
+};
+
+// Optional: resolves the IP observations a ban names to their addresses, from the erasable side
+// store (ADR 0006 addendum). Called by the log bridge when an IpBansUpdated{upsert} arrives.
+class IpObservationResolver {
+ public:
+  virtual ~IpObservationResolver() = default;
+  // One entry per id, in order: the address, or nullopt when the observation is unknown or
+  // was erased (that ban matches nothing). Errors: kUnavailable.
+  virtual core::Result<std::vector<std::optional<std::string>>> AddressesOf(
+      const std::vector<std::string>& observation_ids) = 0;
 };
 
 }  // namespace filament::gateway

@@ -67,6 +67,25 @@ core::Result<std::optional<std::string>> IpObservationStore::ActiveBanFor(
   });
 }
 
+core::Result<std::vector<std::optional<std::string>>> IpObservationStore::AddressesOf(
+    const std::vector<std::string>& observation_ids) {
+  using Out = core::Result<std::vector<std::optional<std::string>>>;
+  return WithConnection(pool_, [&](pqxx::connection& c) -> Out {
+    pqxx::read_transaction tx(c);
+    std::vector<std::optional<std::string>> out;
+    for (const std::string& id : observation_ids) {
+      auto rows =
+          tx.exec_params("SELECT host(address) FROM ip_observations WHERE observation_id = $1", id);
+      if (rows.empty()) {
+        out.emplace_back();
+      } else {
+        out.emplace_back(rows[0][0].as<std::string>());
+      }
+    }
+    return out;
+  });
+}
+
 core::Status IpObservationStore::EraseUser(const std::string& user_id) {
   return WithConnection(pool_, [&](pqxx::connection& c) -> core::Status {
     pqxx::work tx(c);

@@ -31,6 +31,10 @@ class IpObservationStore {
   core::Result<std::optional<std::string>> ActiveBanFor(const std::string& guild_id,
                                                         const std::string& address,
                                                         int64_t now_unix);
+  // The address of each observation id, in order (host text, e.g. "10.0.0.7"); nullopt for
+  // an unknown or erased one.
+  core::Result<std::vector<std::optional<std::string>>> AddressesOf(
+      const std::vector<std::string>& observation_ids);
   // Erasure: forgets every address of `user_id` (their bans stop matching anything).
   core::Status EraseUser(const std::string& user_id);
 

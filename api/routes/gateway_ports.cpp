@@ -46,4 +46,9 @@ core::Result<bool> GatewayIpBanGate::IsBanned(const std::string& guild_id,
   return ban->has_value();
 }
 
+core::Result<std::vector<std::optional<std::string>>> GatewayIpResolver::AddressesOf(
+    const std::vector<std::string>& observation_ids) {
+  return store_.AddressesOf(observation_ids);
+}
+
 }  // namespace filament::api

@@ -54,6 +54,17 @@ class GatewayIpBanGate final : public gateway::IpBanGate {
   const core::Clock& clock_;
 };
 
+// The addresses of IP observations for the log bridge's live IP bans (ADR 0032).
+class GatewayIpResolver final : public gateway::IpObservationResolver {
+ public:
+  explicit GatewayIpResolver(pgstore::IpObservationStore& store) : store_(store) {}
+  core::Result<std::vector<std::optional<std::string>>> AddressesOf(
+      const std::vector<std::string>& observation_ids) override;
+
+ private:
+  pgstore::IpObservationStore& store_;
+};
+
 // The upgrade check of GET /gateway/ws: the access token from `access_token` (query, wins) or
 // the Bearer header. Returns the user id. Errors: kUnauthenticated.
 core::Result<std::string> AuthenticateUpgrade(AuthService& auth, const http::HttpRequest& request);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "events/generated/event_types.hpp"
 #include "events/log_scan.hpp"
 #include "gateway/bridge/live_access.hpp"
 #include "gateway/bridge/observers.hpp"
@@ -10,13 +11,15 @@
 namespace filament::gateway {
 
 LogBridge::LogBridge(events::EventLog& log, FanoutSink& sink, LiveAccess* access,
-                     ReadModelBarrier barrier, std::chrono::milliseconds barrier_timeout)
+                     ReadModelBarrier barrier, std::chrono::milliseconds barrier_timeout,
+                     IpObservationResolver* ip_resolver)
     : log_(log),
       sink_(sink),
       observers_(std::make_unique<ObserverIndex>()),
       access_(access),
       barrier_(std::move(barrier)),
-      barrier_timeout_(barrier_timeout) {}
+      barrier_timeout_(barrier_timeout),
+      ip_resolver_(ip_resolver) {}
 
 LogBridge::~LogBridge() { Stop(); }
 
@@ -89,6 +92,9 @@ void LogBridge::Deliver(const events::StoredRecord& record) {
   } else {
     for (const auto& m : *messages) Fan(m);
   }
+  if (ip_resolver_ != nullptr && record.record.meta.type == events::IpBansUpdated::kType) {
+    ApplyIpBans(record);
+  }
   // A ban is followed by its MemberRemoved in the same batch: the banned user's connections
   // still get that workspace_member_remove, and lose the guild with it.
   if (changed && record.record.meta.type != events::MemberBanned::kType) {
@@ -116,6 +122,31 @@ void LogBridge::Fan(const GatewayMessage& m) {
       sink_.ToUser(m.user_id, m.type, m.payload);
       break;
   }
+}
+
+void LogBridge::ApplyIpBans(const events::StoredRecord& record) {
+  const auto& meta = record.record.meta;
+  auto event = events::DecodeEvent(meta.type, meta.schema_version, record.record.payload);
+  const auto* bans = event.ok() ? std::get_if<events::IpBansUpdated>(&*event) : nullptr;
+  if (bans == nullptr) return;  // counted as unmappable by MapRecord already
+  if (bans->action == "remove") {
+    return sink_.LiftIpBans(bans->guild_id, bans->ban_ids);
+  }
+  auto addresses = ip_resolver_->AddressesOf(bans->observation_ids);
+  if (!addresses.ok() || addresses->size() != bans->observation_ids.size() ||
+      bans->ban_ids.size() != bans->observation_ids.size()) {
+    std::fprintf(
+        stderr, "gateway: cannot resolve the IP bans at %s: %s\n",
+        events::FormatPosition(record.position).c_str(),
+        addresses.ok() ? "ban/observation count mismatch" : addresses.error().message.c_str());
+    return;
+  }
+  std::vector<IpBanEntry> entries;
+  for (size_t i = 0; i < bans->ban_ids.size(); ++i) {
+    if (!(*addresses)[i]) continue;  // erased from the side store: matches nothing
+    entries.push_back({bans->ban_ids[i], *(*addresses)[i], bans->expires_at_unix});
+  }
+  sink_.ApplyIpBans(bans->guild_id, entries);
 }
 
 }  // namespace filament::gateway

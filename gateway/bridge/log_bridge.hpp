@@ -10,6 +10,7 @@
 
 #include "core/result.hpp"
 #include "events/event_log.hpp"
+#include "gateway/ports.hpp"
 
 namespace filament::gateway {
 
@@ -33,6 +34,9 @@ class FanoutSink {
   virtual void ToUser(const std::string& user_id, const std::string& type,
                       const std::string& payload_json) = 0;
   virtual void Revalidate(const std::string& guild_id, const KeepSubscription& keep) = 0;
+  // Live guild IP bans (ADR 0032): GatewayHub::ApplyIpBans / LiftIpBans.
+  virtual void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans) = 0;
+  virtual void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) = 0;
 };
 
 // One gateway event derived from one log record.
@@ -66,6 +70,9 @@ core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& 
 // Start() and then from each record before it is mapped. With a LiveAccess, Start() folds the
 // log into it too, and every delivery is filtered by it: channel events by create_message in
 // the channel, guild events by membership.
+// With an IpObservationResolver, an IpBansUpdated record (after its own delivery) resolves the
+// observations it bans to addresses and hands them to FanoutSink::ApplyIpBans, or lifts bans
+// (ADR 0032); a resolver error is logged and that cut skipped (the subscribe gate still holds).
 // A record that cannot be mapped is counted and skipped: realtime delivery is at-most-once by
 // contract, and the read models (not the gateway) stop on bad records.
 //
@@ -83,7 +90,8 @@ class LogBridge {
 
   LogBridge(events::EventLog& log, FanoutSink& sink, LiveAccess* access = nullptr,
             ReadModelBarrier barrier = nullptr,
-            std::chrono::milliseconds barrier_timeout = std::chrono::milliseconds(5000));
+            std::chrono::milliseconds barrier_timeout = std::chrono::milliseconds(5000),
+            IpObservationResolver* ip_resolver = nullptr);
   ~LogBridge();
 
   // Opens a reader at the current end of every partition and starts the thread.
@@ -97,6 +105,7 @@ class LogBridge {
   void Run(std::unique_ptr<events::LogReader> reader);
   void Deliver(const events::StoredRecord& record);
   void Fan(const GatewayMessage& message);
+  void ApplyIpBans(const events::StoredRecord& record);
   void AwaitReadModels(const events::Position& position);
 
   events::EventLog& log_;
@@ -107,6 +116,7 @@ class LogBridge {
   const std::chrono::milliseconds barrier_timeout_;
   bool barrier_degraded_ = false;  // reader thread only
   std::atomic<int64_t> barrier_misses_{0};
+  IpObservationResolver* const ip_resolver_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> unmappable_{0};
   std::thread thread_;

@@ -32,6 +32,18 @@ class RecordingSink final : public FanoutSink {
     Add(type);
   }
   void Revalidate(const std::string&, const KeepSubscription&) override {}
+  void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans) override {
+    std::string entry = "ban " + guild_id;
+    for (const auto& ban : bans) {
+      entry += " " + ban.ban_id + "=" + ban.address + "@" + std::to_string(*ban.expires_at_unix);
+    }
+    Add(entry);
+  }
+  void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) override {
+    std::string entry = "lift " + guild_id;
+    for (const auto& id : ban_ids) entry += " " + id;
+    Add(entry);
+  }
 
   // True once `count` events have been fanned out, false after `timeout`.
   bool WaitFor(size_t count, std::chrono::milliseconds timeout) {
@@ -41,6 +53,10 @@ class RecordingSink final : public FanoutSink {
   size_t size() {
     std::lock_guard lock(mu_);
     return types_.size();
+  }
+  std::vector<std::string> types() {
+    std::lock_guard lock(mu_);
+    return types_;
   }
 
  private:
@@ -54,21 +70,22 @@ class RecordingSink final : public FanoutSink {
   std::vector<std::string> types_;
 };
 
+void AppendGuildEvent(InMemoryEventLog& log, const events::Event& event, std::string_view type,
+                      const std::string& event_id) {
+  events::LogRecord record;
+  record.meta = {event_id, std::string(type),
+                 1,        std::string("guild:") + events::testing::kGuildId,
+                 0,        0,
+                 "actor",  "corr",
+                 ""};
+  record.payload = events::EncodePayload(event);
+  ASSERT_TRUE(log.Append({record.meta.stream, events::AppendBatch::kAnyVersion, {record}}).ok());
+}
+
 void Post(InMemoryEventLog& log, const std::string& message_id) {
   auto event = events::testing::MessagePostedExample();
   event.message_id = message_id;
-  events::LogRecord record;
-  record.meta = {"01EVENT" + message_id,
-                 std::string(events::MessagePosted::kType),
-                 1,
-                 std::string("guild:") + events::testing::kGuildId,
-                 0,
-                 0,
-                 "actor",
-                 "corr",
-                 ""};
-  record.payload = events::EncodePayload(events::Event{event});
-  ASSERT_TRUE(log.Append({record.meta.stream, events::AppendBatch::kAnyVersion, {record}}).ok());
+  AppendGuildEvent(log, events::Event{event}, events::MessagePosted::kType, "01EVENT" + message_id);
 }
 
 // A barrier the test opens by hand; it records the timeout of every call.
@@ -145,6 +162,49 @@ TEST(LogBridgeBarrier, NoBarrierDeliversAtOnce) {
   Post(log, "01J1A00000000000000000M001");
   EXPECT_TRUE(sink.WaitFor(1, 5s));
   bridge.Stop();
+}
+
+// Observation ids → addresses; "unknown" ids resolve to nothing (erased).
+class FakeResolver final : public IpObservationResolver {
+ public:
+  core::Result<std::vector<std::optional<std::string>>> AddressesOf(
+      const std::vector<std::string>& ids) override {
+    std::vector<std::optional<std::string>> out;
+    for (const auto& id : ids) {
+      if (id == "01J1A000000000000000000B01") out.emplace_back("10.0.0.7");
+      if (id == "01J1A000000000000000000B02") out.emplace_back();
+    }
+    return out;
+  }
+};
+
+TEST(LogBridgeIpBans, AnUpsertCutsResolvedAddressesAfterItsSyncAndARemoveLifts) {
+  InMemoryEventLog log(1);
+  RecordingSink sink;
+  FakeResolver resolver;
+  LogBridge bridge(log, sink, nullptr, nullptr, 5s, &resolver);
+  ASSERT_TRUE(bridge.Start().ok());
+  const std::string guild = events::testing::kGuildId;
+  events::IpBansUpdated upsert{guild,
+                               "upsert",
+                               {"01J1A000000000000000000A01", "01J1A000000000000000000A02"},
+                               {"01J1A000000000000000000B01", "01J1A000000000000000000B02"},
+                               std::nullopt,
+                               std::nullopt,
+                               1700003600,
+                               1700000000};
+  AppendGuildEvent(log, events::Event{upsert}, events::IpBansUpdated::kType, "01EVENT1");
+  events::IpBansUpdated remove{guild,        "remove",     {"01J1A000000000000000000A01"},
+                               {},           std::nullopt, std::nullopt,
+                               std::nullopt, 1700000001};
+  AppendGuildEvent(log, events::Event{remove}, events::IpBansUpdated::kType, "01EVENT2");
+  ASSERT_TRUE(sink.WaitFor(4, 5s));
+  bridge.Stop();
+  EXPECT_EQ(sink.types(),
+            (std::vector<std::string>{
+                "workspace_ip_ban_sync",
+                "ban " + guild + " 01J1A000000000000000000A01=10.0.0.7@1700003600",
+                "workspace_ip_ban_sync", "lift " + guild + " 01J1A000000000000000000A01"}));
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ class Governance(unittest.TestCase):
                                  # IP-ban tests name client IPs with x-forwarded-for.
                                  "FILAMENT_TRUSTED_PROXY_CIDRS": "127.0.0.1/32"}).start()
         cls.tokens, cls.ids = {}, {}
-        for name in ["owner", "mod", "member", "outsider", "sysop", "target", "other", "ipuser"]:
+        for name in ["owner", "mod", "member", "outsider", "sysop", "target", "other", "ipuser",
+                     "evader"]:
             cls.register(name)
         # The server owner is configured by id, so it needs a restart once the id exists.
         cls.server.env["FILAMENT_SERVER_OWNER_USER_ID"] = cls.ids["sysop"].lower()
@@ -201,6 +202,90 @@ class Governance(unittest.TestCase):
         self.expect("outsider", "POST", f"/guilds/{gid}/join", 403, None, "directory_join_user_banned")
         self.assertEqual(kick("sysop", "mod"), 200)
         self.assertEqual(ban("sysop", "target"), 200)
+
+    # The hierarchy matrix (issue #7): server owner, workspace owner, moderator, member and
+    # non-member against the governance actions, per contract §3 (kick/ban: test above).
+    def test_actor_matrix(self):
+        gid, cid = self.workspace("Matrix")
+        roles, member = f"/guilds/{gid}/roles", self.ids["member"]
+        low = self.expect("owner", "POST", roles, 200, {"name": "low", "permissions": [], "position": 1})["role_id"]
+        allow = {"allow": ["create_message"], "deny": []}
+        ok, no = 200, 403
+        table = {  # action → (sysop, owner, mod, member, outsider)
+            "role create": ((ok, ok, no, no, no), lambda who: ("POST", roles, {"name": who, "permissions": []})),
+            "role update": ((ok, ok, no, no, no), lambda who: ("PATCH", f"{roles}/{low}", {"name": who})),
+            "role delete": ((ok, ok, no, no, no), lambda who: ("DELETE", f"{roles}/{doomed[who]}", None)),
+            "role assign": ((ok, ok, ok, no, no), lambda who: ("POST", f"{roles}/{low}/members/{member}", None)),
+            "role unassign": ((ok, ok, ok, no, no), lambda who: ("DELETE", f"{roles}/{low}/members/{member}", None)),
+            "override": ((ok, ok, ok, no, no), lambda who: (
+                "POST", f"/guilds/{gid}/channels/{cid}/permission-overrides/member/{member}", allow)),
+            "legacy override": ((ok, ok, no, no, no), lambda who: (
+                "POST", f"/guilds/{gid}/channels/{cid}/overrides/member", allow)),
+            "ip-ban list": ((ok, ok, ok, no, no), lambda who: ("GET", f"/guilds/{gid}/ip-bans", None)),
+            "audit": ((ok, ok, ok, no, no), lambda who: ("GET", f"/guilds/{gid}/audit", None)),
+        }
+        actors = ["sysop", "owner", "mod", "member", "outsider"]
+        doomed = {who: self.expect("owner", "POST", roles, 200, {"name": f"doomed-{who}", "permissions": []})["role_id"]
+                  for who in actors}
+        for action, (statuses, request) in table.items():
+            for who, status in zip(actors, statuses):
+                with self.subTest(action=action, actor=who):
+                    method, path, body = request(who)
+                    got, reply = self.call(who, method, path, body)
+                    self.assertEqual(got, status, f"{who} {action}: {reply}")
+                    if status == no:
+                        self.assertEqual(reply, {"error": "audit_access_denied" if action == "audit" else "forbidden"})
+
+    # The hierarchy matrix's removed actors: a moderator holding a role with every permission,
+    # once banned or kicked (and not back), can do nothing any more; nothing changes.
+    def test_removed_actors_lose_every_power(self):
+        gid, cid = self.workspace("Removed")
+        roles = f"/guilds/{gid}/roles"
+        everything = ["manage_roles", "manage_member_roles", "manage_workspace_roles", "manage_channel_overrides",
+                      "delete_message", "ban_member", "view_audit_log", "manage_ip_bans", "create_message",
+                      "publish_video", "publish_screen_share", "subscribe_streams"]
+        powers = self.expect("owner", "POST", roles, 200, {"name": "powers", "permissions": everything})["role_id"]
+        self.expect("owner", "PATCH", f"/guilds/{gid}/members/{self.ids['target']}", 200, {"role": "moderator"})
+        for who in ["mod", "target"]:
+            self.expect("owner", "POST", f"{roles}/{powers}/members/{self.ids[who]}", 200)
+            self.expect(who, "GET", f"/guilds/{gid}/audit", 200)  # they could, before
+        self.expect("owner", "POST", f"/guilds/{gid}/members/{self.ids['mod']}/ban", 200)
+        self.expect("owner", "POST", f"/guilds/{gid}/members/{self.ids['target']}/kick", 200)
+        member, everyone = self.ids["member"], self.role_id(gid, "@everyone")
+        overrides = f"/guilds/{gid}/channels/{cid}"
+        deny = {"allow": [], "deny": ["create_message"]}
+        actions = [
+            ("POST", f"/guilds/{gid}/members/{member}/kick", None, "forbidden"),
+            ("POST", f"/guilds/{gid}/members/{member}/ban", None, "forbidden"),
+            ("PATCH", f"/guilds/{gid}/members/{member}", {"role": "moderator"}, "forbidden"),
+            ("POST", f"/guilds/{gid}/members/{self.ids['outsider']}", None, "forbidden"),
+            ("PATCH", f"/guilds/{gid}", {"name": "taken over"}, "forbidden"),
+            ("POST", roles, {"name": "mine", "permissions": []}, "forbidden"),
+            ("PATCH", f"{roles}/{powers}", {"name": "mine"}, "forbidden"),
+            ("DELETE", f"{roles}/{powers}", None, "forbidden"),
+            ("POST", f"{roles}/reorder", {"role_ids": [powers]}, "forbidden"),
+            ("POST", f"{roles}/default", {"role_id": powers}, "forbidden"),
+            ("POST", f"{roles}/{powers}/members/{member}", None, "forbidden"),
+            ("DELETE", f"{roles}/{powers}/members/{self.ids['owner']}", None, "forbidden"),
+            ("POST", f"{overrides}/overrides/member", deny, "forbidden"),
+            ("POST", f"{overrides}/permission-overrides/role/{everyone}", deny, "forbidden"),
+            ("GET", f"/guilds/{gid}/ip-bans", None, "forbidden"),
+            ("POST", f"/guilds/{gid}/ip-bans/by-user", {"target_user_id": member}, "forbidden"),
+            ("DELETE", f"/guilds/{gid}/ip-bans/{UNKNOWN}", None, "forbidden"),
+            ("GET", f"/guilds/{gid}/audit", None, "audit_access_denied"),
+        ]
+        for who in ["mod", "target"]:
+            for method, path, body, error in actions:
+                with self.subTest(actor=who, action=f"{method} {path}"):
+                    self.expect(who, method, path, 403, body, error)
+        # Nothing moved: the role, the member and the channel are as they were.
+        self.assertIn(powers, [r["role_id"] for r in self.roles(gid)["roles"]])
+        self.assertIn(member, [m["user_id"] for m in self.expect("owner", "GET", f"/guilds/{gid}/members", 200)["members"]])
+        self.assertEqual(self.expect("member", "GET", f"/guilds/{gid}/channels/{cid}/permissions/self", 200)["role"],
+                         "member")
+        audit = self.expect("owner", "GET", f"/guilds/{gid}/audit?limit=100", 200)["events"]
+        self.assertEqual({e["actor_user_id"] for e in audit if e["action"] != "directory.join.accepted"},
+                         {self.ids["owner"]})
 
     # --- roles ------------------------------------------------------------------------------
     def test_role_crud(self):
@@ -493,6 +578,77 @@ class Governance(unittest.TestCase):
         self.assertIn("ip_bans_updated", dump.stdout)
         for address in ["10.0.0.", "127.0.0.1"]:
             self.assertNotIn(address, dump.stdout)
+
+    # ADR 0032: a new IP ban cuts the guild (not the socket) from open connections at a banned
+    # address, whoever holds them; other addresses and other guilds keep flowing.
+    def test_ip_ban_cuts_live_connections(self):
+        gid = self.expect("owner", "POST", "/guilds", 200, {"name": "LiveIpBan", "visibility": "public"})["guild_id"]
+        cid = self.expect("owner", "POST", f"/guilds/{gid}/channels", 200, {"name": "general"})["channel_id"]
+        side = self.expect("owner", "POST", "/guilds", 200, {"name": "LiveIpSide", "visibility": "public"})["guild_id"]
+        side_cid = self.expect("owner", "POST", f"/guilds/{side}/channels", 200, {"name": "side"})["channel_id"]
+        for who, guild, ip in [("evader", gid, "10.9.0.7"), ("evader", side, "10.9.0.7"),
+                               ("target", gid, "10.9.0.4"), ("member", gid, "10.9.0.3")]:
+            self.expect(who, "POST", f"/guilds/{guild}/join", 200, ip=ip)
+
+        def ban():
+            created = self.expect("owner", "POST", f"/guilds/{gid}/ip-bans/by-user", 200,
+                                  {"target_user_id": self.ids["evader"]})
+            self.assertEqual(created["created_count"], 1)
+
+        def post(guild, channel, content):
+            self.expect("owner", "POST", f"/guilds/{guild}/channels/{channel}/messages", 200, {"content": content},
+                        ip="10.9.0.1")
+
+        asyncio.run(self.live_ip_ban(gid, cid, side, side_cid, ban, post))
+
+    async def live_ip_ban(self, gid, cid, side, side_cid, ban, post):
+        loop = asyncio.get_running_loop()
+        evader = await self.subscribed_ws("evader", "10.9.0.7", [(gid, cid), (side, side_cid)])
+        same_ip = await self.subscribed_ws("target", "10.9.0.7", [(gid, cid)])  # never joined from there
+        spared = await self.subscribed_ws("member", "10.9.0.3", [(gid, cid)])
+        try:
+            await loop.run_in_executor(None, ban)
+            for ws in (evader, same_ip, spared):  # the sync itself still reaches everyone subscribed
+                await self.frames_until(ws, lambda f: f["t"] == "workspace_ip_ban_sync")
+            await loop.run_in_executor(None, post, gid, cid, "after the ban")
+            await loop.run_in_executor(None, post, side, side_cid, "other guild")
+            seen = await self.frames_until(spared, lambda f: f["t"] == "message_create" and f["d"]["guild_id"] == gid)
+            offline = {f["d"]["user_id"] for f in seen if f["t"] == "presence_update" and f["d"]["status"] == "offline"}
+            self.assertEqual(offline, {self.ids["evader"], self.ids["target"]})
+            # The guild stream is ordered: once `spared` has the message, the cut ones would have it too.
+            got = await self.frames_until(evader, lambda f: f["t"] == "message_create" and f["d"]["guild_id"] == side)
+            got += await self.frames_for(evader, 0.5) + await self.frames_for(same_ip, 0.5)
+            self.assertEqual([f for f in got if f["d"].get("guild_id") == gid and f["t"] != "workspace_ip_ban_sync"], [])
+            # Still open; a subscribe to the guild from the address is now dropped (GATEWAY.md §4.1).
+            await same_ip.send(json.dumps({"v": 1, "t": "subscribe", "d": {"guild_id": gid, "channel_id": cid}}))
+            with self.assertRaises(websockets.ConnectionClosed):
+                await self.frames_until(same_ip, lambda f: False)
+        finally:
+            for ws in (evader, same_ip, spared):
+                await ws.close()
+
+    async def subscribed_ws(self, who, ip, channels):
+        url = f"ws://127.0.0.1:{self.server.port}/gateway/ws?access_token={self.tokens[who]}"
+        ws = await websockets.connect(url, extra_headers={"x-forwarded-for": ip}, max_size=2**20)
+        await asyncio.wait_for(ws.recv(), 10)  # ready
+        for gid, cid in channels:
+            await ws.send(json.dumps({"v": 1, "t": "subscribe", "d": {"guild_id": gid, "channel_id": cid}}))
+            await self.frames_until(ws, lambda f, c=cid: f["t"] == "subscribed" and f["d"]["channel_id"] == c)
+        return ws
+
+    async def frames_until(self, ws, stop, timeout=10):
+        frames = []
+        while not frames or not stop(frames[-1]):
+            frames.append(json.loads(await asyncio.wait_for(ws.recv(), timeout)))
+        return frames
+
+    async def frames_for(self, ws, seconds):
+        frames = []
+        try:
+            while True:
+                frames.append(json.loads(await asyncio.wait_for(ws.recv(), seconds)))
+        except asyncio.TimeoutError:
+            return frames
 
     async def dropped_on_subscribe(self, who, gid, cid, ip):
         url = f"ws://127.0.0.1:{self.server.port}/gateway/ws?access_token={self.tokens[who]}"

@@ -21,10 +21,12 @@ if [ -n "${QUICK:-}" ]; then
   LOG_ARGS="--seconds 1 --latency-count 200"
   PROJ_ARGS="--members 200 --messages 10000"
   DELIVERY_ARGS="--subscribers 1,100 --messages 40 --connections 1,4,16 --seconds 3"
+  ROLE_ARGS="--connections 100 --users 20 --rounds 2"
 else
   LOG_ARGS="--seconds 3 --latency-count 1000"
   PROJ_ARGS="--members 1000 --messages 100000"
   DELIVERY_ARGS="--subscribers 1,100,1000 --messages 200 --connections 1,4,16,64 --seconds 8"
+  ROLE_ARGS="--connections 1000 --users 1000 --rounds 5"
 fi
 
 {
@@ -66,6 +68,11 @@ mkdir -p "$OUT/perf"
 # shellcheck disable=SC2086
 timeout 2400 $PY "$ROOT/tools/bench/delivery_bench.py" --binary "$BUILD_DIR/filament" \
   $DELIVERY_ARGS --perf-dir "$OUT/perf" --out "$OUT/delivery_bench.md"
+
+echo "== role_change_bench"
+# shellcheck disable=SC2086
+timeout 1800 $PY "$ROOT/tools/bench/role_change_bench.py" --binary "$BUILD_DIR/filament" \
+  --logs pg,kafka $ROLE_ARGS --out "$OUT/role_change_bench.md"
 
 echo "load after: $(uptime)" | tee -a "$OUT/machine.txt"
 echo "results in $OUT"
