@@ -27,13 +27,30 @@ std::string IdTerm(std::string_view message_id) { return kIdPrefix + std::string
 
 Xapian::Document MakeDocument(const MessageDoc& m, Xapian::TermGenerator& generator) {
   Xapian::Document doc;
-  doc.set_data(EncodeDocData(m));
+  doc.set_data(EncodeDocData(m.message_id));
   doc.add_boolean_term(IdTerm(m.message_id));
   doc.add_boolean_term(kGuildPrefix + m.guild_id);
   doc.add_boolean_term(kChannelPrefix + m.channel_id);
   generator.set_document(doc);
   generator.index_text(m.content);
   return doc;
+}
+
+// The value of the document's boolean term with `prefix` (a capital letter: content terms are
+// lower-cased, so no content term starts with one).
+std::optional<std::string> BooleanTerm(const Xapian::Document& doc, const std::string& prefix) {
+  auto term = doc.termlist_begin();
+  term.skip_to(prefix);
+  if (term == doc.termlist_end() || (*term).rfind(prefix, 0) != 0) return std::nullopt;
+  return (*term).substr(prefix.size());
+}
+
+// A stored document's message, guild and channel (content left empty).
+std::optional<MessageDoc> StoredFields(const Xapian::Document& doc, std::string_view message_id) {
+  auto guild = BooleanTerm(doc, kGuildPrefix);
+  auto channel = BooleanTerm(doc, kChannelPrefix);
+  if (!guild || !channel) return std::nullopt;
+  return MessageDoc{std::string(message_id), std::move(*guild), std::move(*channel), {}};
 }
 
 // Checks the format of an opened database and reads its position. A brand-new writable
@@ -122,7 +139,7 @@ core::Result<bool> SearchIndex::ReplaceContent(std::string_view message_id,
     Xapian::WritableDatabase& db = *impl_->writer;
     auto posting = db.postlist_begin(IdTerm(message_id));
     if (posting == db.postlist_end(IdTerm(message_id))) return false;
-    auto fields = DecodeDocData(db.get_document(*posting).get_data());
+    auto fields = StoredFields(db.get_document(*posting), message_id);
     if (!fields)
       return core::Internal("search index: unreadable document " + std::string(message_id));
     fields->content = std::string(content);
@@ -206,9 +223,9 @@ core::Result<std::vector<std::string>> SearchIndex::GuildMessageIds(std::string_
                              "guild has more than " + std::to_string(max) + " indexed messages");
     }
     for (auto it = db.postlist_begin(term); it != db.postlist_end(term); ++it) {
-      auto fields = DecodeDocData(db.get_document(*it).get_data());
-      if (!fields) return core::Internal("search index: unreadable document");
-      ids.push_back(std::move(fields->message_id));
+      auto id = DecodeDocData(db.get_document(*it).get_data());
+      if (!id) return core::Internal("search index: unreadable document");
+      ids.push_back(std::move(*id));
     }
     return core::OkStatus();
   });

@@ -18,7 +18,6 @@ struct MessageDoc {
   std::string guild_id;
   std::string channel_id;
   std::string content;  // may be empty (attachment-only messages are indexed, with no words)
-  int64_t created_at_unix = 0;
 };
 
 struct SearchRequest {

@@ -28,8 +28,7 @@ std::string TempDir() {
 
 MessageDoc Doc(std::string id, std::string content, std::string channel = kChannel,
                std::string guild = kGuild) {
-  return MessageDoc{std::move(id), std::move(guild), std::move(channel), std::move(content),
-                    1700000000};
+  return MessageDoc{std::move(id), std::move(guild), std::move(channel), std::move(content)};
 }
 
 class SearchIndexTest : public ::testing::Test {
@@ -148,6 +147,26 @@ TEST_F(SearchIndexTest, EditReplacesTheWords) {
   auto missing = index_->ReplaceContent("nope", "x");
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(*missing);
+}
+
+// ULIDs are stored in 17 bytes, other ids as text; both come back exactly as given, and an
+// edit keeps the guild and channel (read back from the document's terms).
+TEST_F(SearchIndexTest, UlidAndTextIdsRoundTripThroughEdits) {
+  const std::string ulid = "01HZY3K8Q6W9X2V4T7R5M1N0PB";
+  const std::string lower = "01hzy3k8q6w9x2v4t7r5m1n0pc";  // not canonical: kept as text
+  const std::string sixteen = "0123456789abcdef";
+  Add({Doc(ulid, "alpha", kOtherChannel), Doc(lower, "alpha"), Doc(sixteen, "alpha")});
+  EXPECT_THAT(Find("alpha"), UnorderedElementsAre(ulid, lower, sixteen));
+  auto edited = index_->ReplaceContent(ulid, "beta");
+  ASSERT_TRUE(edited.ok());
+  EXPECT_TRUE(*edited);
+  ASSERT_TRUE(index_->Commit({2}).ok());
+  EXPECT_THAT(Find("beta", kOtherChannel), ElementsAre(ulid));
+  EXPECT_THAT(Find("beta", kChannel), IsEmpty());
+  EXPECT_THAT(Find("beta", "", kOtherGuild), IsEmpty());
+  auto ids = index_->GuildMessageIds(kGuild, 10);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_THAT(*ids, UnorderedElementsAre(ulid, lower, sixteen));
 }
 
 TEST_F(SearchIndexTest, EditAndRemoveSeeUncommittedUpserts) {

@@ -107,7 +107,7 @@ LatencySummary XapianCommitLatency(search::SearchIndex& index, size_t n, const s
   for (size_t i = 0; i < n; ++i) {
     int64_t start = NowNs();
     CheckOk(index.Upsert({"commit-probe-" + tag + std::to_string(i), "probe", "probe",
-                          "one new message about kafka consumers", 0}),
+                          "one new message about kafka consumers"}),
             "upsert");
     CheckOk(index.Commit({static_cast<int64_t>(i)}), "commit");
     samples.push_back(NowNs() - start);
