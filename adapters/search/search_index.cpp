@@ -1,7 +1,11 @@
 #include "adapters/search/search_index.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "adapters/search/xapian_internal.hpp"
 
@@ -70,6 +74,35 @@ core::Result<std::vector<int64_t>> CheckFormat(Xapian::Database& db, const std::
   return *position;
 }
 
+int WriterFlags(bool fsync) {
+  return Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS | (fsync ? 0 : Xapian::DB_NO_SYNC);
+}
+
+core::Status SyncPath(const std::filesystem::path& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return core::Internal("search index: open " + path.string() + " for fsync failed");
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return core::Internal("search index: fsync " + path.string() + " failed");
+  return core::OkStatus();
+}
+
+// fsyncs every file of the index (the version file, which names the tables' roots, last),
+// then the directory: afterwards the last commit survives an OS crash.
+core::Status SyncDir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  if (ec) return core::Internal("search index: list " + dir + ": " + ec.message());
+  std::stable_partition(files.begin(), files.end(),
+                        [](const fs::path& p) { return p.filename() != "iamglass"; });
+  for (const auto& file : files) FILAMENT_RETURN_IF_ERROR(SyncPath(file, O_RDONLY));
+  return SyncPath(dir, O_RDONLY | O_DIRECTORY);
+}
+
 core::Result<std::unique_ptr<SearchIndex::Impl>> OpenImpl(const std::string& dir,
                                                           SearchIndex::Mode mode, bool fsync) {
   auto impl = std::make_unique<SearchIndex::Impl>(dir, mode);
@@ -77,9 +110,8 @@ core::Result<std::unique_ptr<SearchIndex::Impl>> OpenImpl(const std::string& dir
   try {
     if (mode == SearchIndex::Mode::kReadWrite) {
       std::filesystem::create_directories(dir);
-      impl->writer = std::make_unique<Xapian::WritableDatabase>(
-          dir,
-          Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS | (fsync ? 0 : Xapian::DB_NO_SYNC));
+      impl->fsync = fsync;
+      impl->writer = std::make_unique<Xapian::WritableDatabase>(dir, WriterFlags(fsync));
       auto position = CheckFormat(*impl->writer, dir, impl->writer.get());
       if (!position.ok()) return position.error();
       impl->position = std::move(*position);
@@ -192,6 +224,23 @@ void SearchIndex::Discard() {
   } catch (const Xapian::Error&) {
     // cancel_transaction cancels even when it throws; nothing else to undo.
   }
+}
+
+core::Status SearchIndex::StartSyncing() {
+  if (!impl_->writer) return ReadOnly();
+  if (impl_->fsync) return core::OkStatus();
+  Discard();
+  try {
+    impl_->writer.reset();  // releases the lock; the directory is not live yet, no one waits
+    FILAMENT_RETURN_IF_ERROR(SyncDir(impl_->dir));
+    impl_->writer = std::make_unique<Xapian::WritableDatabase>(impl_->dir, WriterFlags(true));
+  } catch (const Xapian::DatabaseLockError& e) {
+    return core::Unavailable("search index " + impl_->dir + " is locked: " + e.get_description());
+  } catch (const Xapian::Error& e) {
+    return XapianFailure("reopen " + impl_->dir, e);
+  }
+  impl_->fsync = true;
+  return core::OkStatus();
 }
 
 std::vector<int64_t> SearchIndex::Position() const {

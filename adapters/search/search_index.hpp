@@ -90,6 +90,14 @@ class SearchIndex {
   // Drops every change since the last Commit.
   void Discard();
 
+  // For an index opened with fsync = false (a rebuild, which is not live until it is complete):
+  // makes every commit so far durable (fsyncs the index's files, then its directory) and every
+  // later Commit fsynced, as if opened with fsync = true. Call between commits (changes not
+  // yet committed are dropped). A no-op on an index opened with fsync. Errors:
+  // kFailedPrecondition (read-only), kUnavailable (the directory was locked meanwhile),
+  // kInternal (disk).
+  core::Status StartSyncing();
+
   // The next_offsets of the last Commit (kReadOnly: as of Open); empty for a new index.
   std::vector<int64_t> Position() const;
 

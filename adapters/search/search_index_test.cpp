@@ -193,6 +193,28 @@ TEST_F(SearchIndexTest, RemoveIsIdempotent) {
   EXPECT_THAT(Find("bye"), IsEmpty());
 }
 
+// A rebuild writes without fsync and then switches to fsynced commits: nothing committed
+// before the switch is lost, the uncommitted rest is dropped, and writing goes on.
+TEST_F(SearchIndexTest, StartSyncingKeepsCommitsAndGoesOn) {
+  index_.reset();
+  std::filesystem::remove_all(dir_);
+  auto opened = SearchIndex::Open(dir_, Mode::kReadWrite, /*fsync=*/false);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  index_ = std::move(*opened);
+  Add({Doc("m1", "before the switch")}, {1});
+  ASSERT_TRUE(index_->Upsert(Doc("m2", "uncommitted before the switch")).ok());
+  ASSERT_TRUE(index_->StartSyncing().ok());
+  ASSERT_TRUE(index_->StartSyncing().ok());  // again: a no-op
+  Add({Doc("m3", "after the switch")}, {3});
+  EXPECT_THAT(Find("switch"), UnorderedElementsAre("m1", "m3"));
+  index_.reset();
+  index_ = OpenOrDie(dir_, Mode::kReadWrite);
+  EXPECT_EQ(index_->Position(), std::vector<int64_t>{3});
+  EXPECT_THAT(Find("switch"), UnorderedElementsAre("m1", "m3"));
+  auto reader = OpenOrDie(dir_, Mode::kReadOnly);
+  EXPECT_FALSE(reader->StartSyncing().ok());
+}
+
 TEST_F(SearchIndexTest, ReadersSeeOnlyCommittedChanges) {
   Add({Doc("m1", "visible")});
   ASSERT_TRUE(index_->Upsert(Doc("m2", "visible later")).ok());

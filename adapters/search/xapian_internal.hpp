@@ -72,6 +72,7 @@ struct SearchIndex::Impl {
   Mode mode = Mode::kReadOnly;
   std::unique_ptr<Xapian::WritableDatabase> writer;  // null when read-only
   bool in_transaction = false;
+  bool fsync = true;  // each commit fsyncs (false: Xapian's DB_NO_SYNC until StartSyncing)
   Xapian::TermGenerator generator;
   mutable std::mutex position_mu;
   std::vector<int64_t> position;
