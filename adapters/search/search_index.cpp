@@ -29,6 +29,17 @@ core::Error WrongFormat(const std::string& dir, const std::string& found) {
 
 std::string IdTerm(std::string_view message_id) { return kIdPrefix + std::string(message_id); }
 
+Xapian::Document MakeDocument(const MessageDoc& m, Xapian::TermGenerator& generator) {
+  Xapian::Document doc;
+  doc.set_data(EncodeDocData(m.message_id));
+  doc.add_boolean_term(IdTerm(m.message_id));
+  doc.add_boolean_term(kGuildPrefix + m.guild_id);
+  doc.add_boolean_term(kChannelPrefix + m.channel_id);
+  generator.set_document(doc);
+  generator.index_text(m.content);
+  return doc;
+}
+
 // The value of the document's boolean term with `prefix` (a capital letter: content terms are
 // lower-cased, so no content term starts with one).
 std::optional<std::string> BooleanTerm(const Xapian::Document& doc, const std::string& prefix) {
@@ -95,6 +106,7 @@ core::Status SyncDir(const std::string& dir) {
 core::Result<std::unique_ptr<SearchIndex::Impl>> OpenImpl(const std::string& dir,
                                                           SearchIndex::Mode mode, bool fsync) {
   auto impl = std::make_unique<SearchIndex::Impl>(dir, mode);
+  ConfigureTermGenerator(impl->generator);
   try {
     if (mode == SearchIndex::Mode::kReadWrite) {
       std::filesystem::create_directories(dir);
@@ -142,19 +154,12 @@ const std::string& SearchIndex::Dir() const { return impl_->dir; }
 
 core::Status SearchIndex::Upsert(const MessageDoc& doc) {
   if (!impl_->writer) return ReadOnly();
-  auto analyzed = impl_->analyzer.Analyze(doc);
-  if (!analyzed.ok()) return analyzed.error();
-  return Upsert(std::move(*analyzed));
-}
-
-core::Status SearchIndex::Upsert(AnalyzedDoc doc) {
-  if (!impl_->writer) return ReadOnly();
   try {
     if (!impl_->in_transaction) impl_->writer->begin_transaction(true);
     impl_->in_transaction = true;
-    impl_->writer->replace_document(IdTerm(doc.message_id()), doc.impl().doc);
+    impl_->writer->replace_document(IdTerm(doc.message_id), MakeDocument(doc, impl_->generator));
   } catch (const Xapian::Error& e) {
-    return XapianFailure("upsert " + doc.message_id(), e);
+    return XapianFailure("upsert " + doc.message_id, e);
   }
   return core::OkStatus();
 }

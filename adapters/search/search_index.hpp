@@ -12,8 +12,6 @@
 
 namespace filament::search {
 
-class AnalyzedDoc;
-
 // What the index knows of one message.
 struct MessageDoc {
   std::string message_id;
@@ -79,8 +77,6 @@ class SearchIndex {
   // Not visible to readers, nor durable, until Commit. Errors: kFailedPrecondition (read-only),
   // kInternal.
   core::Status Upsert(const MessageDoc& doc);
-  // The same for a message analyzed beforehand (e.g. on another thread, see doc_analyzer.hpp).
-  core::Status Upsert(AnalyzedDoc doc);
   // Replaces the content of an indexed message, keeping its guild, channel and time.
   // Returns false (and changes nothing) when the message is not in the index. Idempotent.
   core::Result<bool> ReplaceContent(std::string_view message_id, std::string_view content);

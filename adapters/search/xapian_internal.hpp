@@ -14,7 +14,6 @@
 
 #include <xapian.h>
 
-#include "adapters/search/doc_analyzer.hpp"
 #include "adapters/search/search_index.hpp"
 
 namespace filament::search {
@@ -68,18 +67,13 @@ class ReaderPool {
   std::vector<Handle> free_;
 };
 
-struct AnalyzedDoc::Impl {
-  std::string message_id;
-  Xapian::Document doc;
-};
-
 struct SearchIndex::Impl {
   std::string dir;
   Mode mode = Mode::kReadOnly;
   std::unique_ptr<Xapian::WritableDatabase> writer;  // null when read-only
   bool in_transaction = false;
-  bool fsync = true;     // each commit fsyncs (false: Xapian's DB_NO_SYNC until StartSyncing)
-  DocAnalyzer analyzer;  // for Upsert(MessageDoc): the writer's own thread
+  bool fsync = true;  // each commit fsyncs (false: Xapian's DB_NO_SYNC until StartSyncing)
+  Xapian::TermGenerator generator;
   mutable std::mutex position_mu;
   std::vector<int64_t> position;
   mutable ReaderPool readers;

@@ -1,12 +1,9 @@
 #include "projections/search/index_fold.hpp"
 
-#include "projections/search/ahead.hpp"
 #include "projections/search/search_appliers.hpp"
 
 namespace filament::projections {
 namespace {
-
-constexpr size_t kAheadMinRecords = 256;
 
 std::vector<int64_t> CommittedNext(const search::SearchIndex& index, int32_t partitions) {
   auto position = index.Position();
@@ -34,7 +31,6 @@ std::vector<events::Position> IndexFold::StartPositions() const {
 }
 
 core::Result<IndexFold::Step> IndexFold::ApplyOne(const events::StoredRecord& record,
-                                                  const std::function<PreparedRecord()>& prepare,
                                                   std::optional<core::Error>& bad) {
   const auto& pos = record.position;
   if (pos.partition < 0 || pos.partition >= partitions_) {
@@ -50,7 +46,7 @@ core::Result<IndexFold::Step> IndexFold::ApplyOne(const events::StoredRecord& re
     ++next;
     return Step::kPassed;
   }
-  auto status = ApplyPrepared(index_, prepare());
+  auto status = ApplyToSearchIndex(index_, record);
   if (!status.ok()) {
     if (status.error().code != core::ErrorCode::kInvalidArgument) return status.error();
     bad = status.error();
@@ -64,18 +60,8 @@ core::Result<FoldOutcome> IndexFold::Apply(const std::vector<events::StoredRecor
                                            size_t commit_every, bool force_commit) {
   FoldOutcome outcome;
   bool changed = false;
-  // A large batch (a rebuild, a catch-up) is decoded and analyzed on a helper thread ahead of
-  // the writer; a live batch of a few records is not worth a thread.
-  std::optional<Ahead<PreparedRecord>> ahead;
-  if (records.size() >= kAheadMinRecords) {
-    ahead.emplace(records.size(), [this, &records](size_t i) {
-      return PrepareForSearch(records[i], ahead_analyzer_);
-    });
-  }
-  for (size_t i = 0; i < records.size(); ++i) {
-    const auto& record = records[i];
-    auto prepare = [&] { return ahead ? ahead->Take(i) : PrepareForSearch(record, analyzer_); };
-    auto step = ApplyOne(record, prepare, outcome.failure);
+  for (const auto& record : records) {
+    auto step = ApplyOne(record, outcome.failure);
     if (!step.ok()) {
       Reset();
       return step.error();

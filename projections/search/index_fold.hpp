@@ -3,16 +3,13 @@
 // Internal to projections/search: folds log records into one SearchIndex, committing the
 // documents and the position together.
 
-#include <functional>
 #include <optional>
 #include <set>
 #include <vector>
 
-#include "adapters/search/doc_analyzer.hpp"
 #include "adapters/search/search_index.hpp"
 #include "core/result.hpp"
 #include "events/log_record.hpp"
-#include "projections/search/search_appliers.hpp"
 
 namespace filament::projections {
 
@@ -51,14 +48,9 @@ class IndexFold {
 
  private:
   enum class Step { kAlreadyApplied, kPassed, kChanged, kFailed };
-  // `prepare` yields the record prepared (PrepareForSearch), called only if it is applied.
-  core::Result<Step> ApplyOne(const events::StoredRecord& record,
-                              const std::function<PreparedRecord()>& prepare,
-                              std::optional<core::Error>& bad);
+  core::Result<Step> ApplyOne(const events::StoredRecord& record, std::optional<core::Error>& bad);
 
   search::SearchIndex& index_;
-  search::DocAnalyzer analyzer_;        // this thread's
-  search::DocAnalyzer ahead_analyzer_;  // the helper thread's, while an Apply runs it
   int32_t partitions_;
   std::set<events::Position> skips_;
   std::vector<int64_t> next_;

@@ -54,36 +54,6 @@ const Entry* Find(std::string_view type) {
 
 }  // namespace
 
-PreparedRecord PrepareForSearch(const events::StoredRecord& record, search::DocAnalyzer& analyzer) {
-  PreparedRecord prepared;
-  if (Find(record.record.meta.type) == nullptr) return prepared;
-  prepared.type = record.record.meta.type;
-  auto event = DecodeRecord(record);
-  if (!event.ok()) {
-    prepared.status = event.error();
-    return prepared;
-  }
-  if (const auto* e = std::get_if<events::MessagePosted>(&*event)) {
-    auto analyzed = analyzer.Analyze({e->message_id, e->guild_id, e->channel_id, e->content});
-    if (!analyzed.ok()) {
-      prepared.status = analyzed.error();
-      return prepared;
-    }
-    prepared.post.emplace(std::move(*analyzed));
-  }
-  prepared.event = std::move(*event);
-  return prepared;
-}
-
-core::Status ApplyPrepared(search::SearchIndex& index, PreparedRecord prepared) {
-  if (!prepared.status.ok()) return prepared.status;
-  if (prepared.post) return index.Upsert(std::move(*prepared.post));
-  if (!prepared.event) return core::OkStatus();
-  const Entry* entry = Find(prepared.type);
-  if (entry == nullptr) return core::Internal("search: prepared event of an unhandled type");
-  return entry->apply(index, *prepared.event);
-}
-
 bool SearchHandles(std::string_view type) { return Find(type) != nullptr; }
 
 core::Status ApplyToSearchIndex(search::SearchIndex& index, const events::StoredRecord& record) {

@@ -4,12 +4,8 @@
 // the record's wire type. To index a new event, add its function to the table in
 // search_appliers.cpp; every other type is passed over without being decoded.
 
-#include <optional>
-
-#include "adapters/search/doc_analyzer.hpp"
 #include "adapters/search/search_index.hpp"
 #include "core/result.hpp"
-#include "events/generated/event_types.hpp"
 #include "events/log_record.hpp"
 
 namespace filament::projections {
@@ -23,17 +19,5 @@ bool SearchHandles(std::string_view type);
 // Errors: kInvalidArgument (the record cannot be decoded; names its position and type),
 // kInternal (index write failed).
 core::Status ApplyToSearchIndex(search::SearchIndex& index, const events::StoredRecord& record);
-
-// The same in two steps, so that the first (decoding, and analyzing a post's words) can run on
-// another thread ahead of the index's single writer (ADR 0047).
-struct PreparedRecord {
-  core::Status status;                      // not OK: ApplyPrepared returns it
-  std::string type;                         // RecordMeta::type
-  std::optional<events::Event> event;       // decoded; nullopt for a type not handled
-  std::optional<search::AnalyzedDoc> post;  // a MessagePosted, analyzed
-};
-PreparedRecord PrepareForSearch(const events::StoredRecord& record, search::DocAnalyzer& analyzer);
-// Applies a prepared record: the same effect and errors as ApplyToSearchIndex.
-core::Status ApplyPrepared(search::SearchIndex& index, PreparedRecord prepared);
 
 }  // namespace filament::projections

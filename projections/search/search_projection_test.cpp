@@ -339,29 +339,6 @@ TEST_F(SearchProjectionTest, ReconcileAddsMissingDocumentsAndRemovesOrphans) {
   EXPECT_EQ(capped.error().code, core::ErrorCode::kResourceExhausted);
 }
 
-// The live index folds in batches of 4 (each record prepared on the writer's thread); --check
-// folds the same log in one batch of ~400, decoded and analyzed on a helper thread ahead of the
-// writer. Both must give the same documents, terms and positions.
-TEST_F(SearchProjectionTest, ABatchPreparedAheadFoldsLikeSmallBatches) {
-  auto options = Options();
-  options.rebuild_batch_size = 4;
-  StartProjection(options);
-  std::vector<std::string> ids;
-  for (int i = 0; i < 300; ++i) {
-    ids.push_back(Post("ahead message number " + std::to_string(i) + " 先行 " +
-                       (i % 2 == 0 ? "even" : "odd")));
-    if (i >= 10 && i % 3 == 0) Edit(ids[static_cast<size_t>(i - 10)], "edited words");
-    if (i >= 20 && i % 5 == 0) Delete(ids[static_cast<size_t>(i - 20)]);
-  }
-  ASSERT_TRUE(CaughtUp());
-  EXPECT_EQ(Find("edited").size(), 20u);  // top 20 of the 97 edited, some deleted later
-  projection_.reset();
-  auto report = Check();
-  EXPECT_TRUE(report.equal);
-  EXPECT_THAT(report.differing, IsEmpty());
-  EXPECT_GT(report.live.documents, 200u);
-}
-
 TEST_F(SearchProjectionTest, CheckFindsADivergentIndex) {
   StartProjection();
   auto id = Post("honest content");
