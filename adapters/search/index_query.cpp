@@ -247,8 +247,9 @@ core::Result<std::vector<std::string>> RunQuery(Xapian::Database& db, const Sear
     Xapian::MSet mset = enquire.get_mset(0, limit, 0, nullptr, &decider);
     std::vector<std::string> ids;
     for (auto it = mset.begin(); it != mset.end(); ++it) {
-      std::string data = it.get_document().get_data();
-      ids.push_back(data.substr(0, data.find('\t')));
+      auto id = DecodeDocData(it.get_document().get_data());
+      if (!id) return core::Internal("search index: unreadable document");
+      ids.push_back(std::move(*id));
     }
     if (Clock::now() >= deadline) return Timeout();
     return ids;

@@ -1,8 +1,10 @@
 // The read side of SearchIndex: leased read handles, stored fields, digests for `--check`.
 
-#include <charconv>
+#include <array>
+#include <cstring>
 
 #include "adapters/search/xapian_internal.hpp"
+#include "core/ulid.hpp"
 
 namespace filament::search {
 namespace {
@@ -56,25 +58,26 @@ void ConfigureTermGenerator(Xapian::TermGenerator& generator) {
   generator.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
 }
 
-std::string EncodeDocData(const MessageDoc& doc) {
-  return doc.message_id + '\t' + doc.guild_id + '\t' + doc.channel_id + '\t' +
-         std::to_string(doc.created_at_unix);
+std::string EncodeDocData(std::string_view message_id) {
+  // 17 bytes for a ULID: under glass's 18-byte threshold, so the tag is stored without a zlib
+  // pass (ADR 0045). Any other id is kept as text.
+  if (auto ulid = core::Ulid::Parse(message_id); ulid && ulid->ToString() == message_id) {
+    std::string data(1, kUlidData);
+    data.append(reinterpret_cast<const char*>(ulid->bytes().data()), ulid->bytes().size());
+    return data;
+  }
+  return kTextData + std::string(message_id);
 }
 
-std::optional<MessageDoc> DecodeDocData(const std::string& data) {
-  MessageDoc doc;
-  std::string* fields[] = {&doc.message_id, &doc.guild_id, &doc.channel_id};
-  size_t start = 0;
-  for (std::string* field : fields) {
-    size_t tab = data.find('\t', start);
-    if (tab == std::string::npos) return std::nullopt;
-    *field = data.substr(start, tab - start);
-    start = tab + 1;
-  }
-  auto [ptr, ec] =
-      std::from_chars(data.data() + start, data.data() + data.size(), doc.created_at_unix);
-  if (ec != std::errc() || ptr != data.data() + data.size()) return std::nullopt;
-  return doc;
+std::optional<std::string> DecodeDocData(std::string_view data) {
+  if (data.empty()) return std::nullopt;
+  if (data[0] == kTextData) return std::string(data.substr(1));
+  if (data[0] != kUlidData || data.size() != 17) return std::nullopt;
+  uint64_t unix_ms = 0;
+  for (size_t i = 1; i <= 6; ++i) unix_ms = (unix_ms << 8) | static_cast<uint8_t>(data[i]);
+  std::array<uint8_t, 10> random{};
+  std::memcpy(random.data(), data.data() + 7, random.size());
+  return core::Ulid::FromParts(unix_ms, random).ToString();
 }
 
 ReaderPool::Handle ReaderPool::Acquire() {

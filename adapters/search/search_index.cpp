@@ -1,7 +1,11 @@
 #include "adapters/search/search_index.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "adapters/search/xapian_internal.hpp"
 
@@ -27,13 +31,30 @@ std::string IdTerm(std::string_view message_id) { return kIdPrefix + std::string
 
 Xapian::Document MakeDocument(const MessageDoc& m, Xapian::TermGenerator& generator) {
   Xapian::Document doc;
-  doc.set_data(EncodeDocData(m));
+  doc.set_data(EncodeDocData(m.message_id));
   doc.add_boolean_term(IdTerm(m.message_id));
   doc.add_boolean_term(kGuildPrefix + m.guild_id);
   doc.add_boolean_term(kChannelPrefix + m.channel_id);
   generator.set_document(doc);
   generator.index_text(m.content);
   return doc;
+}
+
+// The value of the document's boolean term with `prefix` (a capital letter: content terms are
+// lower-cased, so no content term starts with one).
+std::optional<std::string> BooleanTerm(const Xapian::Document& doc, const std::string& prefix) {
+  auto term = doc.termlist_begin();
+  term.skip_to(prefix);
+  if (term == doc.termlist_end() || (*term).rfind(prefix, 0) != 0) return std::nullopt;
+  return (*term).substr(prefix.size());
+}
+
+// A stored document's message, guild and channel (content left empty).
+std::optional<MessageDoc> StoredFields(const Xapian::Document& doc, std::string_view message_id) {
+  auto guild = BooleanTerm(doc, kGuildPrefix);
+  auto channel = BooleanTerm(doc, kChannelPrefix);
+  if (!guild || !channel) return std::nullopt;
+  return MessageDoc{std::string(message_id), std::move(*guild), std::move(*channel), {}};
 }
 
 // Checks the format of an opened database and reads its position. A brand-new writable
@@ -53,6 +74,35 @@ core::Result<std::vector<int64_t>> CheckFormat(Xapian::Database& db, const std::
   return *position;
 }
 
+int WriterFlags(bool fsync) {
+  return Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS | (fsync ? 0 : Xapian::DB_NO_SYNC);
+}
+
+core::Status SyncPath(const std::filesystem::path& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return core::Internal("search index: open " + path.string() + " for fsync failed");
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return core::Internal("search index: fsync " + path.string() + " failed");
+  return core::OkStatus();
+}
+
+// fsyncs every file of the index (the version file, which names the tables' roots, last),
+// then the directory: afterwards the last commit survives an OS crash.
+core::Status SyncDir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  if (ec) return core::Internal("search index: list " + dir + ": " + ec.message());
+  std::stable_partition(files.begin(), files.end(),
+                        [](const fs::path& p) { return p.filename() != "iamglass"; });
+  for (const auto& file : files) FILAMENT_RETURN_IF_ERROR(SyncPath(file, O_RDONLY));
+  return SyncPath(dir, O_RDONLY | O_DIRECTORY);
+}
+
 core::Result<std::unique_ptr<SearchIndex::Impl>> OpenImpl(const std::string& dir,
                                                           SearchIndex::Mode mode, bool fsync) {
   auto impl = std::make_unique<SearchIndex::Impl>(dir, mode);
@@ -60,9 +110,8 @@ core::Result<std::unique_ptr<SearchIndex::Impl>> OpenImpl(const std::string& dir
   try {
     if (mode == SearchIndex::Mode::kReadWrite) {
       std::filesystem::create_directories(dir);
-      impl->writer = std::make_unique<Xapian::WritableDatabase>(
-          dir,
-          Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS | (fsync ? 0 : Xapian::DB_NO_SYNC));
+      impl->fsync = fsync;
+      impl->writer = std::make_unique<Xapian::WritableDatabase>(dir, WriterFlags(fsync));
       auto position = CheckFormat(*impl->writer, dir, impl->writer.get());
       if (!position.ok()) return position.error();
       impl->position = std::move(*position);
@@ -122,7 +171,7 @@ core::Result<bool> SearchIndex::ReplaceContent(std::string_view message_id,
     Xapian::WritableDatabase& db = *impl_->writer;
     auto posting = db.postlist_begin(IdTerm(message_id));
     if (posting == db.postlist_end(IdTerm(message_id))) return false;
-    auto fields = DecodeDocData(db.get_document(*posting).get_data());
+    auto fields = StoredFields(db.get_document(*posting), message_id);
     if (!fields)
       return core::Internal("search index: unreadable document " + std::string(message_id));
     fields->content = std::string(content);
@@ -177,6 +226,23 @@ void SearchIndex::Discard() {
   }
 }
 
+core::Status SearchIndex::StartSyncing() {
+  if (!impl_->writer) return ReadOnly();
+  if (impl_->fsync) return core::OkStatus();
+  Discard();
+  try {
+    impl_->writer.reset();  // releases the lock; the directory is not live yet, no one waits
+    FILAMENT_RETURN_IF_ERROR(SyncDir(impl_->dir));
+    impl_->writer = std::make_unique<Xapian::WritableDatabase>(impl_->dir, WriterFlags(true));
+  } catch (const Xapian::DatabaseLockError& e) {
+    return core::Unavailable("search index " + impl_->dir + " is locked: " + e.get_description());
+  } catch (const Xapian::Error& e) {
+    return XapianFailure("reopen " + impl_->dir, e);
+  }
+  impl_->fsync = true;
+  return core::OkStatus();
+}
+
 std::vector<int64_t> SearchIndex::Position() const {
   std::lock_guard lock(impl_->position_mu);
   return impl_->position;
@@ -206,9 +272,9 @@ core::Result<std::vector<std::string>> SearchIndex::GuildMessageIds(std::string_
                              "guild has more than " + std::to_string(max) + " indexed messages");
     }
     for (auto it = db.postlist_begin(term); it != db.postlist_end(term); ++it) {
-      auto fields = DecodeDocData(db.get_document(*it).get_data());
-      if (!fields) return core::Internal("search index: unreadable document");
-      ids.push_back(std::move(fields->message_id));
+      auto id = DecodeDocData(db.get_document(*it).get_data());
+      if (!id) return core::Internal("search index: unreadable document");
+      ids.push_back(std::move(*id));
     }
     return core::OkStatus();
   });

@@ -18,7 +18,6 @@ struct MessageDoc {
   std::string guild_id;
   std::string channel_id;
   std::string content;  // may be empty (attachment-only messages are indexed, with no words)
-  int64_t created_at_unix = 0;
 };
 
 struct SearchRequest {
@@ -90,6 +89,14 @@ class SearchIndex {
   core::Status Commit(const std::vector<int64_t>& next_offsets);
   // Drops every change since the last Commit.
   void Discard();
+
+  // For an index opened with fsync = false (a rebuild, which is not live until it is complete):
+  // makes every commit so far durable (fsyncs the index's files, then its directory) and every
+  // later Commit fsynced, as if opened with fsync = true. Call between commits (changes not
+  // yet committed are dropped). A no-op on an index opened with fsync. Errors:
+  // kFailedPrecondition (read-only), kUnavailable (the directory was locked meanwhile),
+  // kInternal (disk).
+  core::Status StartSyncing();
 
   // The next_offsets of the last Commit (kReadOnly: as of Open); empty for a new index.
   std::vector<int64_t> Position() const;

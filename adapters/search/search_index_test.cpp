@@ -28,8 +28,7 @@ std::string TempDir() {
 
 MessageDoc Doc(std::string id, std::string content, std::string channel = kChannel,
                std::string guild = kGuild) {
-  return MessageDoc{std::move(id), std::move(guild), std::move(channel), std::move(content),
-                    1700000000};
+  return MessageDoc{std::move(id), std::move(guild), std::move(channel), std::move(content)};
 }
 
 class SearchIndexTest : public ::testing::Test {
@@ -150,6 +149,26 @@ TEST_F(SearchIndexTest, EditReplacesTheWords) {
   EXPECT_FALSE(*missing);
 }
 
+// ULIDs are stored in 17 bytes, other ids as text; both come back exactly as given, and an
+// edit keeps the guild and channel (read back from the document's terms).
+TEST_F(SearchIndexTest, UlidAndTextIdsRoundTripThroughEdits) {
+  const std::string ulid = "01HZY3K8Q6W9X2V4T7R5M1N0PB";
+  const std::string lower = "01hzy3k8q6w9x2v4t7r5m1n0pc";  // not canonical: kept as text
+  const std::string sixteen = "0123456789abcdef";
+  Add({Doc(ulid, "alpha", kOtherChannel), Doc(lower, "alpha"), Doc(sixteen, "alpha")});
+  EXPECT_THAT(Find("alpha"), UnorderedElementsAre(ulid, lower, sixteen));
+  auto edited = index_->ReplaceContent(ulid, "beta");
+  ASSERT_TRUE(edited.ok());
+  EXPECT_TRUE(*edited);
+  ASSERT_TRUE(index_->Commit({2}).ok());
+  EXPECT_THAT(Find("beta", kOtherChannel), ElementsAre(ulid));
+  EXPECT_THAT(Find("beta", kChannel), IsEmpty());
+  EXPECT_THAT(Find("beta", "", kOtherGuild), IsEmpty());
+  auto ids = index_->GuildMessageIds(kGuild, 10);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_THAT(*ids, UnorderedElementsAre(ulid, lower, sixteen));
+}
+
 TEST_F(SearchIndexTest, EditAndRemoveSeeUncommittedUpserts) {
   ASSERT_TRUE(index_->Upsert(Doc("m1", "first")).ok());
   auto edited = index_->ReplaceContent("m1", "second");
@@ -172,6 +191,28 @@ TEST_F(SearchIndexTest, RemoveIsIdempotent) {
   EXPECT_FALSE(*second);
   ASSERT_TRUE(index_->Commit({2}).ok());
   EXPECT_THAT(Find("bye"), IsEmpty());
+}
+
+// A rebuild writes without fsync and then switches to fsynced commits: nothing committed
+// before the switch is lost, the uncommitted rest is dropped, and writing goes on.
+TEST_F(SearchIndexTest, StartSyncingKeepsCommitsAndGoesOn) {
+  index_.reset();
+  std::filesystem::remove_all(dir_);
+  auto opened = SearchIndex::Open(dir_, Mode::kReadWrite, /*fsync=*/false);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  index_ = std::move(*opened);
+  Add({Doc("m1", "before the switch")}, {1});
+  ASSERT_TRUE(index_->Upsert(Doc("m2", "uncommitted before the switch")).ok());
+  ASSERT_TRUE(index_->StartSyncing().ok());
+  ASSERT_TRUE(index_->StartSyncing().ok());  // again: a no-op
+  Add({Doc("m3", "after the switch")}, {3});
+  EXPECT_THAT(Find("switch"), UnorderedElementsAre("m1", "m3"));
+  index_.reset();
+  index_ = OpenOrDie(dir_, Mode::kReadWrite);
+  EXPECT_EQ(index_->Position(), std::vector<int64_t>{3});
+  EXPECT_THAT(Find("switch"), UnorderedElementsAre("m1", "m3"));
+  auto reader = OpenOrDie(dir_, Mode::kReadOnly);
+  EXPECT_FALSE(reader->StartSyncing().ok());
 }
 
 TEST_F(SearchIndexTest, ReadersSeeOnlyCommittedChanges) {

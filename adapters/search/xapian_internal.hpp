@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <xapian.h>
@@ -24,14 +25,18 @@ inline constexpr char kChannelPrefix[] = "C";
 inline constexpr char kFormatKey[] = "filament.format";
 inline constexpr char kPositionKey[] = "filament.position";
 // Bump when the document layout or the analyzer changes: older indexes are then rebuilt.
-inline constexpr char kFormatVersion[] = "1";
+// 2: document data is the message id alone, a ULID in 17 bytes (ADR 0045).
+inline constexpr char kFormatVersion[] = "2";
+// The first byte of a document's data: a 16-byte ULID follows, or the id as text.
+inline constexpr char kUlidData = 'U';
+inline constexpr char kTextData = 'T';
 
 // The analyzer, shared by indexing and query parsing so both see the same words.
 void ConfigureTermGenerator(Xapian::TermGenerator& generator);
 
-// The stored fields of a document (its data), and back.
-std::string EncodeDocData(const MessageDoc& doc);
-std::optional<MessageDoc> DecodeDocData(const std::string& data);  // content left empty
+// A document's data: its message id (guild and channel are its G and C terms), and back.
+std::string EncodeDocData(std::string_view message_id);
+std::optional<std::string> DecodeDocData(std::string_view data);
 
 // Read handles for queries, one per concurrent caller, reopened after each commit.
 class ReaderPool {
@@ -67,6 +72,7 @@ struct SearchIndex::Impl {
   Mode mode = Mode::kReadOnly;
   std::unique_ptr<Xapian::WritableDatabase> writer;  // null when read-only
   bool in_transaction = false;
+  bool fsync = true;  // each commit fsyncs (false: Xapian's DB_NO_SYNC until StartSyncing)
   Xapian::TermGenerator generator;
   mutable std::mutex position_mu;
   std::vector<int64_t> position;

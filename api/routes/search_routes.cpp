@@ -148,7 +148,7 @@ projections::ExpectedMessagesLoader GuildDocsLoader(ApiHandler& api, std::string
         }
         std::vector<search::MessageDoc> docs;
         for (const auto& m : *rows) {
-          docs.push_back({m.message_id, m.guild_id, m.channel_id, m.content, m.created_at_unix});
+          docs.push_back({m.message_id, m.guild_id, m.channel_id, m.content});
         }
         return docs;
       };

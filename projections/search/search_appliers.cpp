@@ -8,8 +8,7 @@ namespace filament::projections {
 namespace {
 
 core::Status Posted(search::SearchIndex& index, const events::MessagePosted& e) {
-  return index.Upsert(
-      search::MessageDoc{e.message_id, e.guild_id, e.channel_id, e.content, e.created_at_unix});
+  return index.Upsert(search::MessageDoc{e.message_id, e.guild_id, e.channel_id, e.content});
 }
 
 // Only the new words are findable afterwards. An edit of a message the index does not hold

@@ -324,8 +324,8 @@ TEST_F(SearchProjectionTest, ReconcileAddsMissingDocumentsAndRemovesOrphans) {
   auto loader = [&](const std::vector<int64_t>& next) {
     seen = next;
     return core::Result<std::vector<search::MessageDoc>>(std::vector<search::MessageDoc>{
-        {kept, ex::kGuildId, ex::kChannelId, "kept message", 1},
-        {missing, ex::kGuildId, ex::kChannelId, "missing message", 2}});
+        {kept, ex::kGuildId, ex::kChannelId, "kept message"},
+        {missing, ex::kGuildId, ex::kChannelId, "missing message"}});
   };
   auto result = projection_->Reconcile(ex::kGuildId, loader, 100, 10s);
   ASSERT_TRUE(result.ok()) << result.error().message;

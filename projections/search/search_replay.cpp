@@ -80,9 +80,11 @@ core::Result<SearchRebuildReport> RebuildSearchIndex(
   }
   auto ends = log.EndOffsets();
   if (!ends.ok()) return core::Unavailable("search: log end offsets: " + ends.error().message);
-  auto fresh = OpenFreshIndex(store, log.Partitions(), skips, /*fsync=*/true);
+  // Folded without fsync per commit, made durable once before it becomes live (ADR 0046).
+  auto fresh = OpenFreshIndex(store, log.Partitions(), skips, /*fsync=*/false);
   if (!fresh.ok()) return fresh.error();
   FILAMENT_RETURN_IF_ERROR(FoldUntil(log, *fresh->fold, *ends, progress));
+  FILAMENT_RETURN_IF_ERROR(fresh->handle->index().StartSyncing());
   FILAMENT_RETURN_IF_ERROR(store.SwitchTo(fresh->handle->index().Dir()));
   SearchRebuildReport report;
   report.dir = fresh->handle->index().Dir();
@@ -108,7 +110,7 @@ core::Result<SearchCheckReport> CheckSearchIndex(events::EventLog& log, const st
   report.live = *live_digest;
 
   FILAMENT_RETURN_IF_ERROR(search::RemoveIndexDir(scratch_dir));
-  auto scratch = search::SearchIndex::Open(scratch_dir, Mode::kReadWrite);
+  auto scratch = search::SearchIndex::Open(scratch_dir, Mode::kReadWrite, /*fsync=*/false);
   if (!scratch.ok()) return scratch.error();
   IndexFold fold(**scratch, log.Partitions(), skips);
   FILAMENT_RETURN_IF_ERROR(

@@ -117,6 +117,13 @@ core::Status SearchProjection::Worker::StepShadow() {
 
 core::Status SearchProjection::Worker::SwitchToShadow() {
   FILAMENT_RETURN_IF_ERROR(shadow->fold->Flush());
+  // Folded without fsync (not live, a crash discards it): durable before it becomes live.
+  if (owner.options_.fsync) {
+    if (auto synced = shadow->handle->index().StartSyncing(); !synced.ok()) {
+      EndRebuild(synced);  // the live index stays
+      return core::OkStatus();
+    }
+  }
   FILAMENT_RETURN_IF_ERROR(store.SwitchTo(shadow->handle->index().Dir()));
   const std::vector<int64_t> before = live.fold->Next();
   live.handle->Retire();
@@ -137,8 +144,9 @@ core::Status SearchProjection::Worker::SwitchToShadow() {
 void SearchProjection::Worker::StartRebuild(std::shared_ptr<std::promise<core::Status>> done) {
   rebuild_waiters.push_back(std::move(done));
   if (shadow) return;
-  auto fresh =
-      OpenFreshIndex(store, owner.log_.Partitions(), owner.options_.skips, owner.options_.fsync);
+  // No fsync per commit while folding: SwitchToShadow makes it durable once (ADR 0046).
+  auto fresh = OpenFreshIndex(store, owner.log_.Partitions(), owner.options_.skips,
+                              /*fsync=*/false);
   if (!fresh.ok()) {
     EndRebuild(fresh.error());
     return;

@@ -21,7 +21,8 @@ struct Options {
   size_t live_messages = 20'000;  // indexed last, one commit per `live_batch`
   size_t bulk_batch = 5000;
   size_t live_batch = 128;
-  size_t queries = 500;  // per kind
+  bool bulk_fsync = false;  // true: fsync every bulk commit (what rebuilds did before ADR 0046)
+  size_t queries = 500;     // per kind
   double max_seconds_per_kind = 60;
   bool pg = true;
   bool small = false;
@@ -54,6 +55,7 @@ BuildResult BuildXapian(search::SearchIndex& index, const Options& o, const Corp
   int64_t start = NowNs();
   double cpu = ProcessCpuSeconds();
   IndexRange(index, corpus.messages, 0, split, o.bulk_batch);
+  CheckOk(index.StartSyncing(), "sync");  // a rebuild's one fsync before it goes live
   result.bulk_seconds = static_cast<double>(NowNs() - start) / 1e9;
   result.bulk_cpu_seconds = ProcessCpuSeconds() - cpu;
   start = NowNs();
@@ -107,7 +109,7 @@ LatencySummary XapianCommitLatency(search::SearchIndex& index, size_t n, const s
   for (size_t i = 0; i < n; ++i) {
     int64_t start = NowNs();
     CheckOk(index.Upsert({"commit-probe-" + tag + std::to_string(i), "probe", "probe",
-                          "one new message about kafka consumers", 0}),
+                          "one new message about kafka consumers"}),
             "upsert");
     CheckOk(index.Commit({static_cast<int64_t>(i)}), "commit");
     samples.push_back(NowNs() - start);
@@ -177,9 +179,9 @@ int Run(const Options& o) {
   std::cout << "generated in " << Fixed(static_cast<double>(NowNs() - gen_start) / 1e9, 1)
             << " s\n";
   const std::string root = o.dir.empty() ? MakeTempDir("search-bench-") : o.dir;
-  auto index =
-      Unwrap(search::SearchIndex::Open(root + "/xapian", search::SearchIndex::Mode::kReadWrite),
-             "open index");
+  auto index = Unwrap(search::SearchIndex::Open(
+                          root + "/xapian", search::SearchIndex::Mode::kReadWrite, o.bulk_fsync),
+                      "open index");
   Table build({"engine", "bulk s (wall)", "bulk msg/s (wall)", "bulk CPU s", "bulk msg/CPU-s",
                "live msg/s (wall)", "MiB on disk"});
   PrintBuild(build, "Xapian", BuildXapian(*index, o, corpus));
@@ -211,6 +213,7 @@ int main(int argc, char** argv) {
   app.add_option("--live-messages", o.live_messages, "last messages, indexed in small commits");
   app.add_option("--bulk-batch", o.bulk_batch, "messages per commit while bulk indexing");
   app.add_option("--live-batch", o.live_batch, "messages per commit for the live part");
+  app.add_flag("--bulk-fsync", o.bulk_fsync, "fsync every bulk commit (rebuilds before ADR 0046)");
   app.add_option("--queries", o.queries, "queries per kind");
   app.add_option("--max-seconds-per-kind", o.max_seconds_per_kind, "stop a kind after this");
   app.add_option("--seed", o.corpus.seed, "corpus and query seed");

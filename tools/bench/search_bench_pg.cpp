@@ -2,6 +2,7 @@
 #include <pqxx/pqxx>
 
 #include "adapters/postgres/embedded_cluster.hpp"
+#include "core/ulid.hpp"
 #include "tools/bench/search_bench.hpp"
 
 namespace filament::bench {
@@ -41,7 +42,7 @@ struct PgFts::Impl {
     for (size_t i = begin; i < end; ++i) {
       const auto& m = messages[i];
       stream << std::make_tuple(m.message_id, m.guild_id, m.channel_id, m.content,
-                                m.created_at_unix);
+                                static_cast<int64_t>(core::Ulid::Parse(m.message_id)->UnixMs()));
     }
     stream.complete();
     tx.commit();

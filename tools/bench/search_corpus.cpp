@@ -93,7 +93,7 @@ Corpus GenerateCorpus(const CorpusOptions& o) {
     const int64_t unix = 1700000000 + static_cast<int64_t>(i);
     corpus.messages.push_back(search::MessageDoc{ids.Next(unix * 1000).ToString(),
                                                  corpus.guild_ids[g], channels[g][channel(rng)],
-                                                 MessageText(corpus, words, o, rng), unix});
+                                                 MessageText(corpus, words, o, rng)});
   }
   return corpus;
 }
