@@ -298,7 +298,9 @@ int RunServer(const ServeOptions& options) {
   }
   std::unique_ptr<WebFront> web_front;
   if (site) {
-    web_front = std::make_unique<WebFront>(*api_handler, *site);
+    api::ApiHandler* api = api_handler.get();
+    web_front = std::make_unique<WebFront>(
+        *api, [api](std::string_view path) { return api->HasPattern(path); }, *site);
     handler = web_front.get();
   }
 

@@ -1,11 +1,20 @@
 #include "apps/web_front.hpp"
 
 namespace filament::app {
+namespace {
+
+bool UnderApiPrefix(std::string_view path) {
+  constexpr std::string_view kPrefix = "/api";
+  return path.substr(0, kPrefix.size()) == kPrefix &&
+         (path.size() == kPrefix.size() || path[kPrefix.size()] == '/');
+}
+
+}  // namespace
 
 bool WebFront::IsStatic(const http::HttpRequest& request) const {
   if (request.method != "GET" && request.method != "HEAD") return false;
-  if (api::RoutedPath(request.path) != request.path) return false;  // under /api
-  return !api_.HasPattern(request.path);
+  if (UnderApiPrefix(request.path)) return false;
+  return !api_owns_(request.path);
 }
 
 http::HttpResponse WebFront::Handle(const http::HttpRequest& request) {
