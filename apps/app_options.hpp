@@ -42,6 +42,8 @@ struct ServeOptions {
   // Where an api process keeps its search index (one writer per directory). Default:
   // <data-dir>/search; an api on an external database needs it to serve search.
   std::string search_dir;
+  // A built web client served on the API's origin (ADR 0052); empty: none.
+  std::string web_root;
   core::Limits limits;
 };
 

@@ -55,6 +55,9 @@ void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
   cmd->add_option("--search-dir", o.search_dir,
                   "search index directory of an api (default: DATA_DIR/search)")
       ->envname("FILAMENT_SEARCH_DIR");
+  cmd->add_option("--web-root", o.web_root,
+                  "serve the built web client (its dist/ directory) on the same origin")
+      ->envname("FILAMENT_WEB_ROOT");
   cmd->add_option("--skip-position", o.skip_positions,
                   "skip the undecodable record at P:O (needs --only with one projection)");
   for (const auto& setting : core::LimitSettings()) {

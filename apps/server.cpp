@@ -21,6 +21,7 @@
 #include "apps/commands.hpp"
 #include "apps/read_models.hpp"
 #include "apps/storage.hpp"
+#include "apps/web_front.hpp"
 #include "commands/command_service.hpp"
 #include "core/ulid.hpp"
 #include "gateway/bridge/live_access.hpp"
@@ -125,6 +126,15 @@ int RunServer(const ServeOptions& options) {
   auto captcha_config = api::MakeCaptchaConfig(options.hcaptcha_site_key, options.hcaptcha_secret,
                                                options.hcaptcha_verify_url);
   if (!captcha_config.ok()) return Fail("hcaptcha", captcha_config.error());
+  std::unique_ptr<webroot::StaticSite> site;
+  if (!options.web_root.empty()) {
+    if (!roles.api) {
+      return Fail("--web-root", core::InvalidArgument("needs the api role (serve or api)"));
+    }
+    auto opened = webroot::StaticSite::Open(options.web_root);
+    if (!opened.ok()) return Fail("--web-root", opened.error());
+    site = std::move(*opened);
+  }
   std::unique_ptr<captcha::HcaptchaVerifier> captcha;
   if (*captcha_config) captcha = std::make_unique<captcha::HcaptchaVerifier>(**captcha_config);
   auto storage = OpenStorage(options.storage);
@@ -293,6 +303,13 @@ int RunServer(const ServeOptions& options) {
         .ip_observations = &ip_observations,
     });
     handler = api_handler.get();
+  }
+  std::unique_ptr<WebFront> web_front;
+  if (site) {
+    api::ApiHandler* api = api_handler.get();
+    web_front = std::make_unique<WebFront>(
+        *api, [api](std::string_view path) { return api->HasPattern(path); }, *site);
+    handler = web_front.get();
   }
 
   // REST and the upgrade share the global limiter when both run here.

@@ -50,6 +50,18 @@ class RejectingSink final : public http::BodySink {
 
 }  // namespace
 
+std::string_view RoutedPath(std::string_view path) {
+  constexpr std::string_view kPrefix = "/api";
+  if (path.substr(0, kPrefix.size()) != kPrefix) return path;
+  if (path.size() == kPrefix.size()) return "/";
+  if (path[kPrefix.size()] != '/') return path;  // "/apix" is not under the prefix
+  return path.substr(kPrefix.size());
+}
+
+bool ApiHandler::HasPattern(std::string_view path) const {
+  return router_.Match("GET", RoutedPath(path)).kind != RouteMatch::Kind::kNotFound;
+}
+
 std::string ClientIpOf(const ClientIpResolver& resolver, const http::HttpRequest& request) {
   return resolver.Resolve(request.peer_ip,
                           [&request](std::string_view name) { return request.Header(name); });
@@ -141,7 +153,7 @@ void ApiHandler::Register(std::string_view method, std::string_view pattern, Rou
 // Handle would answer them but without reading a body first (the original never reads one
 // for them, so a large body must not turn them into 413).
 std::shared_ptr<http::BodySink> ApiHandler::OpenBodySink(const http::HttpRequest& head) {
-  RouteMatch match = router_.Match(head.method, head.path);
+  RouteMatch match = router_.Match(head.method, RoutedPath(head.path));
   std::optional<ErrorReply> refused;
   switch (match.kind) {
     case RouteMatch::Kind::kNotFound:
@@ -183,7 +195,7 @@ http::HttpResponse ApiHandler::Handle(const http::HttpRequest& request) {
   if (!request.streamed_body) {
     if (auto limited = CheckGlobalLimit(request, client_ip)) return *limited;
   }
-  RouteMatch match = router_.Match(request.method, request.path);
+  RouteMatch match = router_.Match(request.method, RoutedPath(request.path));
   switch (match.kind) {
     case RouteMatch::Kind::kNotFound:
       return FromReply(NotFoundReply());

@@ -73,6 +73,10 @@ struct ApiDeps {
   pgstore::IpObservationStore* ip_observations = nullptr;
 };
 
+// The path the router sees (ADR 0050): "/api" and "/api/..." lose the "/api" prefix ("/api" is
+// "/"), so the web client's same-origin calls reach the routes; any other path is unchanged.
+std::string_view RoutedPath(std::string_view path);
+
 // The request's client IP under the trusted-proxy rules (contract §1.1).
 std::string ClientIpOf(const ClientIpResolver& resolver, const http::HttpRequest& request);
 
@@ -94,6 +98,10 @@ class ApiHandler final : public http::HttpHandler {
   // Upload routes take their body in pieces (their SinkFactory) once the global limiter let
   // them through; others are buffered.
   std::shared_ptr<http::BodySink> OpenBodySink(const http::HttpRequest& head) override;
+
+  // True when some route's pattern matches `path` (after RoutedPath), whatever its method:
+  // the path belongs to the API. For a front that serves other content beside it.
+  bool HasPattern(std::string_view path) const;
 
   // Helpers for routes.
   ApiDeps& deps() { return deps_; }
