@@ -79,6 +79,13 @@ class LogArchiveTest(unittest.TestCase):
         self.assertFalse(os.path.exists(archive + ".partial"))
         source = records(archive)
         self.assertEqual(len(source), count)
+        piped = os.path.join(self.tmp, "piped.flog")
+        with open(piped, "wb") as sink:  # `--to -`: the archive on stdout, the counts on stderr
+            out = subprocess.run([ARGS.binary, "log", "export", *self.server.storage_args(), "--to", "-"],
+                                 stdout=sink, stderr=subprocess.PIPE, text=False, timeout=180)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn(b"exported", out.stderr)
+        self.assertTrue(set(source.items()) <= set(records(piped).items()))  # the server lives on
 
         imported = run([ARGS.binary, "log", "import", *self.copy_storage(), "--from", archive])
         self.assertEqual(imported.returncode, 0, imported.stderr)
