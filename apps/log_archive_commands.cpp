@@ -99,10 +99,10 @@ int RunLogImport(const LogImportCommand& command) {
   auto imported = events::ImportLog(*(*storage)->log, in, progress);
   if (!imported.ok()) {
     std::cerr << "filament: import stopped: " << imported.error().message << "\n";
-    if (progress.records > 0) {
+    if (progress.appending) {
       events::ArchiveCounts written{progress.records, progress.written};
-      std::cerr << "filament: the log holds " << Describe(written) << " of " << Describe(counts)
-                << "; it is INCOMPLETE: discard it before retrying\n";
+      std::cerr << "filament: imported and verified " << Describe(written) << " of "
+                << Describe(counts) << "; the log is INCOMPLETE: discard it before retrying\n";
     }
     return 1;
   }

@@ -203,6 +203,7 @@ TEST(LogArchive, ImportRefusesANonEmptyLogOrOtherPartitionCount) {
   status = Import(busy, bytes, progress);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message.find("not empty"), std::string::npos);
+  EXPECT_FALSE(progress.appending);
 }
 
 TEST(LogArchive, ImportOfACorruptTailSaysHowFarItGot) {
@@ -216,6 +217,41 @@ TEST(LogArchive, ImportOfACorruptTailSaysHowFarItGot) {
   EXPECT_EQ(progress.written.size(), 1u);
   EXPECT_EQ(progress.written[0], (*copy.EndOffsets())[0]);
   EXPECT_LT(progress.written[0], (*source.EndOffsets())[0]);
+}
+
+// A log that looks empty but puts records elsewhere (as a Kafka topic holding another
+// producer's transaction markers would).
+class ShiftedLog final : public EventLog {
+ public:
+  explicit ShiftedLog(InMemoryEventLog& inner) : inner_(inner) {}
+  int32_t Partitions() const override { return inner_.Partitions(); }
+  core::Result<std::vector<Position>> Append(const AppendBatch& batch) override {
+    return inner_.Append(batch);
+  }
+  core::Result<std::unique_ptr<LogReader>> OpenReader(const std::vector<Position>& s) override {
+    return inner_.OpenReader(s);
+  }
+  core::Result<std::vector<int64_t>> EndOffsets() override {
+    return std::vector<int64_t>(static_cast<size_t>(Partitions()), 0);
+  }
+
+ private:
+  InMemoryEventLog& inner_;
+};
+
+TEST(LogArchive, ImportStopsWhenTheLogPutsARecordElsewhere) {
+  InMemoryEventLog source(1);
+  Fill(source, 10);
+  InMemoryEventLog inner(1);
+  ASSERT_TRUE(inner.Append({"other", 0, {Record("other", 1, 500)}}).ok());
+  ShiftedLog shifted(inner);
+  ImportProgress progress;
+  auto status = Import(shifted, Export(source), progress);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, core::ErrorCode::kFailedPrecondition);
+  EXPECT_NE(status.error().message.find("offsets differ"), std::string::npos);
+  EXPECT_EQ(progress.records, 0);
+  EXPECT_TRUE(progress.appending);
 }
 
 TEST(LogArchive, Crc32cMatchesTheStandardCheckValue) {

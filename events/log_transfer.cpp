@@ -147,6 +147,7 @@ core::Result<ArchiveCounts> ImportLog(EventLog& log, std::istream& in, ImportPro
   auto header = reader.ReadHeader();
   if (!header.ok()) return header.error();
   FILAMENT_RETURN_IF_ERROR(CheckEmptyLog(log, *header));
+  progress.appending = true;
   Importer importer(log, header->partitions, progress);
   while (true) {
     auto next = reader.Next();

@@ -32,8 +32,9 @@ core::Result<ArchiveHeader> VerifyArchive(std::istream& in, ArchiveCounts& count
 
 // How far an import got: the next offset of each partition that was written to the log.
 struct ImportProgress {
-  std::vector<int64_t> written;
+  std::vector<int64_t> written;  // per partition: records appended and found where archived
   int64_t records = 0;
+  bool appending = false;  // the log was found empty and appends began: it may hold a part
 };
 
 // Appends the archive's records to `log`, which must be empty and have the header's partition
