@@ -49,8 +49,8 @@ struct LogExportCommand {
 int RunLogExport(const LogExportCommand& command);
 
 struct LogImportCommand {
-  StorageOptions storage;
-  std::string from;  // a regular file (read twice: verified, then imported)
+  StorageOptions storage;  // `partitions` is ignored: the archive's count is used
+  std::string from;        // a regular file (read twice: verified, then imported)
 };
 int RunLogImport(const LogImportCommand& command);
 

@@ -91,7 +91,11 @@ int RunLogImport(const LogImportCommand& command) {
   events::ArchiveCounts counts;
   auto header = events::VerifyArchive(in, counts);  // nothing is written from a bad file
   if (!header.ok()) return Fail(header.error());
-  auto storage = OpenStorage(command.storage);
+  // The log takes the archive's partition count (a fresh log records it at first open; an
+  // existing one with another count is refused by the adapter).
+  StorageOptions storage_options = command.storage;
+  storage_options.partitions = header->partitions;
+  auto storage = OpenStorage(storage_options);
   if (!storage.ok()) return Fail(storage.error());
   in.clear();
   in.seekg(0);
