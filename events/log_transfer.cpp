@@ -1,7 +1,12 @@
 #include "events/log_transfer.hpp"
 
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <istream>
+#include <mutex>
 #include <ostream>
+#include <thread>
 
 #include "events/log_scan.hpp"
 
@@ -10,7 +15,9 @@ namespace {
 
 constexpr size_t kMaxBatchRecords = 500;
 constexpr size_t kMaxBatchBytes = 4u << 20;
-constexpr size_t kMaxPendingBytes = 16u << 20;  // across partitions
+constexpr size_t kMaxPendingBytes = 16u << 20;  // batches being filled, across partitions
+constexpr size_t kMaxQueuedBytes = 16u << 20;   // batches waiting for an appender thread
+constexpr size_t kWorkers = 8;
 
 struct Pending {
   AppendBatch batch;
@@ -18,13 +25,107 @@ struct Pending {
   size_t bytes = 0;
 };
 
-// Appends the archived batches and checks each record landed where the archive says.
+// Appends batches on up to kWorkers threads (the adapters coalesce concurrent appends). Every
+// batch of one partition goes to the same thread, in submission order, so each partition's
+// offsets come out in archive order. The first failure stops every worker; Finish (or the
+// destructor) drains what was queued before it and joins.
+class AppendPipeline {
+ public:
+  AppendPipeline(EventLog& log, size_t partitions, ImportProgress& progress)
+      : log_(log), progress_(progress), queues_(std::min(partitions, kWorkers)) {
+    progress_.written.assign(partitions, 0);
+    for (size_t w = 0; w < queues_.size(); ++w) threads_.emplace_back([this, w] { Run(w); });
+  }
+  ~AppendPipeline() { (void)Finish(); }
+  AppendPipeline(const AppendPipeline&) = delete;
+  AppendPipeline& operator=(const AppendPipeline&) = delete;
+
+  // Queues `batch`; blocks while too many bytes are queued. Returns a worker's first error.
+  core::Status Submit(Pending batch) {
+    std::unique_lock lock(mu_);
+    space_.wait(lock, [&] {
+      return !error_.ok() || queued_bytes_ == 0 || queued_bytes_ + batch.bytes <= kMaxQueuedBytes;
+    });
+    if (!error_.ok()) return error_;
+    queued_bytes_ += batch.bytes;
+    auto worker = static_cast<size_t>(batch.positions.front().partition) % queues_.size();
+    queues_[worker].push_back(std::move(batch));
+    work_.notify_all();
+    return core::OkStatus();
+  }
+
+  core::Status Finish() {
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+    }
+    work_.notify_all();
+    for (auto& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+    std::lock_guard lock(mu_);
+    return error_;
+  }
+
+ private:
+  void Run(size_t worker) {
+    std::unique_lock lock(mu_);
+    while (true) {
+      work_.wait(lock, [&] { return !queues_[worker].empty() || closing_ || !error_.ok(); });
+      if (!error_.ok() || queues_[worker].empty()) return;
+      Pending batch = std::move(queues_[worker].front());
+      queues_[worker].pop_front();
+      lock.unlock();
+      core::Status status = AppendOne(batch);
+      lock.lock();
+      queued_bytes_ -= batch.bytes;
+      if (status.ok()) {
+        progress_.written[static_cast<size_t>(batch.positions.front().partition)] =
+            batch.positions.back().offset + 1;
+        progress_.records += static_cast<int64_t>(batch.positions.size());
+      } else if (error_.ok()) {
+        error_ = status;
+      }
+      space_.notify_all();
+      work_.notify_all();
+    }
+  }
+
+  core::Status AppendOne(const Pending& p) {
+    auto written = log_.Append(p.batch);
+    if (!written.ok()) {
+      return core::MakeError(written.error().code, "appending " + p.batch.stream + " at " +
+                                                       FormatPosition(p.positions.front()) + ": " +
+                                                       written.error().message);
+    }
+    if (*written != p.positions) {
+      return core::MakeError(core::ErrorCode::kFailedPrecondition,
+                             "the log put " + FormatPosition(p.positions.front()) + " at " +
+                                 (written->empty() ? "?" : FormatPosition(written->front())) +
+                                 ": offsets differ from the archive");
+    }
+    return core::OkStatus();
+  }
+
+  EventLog& log_;
+  ImportProgress& progress_;
+  std::mutex mu_;
+  std::condition_variable work_;
+  std::condition_variable space_;
+  std::vector<std::deque<Pending>> queues_;
+  std::vector<std::thread> threads_;
+  size_t queued_bytes_ = 0;
+  bool closing_ = false;
+  core::Status error_;
+};
+
+// Groups the archive's records into batches (runs of one stream in a partition) for the
+// pipeline.
 class Importer {
  public:
   Importer(EventLog& log, int32_t partitions, ImportProgress& progress)
-      : log_(log), pending_(static_cast<size_t>(partitions)), progress_(progress) {
-    progress_.written.assign(pending_.size(), 0);
-  }
+      : pending_(static_cast<size_t>(partitions)),
+        pipeline_(log, static_cast<size_t>(partitions), progress) {}
 
   core::Status Add(StoredRecord record) {
     Pending& p = pending_[static_cast<size_t>(record.position.partition)];
@@ -46,37 +147,28 @@ class Importer {
     return core::OkStatus();
   }
 
+  // Submits every partial batch, waits for all appends, returns the first error.
+  core::Status Finish() {
+    FILAMENT_RETURN_IF_ERROR(FlushAll());
+    return pipeline_.Finish();
+  }
+
+ private:
   core::Status FlushAll() {
     for (auto& p : pending_) FILAMENT_RETURN_IF_ERROR(Flush(p));
     return core::OkStatus();
   }
 
- private:
   core::Status Flush(Pending& p) {
     if (p.batch.records.empty()) return core::OkStatus();
-    auto written = log_.Append(p.batch);
-    if (!written.ok()) {
-      return core::MakeError(written.error().code, "appending " + p.batch.stream + " at " +
-                                                       FormatPosition(p.positions.front()) + ": " +
-                                                       written.error().message);
-    }
-    if (*written != p.positions) {
-      return core::MakeError(core::ErrorCode::kFailedPrecondition,
-                             "the log put " + FormatPosition(p.positions.front()) + " at " +
-                                 (written->empty() ? "?" : FormatPosition(written->front())) +
-                                 ": offsets differ from the archive");
-    }
-    progress_.written[static_cast<size_t>(p.positions.front().partition)] =
-        p.positions.back().offset + 1;
-    progress_.records += static_cast<int64_t>(p.positions.size());
     total_bytes_ -= p.bytes;
+    core::Status status = pipeline_.Submit(std::move(p));
     p = Pending{};
-    return core::OkStatus();
+    return status;
   }
 
-  EventLog& log_;
   std::vector<Pending> pending_;
-  ImportProgress& progress_;
+  AppendPipeline pipeline_;
   size_t total_bytes_ = 0;
 };
 
@@ -155,7 +247,7 @@ core::Result<ArchiveCounts> ImportLog(EventLog& log, std::istream& in, ImportPro
     if (!next->has_value()) break;
     FILAMENT_RETURN_IF_ERROR(importer.Add(std::move(**next)));
   }
-  FILAMENT_RETURN_IF_ERROR(importer.FlushAll());
+  FILAMENT_RETURN_IF_ERROR(importer.Finish());
   return reader.counts();
 }
 
