@@ -10,7 +10,7 @@
 #include "events/log_archive.hpp"
 
 // Export a log to an archive and import an archive into an empty log (ADR 0053). Both stream:
-// memory is bounded by one poll of records (export) or one append batch (import).
+// memory is bounded by one poll of records (export) or ~32 MiB of batches (import).
 namespace filament::events {
 
 struct ExportOptions {
@@ -41,6 +41,7 @@ struct ImportProgress {
 // count. Records of one stream that follow each other in a partition go in one batch whose
 // expected_version is the first record's stream_version - 1, so the log's own version check
 // re-verifies every stream; the positions the log returns must equal the archived ones.
+// Batches are appended on up to 8 threads, all of one partition on the same thread, in order.
 // `progress` says what was written when an error stops the import.
 // Errors: kFailedPrecondition (log not empty, partition count differs, a position came out
 // different), kInvalidArgument (corrupt archive), the log's append errors.
