@@ -87,7 +87,8 @@ int RunLogExport(const LogExportCommand& command) {
 
 int RunLogImport(const LogImportCommand& command) {
   std::ifstream in(command.from, std::ios::binary);
-  if (command.from.empty() || !in) return Fail(core::InvalidArgument("cannot open --from file"));
+  if (command.from.empty() || !in)
+    return Fail(core::InvalidArgument("cannot open --from " + command.from));
   events::ArchiveCounts counts;
   auto header = events::VerifyArchive(in, counts);  // nothing is written from a bad file
   if (!header.ok()) return Fail(header.error());
