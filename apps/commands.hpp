@@ -40,6 +40,20 @@ struct LogTailCommand {
 };
 int RunLogTail(const LogTailCommand& command);
 
+// `log export` / `log import` (ADR 0053, apps/log_archive_commands.cpp).
+struct LogExportCommand {
+  StorageOptions storage;
+  std::string to;                  // a file, or "-" for stdout
+  std::vector<std::string> up_to;  // "P:O" ends per partition; default: the ends at start
+};
+int RunLogExport(const LogExportCommand& command);
+
+struct LogImportCommand {
+  StorageOptions storage;  // `partitions` is ignored: the archive's count is used
+  std::string from;        // a regular file (read twice: verified, then imported)
+};
+int RunLogImport(const LogImportCommand& command);
+
 int RunKafkaMockCommand(int brokers, const std::string& topic, int32_t partitions);
 
 // Prints every REST route as `METHOD /pattern`, one a line, in registration order (the

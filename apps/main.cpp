@@ -145,12 +145,22 @@ int main(int argc, char** argv) {
   audit_cmd->add_flag("--json", audit.json, "JSON lines instead of a table");
 
   app::LogTailCommand tail;
-  CLI::App* log_cmd = cli.add_subcommand("log", "inspect the log");
+  CLI::App* log_cmd = cli.add_subcommand("log", "inspect, export and import the log");
   log_cmd->require_subcommand(1);
   CLI::App* tail_cmd = log_cmd->add_subcommand("tail", "follow the log");
   AddStorageFlags(tail_cmd, tail.storage);
   tail_cmd->add_flag("--from-beginning", tail.from_beginning, "start at offset 0");
   tail_cmd->add_flag("--json", tail.json, "JSON lines");
+  app::LogExportCommand log_export;
+  std::string up_to;
+  CLI::App* export_cmd = log_cmd->add_subcommand("export", "write the log to an archive file");
+  AddStorageFlags(export_cmd, log_export.storage);
+  export_cmd->add_option("--to", log_export.to, "archive file, or - for stdout")->required();
+  export_cmd->add_option("--up-to", up_to, "P:O,... end offsets (default: the ends at start)");
+  app::LogImportCommand log_import;
+  CLI::App* import_cmd = log_cmd->add_subcommand("import", "load an archive into an empty log");
+  AddStorageFlags(import_cmd, log_import.storage);
+  import_cmd->add_option("--from", log_import.from, "archive file")->required();
 
   int mock_brokers = 3;
   int32_t mock_partitions = 4;
@@ -181,6 +191,11 @@ int main(int argc, char** argv) {
   }
   if (audit_cmd->parsed()) return app::RunAudit(audit);
   if (tail_cmd->parsed()) return app::RunLogTail(tail);
+  if (export_cmd->parsed()) {
+    log_export.up_to = SplitCommas(up_to);
+    return app::RunLogExport(log_export);
+  }
+  if (import_cmd->parsed()) return app::RunLogImport(log_import);
   if (mock->parsed()) return app::RunKafkaMockCommand(mock_brokers, mock_topic, mock_partitions);
   if (routes->parsed()) return app::RunRoutes();
   return 2;
