@@ -1,12 +1,10 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 
 #include "commands/attachment_quota.hpp"
 #include "core/blob_store.hpp"
+#include "core/periodic_task.hpp"
 
 namespace filament::app {
 
@@ -24,16 +22,13 @@ class BlobSweeper {
   void Stop();  // waits for a sweep in progress; idempotent
 
  private:
-  void Run();
+  void Sweep();
 
   core::BlobStore& blobs_;
   const commands::AttachmentQuota& ledger_;
   const int64_t interval_secs_;
   const int64_t grace_secs_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  core::PeriodicTask task_;
 };
 
 }  // namespace filament::app

@@ -7,22 +7,17 @@
 namespace filament::pgstore {
 
 SessionSweeper::SessionSweeper(AuthStore& store, const core::Clock& clock, Options options)
-    : store_(store), clock_(clock), options_(options) {}
+    : store_(store),
+      clock_(clock),
+      options_(options),
+      task_(std::chrono::milliseconds(options.interval_ms),
+            std::chrono::milliseconds(options.interval_ms), [this] { Sweep(); }) {}
 
 SessionSweeper::~SessionSweeper() { Stop(); }
 
-void SessionSweeper::Start() {
-  thread_ = std::thread([this] { Run(); });
-}
+void SessionSweeper::Start() { task_.Start(); }
 
-void SessionSweeper::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
-}
+void SessionSweeper::Stop() { task_.Stop(); }
 
 core::Result<SweepCounts> SessionSweeper::SweepOnce() {
   SweepCounts total;
@@ -33,25 +28,16 @@ core::Result<SweepCounts> SessionSweeper::SweepOnce() {
     total.sessions += batch->sessions;
     total.used_tokens += batch->used_tokens;
     if (batch->sessions < options_.batch && batch->used_tokens < options_.batch) break;
-    std::lock_guard lock(mu_);
-    if (stopping_) break;
+    if (task_.stopping()) break;
   }
   return total;
 }
 
-void SessionSweeper::Run() {
-  std::unique_lock lock(mu_);
-  for (;;) {
-    wake_.wait_for(lock, std::chrono::milliseconds(options_.interval_ms),
-                   [this] { return stopping_; });
-    if (stopping_) return;
-    lock.unlock();
-    auto swept = SweepOnce();
-    if (!swept.ok()) {
-      std::fprintf(stderr, "session sweeper: %s (retrying at the next sweep)\n",
-                   swept.error().message.c_str());
-    }
-    lock.lock();
+void SessionSweeper::Sweep() {
+  auto swept = SweepOnce();
+  if (!swept.ok()) {
+    std::fprintf(stderr, "session sweeper: %s (retrying at the next sweep)\n",
+                 swept.error().message.c_str());
   }
 }
 

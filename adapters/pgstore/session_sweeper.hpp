@@ -1,12 +1,10 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 
 #include "adapters/pgstore/auth_store.hpp"
 #include "core/clock.hpp"
+#include "core/periodic_task.hpp"
 #include "core/result.hpp"
 
 namespace filament::pgstore {
@@ -42,15 +40,12 @@ class SessionSweeper {
   core::Result<SweepCounts> SweepOnce();
 
  private:
-  void Run();
+  void Sweep();
 
   AuthStore& store_;
   const core::Clock& clock_;
   const Options options_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  core::PeriodicTask task_;
 };
 
 }  // namespace filament::pgstore
