@@ -11,12 +11,12 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "adapters/postgres/pg_event_log.hpp"
 #include "projections/runner/testing/counting_projection.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/pg_test_cluster.hpp"
 #ifdef FILAMENT_KILL_TEST_KAFKA
 #include "adapters/kafka/kafka_event_log.hpp"
@@ -33,30 +33,6 @@ using testing::QueryInt;
 
 constexpr int kRecords = 10000;
 constexpr int kKills = 6;
-
-pid_t Spawn(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
-  return rc == 0 ? pid : -1;
-}
-
-// Waits for `pid`; returns its exit code, or -signal if killed, or 1000 on timeout.
-int Wait(pid_t pid, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-  return 1000;
-}
 
 // Polls the applied-row count until it reaches `target` or the child exits; true if reached.
 bool WaitForProgress(pqxx::connection& conn, pid_t pid, int64_t target) {
@@ -85,21 +61,21 @@ void RunKillTest(events::EventLog& log, const std::string& conninfo,
     int64_t before = applied();
     int64_t share = std::max<int64_t>(1, (kRecords - before) / (kKills - i + 1));
     int64_t target = before + std::uniform_int_distribution<int64_t>(1, share)(rng);
-    pid_t pid = Spawn(child_args);
+    pid_t pid = filament::testing::SpawnChild(child_args);
     ASSERT_GT(pid, 0);
     WaitForProgress(conn, pid, target);
     std::this_thread::sleep_for(
         std::chrono::microseconds(std::uniform_int_distribution<int>(0, 2000)(rng)));
     kill(pid, SIGKILL);
-    int rc = Wait(pid, 30s);
+    int rc = filament::testing::WaitChild(pid, 30s);
     ASSERT_TRUE(rc == -SIGKILL || rc == 0) << "child exited with " << rc;
     int64_t now = applied();
     if (rc == -SIGKILL && now < kRecords) ++killed_mid_stream;
     std::printf("kill %d: %lld/%d records applied\n", i, static_cast<long long>(now), kRecords);
   }
   EXPECT_GE(killed_mid_stream, kKills - 1) << "the child finished too fast to be killed mid-stream";
-  pid_t pid = Spawn(child_args);
-  ASSERT_EQ(Wait(pid, 120s), 0);
+  pid_t pid = filament::testing::SpawnChild(child_args);
+  ASSERT_EQ(filament::testing::WaitChild(pid, 120s), 0);
   EXPECT_EQ(applied(), kRecords);
   EXPECT_EQ(QueryInt(conninfo, "SELECT n FROM killed_totals"), kRecords);
   EXPECT_EQ(QueryInt(conninfo,
@@ -118,7 +94,7 @@ void RunKillTest(events::EventLog& log, const std::string& conninfo,
   testing::ExecSql(conninfo,
                    "UPDATE projection_checkpoints SET next_offset = 0 "
                    "WHERE projection = 'killed'");
-  EXPECT_EQ(Wait(Spawn(child_args), 60s), 2);
+  EXPECT_EQ(filament::testing::WaitChild(filament::testing::SpawnChild(child_args), 60s), 2);
 }
 
 #ifdef FILAMENT_KILL_TEST_PG

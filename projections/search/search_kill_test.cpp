@@ -12,7 +12,6 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -21,6 +20,7 @@
 #include "events/testing/builders.hpp"
 #include "projections/search/index_store.hpp"
 #include "projections/search/search_replay.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/pg_test_cluster.hpp"
 
 extern char** environ;
@@ -35,28 +35,6 @@ constexpr int kMessages = 1500;
 constexpr int kKills = 6;
 constexpr const char* kGuilds[] = {"01J1A00000000000000000G01D", "01J1A00000000000000000G02D",
                                    "01J1A00000000000000000G03D"};
-
-pid_t Spawn(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  return posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) == 0 ? pid : -1;
-}
-
-int Wait(pid_t pid, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-  return 1000;
-}
 
 // What the index must hold for one message after the whole stream.
 struct Expected {
@@ -200,13 +178,13 @@ TEST(SearchKill, IndexEqualsAFreshRebuildAfterKillsDuringPostsEditsAndDeletes) {
     int64_t before = AppliedRecords(root);
     int64_t share = std::max<int64_t>(1, (script.Records() - before) / (kKills - i + 1));
     int64_t target = before + std::uniform_int_distribution<int64_t>(1, share)(rng);
-    pid_t pid = Spawn(child);
+    pid_t pid = filament::testing::SpawnChild(child);
     ASSERT_GT(pid, 0);
     WaitForProgress(root, pid, target);
     std::this_thread::sleep_for(
         std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3000)(rng)));
     kill(pid, SIGKILL);
-    int rc = Wait(pid, 30s);
+    int rc = filament::testing::WaitChild(pid, 30s);
     ASSERT_TRUE(rc == -SIGKILL || rc == 0) << "child exited with " << rc;
     int64_t applied = AppliedRecords(root);
     if (rc == -SIGKILL && applied < script.Records()) ++killed_mid_stream;
@@ -214,7 +192,7 @@ TEST(SearchKill, IndexEqualsAFreshRebuildAfterKillsDuringPostsEditsAndDeletes) {
                 static_cast<long long>(script.Records()));
   }
   EXPECT_GE(killed_mid_stream, kKills - 1) << "the child finished too fast to be killed";
-  ASSERT_EQ(Wait(Spawn(child), 120s), 0);
+  ASSERT_EQ(filament::testing::WaitChild(filament::testing::SpawnChild(child), 120s), 0);
   EXPECT_EQ(AppliedRecords(root), script.Records());
   auto report = CheckSearchIndex(**log, root, tmp + "/scratch", {});
   ASSERT_TRUE(report.ok()) << report.error().message;
