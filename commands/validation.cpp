@@ -39,6 +39,10 @@ core::Status ValidateMessageContent(std::string_view content, size_t attachment_
     return core::InvalidArgument("content is empty and there is no attachment");
   }
   if (!IsValidUtf8(content)) return core::InvalidArgument("content is not UTF-8");
+  // Text columns cannot hold NUL: a stored message would differ from the one acknowledged.
+  if (content.find('\0') != std::string_view::npos) {
+    return core::InvalidArgument("content contains NUL");
+  }
   return core::OkStatus();
 }
 
@@ -102,8 +106,10 @@ core::Status ValidateEmoji(std::string_view emoji) {
   if (!IsValidUtf8(emoji)) return core::InvalidArgument("emoji is not UTF-8");
   size_t chars = 0;
   for (size_t i = 0; i < emoji.size();) {
-    if (IsUnicodeWhiteSpace(NextScalar(emoji, i))) {
-      return core::InvalidArgument("emoji contains white space");
+    const uint32_t scalar = NextScalar(emoji, i);
+    if (IsUnicodeWhiteSpace(scalar)) return core::InvalidArgument("emoji contains white space");
+    if (scalar < 0x20 || (scalar >= 0x7F && scalar <= 0x9F)) {
+      return core::InvalidArgument("emoji contains a control character");
     }
     if (++chars > kMaxEmojiChars) return core::InvalidArgument("emoji over 32 characters");
   }

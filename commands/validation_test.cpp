@@ -39,6 +39,24 @@ TEST(Validation, MessageContentIsCountedInBytes) {
   EXPECT_TRUE(ValidateMessageContent("", 1).ok());
 }
 
+TEST(Validation, MessageContentHasNoNul) {  // a text column would store it cut short
+  EXPECT_FALSE(ValidateMessageContent(std::string("a\0b", 3), 0).ok());
+  EXPECT_TRUE(ValidateMessageContent("a\tb\r\nc", 0).ok());
+}
+
+TEST(Validation, Emoji) {
+  EXPECT_TRUE(ValidateEmoji("\xf0\x9f\x91\x8d").ok());
+  EXPECT_TRUE(ValidateEmoji("a/b").ok());  // 1..32 characters, no white space: the contract
+  EXPECT_FALSE(ValidateEmoji("").ok());
+  EXPECT_FALSE(ValidateEmoji("a b").ok());
+  EXPECT_FALSE(ValidateEmoji(std::string(33, 'x')).ok());
+  EXPECT_FALSE(ValidateEmoji(std::string("\0", 1)).ok());
+  EXPECT_FALSE(ValidateEmoji("x\x01").ok());
+  EXPECT_FALSE(ValidateEmoji("\x7f").ok());
+  EXPECT_FALSE(ValidateEmoji("\xc2\x85").ok());  // U+0085 NEL
+  EXPECT_FALSE(ValidateEmoji("\xc2\x9f").ok());  // U+009F, a C1 control
+}
+
 TEST(Validation, Utf8) {
   EXPECT_TRUE(IsValidUtf8("h\xc3\xa9llo \xf0\x9f\x98\x80"));
   EXPECT_FALSE(IsValidUtf8("\xc3"));              // truncated

@@ -100,8 +100,12 @@ std::optional<Rejection> RequestParser::Impl::CheckHead(const HttpRequest& head,
   if (bad_field || folded) return Rejection{JsonErrorResponse(400, "invalid_request")};
   std::vector<std::string> codings;
   bool has_length = false;
+  int hosts = 0, authorizations = 0, content_types = 0;  // fields that are never lists
   for (const auto& [name, val] : head.headers) {
     if (name == "content-length") has_length = true;
+    hosts += name == "host";
+    authorizations += name == "authorization";
+    content_types += name == "content-type";
     if (name != "transfer-encoding") continue;
     std::string_view list = val;
     for (;;) {
@@ -110,6 +114,9 @@ std::optional<Rejection> RequestParser::Impl::CheckHead(const HttpRequest& head,
       if (comma == std::string_view::npos) break;
       list.remove_prefix(comma + 1);
     }
+  }
+  if (hosts > 1 || authorizations > 1 || content_types > 1) {
+    return Rejection{JsonErrorResponse(400, "invalid_request")};  // RFC 9110 §5.3
   }
   if (!codings.empty() || parser.uses_transfer_encoding) {
     if (has_length || framing.http10) return Rejection{JsonErrorResponse(400, "invalid_request")};

@@ -11,6 +11,7 @@ core::Status CheckReason(const std::optional<std::string>& reason) {
   if (reason->find_first_not_of(" \t\r\n") == std::string::npos) {
     return core::InvalidArgument("reason is blank");
   }
+  if (reason->find('\0') != std::string::npos) return core::InvalidArgument("reason contains NUL");
   return core::OkStatus();
 }
 

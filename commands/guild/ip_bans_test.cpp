@@ -28,6 +28,9 @@ TEST(CreateIpBans, ValidationThenPermissionThenNewObservationsOnly) {
   cmd.reason = "  ";
   EXPECT_EQ(Decide(g, cmd).error().code, ErrorCode::kInvalidArgument);  // before access
   cmd = BanBob(kMod);
+  cmd.reason = std::string("spam\0", 5);  // a text column would cut it short
+  EXPECT_EQ(Decide(g, cmd).error().code, ErrorCode::kInvalidArgument);
+  cmd = BanBob(kMod);
   cmd.expires_in_secs = 0;
   EXPECT_EQ(Decide(g, cmd).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(Decide(GuildState{}, BanBob(kMod)).error().code, ErrorCode::kNotFound);
