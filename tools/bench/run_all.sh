@@ -74,5 +74,8 @@ echo "== role_change_bench"
 timeout 1800 $PY "$ROOT/tools/bench/role_change_bench.py" --binary "$BUILD_DIR/filament" \
   --logs pg,kafka $ROLE_ARGS --out "$OUT/role_change_bench.md"
 
+echo "== fanout_bench (Filament beside NATS and Mosquitto)"
+OUT="$OUT/fanout_bench.md" BUILD_DIR="$BUILD_DIR" "$ROOT/tools/bench/fanout_bench.sh"
+
 echo "load after: $(uptime)" | tee -a "$OUT/machine.txt"
 echo "results in $OUT"
