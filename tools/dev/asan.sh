@@ -10,11 +10,13 @@
 #
 # Cost on 2 cores (see tools/dev/README.md for the measurements): the binary alone is a second
 # build of most of the tree; --unit/--all build the test binaries too.
-# Env: FILAMENT_ASAN_BUILD_DIR (default build-asan/), FILAMENT_BUILD_JOBS, FILAMENT_TEST_JOBS;
+# Env: FILAMENT_ASAN_BUILD_DIR (default build-asan/), FILAMENT_SANITIZE (default address; e.g.
+# address,undefined, as `tools/dev/test.sh --sanitize` sets), FILAMENT_BUILD_JOBS, FILAMENT_TEST_JOBS;
 # ASAN_OPTIONS adds to or overrides the built-in defaults (cmake/sanitizer_defaults.cpp).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build_dir=${FILAMENT_ASAN_BUILD_DIR:-$root/build-asan}
+sanitize=${FILAMENT_SANITIZE:-address}
 jobs=${FILAMENT_BUILD_JOBS:-$(nproc)}
 mode=${1:-}
 case "$mode" in
@@ -26,11 +28,12 @@ case "$mode" in
 esac
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
-if [[ ! -f "$build_dir/build.ninja" ]]; then
+configured=$(sed -n 's/^FILAMENT_SANITIZE:STRING=//p' "$build_dir/CMakeCache.txt" 2>/dev/null || true)
+if [[ ! -f "$build_dir/build.ninja" || "$configured" != "$sanitize" ]]; then
   # -O1 (ASan's recommended level) and line tables only (-g1: reports still name file:line)
   # compile this second tree markedly faster than the main build's -O2 -g.
   cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DFILAMENT_SANITIZE=address "${launcher[@]}"
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DFILAMENT_SANITIZE="$sanitize" "${launcher[@]}"
 fi
 cd "$build_dir"
 if [[ -z "$mode" ]]; then

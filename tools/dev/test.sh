@@ -3,8 +3,15 @@
 # (CTest labels unit, pg, kafka, e2e, lint), then the AddressSanitizer e2e run (tools/dev/asan.sh).
 # Every service a test needs (PostgreSQL clusters, the Kafka mock cluster, the server itself) is
 # started by the tests and stopped after them.
+#   tools/dev/test.sh --sanitize   instead: the whole suite built and run under ASan + UBSan
+#                                  (build-sanitize/, tools/dev/asan.sh --all); a finding fails it
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+if [[ "${1:-}" == --sanitize ]]; then
+  "$root/tools/dev/install-deps.sh"
+  FILAMENT_SANITIZE=address,undefined FILAMENT_ASAN_BUILD_DIR="$root/build-sanitize" \
+    exec "$root/tools/dev/asan.sh" --all
+fi
 build_dir=${FILAMENT_BUILD_DIR:-$root/build}
 "$root/tools/dev/install-deps.sh"
 "$root/tools/dev/build.sh"
