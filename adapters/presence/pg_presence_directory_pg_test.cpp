@@ -15,6 +15,7 @@
 #include <pqxx/pqxx>
 
 #include "adapters/presence/pg_presence_directory.hpp"
+#include "adapters/presence/presence_sql.hpp"
 #include "tests/support/pg_test_cluster.hpp"
 
 namespace filament::presence {
@@ -211,6 +212,53 @@ TEST_F(PgPresenceTest, ACleanStopWithdrawsAtOnce) {
   EXPECT_LT(took, 1000);
   EXPECT_EQ(ra.Gone(), std::vector<std::string>{kAlice});  // she had nothing else
   EXPECT_EQ(Count("SELECT count(*) FROM gateway_presence_instances WHERE instance_id = 'a'"), 0);
+}
+
+// The cost side of ADR 0057 (docs/performance.md): what the hub pays per announcement (an
+// enqueue), and what one heartbeat costs the database with many leases held elsewhere.
+TEST_F(PgPresenceTest, CostOfAnnouncementsAndOfAHeartbeatAtManyLeases) {
+  constexpr int kGuilds = 10;
+  constexpr int kUsers = 2000;  // 20 000 leases on another instance
+  {
+    pqxx::connection c(conninfo_);
+    pqxx::work tx(c);
+    tx.exec("INSERT INTO gateway_presence_instances VALUES ('other', now() + interval '1 hour')");
+    tx.exec(
+        "INSERT INTO gateway_presence_leases SELECT 'other', 'g' || g, 'u' || u FROM"
+        " generate_series(1, " +
+        std::to_string(kGuilds) + ") g, generate_series(1, " + std::to_string(kUsers) + ") u");
+    tx.exec(
+        "INSERT INTO gateway_presence_leases SELECT 'other', '', 'u' || u FROM"
+        " generate_series(1, " +
+        std::to_string(kUsers) + ") u");
+    tx.commit();
+  }
+  Recorder ra;
+  auto a = Start("a", ra, 60'000, 20'000);
+  auto t0 = Clock::now();
+  for (int u = 0; u < kUsers; ++u) a->Announce("mine", "v" + std::to_string(u));
+  const double enqueue_us =
+      std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / kUsers;
+
+  pqxx::connection c(conninfo_);
+  auto time_ms = [](auto&& body) {
+    const auto start = Clock::now();
+    body();
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  };
+  internal::Mirror mirror;
+  const double read_ms = time_ms([&] { mirror = internal::ReadRemote(c, "b", nullptr); });
+  EXPECT_GE(mirror.size(), static_cast<size_t>(kGuilds));  // (+ "mine" once a wrote it)
+  const std::vector<std::string> one{"g1"};
+  const double guild_ms = time_ms([&] { internal::ReadRemote(c, "b", &one); });
+  const double renew_ms = time_ms([&] { internal::WriteLeases(c, "b", 60'000, {}, {}); });
+  const double sweep_ms = time_ms([&] { internal::SweepDead(c); });
+  std::printf(
+      "announce (hub side): %.2f us; heartbeat with %d remote leases: full read %.1f ms, "
+      "renew %.1f ms, sweep %.1f ms; one-guild read after a NOTIFY %.1f ms\n",
+      enqueue_us, kGuilds * kUsers + kUsers, read_ms, renew_ms, sweep_ms, guild_ms);
+  EXPECT_LT(enqueue_us, 100.0);
+  EXPECT_LT(read_ms, 5000.0);
 }
 
 }  // namespace

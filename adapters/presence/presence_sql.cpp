@@ -118,9 +118,10 @@ std::vector<std::string> WriteLeases(pqxx::connection& c, const std::string& ins
 std::vector<std::string> SweepDead(pqxx::connection& c) {
   pqxx::work tx(c);
   const pqxx::result rows = tx.exec(
-      "WITH dead AS (DELETE FROM gateway_presence_instances WHERE expires_at < now() RETURNING"
-      " instance_id) DELETE FROM gateway_presence_leases l USING dead WHERE l.instance_id ="
-      " dead.instance_id RETURNING l.guild_id, l.user_id");
+      "WITH dead AS (DELETE FROM gateway_presence_instances WHERE instance_id IN (SELECT"
+      " instance_id FROM gateway_presence_instances WHERE expires_at < now() FOR UPDATE SKIP"
+      " LOCKED) RETURNING instance_id) DELETE FROM gateway_presence_leases l USING dead"
+      " WHERE l.instance_id = dead.instance_id RETURNING l.guild_id, l.user_id");
   std::vector<std::string> gone = SettleRemoved(tx, "sweep", rows);
   tx.commit();
   return gone;
