@@ -208,6 +208,32 @@ TEST_F(PresenceTest, OnlineOnceAndOfflineOnlyWhenTheLastConnectionAnywhereCloses
   EXPECT_EQ(bob.Updates().size(), 4u);
 }
 
+TEST_F(PresenceTest, SimultaneousFirstSubscribesOnTwoProcessesGiveOneOnlineEach) {
+  Client bob = Connect(b_, kBob);
+  Subscribe(bob);
+  Client carol = Connect(a_, kCarol);
+  Subscribe(carol);
+  bus_.Deliver();
+  Client alice_a = Connect(a_, kAlice);
+  Subscribe(alice_a);  // neither process has heard of the other's alice yet
+  Client alice_b = Connect(b_, kAlice);
+  Subscribe(alice_b);
+  bus_.Deliver();  // each hears the other's; she is already online for both
+  EXPECT_EQ(bob.Updates(),
+            (std::vector<std::string>{Online(kBob), Online(kCarol), Online(kAlice)}));
+  EXPECT_EQ(carol.Updates(),
+            (std::vector<std::string>{Online(kCarol), Online(kBob), Online(kAlice)}));
+  alice_b.Close();  // b still hears her on a: no offline
+  bus_.Deliver();
+  EXPECT_EQ(bob.Updates().size(), 3u);
+  alice_a.Close();
+  bus_.Deliver();
+  EXPECT_EQ(bob.Updates().back(), Offline(kAlice));
+  EXPECT_EQ(carol.Updates().back(), Offline(kAlice));
+  EXPECT_EQ(bob.Updates().size(), 4u);
+  EXPECT_EQ(carol.Updates().size(), 4u);
+}
+
 TEST_F(PresenceTest, ADeadProcessTakesItsUsersOffline) {
   Client alice = Connect(a_, kAlice);
   Subscribe(alice);
