@@ -13,6 +13,7 @@
 #include "adapters/pgstore/ip_observation_store.hpp"
 #include "adapters/pgstore/pg_blob_store.hpp"
 #include "adapters/pgstore/session_sweeper.hpp"
+#include "adapters/presence/pg_presence_directory.hpp"
 #include "api/routes/api_handler.hpp"
 #include "api/routes/gateway_ports.hpp"
 #include "api/support/client_ip.hpp"
@@ -114,6 +115,17 @@ gateway::GatewayOptions GatewayOptionsFrom(const core::Limits& limits) {
   return options;
 }
 
+// Presence shared with the other gateway processes on this database, under a fresh identity.
+core::Result<std::unique_ptr<presence::PgPresenceDirectory>> StartPresence(
+    const std::string& conninfo, const core::Limits& limits, const core::Ulid& instance) {
+  return presence::PgPresenceDirectory::Start(
+      {.conninfo = conninfo,
+       .instance_id = instance.ToString(),
+       .ttl_ms = limits.gateway_presence_ttl_ms,
+       .heartbeat_ms = limits.gateway_presence_heartbeat_ms,
+       .log = [](const std::string& line) { std::cerr << line << "\n"; }});
+}
+
 }  // namespace
 
 int RunServer(const ServeOptions& options) {
@@ -213,6 +225,7 @@ int RunServer(const ServeOptions& options) {
     session_sweeper->Start();
   }
 
+  std::unique_ptr<presence::PgPresenceDirectory> presence;  // outlives the hub (ADR 0057)
   std::unique_ptr<gateway::GatewayHub> hub;
   std::unique_ptr<HubSink> sink;
   std::unique_ptr<gateway::LogBridge> bridge;
@@ -228,6 +241,10 @@ int RunServer(const ServeOptions& options) {
     }
     hub = std::make_unique<gateway::GatewayHub>(GatewayOptionsFrom(options.limits), clock,
                                                 authorizer, *poster, &ip_gate);
+    auto directory = StartPresence(conninfo, options.limits, ids.Next(clock.NowUnixMs()));
+    if (!directory.ok()) return Fail("gateway presence", directory.error());
+    presence = std::move(*directory);
+    hub->AttachPresence(presence.get());
     sink = std::make_unique<HubSink>(*hub);
     // Events go out once the read models include them (ADR 0017): a GET made on an event
     // sees its effect.
@@ -352,6 +369,7 @@ int RunServer(const ServeOptions& options) {
   sigwait(&signals, &signal_number);
   std::cerr << "filament: signal " << signal_number << ", shutting down\n";
   if (server) server->Stop();
+  if (presence) presence->Stop();  // its users leave the others' presence now, not at the TTL
   if (sweeper) sweeper->Stop();
   if (session_sweeper) session_sweeper->Stop();
   if (bridge) bridge->Stop();

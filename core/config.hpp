@@ -32,6 +32,11 @@ struct Limits {
   int64_t gateway_ingress_window_secs = 10;
   int64_t gateway_outbound_queue = 256;
   int64_t gateway_ping_interval_secs = 30;
+  // Presence across gateway processes (ADR 0057): a process renews its presence every
+  // heartbeat; one that stops renewing (killed) is offline for the others after the TTL, so
+  // within TTL + heartbeat. The heartbeat must be below the TTL.
+  int64_t gateway_presence_ttl_ms = 15'000;
+  int64_t gateway_presence_heartbeat_ms = 5'000;
   // Auth
   int64_t access_token_ttl_secs = 900;
   int64_t login_lock_threshold = 5;

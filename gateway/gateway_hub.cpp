@@ -50,7 +50,10 @@ GatewayHub::GatewayHub(GatewayOptions options, const core::Clock& clock,
       ip_gate_(ip_gate),
       workers_(std::make_unique<WorkerPool>(options.worker_threads)) {}
 
-GatewayHub::~GatewayHub() { Shutdown(); }
+GatewayHub::~GatewayHub() {
+  AttachPresence(nullptr);
+  Shutdown();
+}
 
 void GatewayHub::Shutdown() { workers_->Stop(); }
 
@@ -74,6 +77,7 @@ void GatewayHub::Register(const std::shared_ptr<GatewaySession>& session) {
   std::lock_guard lock(mu_);
   connections_[session->id] = session;
   users_[session->user_id].insert(session->id);
+  CountConnectionLocked(session->user_id, +1);
   session->registered = true;
   // Enqueued under the lock, so no fanned-out event can precede `ready`.
   const std::string payload = nlohmann::json{{"user_id", session->user_id}}.dump();
@@ -99,6 +103,7 @@ void GatewayHub::Unregister(GatewaySession& session, http::WsCloseReason reason)
     if (channel->second.empty()) channels_.erase(channel);
   }
   for (const std::string& guild_id : session.presence_guilds) LeaveGuildLocked(session, guild_id);
+  CountConnectionLocked(session.user_id, -1);
 }
 
 void GatewayHub::LeaveGuildLocked(GatewaySession& session, const std::string& guild_id) {
@@ -106,15 +111,7 @@ void GatewayHub::LeaveGuildLocked(GatewaySession& session, const std::string& gu
   if (guild != guilds_.end() && guild->second.erase(session.id) > 0 && guild->second.empty()) {
     guilds_.erase(guild);
   }
-  auto& present = presence_[guild_id];
-  if (--present[session.user_id] > 0) return;
-  present.erase(session.user_id);
-  if (present.empty()) presence_.erase(guild_id);
-  const std::string payload = nlohmann::json{
-      {"guild_id", guild_id},
-      {"user_id", session.user_id},
-      {"status", "offline"}}.dump();
-  PublishToGuildLocked(guild_id, "presence_update", payload);
+  LeavePresenceLocked(session.user_id, guild_id);
 }
 
 void GatewayHub::Disconnect(GatewaySession& session, std::string_view reason) {

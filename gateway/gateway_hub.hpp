@@ -41,7 +41,7 @@ class WorkerPool;
 //
 // Lifetime: the hub must outlive the HttpServer that serves its sessions (stop the server
 // first). `clock`, the ports and `ip_gate` (nullable) must outlive the hub.
-class GatewayHub {
+class GatewayHub : private PresenceListener {
  public:
   GatewayHub(GatewayOptions options, const core::Clock& clock, SubscribeAuthorizer& authorizer,
              IngressMessagePoster& poster, IpBanGate* ip_gate = nullptr);
@@ -91,6 +91,16 @@ class GatewayHub {
   void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans);
   void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids);
 
+  // Cross-process presence (ADR 0057, gateway_presence.cpp). Attach before serving (nullptr
+  // detaches); the directory must stay alive until it is detached or the hub is destroyed.
+  // Without one, presence is this process's alone.
+  void AttachPresence(PresenceDirectory* directory);
+  // The hook "user U has no gateway connection left in any process", called from the
+  // directory's thread with no hub lock held, at least once per such moment (idempotent
+  // handlers only). Only with a directory attached.
+  using UserGoneHandler = std::function<void(const std::string& user_id)>;
+  void SetUserGoneHandler(UserGoneHandler handler);
+
   GatewayMetrics& metrics() { return metrics_; }
   size_t connection_count() const;
   // Stops the worker threads; queued commands are discarded. Idempotent.
@@ -116,6 +126,17 @@ class GatewayHub {
                                     const std::string& payload_json);
   void DeliverLocked(std::string_view scope, std::string_view type, const std::string& envelope,
                      IdSet& recipients, const UserFilter* allow = nullptr);
+  // Presence (gateway_presence.cpp). Enter: the session's first subscribe in the guild; true
+  // when the user just came online there for this process's clients. Leave: the session's
+  // last; broadcasts offline when the user is now absent everywhere this process knows of.
+  bool EnterPresenceLocked(GatewaySession& session, const std::string& guild_id);
+  void LeavePresenceLocked(const std::string& user_id, const std::string& guild_id);
+  std::string PresenceSyncLocked(const std::string& guild_id) const;
+  void PublishPresenceLocked(const std::string& guild_id, const std::string& user_id, bool online);
+  void CountConnectionLocked(const std::string& user_id, int delta);
+  void OnRemotePresence(const std::vector<PresenceChange>& changes) override;
+  void OnUserGone(const std::string& user_id) override;
+
   // Removes `session` from the guild index and its presence there (the caller updates
   // session.presence_guilds).
   void LeaveGuildLocked(GatewaySession& session, const std::string& guild_id);
@@ -146,6 +167,11 @@ class GatewayHub {
   std::unordered_map<std::string, IdSet> users_;     // user → open connections
   // guild → user → number of that user's connections present in the guild
   std::unordered_map<std::string, std::unordered_map<std::string, int>> presence_;
+  // guild → users present there in other processes (the directory's reports, in order)
+  std::unordered_map<std::string, std::unordered_set<std::string>> remote_presence_;
+  std::unordered_map<std::string, int> user_connections_;  // user → registered connections
+  PresenceDirectory* directory_ = nullptr;
+  UserGoneHandler on_user_gone_;
   struct LiveIpBan {
     std::string ip_key;
     std::optional<int64_t> expires_at_unix;

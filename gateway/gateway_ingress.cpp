@@ -65,21 +65,9 @@ void GatewayHub::ApplySubscribe(GatewaySession& session, const SubscribeCommand&
   channels_[key].insert(session.id);
   session.channel_keys.insert(key);
   guilds_[command.guild_id].insert(session.id);
-  bool first_in_guild = false;
-  if (session.presence_guilds.insert(command.guild_id).second) {
-    first_in_guild = presence_[command.guild_id][session.user_id]++ == 0;
-  }
-  nlohmann::json user_ids = nlohmann::json::array();
-  for (const auto& [user_id, count] : presence_[command.guild_id]) user_ids.push_back(user_id);
-  SendDirectLocked(session, "presence_sync",
-                   nlohmann::json{{"guild_id", command.guild_id}, {"user_ids", user_ids}}.dump());
-  if (first_in_guild) {
-    PublishToGuildLocked(
-        command.guild_id, "presence_update",
-        nlohmann::json{
-            {"guild_id", command.guild_id}, {"user_id", session.user_id}, {"status", "online"}}
-            .dump());
-  }
+  const bool came_online = EnterPresenceLocked(session, command.guild_id);
+  SendDirectLocked(session, "presence_sync", PresenceSyncLocked(command.guild_id));
+  if (came_online) PublishPresenceLocked(command.guild_id, session.user_id, true);
   if (!session.registered || session.dropping.load()) return;  // evicted by that fan-out
   const std::string_view failure = SendDirectLocked(
       session, "subscribed",

@@ -61,4 +61,42 @@ class IpObservationResolver {
       const std::vector<std::string>& observation_ids) = 0;
 };
 
+// One change of the presence other gateway processes hold: `user_id` became present
+// (`present`) or absent in `guild_id` on the processes other than this one, taken together.
+struct PresenceChange {
+  std::string guild_id;
+  std::string user_id;
+  bool present = false;
+};
+
+// What a PresenceDirectory reports to the hub (ADR 0057). Called from the directory's own
+// thread, one call at a time, in the order the directory saw the changes, and never from inside
+// a PresenceDirectory method (the hub calls those under its lock).
+class PresenceListener {
+ public:
+  virtual ~PresenceListener() = default;
+  virtual void OnRemotePresence(const std::vector<PresenceChange>& changes) = 0;
+  // `user_id` has no gateway connection left in any process (its last one closed, or the
+  // process holding it died and its lease expired). Decided by the directory across processes;
+  // at least once (normally once) per such moment, so the handler must be idempotent.
+  virtual void OnUserGone(const std::string& user_id) = 0;
+};
+
+// Where a gateway process publishes its presence so that several processes on one log give
+// clients the presence one process would (GATEWAY.md §7, ADR 0057). The hub calls the four
+// announcements under its lock on this process's transitions only (first / last local
+// connection of a user, first / last present local connection of a user in a guild), so they
+// must not block: implementations queue them. Thread-safe.
+class PresenceDirectory {
+ public:
+  virtual ~PresenceDirectory() = default;
+  virtual void Announce(const std::string& guild_id, const std::string& user_id) = 0;
+  virtual void Withdraw(const std::string& guild_id, const std::string& user_id) = 0;
+  virtual void Connected(const std::string& user_id) = 0;
+  virtual void Disconnected(const std::string& user_id) = 0;
+  // Where reports go (nullptr: nowhere). Once this returns, no call to the previous listener
+  // is running or will start.
+  virtual void SetListener(PresenceListener* listener) = 0;
+};
+
 }  // namespace filament::gateway
