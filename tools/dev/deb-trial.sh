@@ -9,7 +9,10 @@
 # and the marker user's password survived.
 # Needs root, debootstrap (installed if missing) and the Debian mirror. Not in CI: ~10 minutes,
 # mostly downloads. Output: a timed summary; logs in the trial directory.
-# Usage: tools/dev/deb-trial.sh [--keep]   (--keep: leave the root for inspection)
+# --systemd then also boots the root with systemd (systemd-nspawn, installed if missing) and checks
+# the real filament.service, sandboxing included: enabled, it starts on the upgraded data, the
+# marker is there, `systemd-analyze security` rates it, and `systemctl stop` stops its PostgreSQL.
+# Usage: tools/dev/deb-trial.sh [--keep] [--systemd]   (--keep: leave the root for inspection)
 # Env: FILAMENT_TRIAL_DIR (default /var/tmp/filament-deb-trial; emptied first),
 #      FILAMENT_TRIAL_MIRROR (default http://deb.debian.org/debian).
 set -euo pipefail
@@ -17,16 +20,25 @@ root_dir=$(cd "$(dirname "$0")/../.." && pwd)
 trial=${FILAMENT_TRIAL_DIR:-/var/tmp/filament-deb-trial}
 mirror=${FILAMENT_TRIAL_MIRROR:-http://deb.debian.org/debian}
 keep=0
-[[ "${1:-}" == --keep ]] && keep=1
+with_systemd=0
+for arg in "$@"; do
+  case "$arg" in
+    --keep) keep=1 ;;
+    --systemd) with_systemd=1 ;;
+    *) echo "usage: $0 [--keep] [--systemd]" >&2; exit 2 ;;
+  esac
+done
 [[ $(id -u) -eq 0 ]] || { echo "deb-trial: run as root (debootstrap, chroot)" >&2; exit 2; }
 chroot_dir="$trial/root"
 server_pid=""
+nspawn_pid=""
 t0=$(date +%s)
 summary=()
 step() { summary+=("$(printf '%4ds  %s' $(($(date +%s) - t0)) "$*")"); echo "== deb-trial: $*"; }
 
 cleanup() {
   stop_server || true
+  if [[ -n "$nspawn_pid" ]]; then kill -TERM "$nspawn_pid" 2>/dev/null || true; wait "$nspawn_pid" || true; fi
   for mount in "$chroot_dir/dev" "$chroot_dir/proc"; do
     if mountpoint -q "$mount"; then umount -R "$mount" || umount -lR "$mount"; fi
   done
@@ -144,6 +156,35 @@ start_server "$trial/serve-2.log"
 /usr/bin/python3 "$root_dir/tools/dev/deb_trial_marker.py" check "http://127.0.0.1:$port" "$marker"
 stop_server
 step "after the upgrade: the marker user logs in and the marker message is there"
+
+if ((with_systemd)); then
+  command -v systemd-nspawn >/dev/null ||
+    apt-get install -y -qq --no-install-recommends systemd-container >/dev/null
+  in_root apt-get install -y -q --no-install-recommends systemd systemd-sysv dbus \
+    >"$trial/apt-systemd.log" 2>&1 || { tail -30 "$trial/apt-systemd.log" >&2; exit 1; }
+  rm -f "$chroot_dir/usr/sbin/policy-rc.d"
+  in_root systemctl enable filament.service >/dev/null 2>&1
+  in_root systemctl mask postgresql.service >/dev/null 2>&1  # Debian's own cluster: not ours
+  umount -R "$chroot_dir/dev" && umount "$chroot_dir/proc"
+  systemd-nspawn -D "$chroot_dir" --boot --register=no --keep-unit >"$trial/nspawn.log" 2>&1 &
+  nspawn_pid=$!
+  for _ in $(seq 1 240); do
+    curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
+    sleep 0.5
+  done
+  leader=$(ps -o pid= --ppid "$nspawn_pid" | tr -d ' ' | head -1)
+  in_container() { nsenter -t "$leader" -a "$@"; }
+  [[ $(in_container systemctl is-active filament.service) == active ]] ||
+    { in_container journalctl -u filament --no-pager >&2; exit 1; }
+  /usr/bin/python3 "$root_dir/tools/dev/deb_trial_marker.py" check "http://127.0.0.1:$port" "$marker"
+  exposure=$(in_container systemd-analyze security filament.service --no-pager 2>&1 | tail -1)
+  in_container systemctl stop filament.service
+  [[ ! -e "$chroot_dir/var/lib/filament/postgres/postmaster.pid" ]] ||
+    { echo "systemctl stop left PostgreSQL running" >&2; exit 1; }
+  kill -TERM "$nspawn_pid" && wait "$nspawn_pid" || true
+  nspawn_pid=""
+  step "booted with systemd: filament.service active, marker there, ${exposure#→ }, stopped cleanly"
+fi
 
 echo
 echo "deb-trial: PASSED (logs in $trial)"
