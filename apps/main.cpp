@@ -4,10 +4,13 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "apps/commands.hpp"
+#include "apps/config_file.hpp"
 #include "core/config.hpp"
 
 namespace app = filament::app;
@@ -58,11 +61,15 @@ void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
   cmd->add_option("--web-root", o.web_root,
                   "serve the built web client (its dist/ directory) on the same origin")
       ->envname("FILAMENT_WEB_ROOT");
+  // A one-shot repair, given on the command line only: a config file must not keep it.
   cmd->add_option("--skip-position", o.skip_positions,
-                  "skip the undecodable record at P:O (needs --only with one projection)");
+                  "skip the undecodable record at P:O (needs --only with one projection)")
+      ->configurable(false);
+  const core::Limits defaults;
   for (const auto& setting : core::LimitSettings()) {
     cmd->add_option("--" + core::FlagNameForEnv(setting.env), limits[setting.env], setting.help)
-        ->envname(setting.env);
+        ->envname(setting.env)
+        ->default_str(std::to_string(defaults.*setting.field));
   }
 }
 
@@ -89,11 +96,28 @@ std::vector<std::string> SplitCommas(const std::string& text) {
   return out;
 }
 
+// The settings of `cmd` for its config file: every configurable long flag but --help.
+std::vector<app::SettingDoc> SettingDocs(const CLI::App& cmd) {
+  std::vector<app::SettingDoc> out;
+  for (const CLI::Option* opt : cmd.get_options()) {
+    if (!opt->get_configurable() || opt->get_lnames().empty()) continue;
+    if (opt->get_lnames().front() == "help") continue;
+    out.push_back({opt->get_lnames().front(), opt->get_description(), opt->get_envname(),
+                   opt->get_default_str()});
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"Filament: a self-hosted chat server built on an event log"};
   cli.set_config("--config", "", "read options from this TOML/INI file");
+  cli.set_version_flag("--version", FILAMENT_VERSION);
+  // Subcommands hand flags they do not know to their parent, so `filament serve --config F`
+  // works as well as `filament --config F serve` (the packaged unit uses the former).
+  cli.fallthrough();
+  cli.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt setting is an error
   cli.require_subcommand(1);
 
   app::ServeOptions serve;
@@ -111,10 +135,12 @@ int main(int argc, char** argv) {
       {"gateway", "the WebSocket gateway", {false, false, true}},
   };
   std::map<CLI::App*, app::Roles> role_of;
+  CLI::App* serve_cmd = nullptr;
   for (const auto& role : roles) {
     CLI::App* cmd = cli.add_subcommand(role.name, role.help);
     AddServeFlags(cmd, serve, limit_values);
     role_of[cmd] = role.roles;
+    if (std::string(role.name) == "serve") serve_cmd = cmd;
     if (std::string(role.name) == "project") {
       cmd->add_option("--only", only, "comma-separated projection names")
           ->envname("FILAMENT_PROJECTIONS");
@@ -172,6 +198,13 @@ int main(int argc, char** argv) {
 
   CLI::App* routes = cli.add_subcommand("routes", "print every REST route (METHOD /pattern)");
 
+  std::vector<std::string> config_set;
+  CLI::App* config_cmd = cli.add_subcommand("config", "the config file (ADR 0063)");
+  config_cmd->require_subcommand(1);
+  CLI::App* print_default = config_cmd->add_subcommand(
+      "print-default", "print a config file listing every `serve` setting, commented out");
+  print_default->add_option("--set", config_set, "NAME=VALUE: write this setting active");
+
   CLI11_PARSE(cli, argc, argv);
 
   for (auto& [cmd, role] : role_of) {
@@ -198,5 +231,8 @@ int main(int argc, char** argv) {
   if (import_cmd->parsed()) return app::RunLogImport(log_import);
   if (mock->parsed()) return app::RunKafkaMockCommand(mock_brokers, mock_topic, mock_partitions);
   if (routes->parsed()) return app::RunRoutes();
+  if (print_default->parsed()) {
+    return app::RunPrintDefaultConfig("serve", SettingDocs(*serve_cmd), config_set);
+  }
   return 2;
 }

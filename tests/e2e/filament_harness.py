@@ -33,6 +33,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 RECORDED = []
 
 
+# FILAMENT_E2E_SERVER=http://127.0.0.1:PORT: drive that running server instead of starting one
+# (tools/dev/deb-trial.sh runs first_journey_test.py against the packaged server this way). Only
+# for tests that need no restart and no access to the server's storage.
+EXTERNAL_SERVER = os.environ.get("FILAMENT_E2E_SERVER")
+
 # How AddressSanitizer, LeakSanitizer and UBSan begin a report.
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error: ")
 
@@ -43,8 +48,10 @@ class Server:
         self.log = log
         self.env = dict(os.environ, **(env or {}))
         self.extra_args = list(extra_args)
-        self.data_dir = tempfile.mkdtemp(prefix="filament-e2e-", dir="/tmp")
-        os.chmod(self.data_dir, 0o755)
+        self.data_dir = None
+        if not EXTERNAL_SERVER:
+            self.data_dir = tempfile.mkdtemp(prefix="filament-e2e-", dir="/tmp")
+            os.chmod(self.data_dir, 0o755)
         self.mock = None
         self.proc = None
         self._drainer = None
@@ -53,6 +60,12 @@ class Server:
 
     def start(self):
         self.bootstrap = None
+        if EXTERNAL_SERVER:
+            url = urllib.parse.urlsplit(EXTERNAL_SERVER)
+            if url.scheme != "http" or url.hostname != "127.0.0.1" or not url.port:
+                raise RuntimeError("FILAMENT_E2E_SERVER must be http://127.0.0.1:PORT")
+            self.port = url.port
+            return self
         if self.log == "kafka":
             self.mock = subprocess.Popen([self.binary, "kafka-mock"], stdout=subprocess.PIPE,
                                          stderr=subprocess.DEVNULL, text=True)
@@ -100,6 +113,8 @@ class Server:
         return self.start_server(self.bootstrap)
 
     def stop(self):
+        if EXTERNAL_SERVER:
+            return
         self._stop_server()
         if self.mock and self.mock.poll() is None:
             self.mock.terminate()
@@ -236,7 +251,7 @@ def run_tests(with_log=True):
     arguments reach them through the module's ARGS global), then checks every recorded response
     against docs/openapi.yaml. Exits non-zero when a test failed or a response does not match."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
+    parser.add_argument("--binary", required=not EXTERNAL_SERVER)
     if with_log:
         parser.add_argument("--log", choices=["pg", "kafka"], default="pg")
     args, rest = parser.parse_known_args()
