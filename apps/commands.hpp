@@ -54,6 +54,19 @@ struct LogImportCommand {
 };
 int RunLogImport(const LogImportCommand& command);
 
+// `backup` / `restore` (ADR 0065, apps/backup_commands.cpp).
+struct BackupCommand {
+  StorageOptions storage;  // the running deployment's storage
+  std::string to;          // the backup file (written as TO.partial, renamed when complete)
+};
+int RunBackup(const BackupCommand& command);
+
+struct RestoreCommand {
+  StorageOptions storage;  // a new data dir (or an empty database / topic)
+  std::string from;        // a backup file (read twice: verified, then restored)
+};
+int RunRestore(const RestoreCommand& command);
+
 int RunKafkaMockCommand(int brokers, const std::string& topic, int32_t partitions);
 
 // Prints every REST route as `METHOD /pattern`, one a line, in registration order (the

@@ -162,6 +162,17 @@ int main(int argc, char** argv) {
   AddStorageFlags(import_cmd, log_import.storage);
   import_cmd->add_option("--from", log_import.from, "archive file")->required();
 
+  app::BackupCommand backup;
+  CLI::App* backup_cmd =
+      cli.add_subcommand("backup", "write the log and the side stores to a backup file (secret!)");
+  AddStorageFlags(backup_cmd, backup.storage);
+  backup_cmd->add_option("--to", backup.to, "backup file (mode 0600)")->required();
+  app::RestoreCommand restore;
+  CLI::App* restore_cmd = cli.add_subcommand(
+      "restore", "restore a backup onto a new data dir, then rebuild read models");
+  AddStorageFlags(restore_cmd, restore.storage);
+  restore_cmd->add_option("--from", restore.from, "backup file")->required();
+
   int mock_brokers = 3;
   int32_t mock_partitions = 4;
   std::string mock_topic = "filament.events";
@@ -196,6 +207,8 @@ int main(int argc, char** argv) {
     return app::RunLogExport(log_export);
   }
   if (import_cmd->parsed()) return app::RunLogImport(log_import);
+  if (backup_cmd->parsed()) return app::RunBackup(backup);
+  if (restore_cmd->parsed()) return app::RunRestore(restore);
   if (mock->parsed()) return app::RunKafkaMockCommand(mock_brokers, mock_topic, mock_partitions);
   if (routes->parsed()) return app::RunRoutes();
   return 2;
