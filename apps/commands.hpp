@@ -67,6 +67,21 @@ struct RestoreCommand {
 };
 int RunRestore(const RestoreCommand& command);
 
+// `admin …` (ADR 0066, apps/admin_commands.cpp).
+struct AdminMakeOwnerCommand {
+  StorageOptions storage;
+  std::string username;
+};
+int RunAdminMakeOwner(const AdminMakeOwnerCommand& command);
+
+struct AdminListUsersCommand {
+  StorageOptions storage;
+  std::string after;    // usernames after this one (paging)
+  int64_t limit = 100;  // 1..1000
+  bool json = false;
+};
+int RunAdminListUsers(const AdminListUsersCommand& command);
+
 int RunKafkaMockCommand(int brokers, const std::string& topic, int32_t partitions);
 
 // Prints every REST route as `METHOD /pattern`, one a line, in registration order (the
