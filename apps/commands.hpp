@@ -54,6 +54,34 @@ struct LogImportCommand {
 };
 int RunLogImport(const LogImportCommand& command);
 
+// `backup` / `restore` (ADR 0065, apps/backup_commands.cpp).
+struct BackupCommand {
+  StorageOptions storage;  // the running deployment's storage
+  std::string to;          // the backup file (written as TO.partial, renamed when complete)
+};
+int RunBackup(const BackupCommand& command);
+
+struct RestoreCommand {
+  StorageOptions storage;  // a new data dir (or an empty database / topic)
+  std::string from;        // a backup file (read twice: verified, then restored)
+};
+int RunRestore(const RestoreCommand& command);
+
+// `admin …` (ADR 0066, apps/admin_commands.cpp).
+struct AdminMakeOwnerCommand {
+  StorageOptions storage;
+  std::string username;
+};
+int RunAdminMakeOwner(const AdminMakeOwnerCommand& command);
+
+struct AdminListUsersCommand {
+  StorageOptions storage;
+  std::string after;    // usernames after this one (paging)
+  int64_t limit = 100;  // 1..1000
+  bool json = false;
+};
+int RunAdminListUsers(const AdminListUsersCommand& command);
+
 int RunKafkaMockCommand(int brokers, const std::string& topic, int32_t partitions);
 
 // Prints every REST route as `METHOD /pattern`, one a line, in registration order (the

@@ -188,6 +188,33 @@ int main(int argc, char** argv) {
   AddStorageFlags(import_cmd, log_import.storage);
   import_cmd->add_option("--from", log_import.from, "archive file")->required();
 
+  app::BackupCommand backup;
+  CLI::App* backup_cmd =
+      cli.add_subcommand("backup", "write the log and the side stores to a backup file (secret!)");
+  AddStorageFlags(backup_cmd, backup.storage);
+  backup_cmd->add_option("--to", backup.to, "backup file (mode 0600)")->required();
+  app::RestoreCommand restore;
+  CLI::App* restore_cmd = cli.add_subcommand(
+      "restore", "restore a backup onto a new data dir, then rebuild read models");
+  AddStorageFlags(restore_cmd, restore.storage);
+  restore_cmd->add_option("--from", restore.from, "backup file")->required();
+
+  CLI::App* admin_cmd = cli.add_subcommand("admin", "operator commands (recorded on the log)");
+  admin_cmd->require_subcommand(1);
+  app::AdminMakeOwnerCommand make_owner;
+  CLI::App* make_owner_cmd =
+      admin_cmd->add_subcommand("make-owner", "make a user the server owner (by username)");
+  AddStorageFlags(make_owner_cmd, make_owner.storage);
+  make_owner_cmd->add_option("--username", make_owner.username, "the user")->required();
+  app::AdminListUsersCommand list_users;
+  CLI::App* list_users_cmd = admin_cmd->add_subcommand("list-users", "list users by name");
+  AddStorageFlags(list_users_cmd, list_users.storage);
+  list_users_cmd->add_option("--after", list_users.after, "start after this username (paging)");
+  list_users_cmd->add_option("--limit", list_users.limit, "page size")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  list_users_cmd->add_flag("--json", list_users.json, "JSON lines");
+
   int mock_brokers = 3;
   int32_t mock_partitions = 4;
   std::string mock_topic = "filament.events";
@@ -229,6 +256,10 @@ int main(int argc, char** argv) {
     return app::RunLogExport(log_export);
   }
   if (import_cmd->parsed()) return app::RunLogImport(log_import);
+  if (make_owner_cmd->parsed()) return app::RunAdminMakeOwner(make_owner);
+  if (list_users_cmd->parsed()) return app::RunAdminListUsers(list_users);
+  if (backup_cmd->parsed()) return app::RunBackup(backup);
+  if (restore_cmd->parsed()) return app::RunRestore(restore);
   if (mock->parsed()) return app::RunKafkaMockCommand(mock_brokers, mock_topic, mock_partitions);
   if (routes->parsed()) return app::RunRoutes();
   if (print_default->parsed()) {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,7 +66,8 @@ struct ApiDeps {
   std::string spool_directory = "/tmp";
   // hCaptcha on register; null when not configured.
   CaptchaVerifier* captcha = nullptr;
-  // FILAMENT_SERVER_OWNER_USER_ID (contract §3.4 step 1); empty when unset.
+  // FILAMENT_SERVER_OWNER_USER_ID (contract §3.4 step 1); empty when unset. When set it wins
+  // over the owner recorded on the log (`filament admin make-owner`, ADR 0066).
   std::string server_owner_user_id;
   // The audit trail read model (GET /guilds/{g}/audit); null answers 503.
   projections::AuditQueries* audit = nullptr;
@@ -125,6 +127,10 @@ class ApiHandler final : public http::HttpHandler {
   // Deletes stored attachment bytes after their deletion was appended. Best effort: a failure
   // leaves an orphan blob (logged), never a live attachment without bytes.
   void DeleteAttachmentBytes(const std::vector<std::string>& attachment_ids);
+  // The server owner the permission code uses (ADR 0066): the configured one when set, else
+  // the one recorded on the log, read from the users read model at most every 2 s; "" if none
+  // (or the read model cannot be read: fails closed).
+  std::string ServerOwner();
 
   using Route = std::function<http::HttpResponse(ApiHandler&, RouteRequest&)>;
   using SinkFactory = std::function<std::shared_ptr<http::BodySink>(
@@ -153,6 +159,9 @@ class ApiHandler final : public http::HttpHandler {
   std::atomic<int64_t> auth_failures_{0};
   std::atomic<int64_t> forbidden_{0};
   std::atomic<int64_t> rate_limit_hits_{0};
+  std::mutex owner_mu_;
+  std::string recorded_owner_;
+  int64_t owner_read_at_ms_ = INT64_MIN;
 };
 
 // Puts the WebSocket upgrade request under the same global limiter as every REST route

@@ -29,7 +29,7 @@ inline std::optional<std::vector<std::string>> OptionalPermissions(JsonObjectRea
 }
 
 inline commands::Actor ActorFor(ApiHandler& api, const Principal& who) {
-  auto owner = commands::ParseUlidId(api.deps().server_owner_user_id);
+  auto owner = commands::ParseUlidId(api.ServerOwner());
   return commands::Actor{who.user_id, owner.ok() && *owner == who.user_id};
 }
 

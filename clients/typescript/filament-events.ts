@@ -908,6 +908,15 @@ export interface AttachmentDeleted {
   deleted_at_unix: UnixSeconds;
 }
 
+/** `server_owner_changed` v1, stream `server:<server_key>`: An operator (`filament admin make-owner`, actor "operator") made a user the server owner. FILAMENT_SERVER_OWNER_USER_ID, when set, still wins over it (ADR 0066). */
+export interface ServerOwnerChanged {
+  /** always "main" */
+  server_key: string;
+  owner_user_id: Ulid;
+  previous_owner_user_id?: Ulid;
+  changed_at_unix: UnixSeconds;
+}
+
 export interface DomainEventPayloads {
   user_registered: UserRegistered;
   session_started: SessionStarted;
@@ -945,6 +954,7 @@ export interface DomainEventPayloads {
   message_reaction_changed: MessageReactionChanged;
   attachment_uploaded: AttachmentUploaded;
   attachment_deleted: AttachmentDeleted;
+  server_owner_changed: ServerOwnerChanged;
 }
 
 export type DomainEventType = keyof DomainEventPayloads;
@@ -987,4 +997,5 @@ export const DOMAIN_EVENT_VERSIONS: Readonly<Record<DomainEventType, number>> = 
   message_reaction_changed: 1,
   attachment_uploaded: 1,
   attachment_deleted: 1,
+  server_owner_changed: 1,
 };

@@ -130,6 +130,13 @@ inline AttachmentDeleted AttachmentDeletedExample() {
                            .deleted_at_unix = kExampleUnix + 70};
 }
 
+inline ServerOwnerChanged ServerOwnerChangedExample() {
+  return ServerOwnerChanged{.server_key = "main",
+                            .owner_user_id = kAliceUserId,
+                            .previous_owner_user_id = std::nullopt,
+                            .changed_at_unix = kExampleUnix + 80};
+}
+
 inline constexpr char kSessionId[] = "01J1A00000000000000000S355";
 inline constexpr char kFriendRequestId[] = "01J1A00000000000000000F4E0";
 
@@ -213,11 +220,11 @@ inline std::vector<Event> GovernanceEventExamples() {
 inline std::vector<Event> AllEventExamples() {
   std::vector<Event> all{UserRegisteredExample()};
   for (auto& e : IdentityEventExamples()) all.push_back(std::move(e));
-  for (Event e :
-       {Event{GuildCreatedExample()}, Event{ChannelCreatedExample()}, Event{MemberJoinedExample()},
-        Event{MessagePostedExample()}, Event{MessageEditedExample()},
-        Event{MessageDeletedExample()}, Event{MessageReactionChangedExample()},
-        Event{AttachmentUploadedExample()}, Event{AttachmentDeletedExample()}}) {
+  for (Event e : {Event{GuildCreatedExample()}, Event{ChannelCreatedExample()},
+                  Event{MemberJoinedExample()}, Event{MessagePostedExample()},
+                  Event{MessageEditedExample()}, Event{MessageDeletedExample()},
+                  Event{MessageReactionChangedExample()}, Event{AttachmentUploadedExample()},
+                  Event{AttachmentDeletedExample()}, Event{ServerOwnerChangedExample()}}) {
     all.push_back(std::move(e));
   }
   for (auto& e : GovernanceEventExamples()) all.push_back(std::move(e));

@@ -14,10 +14,20 @@ bool CannotChangeAccess(const std::string& type) {
 }  // namespace
 
 LiveAccess::LiveAccess(std::string server_owner_user_id)
-    : server_owner_(std::move(server_owner_user_id)) {}
+    : owner_configured_(!server_owner_user_id.empty()),
+      server_owner_(std::move(server_owner_user_id)) {}
 
 std::optional<std::string> LiveAccess::Apply(const events::StoredRecord& record) {
   const auto& meta = record.record.meta;
+  if (meta.type == events::ServerOwnerChanged::kType && !owner_configured_ &&
+      !record.decode_error) {
+    auto event = events::DecodeEvent(meta.type, meta.schema_version, record.record.payload);
+    if (!event.ok()) return std::nullopt;
+    std::lock_guard lock(mu_);
+    server_owner_ = std::get<events::ServerOwnerChanged>(*event).owner_user_id;
+    for (auto& [id, guild] : guilds_) guild.cache.clear();
+    return std::nullopt;
+  }
   if (meta.stream.rfind("guild:", 0) != 0 || CannotChangeAccess(meta.type)) return std::nullopt;
   if (record.decode_error) return std::nullopt;
   auto event = events::DecodeEvent(meta.type, meta.schema_version, record.record.payload);

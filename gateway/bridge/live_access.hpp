@@ -22,11 +22,13 @@ namespace filament::gateway {
 // Thread-safe (one mutex): the bridge thread folds and filters, gateway workers subscribe.
 class LiveAccess final : public SubscribeAuthorizer {
  public:
+  // `server_owner_user_id`: the configured owner; when empty, the owner recorded on the log
+  // (ServerOwnerChanged, ADR 0066) is followed as the bridge folds it.
   explicit LiveAccess(std::string server_owner_user_id);
 
-  // Folds one guild-stream record. Returns the guild id when the record may have changed
-  // access in it (the caller then revalidates that guild's subscriptions), else nullopt.
-  // Records that do not decode are skipped (the bridge counts them).
+  // Folds one guild-stream record (and the server stream's owner changes). Returns the guild id
+  // when the record may have changed access in it (the caller then revalidates that guild's
+  // subscriptions), else nullopt. Records that do not decode are skipped (the bridge counts them).
   std::optional<std::string> Apply(const events::StoredRecord& record);
 
   // create_message on the channel (or the server owner and the channel exists).
@@ -52,7 +54,8 @@ class LiveAccess final : public SubscribeAuthorizer {
   };
   bool MayViewLocked(Guild& guild, const std::string& user_id, const std::string& channel_id);
 
-  const std::string server_owner_;
+  const bool owner_configured_;
+  std::string server_owner_;  // under mu_
   std::mutex mu_;
   std::unordered_map<std::string, Guild> guilds_;
   int64_t hits_ = 0;

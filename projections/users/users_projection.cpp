@@ -35,9 +35,23 @@ void ApplyBanner(pqxx::dbtransaction& tx, const events::ProfileBannerChanged& e)
       e.user_id, e.banner_version, e.blob_id, e.mime_type, e.sha256_hex, e.size_bytes);
 }
 
+core::Status ApplyServer(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
+  auto event = DecodeRecord(record);
+  if (!event.ok()) return event.error();
+  if (const auto* owner = std::get_if<events::ServerOwnerChanged>(&*event)) {
+    tx.exec_params(
+        "INSERT INTO server_owner (owner_user_id, changed_at_unix) VALUES ($1, $2) "
+        "ON CONFLICT (singleton) DO UPDATE SET owner_user_id = EXCLUDED.owner_user_id, "
+        "changed_at_unix = EXCLUDED.changed_at_unix",
+        owner->owner_user_id, owner->changed_at_unix);
+  }
+  return core::OkStatus();
+}
+
 }  // namespace
 
 core::Status UsersProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
+  if (record.record.meta.stream.rfind("server:", 0) == 0) return ApplyServer(tx, record);
   if (record.record.meta.stream.rfind("user:", 0) != 0) return core::OkStatus();
   if (record.record.meta.type.rfind("session_", 0) == 0) return core::OkStatus();
   auto event = DecodeRecord(record);

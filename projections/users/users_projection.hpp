@@ -13,11 +13,12 @@ class ConnectionPool;
 
 namespace filament::projections {
 
-// Folds user events into `users` (migration 0004): the profile read model.
+// Folds user events into `users` (migration 0004): the profile read model; and the server
+// stream's ServerOwnerChanged into `server_owner` (migration 0050, ADR 0066).
 class UsersProjection final : public Projection {
  public:
   std::string_view Name() const override { return "users"; }
-  std::vector<std::string> Tables() const override { return {"users"}; }
+  std::vector<std::string> Tables() const override { return {"users", "server_owner"}; }
   core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
 };
 
@@ -28,6 +29,7 @@ struct Profile {
   std::string about_markdown_tokens_json;  // JSON array
   int64_t avatar_version = 0;
   int64_t banner_version = 0;
+  int64_t registered_at_unix = 0;  // filled by ListByUsername only
 };
 
 enum class ProfileImageKind { kAvatar, kBanner };
@@ -53,6 +55,13 @@ class UsersQueries {
   // The current image of `user_id`; nullopt for an unknown user or none uploaded yet.
   core::Result<std::optional<ProfileImage>> FindImage(const std::string& user_id,
                                                       ProfileImageKind kind);
+  // `filament admin` (users_admin_queries.cpp): the user id of `username` (nullopt: none);
+  // one page of users by name after `after_username` (at most `limit`); the owner recorded
+  // on the log ("" when none).
+  core::Result<std::optional<std::string>> FindIdByUsername(const std::string& username);
+  core::Result<std::vector<Profile>> ListByUsername(const std::string& after_username,
+                                                    int64_t limit);
+  core::Result<std::string> RecordedServerOwner();
 
  private:
   pgstore::ConnectionPool& pool_;
