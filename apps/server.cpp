@@ -15,17 +15,20 @@
 #include "adapters/pgstore/session_sweeper.hpp"
 #include "api/routes/api_handler.hpp"
 #include "api/routes/gateway_ports.hpp"
+#include "api/routes/voice_routes.hpp"
 #include "api/support/client_ip.hpp"
 #include "apps/blob_sweeper.hpp"
 #include "apps/checkpoint_poller.hpp"
 #include "apps/commands.hpp"
 #include "apps/read_models.hpp"
 #include "apps/storage.hpp"
+#include "apps/voice_sweeper.hpp"
 #include "apps/web_front.hpp"
 #include "commands/command_service.hpp"
 #include "core/ulid.hpp"
 #include "gateway/bridge/live_access.hpp"
 #include "gateway/bridge/log_bridge.hpp"
+#include "gateway/bridge/voice_roster.hpp"
 #include "gateway/gateway_hub.hpp"
 #include "gateway/gateway_upgrade.hpp"
 #include "projections/runner/applied_positions.hpp"
@@ -126,6 +129,9 @@ int RunServer(const ServeOptions& options) {
   auto captcha_config = api::MakeCaptchaConfig(options.hcaptcha_site_key, options.hcaptcha_secret,
                                                options.hcaptcha_verify_url);
   if (!captcha_config.ok()) return Fail("hcaptcha", captcha_config.error());
+  auto voice_settings = api::MakeVoiceSettings(options.livekit_api_key, options.livekit_api_secret,
+                                               options.livekit_url);
+  if (!voice_settings.ok()) return Fail("livekit", voice_settings.error());
   std::unique_ptr<webroot::StaticSite> site;
   if (!options.web_root.empty()) {
     if (!roles.api) {
@@ -213,6 +219,17 @@ int RunServer(const ServeOptions& options) {
     session_sweeper->Start();
   }
 
+  // Voice removals (expiry, permission loss, last disconnect) by the command writer (ADR 0054).
+  std::unique_ptr<VoiceSweeper> voice_sweeper;
+  std::unique_ptr<api::VoiceGate> voice_gate;
+  if (roles.api) {
+    voice_sweeper = std::make_unique<VoiceSweeper>(*command_service, guilds, clock,
+                                                   options.limits.voice_sweep_interval_secs);
+    voice_sweeper->Start();
+    voice_gate = std::make_unique<api::VoiceGate>(clock, options.limits, *voice_settings);
+  }
+  gateway::VoiceRoster voice_roster;
+
   std::unique_ptr<gateway::GatewayHub> hub;
   std::unique_ptr<HubSink> sink;
   std::unique_ptr<gateway::LogBridge> bridge;
@@ -228,6 +245,10 @@ int RunServer(const ServeOptions& options) {
     }
     hub = std::make_unique<gateway::GatewayHub>(GatewayOptionsFrom(options.limits), clock,
                                                 authorizer, *poster, &ip_gate);
+    hub->SetVoiceRoster(&voice_roster);
+    // One process: the local connection count is the whole truth. A gateway-only process has
+    // no command side; its users' participations expire with their tokens (ADR 0054).
+    if (voice_sweeper) hub->SetConnectionObserver(voice_sweeper.get());
     sink = std::make_unique<HubSink>(*hub);
     // Events go out once the read models include them (ADR 0017): a GET made on an event
     // sees its effect.
@@ -238,6 +259,7 @@ int RunServer(const ServeOptions& options) {
     bridge = std::make_unique<gateway::LogBridge>(
         log, *sink, &authorizer, barrier,
         std::chrono::milliseconds(options.limits.read_your_writes_timeout_ms), &ip_resolver);
+    bridge->SetVoiceRoster(&voice_roster);
     if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
     api::AuthService* auth_ptr = auth.get();
     const api::ClientIpResolver* resolver = &*client_ip;
@@ -301,6 +323,7 @@ int RunServer(const ServeOptions& options) {
         .server_owner_user_id = options.server_owner_user_id,
         .audit = &audit,
         .ip_observations = &ip_observations,
+        .voice = voice_gate.get(),
     });
     handler = api_handler.get();
   }
@@ -353,6 +376,7 @@ int RunServer(const ServeOptions& options) {
   std::cerr << "filament: signal " << signal_number << ", shutting down\n";
   if (server) server->Stop();
   if (sweeper) sweeper->Stop();
+  if (voice_sweeper) voice_sweeper->Stop();
   if (session_sweeper) session_sweeper->Stop();
   if (bridge) bridge->Stop();
   if (hub) hub->Shutdown();
