@@ -38,6 +38,10 @@ struct ServeOptions {
   std::string hcaptcha_site_key;
   std::string hcaptcha_secret;
   std::string hcaptcha_verify_url;
+  // LiveKit (voice tokens): key and secret both or neither; URL ws:// or wss:// (ADR 0054).
+  std::string livekit_api_key;
+  std::string livekit_api_secret;
+  std::string livekit_url;
   int http_threads = 16;
   // Where an api process keeps its search index (one writer per directory). Default:
   // <data-dir>/search; an api on an external database needs it to serve search.

@@ -55,6 +55,13 @@ void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
   cmd->add_option("--hcaptcha-verify-url", o.hcaptcha_verify_url,
                   "hCaptcha siteverify URL (https, or http to localhost)")
       ->envname("FILAMENT_HCAPTCHA_VERIFY_URL");
+  cmd->add_option("--livekit-api-key", o.livekit_api_key, "LiveKit API key (with secret)")
+      ->envname("FILAMENT_LIVEKIT_API_KEY");
+  cmd->add_option("--livekit-api-secret", o.livekit_api_secret, "LiveKit API secret (with key)")
+      ->envname("FILAMENT_LIVEKIT_API_SECRET");
+  cmd->add_option("--livekit-url", o.livekit_url,
+                  "LiveKit URL given to clients (ws:// or wss://; default ws://127.0.0.1:7880)")
+      ->envname("FILAMENT_LIVEKIT_URL");
   cmd->add_option("--search-dir", o.search_dir,
                   "search index directory of an api (default: DATA_DIR/search)")
       ->envname("FILAMENT_SEARCH_DIR");

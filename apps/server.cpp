@@ -16,17 +16,20 @@
 #include "adapters/presence/pg_presence_directory.hpp"
 #include "api/routes/api_handler.hpp"
 #include "api/routes/gateway_ports.hpp"
+#include "api/routes/voice_routes.hpp"
 #include "api/support/client_ip.hpp"
 #include "apps/blob_sweeper.hpp"
 #include "apps/checkpoint_poller.hpp"
 #include "apps/commands.hpp"
 #include "apps/read_models.hpp"
 #include "apps/storage.hpp"
+#include "apps/voice_sweeper.hpp"
 #include "apps/web_front.hpp"
 #include "commands/command_service.hpp"
 #include "core/ulid.hpp"
 #include "gateway/bridge/live_access.hpp"
 #include "gateway/bridge/log_bridge.hpp"
+#include "gateway/bridge/voice_roster.hpp"
 #include "gateway/gateway_hub.hpp"
 #include "gateway/gateway_upgrade.hpp"
 #include "projections/runner/applied_positions.hpp"
@@ -138,6 +141,9 @@ int RunServer(const ServeOptions& options) {
   auto captcha_config = api::MakeCaptchaConfig(options.hcaptcha_site_key, options.hcaptcha_secret,
                                                options.hcaptcha_verify_url);
   if (!captcha_config.ok()) return Fail("hcaptcha", captcha_config.error());
+  auto voice_settings = api::MakeVoiceSettings(options.livekit_api_key, options.livekit_api_secret,
+                                               options.livekit_url);
+  if (!voice_settings.ok()) return Fail("livekit", voice_settings.error());
   std::unique_ptr<webroot::StaticSite> site;
   if (!options.web_root.empty()) {
     if (!roles.api) {
@@ -226,6 +232,17 @@ int RunServer(const ServeOptions& options) {
   }
 
   std::unique_ptr<presence::PgPresenceDirectory> presence;  // outlives the hub (ADR 0057)
+  // Voice removals (expiry, permission loss, last disconnect) by the command writer (ADR 0054).
+  std::unique_ptr<VoiceSweeper> voice_sweeper;
+  std::unique_ptr<api::VoiceGate> voice_gate;
+  if (roles.api) {
+    voice_sweeper = std::make_unique<VoiceSweeper>(*command_service, guilds, clock,
+                                                   options.limits.voice_sweep_interval_secs);
+    voice_sweeper->Start();
+    voice_gate = std::make_unique<api::VoiceGate>(clock, options.limits, *voice_settings);
+  }
+  gateway::VoiceRoster voice_roster;
+
   std::unique_ptr<gateway::GatewayHub> hub;
   std::unique_ptr<HubSink> sink;
   std::unique_ptr<gateway::LogBridge> bridge;
@@ -245,6 +262,16 @@ int RunServer(const ServeOptions& options) {
     if (!directory.ok()) return Fail("gateway presence", directory.error());
     presence = std::move(*directory);
     hub->AttachPresence(presence.get());
+    hub->SetVoiceRoster(&voice_roster);
+    // A user's voice participations go when the user has no connection left in any gateway
+    // process (the presence directory decides it, ADR 0057), removed by this process's command
+    // writer. A gateway-only process has no command side: there they expire with their tokens
+    // (ADR 0054).
+    if (voice_sweeper) {
+      VoiceSweeper* sweeper = voice_sweeper.get();
+      hub->SetUserGoneHandler(
+          [sweeper](const std::string& user_id) { sweeper->OnUserGone(user_id); });
+    }
     sink = std::make_unique<HubSink>(*hub);
     // Events go out once the read models include them (ADR 0017): a GET made on an event
     // sees its effect.
@@ -255,6 +282,7 @@ int RunServer(const ServeOptions& options) {
     bridge = std::make_unique<gateway::LogBridge>(
         log, *sink, &authorizer, barrier,
         std::chrono::milliseconds(options.limits.read_your_writes_timeout_ms), &ip_resolver);
+    bridge->SetVoiceRoster(&voice_roster);
     if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
     api::AuthService* auth_ptr = auth.get();
     const api::ClientIpResolver* resolver = &*client_ip;
@@ -318,6 +346,7 @@ int RunServer(const ServeOptions& options) {
         .server_owner_user_id = options.server_owner_user_id,
         .audit = &audit,
         .ip_observations = &ip_observations,
+        .voice = voice_gate.get(),
     });
     handler = api_handler.get();
   }
@@ -371,6 +400,7 @@ int RunServer(const ServeOptions& options) {
   if (server) server->Stop();
   if (presence) presence->Stop();  // its users leave the others' presence now, not at the TTL
   if (sweeper) sweeper->Stop();
+  if (voice_sweeper) voice_sweeper->Stop();
   if (session_sweeper) session_sweeper->Stop();
   if (bridge) bridge->Stop();
   if (hub) hub->Shutdown();

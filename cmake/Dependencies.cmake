@@ -14,7 +14,7 @@ endif()
 
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(GTest REQUIRED)
-find_package(Poco 1.11 REQUIRED COMPONENTS Foundation Net NetSSL Util)
+find_package(Poco 1.11 REQUIRED COMPONENTS Foundation Net NetSSL Util JSON JWT)
 find_package(CLI11 2.1 REQUIRED)
 
 find_package(PkgConfig REQUIRED)

@@ -70,6 +70,11 @@ core::Status CommandService::FoldRecord(const events::StoredRecord& stored) {
     folded = FoldInto(users_, meta, *user_event);
   } else if (auto pair_event = events::AsFriendshipEvent(*event)) {
     folded = FoldInto(friendships_, meta, *pair_event);
+  } else if (auto voice_event = events::AsVoiceEvent(*event)) {
+    folded = FoldInto(voices_, meta, *voice_event);
+    const std::string user_id = meta.stream.substr(meta.stream.find(':') + 1);
+    if (folded.ok())
+      voice_registry_.Set(user_id, voices_.FindOrCreate(user_id).state.participation);
   }
   if (!folded.ok()) return core::Internal(folded.error().message + where());
   return core::OkStatus();
@@ -168,6 +173,11 @@ core::Result<Appended> CommandService::CreateGuild(const CommandContext& ctx,
   auto& slot = guilds_.FindOrCreate(cmd.guild_id);
   std::lock_guard lock(slot.mutex);
   return Commit(ctx, "guild:" + cmd.guild_id, slot.state, std::move(*decided));
+}
+
+std::vector<VoiceRegistry::Entry> CommandService::VoiceParticipants() {
+  std::lock_guard lock(voice_mutex_);
+  return voice_registry_.Entries();
 }
 
 bool CommandService::UserExists(const std::string& user_id) {

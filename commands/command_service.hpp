@@ -15,6 +15,7 @@
 #include "commands/user/profile.hpp"
 #include "commands/user/user_directory.hpp"
 #include "commands/user/user_state.hpp"
+#include "commands/voice/voice_state.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/ulid.hpp"
@@ -104,6 +105,29 @@ class CommandService {
     return Commit(ctx, "friendship:" + key, slot.state, std::move(*decided));
   }
 
+  // The same on the voice stream of `user_id` (ADR 0054), created on first use. Voice commands
+  // run one at a time server-wide (one voice lock), so the deciders see the registry of all
+  // voice streams — what the server-wide caps count — exactly as the log has it. Errors as
+  // above, and kNotFound when the user is not registered.
+  template <typename MakeCommand>
+  core::Result<Appended> OnVoice(const CommandContext& ctx, const std::string& user_id,
+                                 MakeCommand&& make) {
+    if (!UserExists(user_id)) return core::NotFound("unknown user");
+    std::lock_guard voice_lock(voice_mutex_);
+    auto& slot = voices_.FindOrCreate(user_id);
+    std::lock_guard lock(slot.mutex);
+    Minter minter(ids_, clock_);
+    auto decided = Decide(VoiceView{slot.state, voice_registry_}, make(minter));
+    if (!decided.ok()) return decided.error();
+    auto appended = Commit(ctx, "voice:" + user_id, slot.state, std::move(*decided));
+    voice_registry_.Set(user_id, slot.state.participation);
+    return appended;
+  }
+
+  // Every voice participation the log holds (expired ones until they are removed): what the
+  // voice sweeper checks (ADR 0054).
+  std::vector<VoiceRegistry::Entry> VoiceParticipants();
+
   // Facts of the directory (they only ever grow or change by the log, never disappear):
   // whether `user_id` is registered, its current username, and the two parties of a friend
   // request (nullopt for an unknown request id).
@@ -186,6 +210,9 @@ class CommandService {
   StreamStates<GuildState> guilds_;
   StreamStates<UserState> users_;
   StreamStates<FriendshipState> friendships_;
+  StreamStates<VoiceState> voices_;
+  std::mutex voice_mutex_;  // serializes voice commands; guards voice_registry_
+  VoiceRegistry voice_registry_;
 
   std::mutex creator_locks_mutex_;
   std::unordered_map<std::string, std::unique_ptr<std::mutex>> creator_locks_;

@@ -9,6 +9,7 @@
 #include "commands/guild/channels.hpp"
 #include "commands/guild/messages.hpp"
 #include "commands/guild/workspace.hpp"
+#include "commands/voice/voice.hpp"
 #include "events/testing/in_memory_event_log.hpp"
 
 namespace filament::commands {
@@ -182,6 +183,41 @@ TEST_F(CommandServiceTest, FailedRenameAppendMovesTheClaimBack) {
   EXPECT_EQ(credentials_.name_of[alice], "alice");
   EXPECT_EQ(credentials_.names.count("zed"), 0u);
   EXPECT_EQ(service->UsernameOf(alice), "alice");
+}
+
+// Voice (ADR 0054): the caps count every voice stream, and a restart folds them back.
+constexpr char kVoiceGuild[] = "01HZZZZZZZZZZZZZZZZZZZZZZG";
+constexpr char kVoiceChannel[] = "01HZZZZZZZZZZZZZZZZZZZZZV1";
+TEST_F(CommandServiceTest, VoiceCapsSpanUsersAndSurviveARestart) {
+  auto service = NewService();
+  const std::string alice = Register(*service, "alice");
+  const std::string bob = Register(*service, "bob");
+  auto token = [](const std::string& user) {
+    return [user](Minter& m) {
+      return IssueVoiceToken{.user_id = user,
+                             .guild_id = kVoiceGuild,
+                             .channel_id = kVoiceChannel,
+                             .sources = {"microphone"},
+                             .now_unix = m.NowUnix(),
+                             .ttl_secs = 300,
+                             .max_participants_per_channel = 1};
+    };
+  };
+  ASSERT_TRUE(service->OnVoice({alice, "r1"}, alice, token(alice)).ok());
+  EXPECT_EQ(service->OnVoice({bob, "r2"}, bob, token(bob)).error().code,
+            core::ErrorCode::kResourceExhausted);
+  auto restarted = NewService();
+  EXPECT_EQ(restarted->VoiceParticipants().size(), 1u);
+  EXPECT_EQ(restarted->OnVoice({bob, "r3"}, bob, token(bob)).error().code,
+            core::ErrorCode::kResourceExhausted);
+  auto left = restarted->OnVoice({alice, "r4"}, alice, [&](Minter& m) {
+    return RemoveVoiceParticipant{alice, kVoiceGuild, kVoiceChannel, "leave", m.NowUnix()};
+  });
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(left->events.size(), 2u);  // unpublish microphone, leave
+  EXPECT_TRUE(restarted->OnVoice({bob, "r5"}, bob, token(bob)).ok());
+  EXPECT_EQ(restarted->OnVoice({"x", "r6"}, "UNKNOWN", token("UNKNOWN")).error().code,
+            core::ErrorCode::kNotFound);
 }
 
 }  // namespace

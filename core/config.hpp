@@ -56,7 +56,13 @@ struct Limits {
   int64_t max_profile_banner_bytes = 6'291'456;
   int64_t media_token_requests_per_minute = 60;
   int64_t media_publish_requests_per_minute = 60;
-  int64_t livekit_token_ttl_secs = 300;
+  int64_t livekit_token_ttl_secs = 300;  // also the voice participant expiry
+  // Voice (ADR 0054): server-wide caps, the subscribe-lease cap (never reached: one refreshed
+  // lease per user+channel, REST_API.md §9) and how often expired participants are swept.
+  int64_t max_tracked_voice_channels = 1024;
+  int64_t max_tracked_voice_participants_per_channel = 512;
+  int64_t media_subscribe_token_cap_per_channel = 6;
+  int64_t voice_sweep_interval_secs = 5;
   // Read-your-writes: how long a mutation waits for the read models before answering.
   int64_t read_your_writes_timeout_ms = 5000;
   // Search (LIMITS.md 1.5)

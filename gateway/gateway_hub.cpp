@@ -86,15 +86,27 @@ void GatewayHub::Register(const std::shared_ptr<GatewaySession>& session) {
 }
 
 void GatewayHub::Unregister(GatewaySession& session, http::WsCloseReason reason) {
-  std::lock_guard lock(mu_);
-  if (!session.registered) return;
+  bool last_connection = false;
+  {
+    std::lock_guard lock(mu_);
+    last_connection = UnregisterLocked(session, reason);
+  }
+  if (last_connection && connection_observer_ != nullptr) {
+    connection_observer_->OnUserGone(session.user_id);
+  }
+}
+
+bool GatewayHub::UnregisterLocked(GatewaySession& session, http::WsCloseReason reason) {
+  if (!session.registered) return false;
   session.registered = false;
   metrics_.CountDisconnect(session.disconnect_reason.empty() ? DisconnectReasonFor(reason)
                                                              : session.disconnect_reason);
   connections_.erase(session.id);
+  bool last_connection = false;
   auto user = users_.find(session.user_id);
   if (user != users_.end() && user->second.erase(session.id) > 0 && user->second.empty()) {
     users_.erase(user);
+    last_connection = true;
   }
   for (const std::string& key : session.channel_keys) {
     auto channel = channels_.find(key);
@@ -104,6 +116,7 @@ void GatewayHub::Unregister(GatewaySession& session, http::WsCloseReason reason)
   }
   for (const std::string& guild_id : session.presence_guilds) LeaveGuildLocked(session, guild_id);
   CountConnectionLocked(session.user_id, -1);
+  return last_connection;
 }
 
 void GatewayHub::LeaveGuildLocked(GatewaySession& session, const std::string& guild_id) {

@@ -100,6 +100,11 @@ class GatewayHub : private PresenceListener {
   // handlers only). Only with a directory attached.
   using UserGoneHandler = std::function<void(const std::string& user_id)>;
   void SetUserGoneHandler(UserGoneHandler handler);
+  // Voice (ADR 0054): `observer` (nullable, must outlive the hub) hears when a user's last
+  // connection here closed; `voice` (nullable) answers voice_participant_sync on subscribe.
+  // Set before the server starts.
+  void SetConnectionObserver(ConnectionObserver* observer) { connection_observer_ = observer; }
+  void SetVoiceRoster(VoiceRosterView* voice) { voice_roster_ = voice; }
 
   GatewayMetrics& metrics() { return metrics_; }
   size_t connection_count() const;
@@ -115,9 +120,12 @@ class GatewayHub : private PresenceListener {
   void HandleIngress(GatewaySession& session, std::string_view frame);
   void Execute(GatewaySession& session, const IngressCommand& command);
   void Unregister(GatewaySession& session, http::WsCloseReason reason);
+  // True when it was the user's last connection here.
+  bool UnregisterLocked(GatewaySession& session, http::WsCloseReason reason);
 
   void ExecuteSubscribe(GatewaySession& session, const SubscribeCommand& command);
   void ApplySubscribe(GatewaySession& session, const SubscribeCommand& command);
+  std::string VoiceSyncJson(const std::string& guild_id, const std::string& channel_id);
   void Disconnect(GatewaySession& session, std::string_view reason);
   void DisconnectLocked(GatewaySession& session, std::string_view reason);
   void EvictLocked(GatewaySession& session);
@@ -157,6 +165,8 @@ class GatewayHub : private PresenceListener {
   SubscribeAuthorizer& authorizer_;
   IngressMessagePoster& poster_;
   IpBanGate* const ip_gate_;
+  ConnectionObserver* connection_observer_ = nullptr;
+  VoiceRosterView* voice_roster_ = nullptr;
   GatewayMetrics metrics_;
   std::unique_ptr<WorkerPool> workers_;
 

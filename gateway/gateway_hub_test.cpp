@@ -453,5 +453,54 @@ TEST_F(GatewayHubTest, LiveIpBanExpires) {
   EXPECT_FALSE(alice.connection->closed());
 }
 
+class FakeRoster : public VoiceRosterView {
+ public:
+  std::vector<VoiceParticipantView> Participants(const std::string& guild,
+                                                 const std::string& channel,
+                                                 int64_t now_unix) override {
+    asked_at = now_unix;
+    if (guild != kGuild || channel != kChannel) return {};
+    return {VoiceParticipantView{kBob, "u.B", 10, 20, true, false, false, false, false}};
+  }
+  int64_t asked_at = 0;
+};
+
+class GoneRecorder : public ConnectionObserver {
+ public:
+  void OnUserGone(const std::string& user_id) override { gone.push_back(user_id); }
+  std::vector<std::string> gone;
+};
+
+TEST_F(GatewayHubTest, VoiceSyncListsTheRostersParticipants) {
+  FakeRoster roster;
+  hub_->SetVoiceRoster(&roster);
+  authorizer_.Allow(kAlice, kGuild, kChannel);
+  Client alice = Connect(kAlice);
+  SubscribeAndWait(alice, 5);
+  auto sync = alice.connection->Frames()[4]["d"];
+  EXPECT_EQ(sync["participants"],
+            json::parse(R"([{"user_id":")" + std::string(kBob) +
+                        R"(","identity":"u.B","joined_at_unix":10,"updated_at_unix":20,)"
+                        R"("is_muted":true,"is_deafened":false,"is_speaking":false,)"
+                        R"("is_video_enabled":false,"is_screen_share_enabled":false}])"));
+  EXPECT_EQ(roster.asked_at, clock_.NowUnix());  // expired participants are pruned at now
+}
+
+TEST_F(GatewayHubTest, ObserverHearsOnlyTheLastConnectionOfAUser) {
+  GoneRecorder observer;
+  hub_->SetConnectionObserver(&observer);
+  Client first = Connect(kAlice);
+  Client second = Connect(kAlice);
+  Client bob = Connect(kBob);
+  first.Close(http::WsCloseReason::kClientClose);
+  EXPECT_TRUE(observer.gone.empty());
+  second.Close(http::WsCloseReason::kClientClose);
+  EXPECT_EQ(observer.gone, std::vector<std::string>{kAlice});
+  second.Close(http::WsCloseReason::kClientClose);  // a second close changes nothing
+  EXPECT_EQ(observer.gone.size(), 1u);
+  bob.Close(http::WsCloseReason::kServerClose);
+  EXPECT_EQ(observer.gone, (std::vector<std::string>{kAlice, kBob}));
+}
+
 }  // namespace
 }  // namespace filament::gateway

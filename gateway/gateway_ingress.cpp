@@ -55,6 +55,30 @@ void GatewayHub::ExecuteSubscribe(GatewaySession& session, const SubscribeComman
   ApplySubscribe(session, command);
 }
 
+std::string GatewayHub::VoiceSyncJson(const std::string& guild_id, const std::string& channel_id) {
+  const int64_t now = clock_.NowUnix();
+  nlohmann::json participants = nlohmann::json::array();
+  if (voice_roster_ != nullptr) {
+    for (const auto& p : voice_roster_->Participants(guild_id, channel_id, now)) {
+      participants.push_back(
+          nlohmann::json{{"user_id", p.user_id},
+                         {"identity", p.identity},
+                         {"joined_at_unix", p.joined_at_unix},
+                         {"updated_at_unix", p.updated_at_unix},
+                         {"is_muted", p.is_muted},
+                         {"is_deafened", p.is_deafened},
+                         {"is_speaking", p.is_speaking},
+                         {"is_video_enabled", p.is_video_enabled},
+                         {"is_screen_share_enabled", p.is_screen_share_enabled}});
+    }
+  }
+  return nlohmann::json{{"guild_id", guild_id},
+                        {"channel_id", channel_id},
+                        {"participants", std::move(participants)},
+                        {"synced_at_unix", now}}
+      .dump();
+}
+
 // presence_sync → (presence_update online, guild-wide) → subscribed → voice_participant_sync,
 // all under the hub lock so concurrent fan-outs cannot interleave with the sequence.
 void GatewayHub::ApplySubscribe(GatewaySession& session, const SubscribeCommand& command) {
@@ -73,12 +97,7 @@ void GatewayHub::ApplySubscribe(GatewaySession& session, const SubscribeCommand&
       session, "subscribed",
       nlohmann::json{{"guild_id", command.guild_id}, {"channel_id", command.channel_id}}.dump());
   if (!failure.empty()) return DisconnectLocked(session, failure);
-  const std::string sync = nlohmann::json{
-      {"guild_id", command.guild_id},
-      {"channel_id", command.channel_id},
-      {"participants", nlohmann::json::array()},
-      {"synced_at_unix",
-       clock_.NowUnix()}}.dump();
+  const std::string sync = VoiceSyncJson(command.guild_id, command.channel_id);
   if (SendDirectLocked(session, "voice_participant_sync", sync).empty()) {
     metrics_.CountVoiceSyncRepair();
   }

@@ -99,4 +99,39 @@ class PresenceDirectory {
   virtual void SetListener(PresenceListener* listener) = 0;
 };
 
+// Optional: told when a user has no gateway connection left — the trigger for removing that
+// user's voice participations (GATEWAY.md §8, ADR 0054). One process: the hub's local
+// connection count reaching zero. Across gateway processes this is where a cross-process
+// presence signal plugs in. Called without the hub lock; must not block (queue the work).
+class ConnectionObserver {
+ public:
+  virtual ~ConnectionObserver() = default;
+  virtual void OnUserGone(const std::string& user_id) = 0;
+};
+
+// One entry of voice_participant_sync (GATEWAY.md §6.1 VoiceParticipant).
+struct VoiceParticipantView {
+  std::string user_id;
+  std::string identity;
+  int64_t joined_at_unix = 0;
+  int64_t updated_at_unix = 0;
+  bool is_muted = false;
+  bool is_deafened = false;
+  bool is_speaking = false;
+  bool is_video_enabled = false;
+  bool is_screen_share_enabled = false;
+};
+
+// Optional: the voice participants of a channel as the log has them (the bridge's fold,
+// ADR 0054), for voice_participant_sync on subscribe. Thread-safe; must not block.
+class VoiceRosterView {
+ public:
+  virtual ~VoiceRosterView() = default;
+  // Unexpired participants (expiry > now_unix: the lazy prune of §4.1 step 6), sorted by
+  // joined_at_unix, then identity.
+  virtual std::vector<VoiceParticipantView> Participants(const std::string& guild_id,
+                                                         const std::string& channel_id,
+                                                         int64_t now_unix) = 0;
+};
+
 }  // namespace filament::gateway

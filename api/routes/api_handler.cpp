@@ -107,6 +107,7 @@ void RegisterApiRoutes(const AddRoute& add, const AddStreamedRoute& add_streamed
   RegisterRoleRoutes(add);
   RegisterAuditRoutes(add);
   RegisterIpBanRoutes(add);
+  RegisterVoiceRoutes(add);
 }
 
 std::vector<RouteSpec> ApiRouteTable() {

@@ -41,6 +41,8 @@ class UsersQueries;
 
 namespace filament::api {
 
+class VoiceGate;
+
 // What the REST routes need. Everything must outlive the ApiHandler.
 struct ApiDeps {
   commands::CommandService& commands;
@@ -73,6 +75,8 @@ struct ApiDeps {
   projections::AuditQueries* audit = nullptr;
   // The IP side store (observations on join, IP bans, the §3.7 gate); null disables them.
   pgstore::IpObservationStore* ip_observations = nullptr;
+  // LiveKit settings and media limiters (voice_routes.hpp); null: the token route answers 500.
+  VoiceGate* voice = nullptr;
 };
 
 // The path the router sees (ADR 0050): "/api" and "/api/..." lose the "/api" prefix ("/api" is
@@ -212,5 +216,6 @@ void RegisterFriendRoutes(const AddRoute& add);
 void RegisterSearchRoutes(const AddRoute& add);
 void RegisterReactionRoutes(const AddRoute& add);
 void RegisterAttachmentRoutes(const AddRoute& add, const AddStreamedRoute& add_streamed);
+void RegisterVoiceRoutes(const AddRoute& add);
 
 }  // namespace filament::api

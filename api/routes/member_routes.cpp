@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/routes/governance_helpers.hpp"
+#include "api/routes/voice_routes.hpp"
 #include "commands/guild/members.hpp"
 #include "commands/guild/overrides.hpp"
 #include "commands/guild/workspace.hpp"
@@ -126,6 +127,7 @@ http::HttpResponse Moderate(ApiHandler& api, RouteRequest& request) {
         return Command{guild_id, actor, target, m.NowUnix()};
       });
   if (!appended.ok()) return api.Error(appended.error());
+  EndVoiceOfRemovedMembers(api.deps().commands, ContextFor(*who, request), *appended);
   return api.Mutation(*appended, AcceptedJson());
 }
 

@@ -184,14 +184,14 @@ export interface MessageReactionPayload {
   actor_user_id: Ulid;
 }
 
-/** `voice_participant_join` (channel, planned): A user joined a voice channel. */
+/** `voice_participant_join` (channel, active): A user joined a voice channel. */
 export interface VoiceParticipantJoinPayload {
   guild_id: Ulid;
   channel_id: Ulid;
   participant: VoiceParticipant;
 }
 
-/** `voice_participant_leave` (channel, planned): A user left a voice channel (leave, move, expiry, disconnect, kick, permissions). */
+/** `voice_participant_leave` (channel, active): A user left a voice channel (leave, move, expiry, disconnect, kick, permissions). */
 export interface VoiceParticipantLeavePayload {
   guild_id: Ulid;
   channel_id: Ulid;
@@ -200,7 +200,7 @@ export interface VoiceParticipantLeavePayload {
   left_at_unix: UnixSeconds;
 }
 
-/** `voice_participant_update` (channel, planned): A participant's flags changed; only changed keys are present. */
+/** `voice_participant_update` (channel, active): A participant's flags changed; only changed keys are present. */
 export interface VoiceParticipantUpdatePayload {
   guild_id: Ulid;
   channel_id: Ulid;
@@ -216,7 +216,7 @@ export interface VoiceParticipantUpdatePayload {
   updated_at_unix: UnixSeconds;
 }
 
-/** `voice_stream_publish` (channel, planned): A participant was granted a publish source. */
+/** `voice_stream_publish` (channel, active): A participant was granted a publish source. */
 export interface VoiceStreamPublishPayload {
   guild_id: Ulid;
   channel_id: Ulid;
@@ -226,7 +226,7 @@ export interface VoiceStreamPublishPayload {
   published_at_unix: UnixSeconds;
 }
 
-/** `voice_stream_unpublish` (channel, planned): A participant lost a publish source; precedes voice_participant_leave. */
+/** `voice_stream_unpublish` (channel, active): A participant lost a publish source; precedes voice_participant_leave. */
 export interface VoiceStreamUnpublishPayload {
   guild_id: Ulid;
   channel_id: Ulid;
@@ -517,11 +517,11 @@ export const GATEWAY_EVENTS: Readonly<Record<GatewayEventType, GatewayEventInfo>
   message_update: { scope: "channel", schemaVersion: 1, status: "active" },
   message_delete: { scope: "channel", schemaVersion: 1, status: "active" },
   message_reaction: { scope: "channel", schemaVersion: 2, status: "active" },
-  voice_participant_join: { scope: "channel", schemaVersion: 1, status: "planned" },
-  voice_participant_leave: { scope: "channel", schemaVersion: 1, status: "planned" },
-  voice_participant_update: { scope: "channel", schemaVersion: 1, status: "planned" },
-  voice_stream_publish: { scope: "channel", schemaVersion: 1, status: "planned" },
-  voice_stream_unpublish: { scope: "channel", schemaVersion: 1, status: "planned" },
+  voice_participant_join: { scope: "channel", schemaVersion: 1, status: "active" },
+  voice_participant_leave: { scope: "channel", schemaVersion: 1, status: "active" },
+  voice_participant_update: { scope: "channel", schemaVersion: 1, status: "active" },
+  voice_stream_publish: { scope: "channel", schemaVersion: 1, status: "active" },
+  voice_stream_unpublish: { scope: "channel", schemaVersion: 1, status: "active" },
   presence_update: { scope: "guild", schemaVersion: 1, status: "active" },
   channel_create: { scope: "guild", schemaVersion: 1, status: "active" },
   workspace_update: { scope: "guild", schemaVersion: 1, status: "active" },
@@ -917,6 +917,74 @@ export interface ServerOwnerChanged {
   changed_at_unix: UnixSeconds;
 }
 
+/** `voice_token_issued` v1, stream `voice:<user_id>`: A LiveKit token was issued (audit media.token.issue); extends the expiry. */
+export interface VoiceTokenIssued {
+  user_id: Ulid;
+  guild_id: Ulid;
+  channel_id: Ulid;
+  can_publish: boolean;
+  can_subscribe: boolean;
+  publish_sources: Array<"microphone" | "camera" | "screen_share">;
+  issued_at_unix: UnixSeconds;
+  expires_at_unix: UnixSeconds;
+}
+
+/** `voice_participant_joined` v1, stream `voice:<user_id>`: A user became a participant of a voice channel (mute/deafen/speaking false). */
+export interface VoiceParticipantJoined {
+  user_id: Ulid;
+  guild_id: Ulid;
+  channel_id: Ulid;
+  identity: string;
+  is_video_enabled: boolean;
+  is_screen_share_enabled: boolean;
+  joined_at_unix: UnixSeconds;
+  expires_at_unix: UnixSeconds;
+}
+
+/** `voice_participant_updated` v1, stream `voice:<user_id>`: A participant's flags changed; only the changed (or re-issued) flags are present. */
+export interface VoiceParticipantUpdated {
+  user_id: Ulid;
+  guild_id: Ulid;
+  channel_id: Ulid;
+  identity: string;
+  is_muted?: boolean;
+  is_deafened?: boolean;
+  is_speaking?: boolean;
+  is_video_enabled?: boolean;
+  is_screen_share_enabled?: boolean;
+  updated_at_unix: UnixSeconds;
+}
+
+/** `voice_stream_published` v1, stream `voice:<user_id>`: A participant was granted a publish source. */
+export interface VoiceStreamPublished {
+  user_id: Ulid;
+  guild_id: Ulid;
+  channel_id: Ulid;
+  identity: string;
+  stream: "microphone" | "camera" | "screen_share";
+  published_at_unix: UnixSeconds;
+}
+
+/** `voice_stream_unpublished` v1, stream `voice:<user_id>`: A participant lost a publish source (re-issue without it, or removal). */
+export interface VoiceStreamUnpublished {
+  user_id: Ulid;
+  guild_id: Ulid;
+  channel_id: Ulid;
+  identity: string;
+  stream: "microphone" | "camera" | "screen_share";
+  unpublished_at_unix: UnixSeconds;
+}
+
+/** `voice_participant_left` v1, stream `voice:<user_id>`: A participant left its voice channel; `reason` says why. */
+export interface VoiceParticipantLeft {
+  user_id: Ulid;
+  guild_id: Ulid;
+  channel_id: Ulid;
+  identity: string;
+  reason: "leave" | "move" | "expired" | "disconnect" | "kick" | "ban" | "permission";
+  left_at_unix: UnixSeconds;
+}
+
 export interface DomainEventPayloads {
   user_registered: UserRegistered;
   session_started: SessionStarted;
@@ -955,6 +1023,12 @@ export interface DomainEventPayloads {
   attachment_uploaded: AttachmentUploaded;
   attachment_deleted: AttachmentDeleted;
   server_owner_changed: ServerOwnerChanged;
+  voice_token_issued: VoiceTokenIssued;
+  voice_participant_joined: VoiceParticipantJoined;
+  voice_participant_updated: VoiceParticipantUpdated;
+  voice_stream_published: VoiceStreamPublished;
+  voice_stream_unpublished: VoiceStreamUnpublished;
+  voice_participant_left: VoiceParticipantLeft;
 }
 
 export type DomainEventType = keyof DomainEventPayloads;
@@ -998,4 +1072,10 @@ export const DOMAIN_EVENT_VERSIONS: Readonly<Record<DomainEventType, number>> = 
   attachment_uploaded: 1,
   attachment_deleted: 1,
   server_owner_changed: 1,
+  voice_token_issued: 1,
+  voice_participant_joined: 1,
+  voice_participant_updated: 1,
+  voice_stream_published: 1,
+  voice_stream_unpublished: 1,
+  voice_participant_left: 1,
 };

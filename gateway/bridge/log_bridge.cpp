@@ -7,6 +7,7 @@
 #include "gateway/bridge/live_access.hpp"
 #include "gateway/bridge/observers.hpp"
 #include "gateway/bridge/payloads.hpp"
+#include "gateway/bridge/voice_roster.hpp"
 
 namespace filament::gateway {
 
@@ -29,6 +30,7 @@ core::Status LogBridge::Start() {
   FILAMENT_RETURN_IF_ERROR(events::ReadLogUpTo(log_, *ends, [this](const events::StoredRecord& r) {
     observers_->ApplyRecord(r);
     if (access_ != nullptr) access_->Apply(r);
+    if (voice_ != nullptr) voice_->ApplyRecord(r);
     return core::OkStatus();
   }));
   std::vector<events::Position> start;
@@ -84,6 +86,7 @@ void LogBridge::Deliver(const events::StoredRecord& record) {
   observers_->ApplyRecord(record);
   std::optional<std::string> changed;
   if (access_ != nullptr) changed = access_->Apply(record);
+  if (voice_ != nullptr) voice_->ApplyRecord(record);
   auto messages = MapRecord(record, *observers_);
   if (!messages.ok()) {
     ++unmappable_;

@@ -15,6 +15,7 @@
 namespace filament::gateway {
 
 class LiveAccess;
+class VoiceRoster;
 
 // Where mapped events go: implemented over GatewayHub (HubSink) and by fakes in tests.
 // `allow(user_id)` says whether a recipient connection's user may receive the event (live
@@ -94,6 +95,10 @@ class LogBridge {
             IpObservationResolver* ip_resolver = nullptr);
   ~LogBridge();
 
+  // Voice (ADR 0054): the roster folded from the log at Start() and from each record before it
+  // is fanned out (nullable; call before Start()).
+  void SetVoiceRoster(VoiceRoster* voice) { voice_ = voice; }
+
   // Opens a reader at the current end of every partition and starts the thread.
   core::Status Start();
   void Stop();
@@ -112,6 +117,7 @@ class LogBridge {
   FanoutSink& sink_;
   std::unique_ptr<ObserverIndex> observers_;  // owned by the reader thread after Start()
   LiveAccess* const access_;
+  VoiceRoster* voice_ = nullptr;
   const ReadModelBarrier barrier_;
   const std::chrono::milliseconds barrier_timeout_;
   bool barrier_degraded_ = false;  // reader thread only

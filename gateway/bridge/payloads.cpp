@@ -4,6 +4,7 @@
 
 #include "gateway/bridge/governance_payloads.hpp"
 #include "gateway/bridge/user_payloads.hpp"
+#include "gateway/bridge/voice_payloads.hpp"
 #include "render/message_view.hpp"
 
 namespace filament::gateway {
@@ -119,6 +120,8 @@ core::Result<std::vector<GatewayMessage>> BuildPayload(std::string_view gateway_
     if (const auto* e = std::get_if<events::MemberJoined>(&event)) return one(MemberAdd(*e, meta));
   } else if (auto governance = BuildGovernancePayload(gateway_type, event, meta)) {
     return one(std::move(*governance));
+  } else if (auto voice = BuildVoicePayload(gateway_type, event)) {
+    return one(std::move(*voice));
   } else {
     auto built = BuildUserPayload(gateway_type, event, meta, observers);
     if (!built.ok() || !built->empty()) return built;
@@ -135,6 +138,7 @@ std::vector<std::string_view> BuiltGatewayTypes() {
       "friend_request_create", "friend_request_update", "friend_request_delete",
       "friend_remove"};
   for (auto type : GovernanceGatewayTypes()) types.push_back(type);
+  for (auto type : VoiceGatewayTypes()) types.push_back(type);
   return types;
 }
 

@@ -73,6 +73,10 @@ std::optional<Action> ActionOf(const events::IpBanHit& e) {
   return Action{"moderation.ip_ban.hit", e.user_id, true};
 }
 
+std::optional<Action> ActionOf(const events::VoiceTokenIssued& e) {
+  return Action{"media.token.issue", e.user_id};
+}
+
 template <typename T>
 constexpr bool kAudited = requires(const T& e) {
   ActionOf(e);

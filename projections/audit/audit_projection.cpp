@@ -23,7 +23,11 @@ std::string LikePrefix(const std::string& text) {
 }  // namespace
 
 core::Status AuditProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
-  if (record.record.meta.stream.rfind("guild:", 0) != 0) return core::OkStatus();
+  const auto& meta = record.record.meta;
+  // Guild streams, and from the voice streams only token issues (media.token.issue).
+  if (meta.stream.rfind("guild:", 0) != 0 && meta.type != events::VoiceTokenIssued::kType) {
+    return core::OkStatus();
+  }
   if (record.record.meta.type == events::MessagePosted::kType) return core::OkStatus();
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();

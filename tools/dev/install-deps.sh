@@ -44,3 +44,13 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]]; then
   npm ci --prefix "$openapi_dir" --no-audit --no-fund --loglevel=error
   echo "$lock_sum" >"$stamp"
 fi
+
+# LiveKit's server SDK, exactly as locked, for the voice e2e test's token check (tools/livekit).
+livekit_dir=$(cd "$(dirname "$0")/../livekit" && pwd)
+lock_sum=$(sha256sum "$livekit_dir/package-lock.json" | cut -d' ' -f1)
+stamp="$livekit_dir/node_modules/.filament-lock-sha256"
+if [[ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]]; then
+  echo "install-deps: npm ci in tools/livekit"
+  npm ci --prefix "$livekit_dir" --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" >"$stamp"
+fi

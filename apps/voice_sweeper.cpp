@@ -1,0 +1,101 @@
+#include "apps/voice_sweeper.hpp"
+
+#include <iostream>
+#include <set>
+
+#include "commands/voice/voice.hpp"
+
+namespace filament::app {
+
+VoiceSweeper::VoiceSweeper(commands::CommandService& commands, projections::GuildQueries& guilds,
+                           const core::Clock& clock, int64_t interval_secs)
+    : commands_(commands),
+      guilds_(guilds),
+      clock_(clock),
+      task_(std::chrono::seconds(interval_secs), std::chrono::seconds(interval_secs),
+            [this] { SweepOnce(); }) {}
+
+VoiceSweeper::~VoiceSweeper() { Stop(); }
+
+void VoiceSweeper::Start() {
+  task_.Start();
+  disconnects_ = std::thread([this] { RunDisconnects(); });
+}
+
+void VoiceSweeper::Stop() {
+  task_.Stop();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (disconnects_.joinable()) disconnects_.join();
+}
+
+void VoiceSweeper::OnUserGone(const std::string& user_id) {
+  {
+    std::lock_guard lock(mu_);
+    gone_.push_back(user_id);
+  }
+  wake_.notify_one();
+}
+
+void VoiceSweeper::RunDisconnects() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !gone_.empty(); });
+    if (stopping_) return;
+    const std::string user_id = std::move(gone_.front());
+    gone_.pop_front();
+    lock.unlock();
+    Remove(user_id, "", "", "disconnect", false);
+    lock.lock();
+  }
+}
+
+void VoiceSweeper::Remove(const std::string& user_id, const std::string& guild_id,
+                          const std::string& channel_id, const std::string& reason,
+                          bool only_if_expired) {
+  const commands::CommandContext ctx{user_id, "voice-sweeper"};
+  auto removed = commands_.OnVoice(ctx, user_id, [&](commands::Minter& m) {
+    return commands::RemoveVoiceParticipant{user_id, guild_id,    channel_id,
+                                            reason,  m.NowUnix(), only_if_expired};
+  });
+  if (!removed.ok()) {
+    std::cerr << "voice sweep: removing " << user_id << " (" << reason
+              << ") failed: " << removed.error().message << "\n";
+  }
+}
+
+// Fail-closed: no create_message (or no answer) → gone; subscribe_streams dropped since the
+// last sweep → gone (REST_API.md §4.14: re-evaluation after permission changes).
+bool VoiceSweeper::LostAccess(const commands::VoiceRegistry::Entry& entry) {
+  const std::string key = entry.user_id + ":" + entry.guild_id + ":" + entry.channel_id;
+  auto access = guilds_.VisibleChannelAccess(entry.guild_id, entry.channel_id, entry.user_id);
+  if (!access.ok()) return true;
+  const uint64_t bits = access->permissions.bits();
+  auto [it, first] = seen_permissions_.emplace(key, bits);
+  const bool changed = !first && it->second != bits;
+  it->second = bits;
+  return changed && !access->permissions.Has(commands::Permission::kSubscribeStreams);
+}
+
+void VoiceSweeper::SweepOnce() {
+  const int64_t now = clock_.NowUnix();
+  std::set<std::string> live;
+  for (const auto& entry : commands_.VoiceParticipants()) {
+    if (task_.stopping()) return;
+    if (entry.expires_at_unix <= now) {
+      Remove(entry.user_id, entry.guild_id, entry.channel_id, "expired", true);
+      continue;
+    }
+    if (LostAccess(entry)) {
+      Remove(entry.user_id, entry.guild_id, entry.channel_id, "permission", false);
+      continue;
+    }
+    live.insert(entry.user_id + ":" + entry.guild_id + ":" + entry.channel_id);
+  }
+  std::erase_if(seen_permissions_, [&](const auto& kv) { return live.count(kv.first) == 0; });
+}
+
+}  // namespace filament::app
