@@ -57,6 +57,10 @@ void GatewayHub::DropSubscriptionsLocked(const std::string& guild_id, const Keep
         ++key;
         continue;
       }
+      if (session.version == 2) {  // a standing interest (ADR 0060): kept, filtered per event
+        ++key;
+        continue;
+      }
       if (auto channel = channels_.find(*key); channel != channels_.end()) {
         channel->second.erase(session.id);
         if (channel->second.empty()) channels_.erase(channel);
