@@ -80,6 +80,12 @@ class HubSink final : public gateway::FanoutSink {
   void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) override {
     hub_.LiftIpBans(guild_id, ban_ids);
   }
+  void StartReplayWindow(const std::vector<int64_t>& start) override {
+    hub_.StartReplayWindow(start);
+  }
+  void Record(std::shared_ptr<const gateway::ReplayEntry> entry) override {
+    hub_.PublishRecord(std::move(entry));
+  }
 
  private:
   gateway::GatewayHub& hub_;
@@ -238,6 +244,7 @@ int RunServer(const ServeOptions& options) {
     bridge = std::make_unique<gateway::LogBridge>(
         log, *sink, &authorizer, barrier,
         std::chrono::milliseconds(options.limits.read_your_writes_timeout_ms), &ip_resolver);
+    bridge->SetReplayWindow(GatewayOptionsFrom(options.limits).resume_max_events);
     if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
     api::AuthService* auth_ptr = auth.get();
     const api::ClientIpResolver* resolver = &*client_ip;
