@@ -246,7 +246,7 @@ void GatewayHub::PublishToChannel(std::string_view guild_id, std::string_view ch
   std::string key(guild_id);
   key += ':';
   key += channel_id;
-  std::lock_guard lock(mu_);
+  auto lock = LockForFanout();
   auto it = channels_.find(key);
   if (it == channels_.end()) return;
   DeliverLocked("channel", type, *envelope, it->second);
@@ -255,7 +255,7 @@ void GatewayHub::PublishToChannel(std::string_view guild_id, std::string_view ch
 
 void GatewayHub::PublishToGuild(std::string_view guild_id, std::string_view type,
                                 std::string_view payload_json) {
-  std::lock_guard lock(mu_);
+  auto lock = LockForFanout();
   PublishToGuildLocked(std::string(guild_id), type, payload_json, /*log_derived=*/true);
 }
 
@@ -273,7 +273,7 @@ void GatewayHub::PublishToUser(std::string_view user_id, std::string_view type,
                                std::string_view payload_json) {
   std::optional<std::string> envelope = PrepareEnvelope("user", type, payload_json);
   if (!envelope) return;
-  std::lock_guard lock(mu_);
+  auto lock = LockForFanout();
   auto it = users_.find(std::string(user_id));
   if (it == users_.end()) return;
   DeliverLocked("user", type, *envelope, it->second);

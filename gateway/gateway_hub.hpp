@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -165,6 +166,9 @@ class GatewayHub {
   void DropSubscriptionsLocked(const std::string& guild_id, const KeepLocked& keep);
   // A live IP ban of the guild matches the session's address (ApplyIpBans).
   bool IpBannedLocked(const GatewaySession& session, const std::string& guild_id) const;
+  // The hub lock for a log fan-out: the catch-up pump steps aside while one waits, so a
+  // reconnect storm does not delay live delivery (ADR 0060).
+  std::unique_lock<std::mutex> LockForFanout();
   std::optional<std::string> PrepareEnvelope(std::string_view scope, std::string_view type,
                                              std::string_view payload_json);
   void PublishToGuildLocked(const std::string& guild_id, std::string_view type,
@@ -205,6 +209,7 @@ class GatewayHub {
   std::vector<int64_t> head_;
   IdSet v2_sessions_;  // registered v2 connections
   IdSet catching_up_;  // of which replaying
+  std::atomic<int> fanouts_waiting_{0};
   std::condition_variable pump_cv_;
   bool pump_stop_ = false;
   std::thread pump_;  // paces every catch-up by its connection's outbound queue

@@ -1,6 +1,10 @@
 // GatewayHub, protocol v2 (ADR 0060): the replay window, live delivery with log positions and
 // cursors, `resume`, and the pump that paces every catch-up by its connection's queue.
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "gateway/gateway_hub.hpp"
@@ -10,7 +14,8 @@
 namespace filament::gateway {
 namespace {
 
-constexpr int kPumpBudget = 64;  // events per connection per pump round
+constexpr int kPumpBudget = 16;  // events per connection per pump round
+constexpr int kPumpNice = 10;
 
 bool Entitled(const GatewaySession& session, const LogEvent& event, const AccessView* access) {
   switch (event.scope) {
@@ -46,6 +51,13 @@ std::string_view ScopeLabel(LogEvent::Scope scope) {
 
 }  // namespace
 
+std::unique_lock<std::mutex> GatewayHub::LockForFanout() {
+  fanouts_waiting_.fetch_add(1, std::memory_order_acq_rel);
+  std::unique_lock lock(mu_);
+  fanouts_waiting_.fetch_sub(1, std::memory_order_acq_rel);
+  return lock;
+}
+
 void GatewayHub::StartReplayWindow(const std::vector<int64_t>& start) {
   std::lock_guard lock(mu_);
   floor_ = start;
@@ -53,7 +65,7 @@ void GatewayHub::StartReplayWindow(const std::vector<int64_t>& start) {
 }
 
 void GatewayHub::PublishRecord(std::shared_ptr<const ReplayEntry> entry) {
-  std::lock_guard lock(mu_);
+  auto lock = LockForFanout();
   const auto p = static_cast<size_t>(entry->partition);
   if (p >= head_.size()) {
     head_.resize(p + 1, entry->offset);
@@ -204,6 +216,9 @@ bool GatewayHub::CatchUpLocked(GatewaySession& session, int budget) {
 }
 
 void GatewayHub::PumpLoop() {
+  // Catch-up is background work: on a busy machine the live fan-out thread gets the CPU first
+  // (Linux applies nice per thread). Best effort; failure leaves the default priority.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kPumpNice);
   std::unique_lock lock(mu_);
   while (!pump_stop_) {
     if (catching_up_.empty()) {
@@ -219,8 +234,9 @@ void GatewayHub::PumpLoop() {
       } else if (found->second->catching_up) {
         progress = CatchUpLocked(*found->second, kPumpBudget) || progress;
       }
-      // Fan-outs and commands take the lock between connections.
+      // Fan-outs and commands take the lock between connections; a waiting fan-out first.
       lock.unlock();
+      while (fanouts_waiting_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
       lock.lock();
       if (pump_stop_) return;
     }
