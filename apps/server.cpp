@@ -117,6 +117,8 @@ gateway::GatewayOptions GatewayOptionsFrom(const core::Limits& limits) {
   options.ingress_events_per_window = limits.gateway_ingress_events_per_window;
   options.ingress_window_secs = limits.gateway_ingress_window_secs;
   options.ping_interval_secs = limits.gateway_ping_interval_secs;
+  options.resume_max_events = limits.gateway_resume_max_events;
+  options.resume_max_age_secs = limits.gateway_resume_max_age_secs;
   return options;
 }
 
@@ -244,7 +246,7 @@ int RunServer(const ServeOptions& options) {
     bridge = std::make_unique<gateway::LogBridge>(
         log, *sink, &authorizer, barrier,
         std::chrono::milliseconds(options.limits.read_your_writes_timeout_ms), &ip_resolver);
-    bridge->SetReplayWindow(GatewayOptionsFrom(options.limits).resume_max_events);
+    bridge->SetReplayWindow(options.limits.gateway_resume_max_events);
     if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
     api::AuthService* auth_ptr = auth.get();
     const api::ClientIpResolver* resolver = &*client_ip;

@@ -32,6 +32,9 @@ struct Limits {
   int64_t gateway_ingress_window_secs = 10;
   int64_t gateway_outbound_queue = 256;
   int64_t gateway_ping_interval_secs = 30;
+  // Gateway v2 replay window (ADR 0060): event-producing records kept, their maximum age.
+  int64_t gateway_resume_max_events = 20'000;
+  int64_t gateway_resume_max_age_secs = 3'600;
   // Auth
   int64_t access_token_ttl_secs = 900;
   int64_t login_lock_threshold = 5;

@@ -151,6 +151,18 @@ class Resume(unittest.TestCase):
         token = body["access_token"]
         return token, self.call(token, "GET", "/auth/me")["user_id"]
 
+    def test_gateway_version_is_strict(self):
+        token, _ = self.user("resumeversion")
+        upgrade = ("Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        for version, expected in (("3", 400), ("2x", 400), ("", 400), ("1", 101), ("2", 101)):
+            status, _, body = self.server.raw_request(
+                f"GET /gateway/ws?access_token={token}&gateway_version={version} HTTP/1.1\r\n"
+                f"{upgrade}".encode())
+            self.assertEqual(status, expected, (version, body))
+            if expected == 400:
+                self.assertEqual(json.loads(body), {"error": "invalid_request"})
+
     def test_lossless_resume_under_cuts(self):
         owner, _ = self.user("resumeowner")
         token, uid = self.user("resumeclient")
@@ -196,7 +208,8 @@ class Resume(unittest.TestCase):
         driver.start()
         kinds = {"network": 0, "kill9": 0, "switch": 0}
         for _ in range(OPTIONS["cuts"]):
-            await asyncio.sleep(rng.uniform(0.02, 0.25))
+            # The cuts spread over the whole run: about 40 s per 600 operations here.
+            await asyncio.sleep(rng.uniform(0.02, 0.25) * max(1, OPTIONS["ops"] / 600))
             on_b = client.ws.remote_address[1] == self.gateway.port
             kind = rng.choice(["network", "switch", "kill9"] if on_b else ["network", "switch"])
             kinds[kind] += 1
