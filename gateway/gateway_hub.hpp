@@ -148,6 +148,10 @@ class GatewayHub {
   void PumpLoop();
   void Disconnect(GatewaySession& session, std::string_view reason);
   void DisconnectLocked(GatewaySession& session, std::string_view reason);
+  bool RefuseLocked(GatewaySession& session, std::string_view reason) {  // disconnects, false
+    DisconnectLocked(session, reason);
+    return false;
+  }
   void EvictLocked(GatewaySession& session);
   // Returns "" on success, else the disconnect reason matching the failure.
   std::string_view SendDirectLocked(GatewaySession& session, std::string_view type,

@@ -77,10 +77,7 @@ void GatewayHub::ApplySubscribe(GatewaySession& session, const SubscribeCommand&
 
 bool GatewayHub::ApplySubscribeLocked(GatewaySession& session, const SubscribeCommand& command) {
   if (!session.registered || session.dropping.load()) return false;
-  if (IpBannedLocked(session, command.guild_id)) {
-    DisconnectLocked(session, "ip_banned");
-    return false;
-  }
+  if (IpBannedLocked(session, command.guild_id)) return RefuseLocked(session, "ip_banned");
   const std::string key = command.guild_id + ":" + command.channel_id;
   channels_[key].insert(session.id);
   session.channel_keys.insert(key);
@@ -105,10 +102,7 @@ bool GatewayHub::ApplySubscribeLocked(GatewaySession& session, const SubscribeCo
   const std::string_view failure = SendDirectLocked(
       session, "subscribed",
       nlohmann::json{{"guild_id", command.guild_id}, {"channel_id", command.channel_id}}.dump());
-  if (!failure.empty()) {
-    DisconnectLocked(session, failure);
-    return false;
-  }
+  if (!failure.empty()) return RefuseLocked(session, failure);
   const std::string sync = nlohmann::json{
       {"guild_id", command.guild_id},
       {"channel_id", command.channel_id},
