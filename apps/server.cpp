@@ -84,6 +84,12 @@ class HubSink final : public gateway::FanoutSink {
   void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) override {
     hub_.LiftIpBans(guild_id, ban_ids);
   }
+  void StartReplayWindow(const std::vector<int64_t>& start) override {
+    hub_.StartReplayWindow(start);
+  }
+  void Record(std::shared_ptr<const gateway::ReplayEntry> entry) override {
+    hub_.PublishRecord(std::move(entry));
+  }
 
  private:
   gateway::GatewayHub& hub_;
@@ -115,6 +121,8 @@ gateway::GatewayOptions GatewayOptionsFrom(const core::Limits& limits) {
   options.ingress_events_per_window = limits.gateway_ingress_events_per_window;
   options.ingress_window_secs = limits.gateway_ingress_window_secs;
   options.ping_interval_secs = limits.gateway_ping_interval_secs;
+  options.resume_max_events = limits.gateway_resume_max_events;
+  options.resume_max_age_secs = limits.gateway_resume_max_age_secs;
   return options;
 }
 
@@ -283,6 +291,7 @@ int RunServer(const ServeOptions& options) {
         log, *sink, &authorizer, barrier,
         std::chrono::milliseconds(options.limits.read_your_writes_timeout_ms), &ip_resolver);
     bridge->SetVoiceRoster(&voice_roster);
+    bridge->SetReplayWindow(options.limits.gateway_resume_max_events);
     if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
     api::AuthService* auth_ptr = auth.get();
     const api::ClientIpResolver* resolver = &*client_ip;

@@ -37,6 +37,9 @@ struct Limits {
   // within TTL + heartbeat. The heartbeat must be below the TTL.
   int64_t gateway_presence_ttl_ms = 15'000;
   int64_t gateway_presence_heartbeat_ms = 5'000;
+  // Gateway v2 replay window (ADR 0060): event-producing records kept, their maximum age.
+  int64_t gateway_resume_max_events = 20'000;
+  int64_t gateway_resume_max_age_secs = 3'600;
   // Auth
   int64_t access_token_ttl_secs = 900;
   int64_t login_lock_threshold = 5;

@@ -19,6 +19,8 @@ TEST(Limits, DefaultsMatchTheContract) {
   Limits limits;
   EXPECT_EQ(limits.max_body_bytes, 1'048'576);
   EXPECT_EQ(limits.gateway_outbound_queue, 256);
+  EXPECT_EQ(limits.gateway_resume_max_events, 20'000);  // ADR 0060, not a contract limit
+  EXPECT_EQ(limits.gateway_resume_max_age_secs, 3'600);
   EXPECT_EQ(limits.max_created_guilds_per_user, 5);
 }
 

@@ -89,6 +89,29 @@ std::optional<MessageCreateCommand> ParseMessageCreate(const Json& d) {
   return MessageCreateCommand{*guild, *channel, text, std::move(*attachments)};
 }
 
+std::optional<ResumeCommand> ParseResume(const Json& d) {
+  if (!d.is_object() || d.size() != 2 || !HasOnlyKeys(d, {"cursor", "subscriptions"})) {
+    return std::nullopt;
+  }
+  const Json& cursor_text = d["cursor"];
+  const Json& subscriptions = d["subscriptions"];
+  if (!cursor_text.is_string() || !subscriptions.is_array() ||
+      subscriptions.size() > kMaxResumeSubscriptions) {
+    return std::nullopt;
+  }
+  auto cursor = ParseCursor(cursor_text.get_ref<const std::string&>());
+  if (!cursor) return std::nullopt;
+  ResumeCommand command{std::move(*cursor), {}};
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const Json& element : subscriptions) {
+    auto subscription = ParseSubscribe(element);
+    if (!subscription) return std::nullopt;
+    if (!seen.emplace(subscription->guild_id, subscription->channel_id).second) continue;
+    command.subscriptions.push_back(std::move(*subscription));
+  }
+  return command;
+}
+
 }  // namespace
 
 std::string_view RejectionReason(IngressRejection rejection) {
@@ -99,6 +122,8 @@ std::string_view RejectionReason(IngressRejection rejection) {
       return "invalid_subscribe_payload";
     case IngressRejection::kInvalidMessageCreatePayload:
       return "invalid_message_create_payload";
+    case IngressRejection::kInvalidResumePayload:
+      return "invalid_resume_payload";
   }
   return "invalid_envelope";
 }
@@ -110,7 +135,7 @@ bool IsValidEventType(std::string_view type) {
   });
 }
 
-std::variant<IngressCommand, IngressRejection> ParseIngress(std::string_view frame) {
+std::variant<IngressCommand, IngressRejection> ParseIngress(std::string_view frame, int version) {
   std::optional<Json> root = ParseStrict(frame);
   if (!root || !root->is_object() || root->size() != 3 || !root->contains("v") ||
       !root->contains("t") || !root->contains("d")) {
@@ -118,8 +143,8 @@ std::variant<IngressCommand, IngressRejection> ParseIngress(std::string_view fra
   }
   const Json& v = (*root)["v"];
   const Json& t = (*root)["t"];
-  if (!v.is_number_unsigned() || v.get<uint64_t>() != 1 || !t.is_string() ||
-      !IsValidEventType(t.get_ref<const std::string&>())) {
+  if (!v.is_number_unsigned() || v.get<uint64_t>() != static_cast<uint64_t>(version) ||
+      !t.is_string() || !IsValidEventType(t.get_ref<const std::string&>())) {
     return IngressRejection::kInvalidEnvelope;
   }
   const std::string& type = t.get_ref<const std::string&>();
@@ -134,6 +159,11 @@ std::variant<IngressCommand, IngressRejection> ParseIngress(std::string_view fra
     if (!command) return IngressRejection::kInvalidMessageCreatePayload;
     return IngressCommand(std::move(*command));
   }
+  if (version == 2 && type == "resume") {
+    auto command = ParseResume(d);
+    if (!command) return IngressRejection::kInvalidResumePayload;
+    return IngressCommand(std::move(*command));
+  }
   return IngressCommand(UnknownCommand{type});
 }
 
@@ -146,6 +176,28 @@ std::optional<std::string> BuildEnvelope(std::string_view type, std::string_view
   out += R"(","d":)";
   out += payload_json;
   out += '}';
+  return out;
+}
+
+std::optional<std::string> BuildEnvelopeV2(std::string_view type, std::string_view payload_json) {
+  std::optional<std::string> out = BuildEnvelope(type, payload_json);
+  if (out) (*out)[5] = '2';  // {"v":1 → {"v":2
+  return out;
+}
+
+std::string BuildLogEnvelopeV2(std::string_view type, std::string_view payload_json,
+                               std::string_view pos, std::string_view cursor) {
+  std::string out;
+  out.reserve(type.size() + payload_json.size() + pos.size() + cursor.size() + 48);
+  out += R"({"v":2,"t":")";
+  out += type;
+  out += R"(","d":)";
+  out += payload_json;
+  out += R"(,"pos":")";
+  out += pos;
+  out += R"(","cursor":")";
+  out += cursor;
+  out += R"("})";
   return out;
 }
 

@@ -12,7 +12,7 @@ void GatewayHub::PublishToChannel(std::string_view guild_id, std::string_view ch
   std::string key(guild_id);
   key += ':';
   key += channel_id;
-  std::lock_guard lock(mu_);
+  auto lock = LockForFanout();
   auto it = channels_.find(key);
   if (it == channels_.end()) return;
   DeliverLocked("channel", type, *envelope, it->second, &allow);
@@ -23,7 +23,7 @@ void GatewayHub::PublishToGuild(std::string_view guild_id, std::string_view type
                                 std::string_view payload_json, const UserFilter& allow) {
   std::optional<std::string> envelope = PrepareEnvelope("guild", type, payload_json);
   if (!envelope) return;
-  std::lock_guard lock(mu_);
+  auto lock = LockForFanout();
   auto it = guilds_.find(std::string(guild_id));
   if (it == guilds_.end()) return;
   DeliverLocked("guild", type, *envelope, it->second, &allow);
@@ -54,6 +54,10 @@ void GatewayHub::DropSubscriptionsLocked(const std::string& guild_id, const Keep
          key != session.channel_keys.end() && key->compare(0, prefix.size(), prefix) == 0;) {
       if (keep(session, key->substr(prefix.size()))) {
         any_left = true;
+        ++key;
+        continue;
+      }
+      if (session.version == 2) {  // a standing interest (ADR 0060): kept, filtered per event
         ++key;
         continue;
       }

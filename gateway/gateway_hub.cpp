@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/gateway_session.hpp"
+#include "gateway/resume_cursor.hpp"
 #include "gateway/worker_pool.hpp"
 
 namespace filament::gateway {
@@ -48,14 +49,24 @@ GatewayHub::GatewayHub(GatewayOptions options, const core::Clock& clock,
       authorizer_(authorizer),
       poster_(poster),
       ip_gate_(ip_gate),
-      workers_(std::make_unique<WorkerPool>(options.worker_threads)) {}
+      workers_(std::make_unique<WorkerPool>(options.worker_threads)) {
+  pump_ = std::thread([this] { PumpLoop(); });
+}
 
 GatewayHub::~GatewayHub() {
   AttachPresence(nullptr);
   Shutdown();
 }
 
-void GatewayHub::Shutdown() { workers_->Stop(); }
+void GatewayHub::Shutdown() {
+  workers_->Stop();
+  {
+    std::lock_guard lock(mu_);
+    pump_stop_ = true;
+  }
+  pump_cv_.notify_all();
+  if (pump_.joinable()) pump_.join();
+}
 
 size_t GatewayHub::connection_count() const {
   std::lock_guard lock(mu_);
@@ -63,14 +74,15 @@ size_t GatewayHub::connection_count() const {
 }
 
 std::shared_ptr<http::WsSessionHandler> GatewayHub::CreateSession(std::string user_id,
-                                                                  std::string client_ip) {
+                                                                  std::string client_ip,
+                                                                  int version) {
   // Commands waiting for a stalled database are bounded too (a few windows' worth).
   const int64_t backlog =
       std::max<int64_t>(kMinCommandBacklog, 2 * options_.ingress_events_per_window);
   return std::make_shared<GatewaySession>(*this, *workers_, std::move(user_id),
                                           std::move(client_ip), options_.ingress_events_per_window,
                                           options_.ingress_window_secs * 1000,
-                                          static_cast<size_t>(backlog));
+                                          static_cast<size_t>(backlog), version);
 }
 
 void GatewayHub::Register(const std::shared_ptr<GatewaySession>& session) {
@@ -80,7 +92,13 @@ void GatewayHub::Register(const std::shared_ptr<GatewaySession>& session) {
   CountConnectionLocked(session->user_id, +1);
   session->registered = true;
   // Enqueued under the lock, so no fanned-out event can precede `ready`.
-  const std::string payload = nlohmann::json{{"user_id", session->user_id}}.dump();
+  nlohmann::json ready{{"user_id", session->user_id}};
+  if (session->version == 2) {
+    v2_sessions_.insert(session->id);
+    session->cursor = CursorAt(head_);
+    ready["cursor"] = FormatCursor(session->cursor);
+  }
+  const std::string payload = ready.dump();
   const std::string_view failure = SendDirectLocked(*session, "ready", payload);
   if (!failure.empty()) DisconnectLocked(*session, failure);
 }
@@ -102,6 +120,8 @@ bool GatewayHub::UnregisterLocked(GatewaySession& session, http::WsCloseReason r
   metrics_.CountDisconnect(session.disconnect_reason.empty() ? DisconnectReasonFor(reason)
                                                              : session.disconnect_reason);
   connections_.erase(session.id);
+  v2_sessions_.erase(session.id);
+  catching_up_.erase(session.id);
   bool last_connection = false;
   auto user = users_.find(session.user_id);
   if (user != users_.end() && user->second.erase(session.id) > 0 && user->second.empty()) {
@@ -147,7 +167,8 @@ void GatewayHub::EvictLocked(GatewaySession& session) {
 
 std::string_view GatewayHub::SendDirectLocked(GatewaySession& session, std::string_view type,
                                               const std::string& payload_json) {
-  std::optional<std::string> envelope = BuildEnvelope(type, payload_json);
+  std::optional<std::string> envelope = session.version == 2 ? BuildEnvelopeV2(type, payload_json)
+                                                             : BuildEnvelope(type, payload_json);
   if (!envelope) {
     metrics_.CountDropped("connection", type, "serialize_error");
     return type == "ready" ? "ready_serialize_error" : "outbound_serialize_error";
@@ -185,8 +206,9 @@ std::optional<std::string> GatewayHub::PrepareEnvelope(std::string_view scope,
 
 void GatewayHub::DeliverLocked(std::string_view scope, std::string_view type,
                                const std::string& envelope, IdSet& recipients,
-                               const UserFilter* allow) {
+                               const UserFilter* allow, bool log_derived) {
   uint64_t emitted = 0;
+  std::optional<std::string> v2_envelope;  // built on the first v2 recipient
   for (auto it = recipients.begin(); it != recipients.end();) {
     auto found = connections_.find(*it);
     if (found == connections_.end()) {
@@ -198,12 +220,20 @@ void GatewayHub::DeliverLocked(std::string_view scope, std::string_view type,
       ++it;
       continue;
     }
+    if (session.version == 2 && log_derived) {  // served by PublishRecord
+      ++it;
+      continue;
+    }
     if (allow != nullptr && !(*allow)(session.user_id)) {
       metrics_.CountDropped(scope, type, "forbidden");
       ++it;
       continue;
     }
-    if (session.ws->Send(envelope)) {
+    if (session.version == 2 && !v2_envelope) {
+      v2_envelope = envelope;
+      (*v2_envelope)[5] = '2';  // {"v":1 → {"v":2
+    }
+    if (session.ws->Send(session.version == 2 ? *v2_envelope : envelope)) {
       ++emitted;
       ++it;
       continue;
@@ -226,7 +256,7 @@ void GatewayHub::PublishToChannel(std::string_view guild_id, std::string_view ch
   std::string key(guild_id);
   key += ':';
   key += channel_id;
-  std::lock_guard lock(mu_);
+  auto lock = LockForFanout();
   auto it = channels_.find(key);
   if (it == channels_.end()) return;
   DeliverLocked("channel", type, *envelope, it->second);
@@ -235,17 +265,17 @@ void GatewayHub::PublishToChannel(std::string_view guild_id, std::string_view ch
 
 void GatewayHub::PublishToGuild(std::string_view guild_id, std::string_view type,
                                 std::string_view payload_json) {
-  std::lock_guard lock(mu_);
-  PublishToGuildLocked(std::string(guild_id), type, payload_json);
+  auto lock = LockForFanout();
+  PublishToGuildLocked(std::string(guild_id), type, payload_json, /*log_derived=*/true);
 }
 
 void GatewayHub::PublishToGuildLocked(const std::string& guild_id, std::string_view type,
-                                      std::string_view payload_json) {
+                                      std::string_view payload_json, bool log_derived) {
   std::optional<std::string> envelope = PrepareEnvelope("guild", type, payload_json);
   if (!envelope) return;
   auto it = guilds_.find(guild_id);
   if (it == guilds_.end()) return;
-  DeliverLocked("guild", type, *envelope, it->second);
+  DeliverLocked("guild", type, *envelope, it->second, nullptr, log_derived);
   if (it->second.empty()) guilds_.erase(it);
 }
 
@@ -253,7 +283,7 @@ void GatewayHub::PublishToUser(std::string_view user_id, std::string_view type,
                                std::string_view payload_json) {
   std::optional<std::string> envelope = PrepareEnvelope("user", type, payload_json);
   if (!envelope) return;
-  std::lock_guard lock(mu_);
+  auto lock = LockForFanout();
   auto it = users_.find(std::string(user_id));
   if (it == users_.end()) return;
   DeliverLocked("user", type, *envelope, it->second);

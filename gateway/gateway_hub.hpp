@@ -1,12 +1,16 @@
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -16,6 +20,7 @@
 #include "gateway/envelope.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/ports.hpp"
+#include "gateway/replay.hpp"
 
 namespace filament::gateway {
 
@@ -27,6 +32,9 @@ struct GatewayOptions {
   int64_t ping_interval_secs = 30;
   int reactor_threads = 2;
   int worker_threads = 2;  // run subscribe/message_create (they may block on the database)
+  // Gateway v2 replay window (ADR 0060): event-producing records kept, and their maximum age.
+  int64_t resume_max_events = 20000;
+  int64_t resume_max_age_secs = 3600;
 };
 
 // The WebSocket transport settings matching `options` (for HttpServerOptions::ws).
@@ -51,7 +59,16 @@ class GatewayHub : private PresenceListener {
 
   // A session for an authenticated upgrade. The connection is registered (and receives
   // `ready {user_id}`) when the transport opens it.
-  std::shared_ptr<http::WsSessionHandler> CreateSession(std::string user_id, std::string client_ip);
+  // `version` 2 opts into ADR 0060 (positions, cursors, resume).
+  std::shared_ptr<http::WsSessionHandler> CreateSession(std::string user_id, std::string client_ip,
+                                                        int version = 1);
+
+  // Gateway v2 (ADR 0060, gateway_v2.cpp). StartReplayWindow: the log position the replay
+  // window starts at (one offset per partition), before the first PublishRecord.
+  // PublishRecord: every log record after it, in log order per partition, after its v1
+  // fan-out: appended to the window (when it has events), fanned out to live v2 connections.
+  void StartReplayWindow(const std::vector<int64_t>& start);
+  void PublishRecord(std::shared_ptr<const ReplayEntry> entry);
 
   // Fan-out for the log consumer. Each builds {"v":1,"t":type,"d":payload_json} once
   // (`payload_json` must be a serialized JSON object), drops it for everyone when it exceeds
@@ -119,6 +136,7 @@ class GatewayHub : private PresenceListener {
   void Register(const std::shared_ptr<GatewaySession>& session);
   void HandleIngress(GatewaySession& session, std::string_view frame);
   void Execute(GatewaySession& session, const IngressCommand& command);
+  void ExecuteV1(GatewaySession& session, const IngressCommand& command);
   void Unregister(GatewaySession& session, http::WsCloseReason reason);
   // True when it was the user's last connection here.
   bool UnregisterLocked(GatewaySession& session, http::WsCloseReason reason);
@@ -126,14 +144,40 @@ class GatewayHub : private PresenceListener {
   void ExecuteSubscribe(GatewaySession& session, const SubscribeCommand& command);
   void ApplySubscribe(GatewaySession& session, const SubscribeCommand& command);
   std::string VoiceSyncJson(const std::string& guild_id, const std::string& channel_id);
+  // The subscribe frames and indexes, under the lock; false when the session was dropped.
+  bool ApplySubscribeLocked(GatewaySession& session, const SubscribeCommand& command);
+
+  // v2 (gateway_v2.cpp).
+  void ExecuteResume(GatewaySession& session, const ResumeCommand& command);
+  void StartDeliveryLocked(GatewaySession& session);
+  // A cursor this process cannot replay → `resume_unavailable`, cursor reset to the head.
+  void CheckCursorLocked(GatewaySession& session);
+  bool ReplayableLocked(const ResumeCursor& cursor) const;
+  void AdvanceToHeadLocked(ResumeCursor& cursor) const;
+  // Replays up to `budget` events; true when it made progress (sent, skipped or went live).
+  bool CatchUpLocked(GatewaySession& session, int budget);
+  // The splice: `resumed` (after a resume), then live. False when the queue is full.
+  bool GoLiveLocked(GatewaySession& session);
+  void DeliverLiveLocked(const ReplayEntry& entry);
+  // Sends the entry's events the session is entitled to, from its cursor's skip on; false when
+  // a send failed (the session's cursor says how far it got).
+  bool SendEntryLocked(GatewaySession& session, const ReplayEntry& entry, bool live);
+  void EvictWindowLocked();
+  void PumpLoop();
   void Disconnect(GatewaySession& session, std::string_view reason);
   void DisconnectLocked(GatewaySession& session, std::string_view reason);
+  bool RefuseLocked(GatewaySession& session, std::string_view reason) {  // disconnects, false
+    DisconnectLocked(session, reason);
+    return false;
+  }
   void EvictLocked(GatewaySession& session);
   // Returns "" on success, else the disconnect reason matching the failure.
   std::string_view SendDirectLocked(GatewaySession& session, std::string_view type,
                                     const std::string& payload_json);
+  // `log_derived`: v2 connections are skipped (they get it from PublishRecord); otherwise they
+  // get the same frame with "v":2.
   void DeliverLocked(std::string_view scope, std::string_view type, const std::string& envelope,
-                     IdSet& recipients, const UserFilter* allow = nullptr);
+                     IdSet& recipients, const UserFilter* allow = nullptr, bool log_derived = true);
   // Presence (gateway_presence.cpp). Enter: the session's first subscribe in the guild; true
   // when the user just came online there for this process's clients. Leave: the session's
   // last; broadcasts offline when the user is now absent everywhere this process knows of.
@@ -155,10 +199,13 @@ class GatewayHub : private PresenceListener {
   void DropSubscriptionsLocked(const std::string& guild_id, const KeepLocked& keep);
   // A live IP ban of the guild matches the session's address (ApplyIpBans).
   bool IpBannedLocked(const GatewaySession& session, const std::string& guild_id) const;
+  // The hub lock for a log fan-out: the catch-up pump steps aside while one waits, so a
+  // reconnect storm does not delay live delivery (ADR 0060).
+  std::unique_lock<std::mutex> LockForFanout();
   std::optional<std::string> PrepareEnvelope(std::string_view scope, std::string_view type,
                                              std::string_view payload_json);
   void PublishToGuildLocked(const std::string& guild_id, std::string_view type,
-                            std::string_view payload_json);
+                            std::string_view payload_json, bool log_derived);
 
   const GatewayOptions options_;
   const core::Clock& clock_;
@@ -188,6 +235,24 @@ class GatewayHub : private PresenceListener {
   };
   // guild → ban id → banned address (bans seen on the log since this process started)
   std::unordered_map<std::string, std::unordered_map<std::string, LiveIpBan>> ip_bans_;
+
+  // v2 replay window (ADR 0060): entries with events, in fan-out order; window_[i] has
+  // sequence number window_base_seq_ + i. floor_[p]: lowest replayable offset of partition p;
+  // head_[p]: next offset the fan-out will see.
+  struct WindowSlot {
+    std::shared_ptr<const ReplayEntry> entry;
+    int64_t appended_at_ms = 0;
+  };
+  std::deque<WindowSlot> window_;
+  uint64_t window_base_seq_ = 0;
+  std::vector<int64_t> floor_;
+  std::vector<int64_t> head_;
+  IdSet v2_sessions_;  // registered v2 connections
+  IdSet catching_up_;  // of which replaying
+  std::atomic<int> fanouts_waiting_{0};
+  std::condition_variable pump_cv_;
+  bool pump_stop_ = false;
+  std::thread pump_;  // paces every catch-up by its connection's outbound queue
 };
 
 }  // namespace filament::gateway

@@ -15,7 +15,7 @@ void GatewayHub::HandleIngress(GatewaySession& session, std::string_view frame) 
   if (!session.limiter.Allow(clock_.NowUnixMs())) {
     return Disconnect(session, "ingress_rate_limited");
   }
-  auto parsed = ParseIngress(frame);
+  auto parsed = ParseIngress(frame, session.version);
   if (const auto* rejection = std::get_if<IngressRejection>(&parsed)) {
     metrics_.CountParseRejected(RejectionReason(*rejection));
     return Disconnect(session, RejectionReason(*rejection));
@@ -31,6 +31,19 @@ void GatewayHub::HandleIngress(GatewaySession& session, std::string_view frame) 
 }
 
 void GatewayHub::Execute(GatewaySession& session, const IngressCommand& command) {
+  if (const auto* resume = std::get_if<ResumeCommand>(&command)) {
+    return ExecuteResume(session, *resume);
+  }
+  ExecuteV1(session, command);
+  if (session.version != 2) return;
+  // v2: log delivery begins with the first command, from the `ready` cursor (ADR 0060).
+  std::lock_guard lock(mu_);
+  if (!session.v2_started && session.registered && !session.dropping.load()) {
+    StartDeliveryLocked(session);
+  }
+}
+
+void GatewayHub::ExecuteV1(GatewaySession& session, const IngressCommand& command) {
   if (const auto* subscribe = std::get_if<SubscribeCommand>(&command)) {
     return ExecuteSubscribe(session, *subscribe);
   }
@@ -83,8 +96,12 @@ std::string GatewayHub::VoiceSyncJson(const std::string& guild_id, const std::st
 // all under the hub lock so concurrent fan-outs cannot interleave with the sequence.
 void GatewayHub::ApplySubscribe(GatewaySession& session, const SubscribeCommand& command) {
   std::lock_guard lock(mu_);
-  if (!session.registered || session.dropping.load()) return;
-  if (IpBannedLocked(session, command.guild_id)) return DisconnectLocked(session, "ip_banned");
+  ApplySubscribeLocked(session, command);
+}
+
+bool GatewayHub::ApplySubscribeLocked(GatewaySession& session, const SubscribeCommand& command) {
+  if (!session.registered || session.dropping.load()) return false;
+  if (IpBannedLocked(session, command.guild_id)) return RefuseLocked(session, "ip_banned");
   const std::string key = command.guild_id + ":" + command.channel_id;
   channels_[key].insert(session.id);
   session.channel_keys.insert(key);
@@ -92,15 +109,16 @@ void GatewayHub::ApplySubscribe(GatewaySession& session, const SubscribeCommand&
   const bool came_online = EnterPresenceLocked(session, command.guild_id);
   SendDirectLocked(session, "presence_sync", PresenceSyncLocked(command.guild_id));
   if (came_online) PublishPresenceLocked(command.guild_id, session.user_id, true);
-  if (!session.registered || session.dropping.load()) return;  // evicted by that fan-out
+  if (!session.registered || session.dropping.load()) return false;  // evicted by that fan-out
   const std::string_view failure = SendDirectLocked(
       session, "subscribed",
       nlohmann::json{{"guild_id", command.guild_id}, {"channel_id", command.channel_id}}.dump());
-  if (!failure.empty()) return DisconnectLocked(session, failure);
+  if (!failure.empty()) return RefuseLocked(session, failure);
   const std::string sync = VoiceSyncJson(command.guild_id, command.channel_id);
   if (SendDirectLocked(session, "voice_participant_sync", sync).empty()) {
     metrics_.CountVoiceSyncRepair();
   }
+  return true;
 }
 
 }  // namespace filament::gateway

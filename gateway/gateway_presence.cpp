@@ -81,7 +81,7 @@ void GatewayHub::PublishPresenceLocked(const std::string& guild_id, const std::s
       nlohmann::json{
           {"guild_id", guild_id}, {"user_id", user_id}, {"status", online ? "online" : "offline"}}
           .dump();
-  PublishToGuildLocked(guild_id, "presence_update", payload);
+  PublishToGuildLocked(guild_id, "presence_update", payload, /*log_derived=*/false);
 }
 
 void GatewayHub::OnRemotePresence(const std::vector<PresenceChange>& changes) {

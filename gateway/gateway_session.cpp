@@ -8,8 +8,9 @@ namespace filament::gateway {
 
 GatewaySession::GatewaySession(GatewayHub& hub, WorkerPool& workers, std::string user,
                                std::string ip, int64_t ingress_limit, int64_t ingress_window_ms,
-                               size_t max_backlog)
-    : user_id(std::move(user)),
+                               size_t max_backlog, int protocol_version)
+    : version(protocol_version),
+      user_id(std::move(user)),
       client_ip(std::move(ip)),
       ip_key(IpKey(client_ip)),
       limiter(ingress_limit, ingress_window_ms),

@@ -13,6 +13,7 @@
 #include "adapters/http/websocket.hpp"
 #include "gateway/envelope.hpp"
 #include "gateway/rate_limiter.hpp"
+#include "gateway/resume_cursor.hpp"
 
 namespace filament::gateway {
 
@@ -23,7 +24,8 @@ class GatewaySession final : public http::WsSessionHandler,
                              public std::enable_shared_from_this<GatewaySession> {
  public:
   GatewaySession(GatewayHub& hub, WorkerPool& workers, std::string user_id, std::string client_ip,
-                 int64_t ingress_limit, int64_t ingress_window_ms, size_t max_backlog);
+                 int64_t ingress_limit, int64_t ingress_window_ms, size_t max_backlog,
+                 int version = 1);
 
   void OnOpen(std::shared_ptr<http::WsConnection> connection) override;
   void OnMessage(std::string_view payload) override;
@@ -33,6 +35,7 @@ class GatewaySession final : public http::WsSessionHandler,
   // one at a time in arrival order. False when the backlog is full.
   bool EnqueueCommand(IngressCommand command);
 
+  const int version;  // protocol: 1 (GATEWAY.md) or 2 (ADR 0060)
   const std::string user_id;
   const std::string client_ip;
   const std::optional<std::string> ip_key;  // IpKey(client_ip), for live IP bans
@@ -49,6 +52,13 @@ class GatewaySession final : public http::WsSessionHandler,
   std::string disconnect_reason;
   std::set<std::string> presence_guilds;
   std::set<std::string> channel_keys;
+  // v2 only (ADR 0060), guarded by the hub's mutex.
+  bool v2_started = false;        // first command seen: log delivery has begun
+  bool catching_up = false;       // replaying the window; live fan-out skips it
+  bool announce_resumed = false;  // send `resumed` at the splice (a resume, not a subscribe)
+  ResumeCursor cursor;            // accounted log position (what `cursor` fields carry)
+  uint64_t next_seq = 0;          // next replay-window entry to look at while catching up
+  int64_t replayed = 0;
 
  private:
   void RunPending();

@@ -19,10 +19,18 @@ GatewayUpgradeHandler::GatewayUpgradeHandler(GatewayHub& hub, GatewayAuthenticat
 
 std::variant<http::HttpResponse, std::shared_ptr<http::WsSessionHandler>>
 GatewayUpgradeHandler::OnUpgradeRequest(const http::HttpRequest& request) {
+  int version = 1;  // ADR 0060: ?gateway_version=2 opts into v2
+  if (auto requested = http::QueryParam(request.query, "gateway_version")) {
+    if (*requested == "2") {
+      version = 2;
+    } else if (*requested != "1") {
+      return http::HttpResponse{400, R"({"error":"invalid_request"})"};
+    }
+  }
   core::Result<std::string> user_id = authenticate_(request);
   if (!user_id.ok()) return http::HttpResponse{401, R"({"error":"invalid_credentials"})"};
   std::string ip = client_ip_ ? client_ip_(request) : request.peer_ip;
-  return hub_.CreateSession(std::move(*user_id), std::move(ip));
+  return hub_.CreateSession(std::move(*user_id), std::move(ip), version);
 }
 
 }  // namespace filament::gateway

@@ -122,6 +122,23 @@ export interface VoiceParticipant {
 export interface ReadyPayload {
   /** the authenticated user */
   user_id: Ulid;
+  /** v2 only (ADR 0060): the resume cursor at registration */
+  cursor?: string;
+}
+
+/** `resumed` (connection, active): v2 (ADR 0060): the replay after `resume` is complete; live events follow with no gap and no duplicate. */
+export interface ResumedPayload {
+  /** the connection's resume point now */
+  cursor: string;
+  /** events replayed */
+  replayed: number;
+}
+
+/** `resume_unavailable` (connection, active): v2 (ADR 0060): the cursor is older than this server can replay (or names another log); reload state over REST. Live events continue from `cursor`. */
+export interface ResumeUnavailablePayload {
+  reason: "cursor_expired" | "cursor_foreign";
+  /** where live delivery continues */
+  cursor: string;
 }
 
 /** `subscribed` (connection, active): Acknowledges a successful `subscribe`; a forbidden subscribe gets no answer. */
@@ -458,6 +475,8 @@ export interface FriendRemovePayload {
 
 export interface GatewayEventPayloads {
   ready: ReadyPayload;
+  resumed: ResumedPayload;
+  resume_unavailable: ResumeUnavailablePayload;
   subscribed: SubscribedPayload;
   presence_sync: PresenceSyncPayload;
   voice_participant_sync: VoiceParticipantSyncPayload;
@@ -502,6 +521,26 @@ export type GatewayEnvelope = {
   [T in GatewayEventType]: { v: 1; t: T; d: GatewayEventPayloads[T] };
 }[GatewayEventType];
 
+/** Protocol v2 (`/gateway/ws?gateway_version=2`, docs/adr/0060): the same events with
+ * "v":2; log-derived ones add `pos` ("partition:offset") and `cursor` (the resume
+ * point after this event: keep the last one, send it back in `resume`). */
+export type GatewayEnvelopeV2 = {
+  [T in GatewayEventType]: {
+    v: 2;
+    t: T;
+    d: GatewayEventPayloads[T];
+    pos?: string;
+    cursor?: string;
+  };
+}[GatewayEventType];
+
+/** v2 ingress: the first command of a reconnecting connection. */
+export interface GatewayResumeCommand {
+  v: 2;
+  t: "resume";
+  d: { cursor: string; subscriptions: { guild_id: string; channel_id: string }[] };
+}
+
 export interface GatewayEventInfo {
   scope: GatewayScope;
   schemaVersion: number;
@@ -510,6 +549,8 @@ export interface GatewayEventInfo {
 
 export const GATEWAY_EVENTS: Readonly<Record<GatewayEventType, GatewayEventInfo>> = {
   ready: { scope: "connection", schemaVersion: 1, status: "active" },
+  resumed: { scope: "connection", schemaVersion: 1, status: "active" },
+  resume_unavailable: { scope: "connection", schemaVersion: 1, status: "active" },
   subscribed: { scope: "connection", schemaVersion: 1, status: "active" },
   presence_sync: { scope: "connection", schemaVersion: 1, status: "active" },
   voice_participant_sync: { scope: "connection", schemaVersion: 1, status: "active" },

@@ -11,7 +11,50 @@ bool CannotChangeAccess(const std::string& type) {
          type == events::GuildUpdated::kType;
 }
 
+// A frozen copy of a guild's authorization fold, with its own memo of decisions.
+class AuthzSnapshot final : public AccessView {
+ public:
+  AuthzSnapshot(const commands::GuildAuthz* authz, const std::string& server_owner)
+      : authz_(authz ? std::make_optional(*authz) : std::nullopt), server_owner_(server_owner) {}
+
+  bool Visible(const std::string& user_id, const std::string& channel_id) const override {
+    if (!authz_) return false;
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = visible_.try_emplace(user_id + ":" + channel_id, false);
+    if (!inserted) return it->second;
+    if (user_id == server_owner_) {
+      it->second = authz_->channels.count(channel_id) != 0;
+    } else {
+      auto effective = commands::EvaluateChannel(*authz_, user_id, channel_id);
+      it->second =
+          effective.ok() && effective->permissions.Has(commands::Permission::kCreateMessage);
+    }
+    return it->second;
+  }
+  bool IsMember(const std::string& user_id) const override {
+    if (!authz_) return false;
+    return user_id == server_owner_ || commands::EvaluateGuild(*authz_, user_id).ok();
+  }
+
+ private:
+  const std::optional<commands::GuildAuthz> authz_;
+  const std::string server_owner_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, bool> visible_;
+};
+
 }  // namespace
+
+std::shared_ptr<const AccessView> LiveAccess::Snapshot(const std::string& guild_id) {
+  std::lock_guard lock(mu_);
+  auto guild = guilds_.find(guild_id);
+  if (guild == guilds_.end()) return std::make_shared<AuthzSnapshot>(nullptr, server_owner_);
+  if (!guild->second.snapshot) {
+    guild->second.snapshot =
+        std::make_shared<AuthzSnapshot>(&guild->second.state.authz, server_owner_);
+  }
+  return guild->second.snapshot;
+}
 
 LiveAccess::LiveAccess(std::string server_owner_user_id)
     : owner_configured_(!server_owner_user_id.empty()),
@@ -39,6 +82,7 @@ std::optional<std::string> LiveAccess::Apply(const events::StoredRecord& record)
   Guild& guild = guilds_[guild_id];
   commands::Apply(guild.state, *guild_event);
   guild.cache.clear();
+  guild.snapshot.reset();
   return guild_id;
 }
 

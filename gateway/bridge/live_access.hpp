@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 #include "commands/guild/guild_state.hpp"
 #include "events/log_record.hpp"
 #include "gateway/ports.hpp"
+#include "gateway/replay.hpp"
 
 namespace filament::gateway {
 
@@ -43,6 +45,12 @@ class LiveAccess final : public SubscribeAuthorizer {
     return Visible(user_id, guild_id, channel_id);
   }
 
+  // Gateway v2 (ADR 0060): who may see what in the guild as of now, frozen — the replay
+  // window keeps it with the records after which it was taken. An unknown guild sees nothing.
+  // The authorization part of the fold is copied once per access change that is followed by a
+  // snapshot.
+  std::shared_ptr<const AccessView> Snapshot(const std::string& guild_id);
+
   int64_t cache_hits() const { return hits_; }
   int64_t cache_misses() const { return misses_; }
 
@@ -51,6 +59,7 @@ class LiveAccess final : public SubscribeAuthorizer {
     commands::GuildState state;
     // channel → user → may view
     std::unordered_map<std::string, std::unordered_map<std::string, bool>> cache;
+    std::shared_ptr<const AccessView> snapshot;  // of `state` as it is now; reset by Apply
   };
   bool MayViewLocked(Guild& guild, const std::string& user_id, const std::string& channel_id);
 

@@ -11,6 +11,13 @@
 
 namespace filament::gateway {
 
+static_assert(static_cast<int>(GatewayMessage::Scope::kChannel) ==
+                  static_cast<int>(LogEvent::Scope::kChannel) &&
+              static_cast<int>(GatewayMessage::Scope::kGuild) ==
+                  static_cast<int>(LogEvent::Scope::kGuild) &&
+              static_cast<int>(GatewayMessage::Scope::kUser) ==
+                  static_cast<int>(LogEvent::Scope::kUser));
+
 LogBridge::LogBridge(events::EventLog& log, FanoutSink& sink, LiveAccess* access,
                      ReadModelBarrier barrier, std::chrono::milliseconds barrier_timeout,
                      IpObservationResolver* ip_resolver)
@@ -27,18 +34,42 @@ LogBridge::~LogBridge() { Stop(); }
 core::Status LogBridge::Start() {
   auto ends = log_.EndOffsets();
   if (!ends.ok()) return ends.error();
-  FILAMENT_RETURN_IF_ERROR(events::ReadLogUpTo(log_, *ends, [this](const events::StoredRecord& r) {
-    observers_->ApplyRecord(r);
-    if (access_ != nullptr) access_->Apply(r);
-    if (voice_ != nullptr) voice_->ApplyRecord(r);
-    return core::OkStatus();
-  }));
+  std::vector<int64_t> window_start;
+  for (int64_t end : *ends) window_start.push_back(std::max<int64_t>(0, end - replay_records_));
+  sink_.StartReplayWindow(window_start);
+  FILAMENT_RETURN_IF_ERROR(
+      events::ReadLogUpTo(log_, *ends, [this, &window_start](const events::StoredRecord& r) {
+        observers_->ApplyRecord(r);
+        if (access_ != nullptr) access_->Apply(r);
+        if (voice_ != nullptr) voice_->ApplyRecord(r);
+        if (r.position.offset >= window_start[r.position.partition]) {
+          sink_.Record(Entry(r, MapRecord(r, *observers_)));
+        }
+        return core::OkStatus();
+      }));
   std::vector<events::Position> start;
   for (int32_t p = 0; p < static_cast<int32_t>(ends->size()); ++p) start.push_back({p, (*ends)[p]});
   auto reader = log_.OpenReader(start);
   if (!reader.ok()) return reader.error();
   thread_ = std::thread([this, r = std::move(*reader)]() mutable { Run(std::move(r)); });
   return core::OkStatus();
+}
+
+std::shared_ptr<const ReplayEntry> LogBridge::Entry(
+    const events::StoredRecord& record,
+    const core::Result<std::vector<GatewayMessage>>& messages) const {
+  auto entry = std::make_shared<ReplayEntry>();
+  entry->partition = record.position.partition;
+  entry->offset = record.position.offset;
+  if (!messages.ok()) return entry;
+  for (const GatewayMessage& m : *messages) {
+    entry->events.push_back({static_cast<LogEvent::Scope>(m.scope), m.guild_id, m.channel_id,
+                             m.user_id, m.type, m.payload});
+    if (access_ != nullptr && !entry->access && m.scope != GatewayMessage::Scope::kUser) {
+      entry->access = access_->Snapshot(m.guild_id);
+    }
+  }
+  return entry;
 }
 
 void LogBridge::Stop() {
@@ -95,6 +126,7 @@ void LogBridge::Deliver(const events::StoredRecord& record) {
   } else {
     for (const auto& m : *messages) Fan(m);
   }
+  sink_.Record(Entry(record, messages));
   if (ip_resolver_ != nullptr && record.record.meta.type == events::IpBansUpdated::kType) {
     ApplyIpBans(record);
   }

@@ -11,6 +11,7 @@
 #include "core/result.hpp"
 #include "events/event_log.hpp"
 #include "gateway/ports.hpp"
+#include "gateway/replay.hpp"
 
 namespace filament::gateway {
 
@@ -38,6 +39,10 @@ class FanoutSink {
   // Live guild IP bans (ADR 0032): GatewayHub::ApplyIpBans / LiftIpBans.
   virtual void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans) = 0;
   virtual void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) = 0;
+  // Gateway v2 (ADR 0060), GatewayHub::StartReplayWindow / PublishRecord: where the replay
+  // window starts, then every record from there on (after its v1 fan-out), with its events.
+  virtual void StartReplayWindow(const std::vector<int64_t>& /*start*/) {}
+  virtual void Record(std::shared_ptr<const ReplayEntry> /*entry*/) {}
 };
 
 // One gateway event derived from one log record.
@@ -98,6 +103,9 @@ class LogBridge {
   // Voice (ADR 0054): the roster folded from the log at Start() and from each record before it
   // is fanned out (nullable; call before Start()).
   void SetVoiceRoster(VoiceRoster* voice) { voice_ = voice; }
+  // Gateway v2: Start() fills the replay window from the last `records` records of every
+  // partition (0, the default, starts it empty at the log's end). Call before Start().
+  void SetReplayWindow(int64_t records) { replay_records_ = records; }
 
   // Opens a reader at the current end of every partition and starts the thread.
   core::Status Start();
@@ -112,6 +120,10 @@ class LogBridge {
   void Fan(const GatewayMessage& message);
   void ApplyIpBans(const events::StoredRecord& record);
   void AwaitReadModels(const events::Position& position);
+  // The record as the v2 replay window keeps it (`messages` may be an error: no events).
+  std::shared_ptr<const ReplayEntry> Entry(
+      const events::StoredRecord& record,
+      const core::Result<std::vector<GatewayMessage>>& messages) const;
 
   events::EventLog& log_;
   FanoutSink& sink_;
@@ -123,6 +135,7 @@ class LogBridge {
   bool barrier_degraded_ = false;  // reader thread only
   std::atomic<int64_t> barrier_misses_{0};
   IpObservationResolver* const ip_resolver_;
+  int64_t replay_records_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> unmappable_{0};
   std::thread thread_;

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -44,6 +45,19 @@ class RecordingSink final : public FanoutSink {
     for (const auto& id : ban_ids) entry += " " + id;
     Add(entry);
   }
+  // v2 (kept apart from the fan-out above).
+  void StartReplayWindow(const std::vector<int64_t>& start) override {
+    AddWindow("window " + std::to_string(start.at(0)));
+  }
+  void Record(std::shared_ptr<const ReplayEntry> entry) override {
+    std::string text = "record " + std::to_string(entry->offset);
+    for (const auto& event : entry->events) text += " " + event.type;
+    AddWindow(text);
+  }
+  std::vector<std::string> window() {
+    std::lock_guard lock(mu_);
+    return window_;
+  }
 
   // True once `count` events have been fanned out, false after `timeout`.
   bool WaitFor(size_t count, std::chrono::milliseconds timeout) {
@@ -65,9 +79,15 @@ class RecordingSink final : public FanoutSink {
     types_.push_back(type);
     changed_.notify_all();
   }
+  void AddWindow(const std::string& text) {
+    std::lock_guard lock(mu_);
+    window_.push_back(text);
+    changed_.notify_all();
+  }
   std::mutex mu_;
   std::condition_variable changed_;
   std::vector<std::string> types_;
+  std::vector<std::string> window_;
 };
 
 void AppendGuildEvent(InMemoryEventLog& log, const events::Event& event, std::string_view type,
@@ -162,6 +182,23 @@ TEST(LogBridgeBarrier, NoBarrierDeliversAtOnce) {
   Post(log, "01J1A00000000000000000M001");
   EXPECT_TRUE(sink.WaitFor(1, 5s));
   bridge.Stop();
+}
+
+TEST(LogBridgeReplayWindow, FillsFromTheLogTailThenFeedsEveryRecordAfterItsFanOut) {
+  InMemoryEventLog log(1);
+  for (int i = 0; i < 3; ++i) Post(log, "01J1A00000000000000000M00" + std::to_string(i));
+  RecordingSink sink;
+  LogBridge bridge(log, sink);
+  bridge.SetReplayWindow(2);  // the last two records of the partition
+  ASSERT_TRUE(bridge.Start().ok());
+  Post(log, "01J1A00000000000000000M003");
+  ASSERT_TRUE(sink.WaitFor(1, 5s));
+  for (int i = 0; i < 500 && sink.window().size() < 4; ++i) std::this_thread::sleep_for(10ms);
+  bridge.Stop();
+  const std::vector<std::string> window = {"window 1", "record 1 message_create",
+                                           "record 2 message_create", "record 3 message_create"};
+  EXPECT_EQ(sink.window(), window);
+  EXPECT_EQ(sink.types(), std::vector<std::string>{"message_create"});  // only the live one
 }
 
 // Observation ids → addresses; "unknown" ids resolve to nothing (erased).

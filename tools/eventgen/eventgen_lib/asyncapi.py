@@ -100,9 +100,15 @@ def _message(schema: Schema, event) -> dict:
             "required": ["v", "t", "d"],
             "additionalProperties": False,
             "properties": {
-                "v": {"type": "integer", "const": 1},
+                "v": {"type": "integer", "enum": [1, 2],
+                      "description": "1, or 2 on a ?gateway_version=2 connection (ADR 0060)"},
                 "t": {"type": "string", "const": event.type},
                 "d": {"$ref": f"#/components/schemas/{pascal(event.type)}Payload"},
+                "pos": {"type": "string", "pattern": "^[0-9]+:[0-9]+$",
+                        "description": "v2, log-derived events only: the record's log position"},
+                "cursor": {"type": "string", "pattern": "^1(\\.[0-9]+(\\+[0-9]+)?)+$",
+                           "description": "v2, log-derived events only: the resume point after "
+                           "this event (send the last one back in `resume`)"},
             },
         },
         "x-filament-scope": event.scope,
@@ -140,7 +146,10 @@ def emit(schema: Schema) -> str:
            {"name": "planned", "description": "its domain event does not exist yet"}],
         "channels": {
             "/gateway/ws": {
-                "description": "One WebSocket per client; authenticate with ?access_token=.",
+                "description": "One WebSocket per client; authenticate with ?access_token=. "
+                "Add &gateway_version=2 for log positions, cursors and `resume` (ADR 0060): "
+                "the first command may then be {\"v\":2,\"t\":\"resume\",\"d\":{\"cursor\","
+                "\"subscriptions\":[{\"guild_id\",\"channel_id\"}]}}.",
                 "subscribe": {
                     "operationId": "receiveGatewayEvent",
                     "summary": "Events the server sends to the client.",

@@ -27,6 +27,10 @@ types: {active} are **active** (emitted by this server today) and {planned} are 
 - **From** tells how a payload field is filled: `event.<field>` (domain event field),
   `meta.<field>` (record metadata, e.g. `meta.actor_user_id`), `derived: ...` or `const: ...`.
 - Payloads may gain optional keys; clients ignore unknown keys and unknown types.
+- Protocol v2 (`/gateway/ws?gateway_version=2`, `docs/adr/0060-gateway-v2-resume.md`): the
+  same events with `"v": 2`; log-derived events add `pos` (`"partition:offset"`) and `cursor`
+  (the resume point after the event); the first command may be `resume {cursor, subscriptions}`,
+  answered by the missed events, then `resumed` (or `resume_unavailable`).
 - Lengths are UTF-8 bytes; `ulid` is a 26-character Crockford base32 id; `unix` is integer
   seconds.
 

@@ -94,6 +94,18 @@ def _gateway(schema: Schema) -> str:
                "export type GatewayEnvelope = {\n"
                "  [T in GatewayEventType]: { v: 1; t: T; d: GatewayEventPayloads[T] };\n"
                "}[GatewayEventType];\n\n")
+    out.append("/** Protocol v2 (`/gateway/ws?gateway_version=2`, docs/adr/0060): the same events with\n"
+               " * \"v\":2; log-derived ones add `pos` (\"partition:offset\") and `cursor` (the resume\n"
+               " * point after this event: keep the last one, send it back in `resume`). */\n"
+               "export type GatewayEnvelopeV2 = {\n"
+               "  [T in GatewayEventType]: {\n"
+               "    v: 2;\n    t: T;\n    d: GatewayEventPayloads[T];\n"
+               "    pos?: string;\n    cursor?: string;\n  };\n"
+               "}[GatewayEventType];\n\n")
+    out.append("/** v2 ingress: the first command of a reconnecting connection. */\n"
+               "export interface GatewayResumeCommand {\n  v: 2;\n  t: \"resume\";\n"
+               "  d: { cursor: string; subscriptions: { guild_id: string; channel_id: string }[] };\n"
+               "}\n\n")
     out.append("export interface GatewayEventInfo {\n  scope: GatewayScope;\n"
                "  schemaVersion: number;\n  status: \"active\" | \"planned\";\n}\n\n")
     out.append("export const GATEWAY_EVENTS: Readonly<Record<GatewayEventType, "

@@ -67,6 +67,26 @@ export type GatewayEnvelope = {
   [T in GatewayEventType]: { v: 1; t: T; d: GatewayEventPayloads[T] };
 }[GatewayEventType];
 
+/** Protocol v2 (`/gateway/ws?gateway_version=2`, docs/adr/0060): the same events with
+ * "v":2; log-derived ones add `pos` ("partition:offset") and `cursor` (the resume
+ * point after this event: keep the last one, send it back in `resume`). */
+export type GatewayEnvelopeV2 = {
+  [T in GatewayEventType]: {
+    v: 2;
+    t: T;
+    d: GatewayEventPayloads[T];
+    pos?: string;
+    cursor?: string;
+  };
+}[GatewayEventType];
+
+/** v2 ingress: the first command of a reconnecting connection. */
+export interface GatewayResumeCommand {
+  v: 2;
+  t: "resume";
+  d: { cursor: string; subscriptions: { guild_id: string; channel_id: string }[] };
+}
+
 export interface GatewayEventInfo {
   scope: GatewayScope;
   schemaVersion: number;
