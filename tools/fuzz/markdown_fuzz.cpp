@@ -3,7 +3,7 @@
 // Invariants (LIMITS.md §1.5 and the header's rules): at most kMaxTokens tokens, balanced
 // start/end tokens, text and code within kMaxInlineBytes, fenced code within
 // kMaxFencedBlockBytes, at most kMaxFencedBlocks blocks, languages of <= 32 lower-case
-// characters, links only http/https/mailto, every string valid UTF-8; the JSON is valid, an
+// characters, links only http/https/mailto schemes, every string valid UTF-8; the JSON is valid, an
 // array of exactly these tokens, and MarkdownTokensJson gives the same text.
 
 #include <cctype>
@@ -41,7 +41,8 @@ void CheckToken(const md::MarkdownToken& t, size_t& fenced) {
   if (t.type == "heading_start") FUZZ_CHECK(t.level && *t.level >= 1 && *t.level <= 6);
   if (t.type == "link_start") {
     FUZZ_CHECK(t.href.size() <= md::kMaxInlineBytes);
-    FUZZ_CHECK(StartsWithIcase(t.href, "http://") || StartsWithIcase(t.href, "https://") ||
+    // The scheme decides, not "//" ("http:/x" is an http link).
+    FUZZ_CHECK(StartsWithIcase(t.href, "http:") || StartsWithIcase(t.href, "https:") ||
                StartsWithIcase(t.href, "mailto:"));
   }
   if (t.type == "fenced_code") {
