@@ -255,6 +255,17 @@ void RequestParser::Fail(int status, std::string_view code) {
 }
 
 size_t RequestParser::Feed(std::string_view bytes) {
+  // Blank lines before a request (RFC 9112 §2.2 lets a server ignore them) are no part of its
+  // head: skipped here, so the head's size never depends on how the reads split them off.
+  size_t blank = 0;
+  if (state_ == State::kIdle) {
+    blank = std::min(bytes.find_first_not_of("\r\n"), bytes.size());
+    bytes.remove_prefix(blank);
+  }
+  return blank + Execute(bytes);
+}
+
+size_t RequestParser::Execute(std::string_view bytes) {
   if (state_ == State::kComplete || state_ == State::kFailed || state_ == State::kPaused ||
       bytes.empty()) {
     return 0;
