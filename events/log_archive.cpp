@@ -57,6 +57,13 @@ struct Cursor {
   }
 };
 
+// True when `object` has `key` with a string value. (operator[] on a const json is undefined
+// for a missing key: found by tools/fuzz log_archive, a header whose "source" lacked "kind".)
+bool HasString(const nlohmann::json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string();
+}
+
 std::string EncodeRecord(const Position& position, const LogRecord& record) {
   const RecordMeta& m = record.meta;
   std::string out;
@@ -233,13 +240,13 @@ core::Result<ArchiveHeader> ArchiveReader::ReadHeader() {
   if (!parts.is_number_integer() || parts.get<int64_t>() < 1 ||
       parts.get<int64_t>() > kMaxPartitions || !ends.is_array() ||
       ends.size() != parts.get<size_t>() || !j["created_unix_ms"].is_number_integer() ||
-      !source.is_object() || !source["kind"].is_string() || !source["name"].is_string()) {
+      !source.is_object() || !HasString(source, "kind") || !HasString(source, "name")) {
     return Corrupt("bad header fields");
   }
   header_.partitions = parts.get<int32_t>();
   header_.created_unix_ms = j["created_unix_ms"].get<int64_t>();
-  header_.source_kind = source["kind"].get<std::string>();
-  header_.source_name = source["name"].get<std::string>();
+  header_.source_kind = source.at("kind").get<std::string>();
+  header_.source_name = source.at("name").get<std::string>();
   for (const auto& end : ends) {
     if (!end.is_number_integer() || end.get<int64_t>() < 0) return Corrupt("bad end offset");
     header_.end_offsets.push_back(end.get<int64_t>());

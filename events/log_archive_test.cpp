@@ -189,6 +189,20 @@ TEST(LogArchive, HostileHeadersAreRefused) {
   EXPECT_FALSE(Verify("").ok());
 }
 
+// Found by tools/fuzz (log_archive, corpus crash-source-without-kind): a "source" object
+// without "kind" or "name" was read past its end (heap overflow under ASan).
+TEST(LogArchive, HeaderSourceWithoutKindOrNameIsRefused) {
+  for (const char* source :
+       {R"({"kild":"m","name":""})", R"({"kind":"m"})", R"({})", R"({"kind":1,"name":""})"}) {
+    const std::string body =
+        std::string(R"({"format":"filament-log-archive","version":1,"partitions":1,"source":)") +
+        source + R"(,"created_unix_ms":0,"end_offsets":[0]})";
+    auto status = Verify(std::string(kMagic) + Frame('H', body));
+    ASSERT_FALSE(status.ok()) << source;
+    EXPECT_NE(status.error().message.find("bad header fields"), std::string::npos) << source;
+  }
+}
+
 TEST(LogArchive, ImportRefusesANonEmptyLogOrOtherPartitionCount) {
   InMemoryEventLog source(4);
   Fill(source, 5);

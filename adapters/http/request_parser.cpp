@@ -255,6 +255,17 @@ void RequestParser::Fail(int status, std::string_view code) {
 }
 
 size_t RequestParser::Feed(std::string_view bytes) {
+  // Blank lines before a request (RFC 9112 §2.2 lets a server ignore them) are no part of its
+  // head: skipped here, so the head's size never depends on how the reads split them off.
+  size_t blank = 0;
+  if (state_ == State::kIdle) {
+    blank = std::min(bytes.find_first_not_of("\r\n"), bytes.size());
+    bytes.remove_prefix(blank);
+  }
+  return blank + Execute(bytes);
+}
+
+size_t RequestParser::Execute(std::string_view bytes) {
   if (state_ == State::kComplete || state_ == State::kFailed || state_ == State::kPaused ||
       bytes.empty()) {
     return 0;
@@ -269,7 +280,12 @@ size_t RequestParser::Feed(std::string_view bytes) {
   // Paused at the end of the request, or after the head.
   if (state_ == State::kComplete || state_ == State::kPaused) return used;
   if (error != HPE_OK || failure_) {
-    if (error == HPE_HEADER_OVERFLOW) Fail(431, "request_header_fields_too_large");
+    // A head already past the cap when the bad byte came is 431, as it is when the cap is
+    // crossed at the end of an earlier read: the answer must not depend on how TCP split it.
+    const bool over_cap =
+        state_ == State::kHead &&
+        impl.head_bytes_before + static_cast<int64_t>(used) > impl.max_header_bytes;
+    if (error == HPE_HEADER_OVERFLOW || over_cap) Fail(431, "request_header_fields_too_large");
     Fail(400, "invalid_request");
     return used;
   }

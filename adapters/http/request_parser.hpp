@@ -86,6 +86,7 @@ class RequestParser {
   struct Impl;
   static Impl* ImplOf(void* parser);
   int HeadersComplete();
+  size_t Execute(std::string_view bytes);  // Feed after leading blank lines
   void Fail(int status, std::string_view code);
 
   std::unique_ptr<Impl> impl_;

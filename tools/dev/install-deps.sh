@@ -11,6 +11,7 @@ packages=(
   libpoco-dev libhttp-parser-dev librdkafka-dev nlohmann-json3-dev libpqxx-dev libpq-dev
   libcli11-dev libsodium-dev libcmark-dev libmagic-dev libxapian-dev libgtest-dev libgmock-dev googletest
   libbenchmark-dev postgresql postgresql-client kcat clang-format clang-tidy-14 git
+  clang-14 libfuzzer-14-dev  # tools/fuzz/run.sh: libFuzzer targets with ASan + UBSan
   libavif-bin  # avifenc: upload tests encode a real AVIF (skipped without it)
 )
 
