@@ -81,6 +81,9 @@ class HubSink final : public gateway::FanoutSink {
   void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) override {
     hub_.LiftIpBans(guild_id, ban_ids);
   }
+  void DropUser(const std::string& user_id, const std::string& reason) override {
+    hub_.DropUser(user_id, reason);
+  }
 
  private:
   gateway::GatewayHub& hub_;

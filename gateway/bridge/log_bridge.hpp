@@ -37,6 +37,8 @@ class FanoutSink {
   // Live guild IP bans (ADR 0032): GatewayHub::ApplyIpBans / LiftIpBans.
   virtual void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans) = 0;
   virtual void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) = 0;
+  // An operator locked the account (UserLocked, ADR 0066): GatewayHub::DropUser.
+  virtual void DropUser(const std::string& /*user_id*/, const std::string& /*reason*/) {}
 };
 
 // One gateway event derived from one log record.
@@ -106,6 +108,8 @@ class LogBridge {
   void Deliver(const events::StoredRecord& record);
   void Fan(const GatewayMessage& message);
   void ApplyIpBans(const events::StoredRecord& record);
+  // UserLocked (ADR 0066): the user's connections are dropped.
+  void DropLockedUser(const events::StoredRecord& record);
   void AwaitReadModels(const events::Position& position);
 
   events::EventLog& log_;
