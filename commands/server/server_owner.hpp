@@ -19,8 +19,8 @@ inline constexpr char kOperatorActor[] = "operator";  // RecordMeta.actor_user_i
 
 struct ServerState {
   std::string owner_user_id;              // empty: none recorded on the log
-  std::set<std::string> locked_user_ids;  // UserLocked not yet followed by UserUnlocked
   int64_t version = 0;                    // the stream's version
+  std::set<std::string> locked_user_ids;  // UserLocked not yet followed by UserUnlocked
 };
 
 void Apply(ServerState& state, const events::ServerEvent& event);
