@@ -74,6 +74,24 @@ struct AdminMakeOwnerCommand {
 };
 int RunAdminMakeOwner(const AdminMakeOwnerCommand& command);
 
+// `admin lock` / `admin unlock` (apps/admin_lock_commands.cpp).
+struct AdminLockCommand {
+  StorageOptions storage;
+  std::string username;
+  std::optional<std::string> reason;  // lock only
+  bool unlock = false;
+};
+int RunAdminLock(const AdminLockCommand& command);
+
+// `admin reset-password` (apps/admin_password_commands.cpp): the new password from stdin, or
+// generated and printed once (--generate, or stdin is a terminal).
+struct AdminResetPasswordCommand {
+  StorageOptions storage;
+  std::string username;
+  bool generate = false;
+};
+int RunAdminResetPassword(const AdminResetPasswordCommand& command);
+
 struct AdminListUsersCommand {
   StorageOptions storage;
   std::string after;    // usernames after this one (paging)

@@ -213,6 +213,26 @@ int main(int argc, char** argv) {
       admin_cmd->add_subcommand("make-owner", "make a user the server owner (by username)");
   AddStorageFlags(make_owner_cmd, make_owner.storage);
   make_owner_cmd->add_option("--username", make_owner.username, "the user")->required();
+  app::AdminLockCommand lock;
+  CLI::App* lock_cmd = admin_cmd->add_subcommand(
+      "lock", "lock an account: no login, refresh or access token until unlocked");
+  AddStorageFlags(lock_cmd, lock.storage);
+  lock_cmd->add_option("--username", lock.username, "the user")->required();
+  lock_cmd->add_option_function<std::string>(
+      "--reason", [&lock](const std::string& reason) { lock.reason = reason; },
+      "a note recorded with the lock (1-512 bytes)");
+  app::AdminLockCommand unlock;
+  unlock.unlock = true;
+  CLI::App* unlock_cmd = admin_cmd->add_subcommand("unlock", "lift a lock (sessions stay revoked)");
+  AddStorageFlags(unlock_cmd, unlock.storage);
+  unlock_cmd->add_option("--username", unlock.username, "the user")->required();
+  app::AdminResetPasswordCommand reset;
+  CLI::App* reset_cmd = admin_cmd->add_subcommand(
+      "reset-password", "set a new password, read from stdin (never from the command line)");
+  AddStorageFlags(reset_cmd, reset.storage);
+  reset_cmd->add_option("--username", reset.username, "the user")->required();
+  reset_cmd->add_flag("--generate", reset.generate,
+                      "generate one and print it once (also when stdin is a terminal)");
   app::AdminListUsersCommand list_users;
   CLI::App* list_users_cmd = admin_cmd->add_subcommand("list-users", "list users by name");
   AddStorageFlags(list_users_cmd, list_users.storage);
@@ -265,6 +285,9 @@ int main(int argc, char** argv) {
   if (import_cmd->parsed()) return app::RunLogImport(log_import);
   if (make_owner_cmd->parsed()) return app::RunAdminMakeOwner(make_owner);
   if (list_users_cmd->parsed()) return app::RunAdminListUsers(list_users);
+  if (lock_cmd->parsed()) return app::RunAdminLock(lock);
+  if (unlock_cmd->parsed()) return app::RunAdminLock(unlock);
+  if (reset_cmd->parsed()) return app::RunAdminResetPassword(reset);
   if (backup_cmd->parsed()) return app::RunBackup(backup);
   if (restore_cmd->parsed()) return app::RunRestore(restore);
   if (mock->parsed()) return app::RunKafkaMockCommand(mock_brokers, mock_topic, mock_partitions);

@@ -90,6 +90,9 @@ class HubSink final : public gateway::FanoutSink {
   void Record(std::shared_ptr<const gateway::ReplayEntry> entry) override {
     hub_.PublishRecord(std::move(entry));
   }
+  void DropUser(const std::string& user_id, const std::string& reason) override {
+    hub_.DropUser(user_id, reason);
+  }
 
  private:
   gateway::GatewayHub& hub_;

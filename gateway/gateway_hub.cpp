@@ -158,6 +158,17 @@ void GatewayHub::DisconnectLocked(GatewaySession& session, std::string_view reas
   session.ws->Drop();
 }
 
+void GatewayHub::DropUser(const std::string& user_id, std::string_view reason) {
+  std::lock_guard lock(mu_);
+  auto it = users_.find(user_id);
+  if (it == users_.end()) return;
+  for (uint64_t id : it->second) {
+    if (auto found = connections_.find(id); found != connections_.end()) {
+      DisconnectLocked(*found->second, reason);
+    }
+  }
+}
+
 void GatewayHub::EvictLocked(GatewaySession& session) {
   session.evicted = true;
   session.dropping = true;

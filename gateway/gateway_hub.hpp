@@ -108,6 +108,10 @@ class GatewayHub : private PresenceListener {
   void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans);
   void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids);
 
+  // Drops every open connection of `user_id` (no close frame, GATEWAY.md §13), counted under
+  // disconnect `reason` — an operator locked the account (ADR 0066).
+  void DropUser(const std::string& user_id, std::string_view reason);
+
   // Cross-process presence (ADR 0057, gateway_presence.cpp). Attach before serving (nullptr
   // detaches); the directory must stay alive until it is detached or the hub is destroyed.
   // Without one, presence is this process's alone.

@@ -393,5 +393,22 @@ TEST_F(GatewayHubTest, ObserverHearsOnlyTheLastConnectionOfAUser) {
   EXPECT_EQ(observer.gone, (std::vector<std::string>{kAlice, kBob}));
 }
 
+TEST_F(GatewayHubTest, DropUserDropsEveryConnectionOfThatUserOnly) {
+  Client alice = Connect(kAlice);
+  Client alice_again = Connect(kAlice);
+  Client bob = Connect(kBob);
+  hub_->DropUser(kAlice, "account_locked");
+  ASSERT_TRUE(alice.connection->WaitClosed());
+  ASSERT_TRUE(alice_again.connection->WaitClosed());
+  EXPECT_TRUE(alice.connection->dropped());  // no close frame (GATEWAY.md §13)
+  EXPECT_EQ(alice.connection->close_code(), 0);
+  EXPECT_FALSE(bob.connection->closed());
+  alice.Close(http::WsCloseReason::kServerClose);
+  alice_again.Close(http::WsCloseReason::kServerClose);
+  EXPECT_EQ(Disconnects("account_locked"), 2u);
+  hub_->DropUser(kAlice, "account_locked");  // none left: nothing happens
+  EXPECT_EQ(hub_->connection_count(), 1u);
+}
+
 }  // namespace
 }  // namespace filament::gateway

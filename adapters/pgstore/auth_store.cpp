@@ -31,14 +31,15 @@ core::Result<std::optional<CredentialRow>> AuthStore::FindCredential(const std::
   return WithConnection(pool_, [&](pqxx::connection& c) -> Out {
     pqxx::read_transaction tx(c);
     auto rows = tx.exec_params(
-        "SELECT user_id, password_hash, failed_attempts, locked_until_unix FROM credentials "
+        "SELECT user_id, password_hash, failed_attempts, locked_until_unix, "
+        "coalesce(pending_reset_id, ''), coalesce(pending_password_hash, '') FROM credentials "
         "WHERE username = $1",
         username);
     if (rows.empty()) return std::optional<CredentialRow>{};
     const auto& row = rows[0];
-    return std::optional<CredentialRow>{CredentialRow{row[0].as<std::string>(),
-                                                      row[1].as<std::string>(),
-                                                      row[2].as<int64_t>(), row[3].as<int64_t>()}};
+    return std::optional<CredentialRow>{
+        CredentialRow{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int64_t>(),
+                      row[3].as<int64_t>(), row[4].as<std::string>(), row[5].as<std::string>()}};
   });
 }
 
@@ -66,6 +67,45 @@ core::Status AuthStore::RecordLoginSuccess(const std::string& user_id) {
     tx.exec_params("UPDATE credentials SET failed_attempts = 0 WHERE user_id = $1", user_id);
     tx.commit();
     return core::OkStatus();
+  });
+}
+
+core::Result<int64_t> AuthStore::RevokeUserSessions(const std::string& user_id) {
+  return WithConnection(pool_, [&](pqxx::connection& c) -> core::Result<int64_t> {
+    pqxx::work tx(c);
+    auto result = tx.exec_params(
+        "UPDATE auth_sessions SET revoked = true WHERE user_id = $1 AND NOT revoked", user_id);
+    tx.commit();
+    return static_cast<int64_t>(result.affected_rows());
+  });
+}
+
+core::Result<bool> AuthStore::StagePasswordReset(const std::string& user_id,
+                                                 const std::string& reset_id,
+                                                 const std::string& password_hash) {
+  return WithConnection(pool_, [&](pqxx::connection& c) -> core::Result<bool> {
+    pqxx::work tx(c);
+    auto result = tx.exec_params(
+        "UPDATE credentials SET pending_reset_id = $2, pending_password_hash = $3 "
+        "WHERE user_id = $1",
+        user_id, reset_id, password_hash);
+    tx.commit();
+    return result.affected_rows() == 1;
+  });
+}
+
+core::Result<bool> AuthStore::PromotePasswordReset(const std::string& user_id,
+                                                   const std::string& reset_id) {
+  return WithConnection(pool_, [&](pqxx::connection& c) -> core::Result<bool> {
+    pqxx::work tx(c);
+    auto result = tx.exec_params(
+        "UPDATE credentials SET password_hash = pending_password_hash, "
+        "pending_password_hash = NULL, pending_reset_id = NULL, failed_attempts = 0, "
+        "locked_until_unix = 0 WHERE user_id = $1 AND pending_reset_id = $2 "
+        "AND pending_password_hash IS NOT NULL",
+        user_id, reset_id);
+    tx.commit();
+    return result.affected_rows() == 1;
   });
 }
 

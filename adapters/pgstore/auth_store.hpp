@@ -42,6 +42,9 @@ struct CredentialRow {
   std::string password_hash;
   int64_t failed_attempts = 0;
   int64_t locked_until_unix = 0;
+  // A password reset written but not yet promoted (ADR 0066); both empty when none.
+  std::string pending_reset_id;
+  std::string pending_password_hash;
 };
 
 // Credentials, sessions and signing keys in PostgreSQL (migration 0003). Thread-safe.
@@ -60,6 +63,17 @@ class AuthStore final : public commands::CredentialStore {
   core::Status RecordLoginFailure(const std::string& user_id, int64_t now_unix, int64_t threshold,
                                   int64_t lock_secs);
   core::Status RecordLoginSuccess(const std::string& user_id);
+  // `filament admin lock` (ADR 0066): revokes every live refresh session of `user_id`;
+  // returns how many. Idempotent.
+  core::Result<int64_t> RevokeUserSessions(const std::string& user_id);
+  // `filament admin reset-password` (ADR 0066), step 1: stores `password_hash` as pending
+  // under `reset_id` (replacing any earlier pending one). False: no such user.
+  core::Result<bool> StagePasswordReset(const std::string& user_id, const std::string& reset_id,
+                                        const std::string& password_hash);
+  // Step 3 (also done at login): makes the pending hash of `reset_id` the password and clears
+  // the wrong-password lockout. The caller checked that the log records `reset_id`. False:
+  // nothing pending under that id (already promoted, or replaced).
+  core::Result<bool> PromotePasswordReset(const std::string& user_id, const std::string& reset_id);
 
   core::Result<bool> Rename(const std::string& user_id, const std::string& username) override;
 

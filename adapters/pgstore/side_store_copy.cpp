@@ -13,7 +13,8 @@ const std::vector<SideStoreTable>& SideStoreTables() {
   static const std::vector<SideStoreTable> tables = {
       {"token_keys", "kid, key_material, created_at, active", "kid"},
       {"credentials",
-       "user_id, username, password_hash, failed_attempts, locked_until_unix, claimed_at",
+       "user_id, username, password_hash, failed_attempts, locked_until_unix, claimed_at, "
+       "pending_password_hash, pending_reset_id",
        "user_id"},
       {"auth_sessions",
        "session_id, user_id, token_hash, expires_at_unix, revoked, created_at_unix", "session_id"},

@@ -1,6 +1,9 @@
 #include "api/routes/auth_service.hpp"
 
+#include <climits>
+#include <map>
 #include <mutex>
+#include <set>
 
 #include "adapters/crypto/access_token.hpp"
 #include "adapters/crypto/paseto.hpp"
@@ -23,6 +26,46 @@ struct AuthService::Impl {
   crypto::KeyRing keys;
   crypto::SymmetricKey signing_key;  // the newest key signs; every stored key verifies
   core::UlidGenerator session_ids;
+  // Operator actions on accounts (ADR 0066): locked users and the time of each user's latest
+  // password reset, re-read from the users read model at most every kOperatorRefreshMs.
+  std::mutex operator_mu;
+  std::set<std::string> locked;                  // under operator_mu
+  std::map<std::string, int64_t> reset_at_unix;  // under operator_mu
+  int64_t operator_read_at_ms = INT64_MIN;       // under operator_mu
+
+  // Whether an operator action bars `user_id`: a lock, or (issued_at_unix >= 0) a password
+  // reset after the token was issued. Errors: kUnavailable (the read model cannot be read:
+  // the caller refuses rather than guess).
+  core::Result<bool> Barred(const std::string& user_id, int64_t issued_at_unix = -1) {
+    constexpr int64_t kOperatorRefreshMs = 2000;
+    const int64_t now = clock.NowUnixMs();
+    std::lock_guard lock(operator_mu);
+    if (operator_read_at_ms == INT64_MIN || now - operator_read_at_ms >= kOperatorRefreshMs) {
+      auto read_locked = users.LockedUserIds();
+      auto read_resets = users.PasswordResetTimes();
+      if (!read_locked.ok() || !read_resets.ok()) {
+        return core::Unavailable("cannot read the operator's account actions");
+      }
+      locked = std::move(*read_locked);
+      reset_at_unix = std::move(*read_resets);
+      operator_read_at_ms = now;
+    }
+    if (locked.count(user_id) != 0) return true;
+    auto reset = reset_at_unix.find(user_id);
+    return issued_at_unix >= 0 && reset != reset_at_unix.end() && issued_at_unix < reset->second;
+  }
+
+  // The hash a login checks: a pending reset whose id the log records is promoted first
+  // (ADR 0066: also done by `filament admin reset-password` itself, unless it crashed).
+  core::Result<std::string> CurrentHash(const pgstore::CredentialRow& row) {
+    if (row.pending_reset_id.empty()) return row.password_hash;
+    auto recorded = users.LastPasswordResetId(row.user_id);
+    if (!recorded.ok()) return recorded.error();
+    if (*recorded != row.pending_reset_id) return row.password_hash;  // not on the log
+    auto promoted = store.PromotePasswordReset(row.user_id, row.pending_reset_id);
+    if (!promoted.ok()) return promoted.error();
+    return row.pending_password_hash;
+  }
 };
 
 AuthService::AuthService(commands::CommandService& commands, pgstore::AuthStore& store,
@@ -80,7 +123,9 @@ core::Result<IssuedTokens> AuthService::Login(const commands::CommandContext& ct
     return denied;
   }
   const auto& row = **credential;
-  if (!crypto::VerifyPassword(row.password_hash, password)) {
+  auto hash = impl_->CurrentHash(row);
+  if (!hash.ok()) return hash.error();
+  if (!crypto::VerifyPassword(*hash, password)) {
     const auto& limits = impl_->options.limits;
     FILAMENT_RETURN_IF_ERROR(impl_->store.RecordLoginFailure(
         row.user_id, now, limits.login_lock_threshold, limits.login_lock_secs));
@@ -90,6 +135,9 @@ core::Result<IssuedTokens> AuthService::Login(const commands::CommandContext& ct
   auto profile = impl_->users.FindById(row.user_id);
   if (!profile.ok()) return profile.error();
   if (!profile->has_value()) return denied;
+  auto barred = impl_->Barred(row.user_id);  // an operator lock answers as bad credentials
+  if (!barred.ok()) return barred.error();
+  if (*barred) return denied;
   if (row.failed_attempts != 0)
     FILAMENT_RETURN_IF_ERROR(impl_->store.RecordLoginSuccess(row.user_id));
 
@@ -128,6 +176,9 @@ core::Result<Principal> AuthService::Authenticate(std::string_view token) {
   auto profile = impl_->users.FindById(claims->sub);
   if (!profile.ok()) return profile.error();
   if (!profile->has_value()) return core::Unauthenticated("token subject no longer exists");
+  auto barred = impl_->Barred(claims->sub, claims->iat);  // locked, or issued before a reset
+  if (!barred.ok()) return barred.error();
+  if (*barred) return core::Unauthenticated("invalid access token");
   return Principal{claims->sub, (*profile)->username};
 }
 
@@ -176,6 +227,9 @@ core::Result<IssuedTokens> AuthService::Refresh(const commands::CommandContext& 
           return pgstore::SessionChange{};
         }
         user_id = session->user_id;
+        auto barred = impl_->Barred(user_id);  // a locked account neither rotates nor revokes
+        if (!barred.ok()) return barred.error();
+        if (*barred) return pgstore::SessionChange{};
         commands::CommandContext own{user_id, ctx.request_id};
         if (session->match == Match::kUsed) {  // replay: the whole session ends
           auto revoked = impl_->commands.OnUser(own, user_id, [&](commands::Minter&) {

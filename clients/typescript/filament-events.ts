@@ -958,6 +958,34 @@ export interface ServerOwnerChanged {
   changed_at_unix: UnixSeconds;
 }
 
+/** `user_locked` v1, stream `server:<server_key>`: An operator (`filament admin lock`, actor "operator") locked a user's account: login and refresh are refused, access tokens stop working and refresh sessions are revoked until UserUnlocked (ADR 0066). On the server stream, not the user stream, so the running server stays the only writer of user streams. */
+export interface UserLocked {
+  /** always "main" */
+  server_key: string;
+  user_id: Ulid;
+  /** the operator's note */
+  reason?: string;
+  locked_at_unix: UnixSeconds;
+}
+
+/** `user_unlocked` v1, stream `server:<server_key>`: An operator (`filament admin unlock`, actor "operator") lifted a UserLocked: the user may log in again (old refresh sessions stay revoked) (ADR 0066). */
+export interface UserUnlocked {
+  /** always "main" */
+  server_key: string;
+  user_id: Ulid;
+  unlocked_at_unix: UnixSeconds;
+}
+
+/** `user_password_reset` v1, stream `server:<server_key>`: An operator (`filament admin reset-password`, actor "operator") set a new password for a user. The hash is not in the log (ADR 0006): the credential store holds it as a pending hash tagged with reset_id and promotes it once this record exists (ADR 0066). The user's refresh sessions are revoked and access tokens issued before reset_at_unix are refused. */
+export interface UserPasswordReset {
+  /** always "main" */
+  server_key: string;
+  user_id: Ulid;
+  /** names the pending hash in the credential store */
+  reset_id: Ulid;
+  reset_at_unix: UnixSeconds;
+}
+
 /** `voice_token_issued` v1, stream `voice:<user_id>`: A LiveKit token was issued (audit media.token.issue); extends the expiry. */
 export interface VoiceTokenIssued {
   user_id: Ulid;
@@ -1064,6 +1092,9 @@ export interface DomainEventPayloads {
   attachment_uploaded: AttachmentUploaded;
   attachment_deleted: AttachmentDeleted;
   server_owner_changed: ServerOwnerChanged;
+  user_locked: UserLocked;
+  user_unlocked: UserUnlocked;
+  user_password_reset: UserPasswordReset;
   voice_token_issued: VoiceTokenIssued;
   voice_participant_joined: VoiceParticipantJoined;
   voice_participant_updated: VoiceParticipantUpdated;
@@ -1113,6 +1144,9 @@ export const DOMAIN_EVENT_VERSIONS: Readonly<Record<DomainEventType, number>> = 
   attachment_uploaded: 1,
   attachment_deleted: 1,
   server_owner_changed: 1,
+  user_locked: 1,
+  user_unlocked: 1,
+  user_password_reset: 1,
   voice_token_issued: 1,
   voice_participant_joined: 1,
   voice_participant_updated: 1,

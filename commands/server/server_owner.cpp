@@ -7,6 +7,10 @@ namespace filament::commands {
 void Apply(ServerState& state, const events::ServerEvent& event) {
   if (const auto* owner = std::get_if<events::ServerOwnerChanged>(&event)) {
     state.owner_user_id = owner->owner_user_id;
+  } else if (const auto* locked = std::get_if<events::UserLocked>(&event)) {
+    state.locked_user_ids.insert(locked->user_id);
+  } else if (const auto* unlocked = std::get_if<events::UserUnlocked>(&event)) {
+    state.locked_user_ids.erase(unlocked->user_id);
   }
   ++state.version;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -8,7 +9,8 @@
 #include "events/generated/event_types.hpp"
 
 // The server-scope stream "server:main" (ADR 0066): operator settings recorded on the log.
-// Today one setting: the server owner, set by `filament admin make-owner`.
+// The server owner (`filament admin make-owner`) and locked accounts (`admin lock/unlock`,
+// deciders in user_lock.hpp).
 namespace filament::commands {
 
 inline constexpr char kServerKey[] = "main";
@@ -16,8 +18,9 @@ inline constexpr char kServerStream[] = "server:main";
 inline constexpr char kOperatorActor[] = "operator";  // RecordMeta.actor_user_id of admin commands
 
 struct ServerState {
-  std::string owner_user_id;  // empty: none recorded on the log
-  int64_t version = 0;        // the stream's version
+  std::string owner_user_id;              // empty: none recorded on the log
+  int64_t version = 0;                    // the stream's version
+  std::set<std::string> locked_user_ids;  // UserLocked not yet followed by UserUnlocked
 };
 
 void Apply(ServerState& state, const events::ServerEvent& event);

@@ -137,6 +137,25 @@ inline ServerOwnerChanged ServerOwnerChangedExample() {
                             .changed_at_unix = kExampleUnix + 80};
 }
 
+inline UserLocked UserLockedExample() {
+  return UserLocked{.server_key = "main",
+                    .user_id = kBobUserId,
+                    .reason = std::string("spam"),
+                    .locked_at_unix = kExampleUnix + 90};
+}
+
+inline UserUnlocked UserUnlockedExample() {
+  return UserUnlocked{
+      .server_key = "main", .user_id = kBobUserId, .unlocked_at_unix = kExampleUnix + 95};
+}
+
+inline UserPasswordReset UserPasswordResetExample() {
+  return UserPasswordReset{.server_key = "main",
+                           .user_id = kBobUserId,
+                           .reset_id = "01J1A00000000000000000RE5E",
+                           .reset_at_unix = kExampleUnix + 99};
+}
+
 inline constexpr char kSessionId[] = "01J1A00000000000000000S355";
 inline constexpr char kFriendRequestId[] = "01J1A00000000000000000F4E0";
 
@@ -220,11 +239,13 @@ inline std::vector<Event> GovernanceEventExamples() {
 inline std::vector<Event> AllEventExamples() {
   std::vector<Event> all{UserRegisteredExample()};
   for (auto& e : IdentityEventExamples()) all.push_back(std::move(e));
-  for (Event e : {Event{GuildCreatedExample()}, Event{ChannelCreatedExample()},
-                  Event{MemberJoinedExample()}, Event{MessagePostedExample()},
-                  Event{MessageEditedExample()}, Event{MessageDeletedExample()},
-                  Event{MessageReactionChangedExample()}, Event{AttachmentUploadedExample()},
-                  Event{AttachmentDeletedExample()}, Event{ServerOwnerChangedExample()}}) {
+  for (Event e :
+       {Event{GuildCreatedExample()}, Event{ChannelCreatedExample()}, Event{MemberJoinedExample()},
+        Event{MessagePostedExample()}, Event{MessageEditedExample()},
+        Event{MessageDeletedExample()}, Event{MessageReactionChangedExample()},
+        Event{AttachmentUploadedExample()}, Event{AttachmentDeletedExample()},
+        Event{ServerOwnerChangedExample()}, Event{UserLockedExample()},
+        Event{UserUnlockedExample()}, Event{UserPasswordResetExample()}}) {
     all.push_back(std::move(e));
   }
   for (auto& e : GovernanceEventExamples()) all.push_back(std::move(e));

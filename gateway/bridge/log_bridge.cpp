@@ -130,6 +130,7 @@ void LogBridge::Deliver(const events::StoredRecord& record) {
   if (ip_resolver_ != nullptr && record.record.meta.type == events::IpBansUpdated::kType) {
     ApplyIpBans(record);
   }
+  if (record.record.meta.type == events::UserLocked::kType) DropLockedUser(record);
   // A ban is followed by its MemberRemoved in the same batch: the banned user's connections
   // still get that workspace_member_remove, and lose the guild with it.
   if (changed && record.record.meta.type != events::MemberBanned::kType) {
@@ -157,6 +158,14 @@ void LogBridge::Fan(const GatewayMessage& m) {
       sink_.ToUser(m.user_id, m.type, m.payload);
       break;
   }
+}
+
+void LogBridge::DropLockedUser(const events::StoredRecord& record) {
+  const auto& meta = record.record.meta;
+  if (record.decode_error) return;
+  auto event = events::DecodeEvent(meta.type, meta.schema_version, record.record.payload);
+  const auto* locked = event.ok() ? std::get_if<events::UserLocked>(&*event) : nullptr;
+  if (locked != nullptr) sink_.DropUser(locked->user_id, "account_locked");
 }
 
 void LogBridge::ApplyIpBans(const events::StoredRecord& record) {

@@ -43,6 +43,8 @@ class FanoutSink {
   // window starts, then every record from there on (after its v1 fan-out), with its events.
   virtual void StartReplayWindow(const std::vector<int64_t>& /*start*/) {}
   virtual void Record(std::shared_ptr<const ReplayEntry> /*entry*/) {}
+  // An operator locked the account (UserLocked, ADR 0066): GatewayHub::DropUser.
+  virtual void DropUser(const std::string& /*user_id*/, const std::string& /*reason*/) {}
 };
 
 // One gateway event derived from one log record.
@@ -119,6 +121,8 @@ class LogBridge {
   void Deliver(const events::StoredRecord& record);
   void Fan(const GatewayMessage& message);
   void ApplyIpBans(const events::StoredRecord& record);
+  // UserLocked (ADR 0066): the user's connections are dropped.
+  void DropLockedUser(const events::StoredRecord& record);
   void AwaitReadModels(const events::Position& position);
   // The record as the v2 replay window keeps it (`messages` may be an error: no events).
   std::shared_ptr<const ReplayEntry> Entry(

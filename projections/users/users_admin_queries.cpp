@@ -45,4 +45,37 @@ core::Result<std::string> UsersQueries::RecordedServerOwner() {
   });
 }
 
+core::Result<std::set<std::string>> UsersQueries::LockedUserIds() {
+  using Out = core::Result<std::set<std::string>>;
+  return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
+    pqxx::read_transaction tx(c);
+    std::set<std::string> out;
+    for (const auto& row : tx.exec("SELECT user_id FROM locked_users")) {
+      out.insert(row[0].as<std::string>());
+    }
+    return out;
+  });
+}
+
+core::Result<std::map<std::string, int64_t>> UsersQueries::PasswordResetTimes() {
+  using Out = core::Result<std::map<std::string, int64_t>>;
+  return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
+    pqxx::read_transaction tx(c);
+    std::map<std::string, int64_t> out;
+    for (const auto& row : tx.exec("SELECT user_id, reset_at_unix FROM password_resets")) {
+      out.emplace(row[0].as<std::string>(), row[1].as<int64_t>());
+    }
+    return out;
+  });
+}
+
+core::Result<std::string> UsersQueries::LastPasswordResetId(const std::string& user_id) {
+  using Out = core::Result<std::string>;
+  return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
+    pqxx::read_transaction tx(c);
+    auto rows = tx.exec_params("SELECT reset_id FROM password_resets WHERE user_id = $1", user_id);
+    return rows.empty() ? std::string() : rows[0][0].as<std::string>();
+  });
+}
+
 }  // namespace filament::projections

@@ -44,6 +44,20 @@ core::Status ApplyServer(pqxx::dbtransaction& tx, const events::StoredRecord& re
         "ON CONFLICT (singleton) DO UPDATE SET owner_user_id = EXCLUDED.owner_user_id, "
         "changed_at_unix = EXCLUDED.changed_at_unix",
         owner->owner_user_id, owner->changed_at_unix);
+  } else if (const auto* locked = std::get_if<events::UserLocked>(&*event)) {
+    tx.exec_params(
+        "INSERT INTO locked_users (user_id, reason, locked_at_unix) VALUES ($1, $2, $3) "
+        "ON CONFLICT (user_id) DO UPDATE SET reason = EXCLUDED.reason, "
+        "locked_at_unix = EXCLUDED.locked_at_unix",
+        locked->user_id, locked->reason, locked->locked_at_unix);
+  } else if (const auto* unlocked = std::get_if<events::UserUnlocked>(&*event)) {
+    tx.exec_params("DELETE FROM locked_users WHERE user_id = $1", unlocked->user_id);
+  } else if (const auto* reset = std::get_if<events::UserPasswordReset>(&*event)) {
+    tx.exec_params(
+        "INSERT INTO password_resets (user_id, reset_id, reset_at_unix) VALUES ($1, $2, $3) "
+        "ON CONFLICT (user_id) DO UPDATE SET reset_id = EXCLUDED.reset_id, "
+        "reset_at_unix = EXCLUDED.reset_at_unix",
+        reset->user_id, reset->reset_id, reset->reset_at_unix);
   }
   return core::OkStatus();
 }

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "core/result.hpp"
@@ -14,11 +16,15 @@ class ConnectionPool;
 namespace filament::projections {
 
 // Folds user events into `users` (migration 0004): the profile read model; and the server
-// stream's ServerOwnerChanged into `server_owner` (migration 0050, ADR 0066).
+// stream's ServerOwnerChanged into `server_owner` (migration 0050) and UserLocked /
+// UserUnlocked into `locked_users` and UserPasswordReset into `password_resets` (migration
+// 0051, ADR 0066).
 class UsersProjection final : public Projection {
  public:
   std::string_view Name() const override { return "users"; }
-  std::vector<std::string> Tables() const override { return {"users", "server_owner"}; }
+  std::vector<std::string> Tables() const override {
+    return {"users", "server_owner", "locked_users", "password_resets"};
+  }
   core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
 };
 
@@ -62,6 +68,12 @@ class UsersQueries {
   core::Result<std::vector<Profile>> ListByUsername(const std::string& after_username,
                                                     int64_t limit);
   core::Result<std::string> RecordedServerOwner();
+  // The accounts an operator locked (ADR 0066); a small set, read whole.
+  core::Result<std::set<std::string>> LockedUserIds();
+  // The latest password reset recorded for each user: user id → reset time (small, read whole).
+  core::Result<std::map<std::string, int64_t>> PasswordResetTimes();
+  // The reset id of the latest password reset of `user_id` ("" when none).
+  core::Result<std::string> LastPasswordResetId(const std::string& user_id);
 
  private:
   pgstore::ConnectionPool& pool_;
