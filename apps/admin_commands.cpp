@@ -18,16 +18,15 @@ int RunAdminMakeOwner(const AdminMakeOwnerCommand& command) {
   if (!storage.ok()) return Fail(storage.error());
   pgstore::ConnectionPool pool((*storage)->conninfo, 1);
   projections::UsersQueries users(pool);
-  auto user_id = users.FindIdByUsername(command.username);
+  auto user_id = UserIdNamed(users, command.username);
   if (!user_id.ok()) return Fail(user_id.error());
-  if (!*user_id) return Fail(core::NotFound("no user named '" + command.username + "'"));
   auto state = FoldServerStream(*(*storage)->log);
   if (!state.ok()) return Fail(state.error());
   auto decided =
-      commands::Decide(*state, commands::SetServerOwner{**user_id, true, NowUnixMs() / 1000});
+      commands::Decide(*state, commands::SetServerOwner{*user_id, true, NowUnixMs() / 1000});
   if (!decided.ok()) return Fail(decided.error());
   if (decided->empty()) {
-    std::cout << command.username << " (" << **user_id << ") already is the server owner\n";
+    std::cout << command.username << " (" << *user_id << ") already is the server owner\n";
     return 0;
   }
   auto positions = AppendAsOperator(*(*storage)->log, *state, *decided);
@@ -37,7 +36,7 @@ int RunAdminMakeOwner(const AdminMakeOwnerCommand& command) {
     }
     return Fail(positions.error());
   }
-  std::cout << command.username << " (" << **user_id << ") is the server owner (recorded at "
+  std::cout << command.username << " (" << *user_id << ") is the server owner (recorded at "
             << events::FormatPosition(positions->front()) << ")\n";
   return 0;
 }

@@ -28,14 +28,13 @@ int RunAdminLock(const AdminLockCommand& command) {
   if (!storage.ok()) return Fail(storage.error());
   pgstore::ConnectionPool pool((*storage)->conninfo, 1);
   projections::UsersQueries users(pool);
-  auto user_id = users.FindIdByUsername(command.username);
+  auto user_id = UserIdNamed(users, command.username);
   if (!user_id.ok()) return Fail(user_id.error());
-  if (!*user_id) return Fail(core::NotFound("no user named '" + command.username + "'"));
   auto state = FoldServerStream(*(*storage)->log);
   if (!state.ok()) return Fail(state.error());
-  auto decided = DecideLock(command, *state, **user_id);
+  auto decided = DecideLock(command, *state, *user_id);
   if (!decided.ok()) return Fail(decided.error());
-  const std::string who = command.username + " (" + **user_id + ")";
+  const std::string who = command.username + " (" + *user_id + ")";
   if (!decided->empty()) {
     auto positions = AppendAsOperator(*(*storage)->log, *state, *decided);
     if (!positions.ok()) {
@@ -55,7 +54,7 @@ int RunAdminLock(const AdminLockCommand& command) {
   // append and this step is mended by running the command again (it revokes even when the
   // event is already recorded).
   pgstore::AuthStore auth(pool);
-  auto revoked = auth.RevokeUserSessions(**user_id);
+  auto revoked = auth.RevokeUserSessions(*user_id);
   if (!revoked.ok()) return Fail(revoked.error());
   std::cout << "revoked " << *revoked << " refresh session(s)\n";
   return 0;

@@ -15,6 +15,14 @@ int Fail(const core::Error& error) {
   return 1;
 }
 
+core::Result<std::string> UserIdNamed(projections::UsersQueries& users,
+                                      const std::string& username) {
+  auto user_id = users.FindIdByUsername(username);
+  if (!user_id.ok()) return user_id.error();
+  if (!*user_id) return core::NotFound("no user named '" + username + "'");
+  return **user_id;
+}
+
 int64_t NowUnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())

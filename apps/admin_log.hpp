@@ -6,6 +6,7 @@
 #include "commands/server/server_owner.hpp"
 #include "core/result.hpp"
 #include "events/event_log.hpp"
+#include "projections/users/users_projection.hpp"
 
 // Helpers of the `filament admin` commands (ADR 0066).
 namespace filament::app {
@@ -14,6 +15,10 @@ namespace filament::app {
 int Fail(const core::Error& error);
 
 int64_t NowUnixMs();
+
+// The id of the user named `username` in the users read model; kNotFound when there is none.
+core::Result<std::string> UserIdNamed(projections::UsersQueries& users,
+                                      const std::string& username);
 
 // The server stream folded from the whole log.
 core::Result<commands::ServerState> FoldServerStream(events::EventLog& log);

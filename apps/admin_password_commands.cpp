@@ -88,17 +88,16 @@ int RunAdminResetPassword(const AdminResetPasswordCommand& command) {
   if (!storage.ok()) return Fail(storage.error());
   pgstore::ConnectionPool pool((*storage)->conninfo, 1);
   projections::UsersQueries users(pool);
-  auto user_id = users.FindIdByUsername(command.username);
+  auto user_id = UserIdNamed(users, command.username);
   if (!user_id.ok()) return Fail(user_id.error());
-  if (!*user_id) return Fail(core::NotFound("no user named '" + command.username + "'"));
   pgstore::AuthStore auth(pool);
-  auto reset_id = StageAndRecord(**storage, auth, users, **user_id, *hash);
+  auto reset_id = StageAndRecord(**storage, auth, users, *user_id, *hash);
   if (!reset_id.ok()) return Fail(reset_id.error());
-  auto promoted = auth.PromotePasswordReset(**user_id, *reset_id);
+  auto promoted = auth.PromotePasswordReset(*user_id, *reset_id);
   if (!promoted.ok()) return Fail(promoted.error());
-  auto revoked = auth.RevokeUserSessions(**user_id);
+  auto revoked = auth.RevokeUserSessions(*user_id);
   if (!revoked.ok()) return Fail(revoked.error());
-  std::cout << "the password of " << command.username << " (" << **user_id << ") is reset (reset "
+  std::cout << "the password of " << command.username << " (" << *user_id << ") is reset (reset "
             << *reset_id << "); revoked " << *revoked << " refresh session(s)\n";
   if (generated) std::cout << "new password: " << *password << "\n";
   return 0;
