@@ -33,7 +33,9 @@ class ApiContract(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = Server(ARGS.binary, log=ARGS.log,
-                            env={"FILAMENT_MAX_CREATED_GUILDS_PER_USER": "2"}).start()
+                            env={"FILAMENT_MAX_CREATED_GUILDS_PER_USER": "2",
+                                 "FILAMENT_LIVEKIT_API_KEY": "contractkey",
+                                 "FILAMENT_LIVEKIT_API_SECRET": "contract-secret-contract-secret"}).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -62,6 +64,7 @@ class ApiContract(unittest.TestCase):
         self.identity_routes(owner, member, outsider)
         self.message_extra_routes(gid, cid, owner, member, outsider)
         self.governance_routes(gid, cid, owner, member, outsider)
+        self.voice_routes(gid, cid, owner, outsider)
         self.gateway_routes(member)
         self.unrouted()
         self.assert_every_operation_succeeded()
@@ -293,6 +296,18 @@ class ApiContract(unittest.TestCase):
         body, _ = self.expect(403, "GET", f"/guilds/{gid}/audit", token=member)
         self.assertEqual(body, {"error": "audit_access_denied"})
         self.expect(400, "GET", f"/guilds/{gid}/audit?bogus=1", token=owner)
+
+    def voice_routes(self, gid, cid, owner, outsider):
+        base = f"/guilds/{gid}/channels/{cid}/voice"
+        token, _ = self.expect(200, "POST", f"{base}/token", {"can_subscribe": True}, token=owner)
+        self.assertEqual((token["can_publish"], token["publish_sources"]), (True, ["microphone"]))
+        self.expect(403, "POST", f"{base}/token", {}, token=outsider)
+        self.expect(400, "POST", f"{base}/token", {"can_publish": False}, token=owner)
+        self.expect(204, "POST", f"{base}/state", {"is_muted": True}, token=owner)
+        self.expect(400, "POST", f"{base}/state", {}, token=owner)
+        self.expect(204, "POST", f"{base}/leave", token=owner)
+        self.expect(204, "POST", f"{base}/leave", token=owner)  # idempotent
+        self.expect(401, "POST", f"{base}/leave")
 
     def gateway_routes(self, member):
         self.expect(426, "GET", "/gateway/ws")
