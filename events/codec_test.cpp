@@ -234,6 +234,13 @@ TEST(GatewayRouting, HasTheActiveRoutes) {
                 "gateway->presence_sync",
                 "gateway->presence_update",
                 "gateway->voice_participant_sync",
+                "gateway->resumed",
+                "gateway->resume_unavailable",
+                "voice_participant_joined->voice_participant_join",
+                "voice_participant_left->voice_participant_leave",
+                "voice_participant_updated->voice_participant_update",
+                "voice_stream_published->voice_stream_publish",
+                "voice_stream_unpublished->voice_stream_unpublish",
                 "channel_created->channel_create",
                 "member_joined->workspace_member_add",
                 "message_posted->message_create",
@@ -260,7 +267,7 @@ TEST(GatewayRouting, HasTheActiveRoutes) {
                 "legacy_channel_override_set->workspace_channel_role_override_update",
                 "channel_permission_override_set->workspace_channel_permission_override_update",
                 "ip_bans_updated->workspace_ip_ban_sync"}));
-  EXPECT_EQ(GatewayRoutes().size(), 31u);
+  EXPECT_EQ(GatewayRoutes().size(), 38u);
 }
 
 TEST(GatewayRouting, RoutesForADomainType) {
@@ -275,12 +282,13 @@ TEST(GatewayRouting, RoutesForADomainType) {
   EXPECT_TRUE(RoutesFor(UserRegistered::kType).empty());
   EXPECT_TRUE(RoutesFor(GuildCreated::kType).empty());
   EXPECT_TRUE(RoutesFor("no_such_type").empty());
-  EXPECT_EQ(RoutesFor(kGatewayOrigin).size(), 5u);
+  EXPECT_EQ(RoutesFor(kGatewayOrigin).size(), 7u);
 }
 
-TEST(GatewayRouting, CatalogListsAll36ContractEvents) {
+// The contract's 36 events plus the two v2 connection frames (resumed, resume_unavailable).
+TEST(GatewayRouting, CatalogListsThe36ContractEventsAndTheV2Frames) {
   const auto catalog = GatewayEventCatalog();
-  ASSERT_EQ(catalog.size(), 36u);
+  ASSERT_EQ(catalog.size(), 38u);
   std::set<std::string_view> types;
   std::map<GatewayScope, int> per_scope;
   int active = 0;
@@ -302,9 +310,9 @@ TEST(GatewayRouting, CatalogListsAll36ContractEvents) {
     }
     EXPECT_GE(info.schema_version, 1);
   }
-  EXPECT_EQ(types.size(), 36u);
-  EXPECT_EQ(active, 31);
-  EXPECT_EQ(per_scope[GatewayScope::kConnection], 4);
+  EXPECT_EQ(types.size(), 38u);
+  EXPECT_EQ(active, 38);
+  EXPECT_EQ(per_scope[GatewayScope::kConnection], 6);
   EXPECT_EQ(per_scope[GatewayScope::kChannel], 9);
   EXPECT_EQ(per_scope[GatewayScope::kGuild], 16);
   EXPECT_EQ(per_scope[GatewayScope::kUser], 7);

@@ -156,6 +156,26 @@ inline UserPasswordReset UserPasswordResetExample() {
                            .reset_at_unix = kExampleUnix + 99};
 }
 
+// The voice stream of Alice (ADR 0054): a token, a join, an update, a stream on and off, a leave.
+inline std::vector<Event> VoiceEventExamples() {
+  const std::string identity = std::string("u.") + kAliceUserId + "." + kGuildId + "." + kChannelId;
+  const auto t = kExampleUnix + 100;
+  return {
+      VoiceTokenIssued{kAliceUserId, kGuildId, kChannelId, true, true, {"microphone"}, t, t + 300},
+      VoiceParticipantJoined{kAliceUserId, kGuildId, kChannelId, identity, false, false, t,
+                             t + 300},
+      VoiceParticipantUpdated{.user_id = kAliceUserId,
+                              .guild_id = kGuildId,
+                              .channel_id = kChannelId,
+                              .identity = identity,
+                              .is_muted = true,
+                              .updated_at_unix = t + 1},
+      VoiceStreamPublished{kAliceUserId, kGuildId, kChannelId, identity, "microphone", t},
+      VoiceStreamUnpublished{kAliceUserId, kGuildId, kChannelId, identity, "microphone", t + 2},
+      VoiceParticipantLeft{kAliceUserId, kGuildId, kChannelId, identity, "leave", t + 2},
+  };
+}
+
 inline constexpr char kSessionId[] = "01J1A00000000000000000S355";
 inline constexpr char kFriendRequestId[] = "01J1A00000000000000000F4E0";
 
@@ -249,6 +269,7 @@ inline std::vector<Event> AllEventExamples() {
     all.push_back(std::move(e));
   }
   for (auto& e : GovernanceEventExamples()) all.push_back(std::move(e));
+  for (auto& e : VoiceEventExamples()) all.push_back(std::move(e));
   return all;
 }
 
