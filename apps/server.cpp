@@ -247,8 +247,9 @@ int RunServer(const ServeOptions& options) {
   std::unique_ptr<VoiceSweeper> voice_sweeper;
   std::unique_ptr<api::VoiceGate> voice_gate;
   if (roles.api) {
-    voice_sweeper = std::make_unique<VoiceSweeper>(*command_service, guilds, clock,
-                                                   options.limits.voice_sweep_interval_secs);
+    voice_sweeper = std::make_unique<VoiceSweeper>(
+        *command_service, guilds, clock, options.limits.voice_sweep_interval_secs,
+        std::chrono::milliseconds(options.limits.voice_disconnect_grace_ms));
     voice_sweeper->Start();
     voice_gate = std::make_unique<api::VoiceGate>(clock, options.limits, *voice_settings);
   }
@@ -275,11 +276,15 @@ int RunServer(const ServeOptions& options) {
     hub->AttachPresence(presence.get());
     hub->SetVoiceRoster(&voice_roster);
     // A user's voice participations go when the user has no connection left in any gateway
-    // process (the presence directory decides it, ADR 0057), removed by this process's command
-    // writer. A gateway-only process has no command side: there they expire with their tokens
-    // (ADR 0054).
+    // process (the presence directory decides it, ADR 0057) and has not come back within the
+    // grace (ADR 0081), removed by this process's command writer. A gateway-only process has no
+    // command side: there they expire with their tokens (ADR 0054).
     if (voice_sweeper) {
       VoiceSweeper* sweeper = voice_sweeper.get();
+      sweeper->SetReconnectCheck([hub = hub.get(),
+                                  directory = presence.get()](const std::string& user_id) {
+        return hub->HasConnection(user_id) || directory->ConnectedAnywhere(user_id).value_or(false);
+      });
       hub->SetUserGoneHandler(
           [sweeper](const std::string& user_id) { sweeper->OnUserGone(user_id); });
     }

@@ -1,5 +1,6 @@
 #include "apps/voice_sweeper.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <set>
 
@@ -8,12 +9,14 @@
 namespace filament::app {
 
 VoiceSweeper::VoiceSweeper(commands::CommandService& commands, projections::GuildQueries& guilds,
-                           const core::Clock& clock, int64_t interval_secs)
+                           const core::Clock& clock, int64_t interval_secs,
+                           std::chrono::milliseconds disconnect_grace)
     : commands_(commands),
       guilds_(guilds),
       clock_(clock),
       task_(std::chrono::seconds(interval_secs), std::chrono::seconds(interval_secs),
-            [this] { SweepOnce(); }) {}
+            [this] { SweepOnce(); }),
+      disconnect_grace_(disconnect_grace) {}
 
 VoiceSweeper::~VoiceSweeper() { Stop(); }
 
@@ -32,23 +35,37 @@ void VoiceSweeper::Stop() {
   if (disconnects_.joinable()) disconnects_.join();
 }
 
+void VoiceSweeper::SetReconnectCheck(ReconnectCheck check) {
+  std::lock_guard lock(mu_);
+  reconnected_ = std::move(check);
+}
+
 void VoiceSweeper::OnUserGone(const std::string& user_id) {
   {
     std::lock_guard lock(mu_);
-    gone_.push_back(user_id);
+    gone_.emplace_back(std::chrono::steady_clock::now() + disconnect_grace_, user_id);
   }
   wake_.notify_one();
 }
 
+// Each gone user, once its grace is over: removed unless it holds a connection again. A user
+// who came back and went again is queued again: its later entry (a full grace after its last
+// connection closed) decides, the earlier one is dropped.
 void VoiceSweeper::RunDisconnects() {
   std::unique_lock lock(mu_);
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || !gone_.empty(); });
     if (stopping_) return;
-    const std::string user_id = std::move(gone_.front());
+    const Due due = gone_.front().first;
+    if (wake_.wait_until(lock, due, [this] { return stopping_; })) return;
+    const std::string user_id = std::move(gone_.front().second);
     gone_.pop_front();
+    const bool queued_again = std::any_of(
+        gone_.begin(), gone_.end(), [&](const auto& entry) { return entry.second == user_id; });
+    if (queued_again) continue;
+    const ReconnectCheck reconnected = reconnected_;
     lock.unlock();
-    Remove(user_id, "", "", "disconnect", false);
+    if (!reconnected || !reconnected(user_id)) Remove(user_id, "", "", "disconnect", false);
     lock.lock();
   }
 }

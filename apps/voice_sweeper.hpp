@@ -1,8 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -22,19 +24,29 @@ namespace filament::app {
 //    (fail-closed) those who can no longer see their channel (kicked, banned, create_message
 //    denied, permission lookup failed) or whose permissions changed so that they lack
 //    subscribe_streams;
-//  - at once, on its own thread: every participation of a user whose last gateway connection
-//    closed (OnUserGone, the gateway's ConnectionObserver port).
+//  - on its own thread, `disconnect_grace` after the user's last gateway connection closed
+//    (OnUserGone): every participation of that user, unless the user holds a connection again
+//    by then (the reconnect check; ADR 0081 — the web client reconnects on every channel
+//    switch, which must not drop it from voice).
 // Removal is RemoveVoiceParticipant on the user's voice stream; a failed append is logged and
 // retried by the next sweep (expiry) or not at all (disconnect: expiry then removes it).
 class VoiceSweeper final : public gateway::ConnectionObserver {
  public:
+  // Answers whether a user holds a gateway connection again (anywhere); it may block briefly
+  // (a database query). Without one, every gone user is removed after the grace.
+  using ReconnectCheck = std::function<bool(const std::string& user_id)>;
+
   VoiceSweeper(commands::CommandService& commands, projections::GuildQueries& guilds,
-               const core::Clock& clock, int64_t interval_secs);
+               const core::Clock& clock, int64_t interval_secs,
+               std::chrono::milliseconds disconnect_grace);
   ~VoiceSweeper() override;  // Stop()s
   void Start();
   void Stop();  // idempotent
 
-  // ConnectionObserver: queues the removal (never blocks the caller).
+  // Set once the gateway exists (before users can be gone); thread-safe.
+  void SetReconnectCheck(ReconnectCheck check);
+
+  // ConnectionObserver: queues the removal, due after the grace (never blocks the caller).
   void OnUserGone(const std::string& user_id) override;
 
   // One sweep (the periodic tick); public for tests.
@@ -54,9 +66,12 @@ class VoiceSweeper final : public gateway::ConnectionObserver {
   std::map<std::string, uint64_t> seen_permissions_;
   core::PeriodicTask task_;
 
+  using Due = std::chrono::steady_clock::time_point;
+  const std::chrono::milliseconds disconnect_grace_;
   std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<std::string> gone_;
+  std::deque<std::pair<Due, std::string>> gone_;  // in due order (one grace for all)
+  ReconnectCheck reconnected_;
   bool stopping_ = false;
   std::thread disconnects_;
 };

@@ -66,6 +66,9 @@ struct Limits {
   int64_t max_tracked_voice_participants_per_channel = 512;
   int64_t media_subscribe_token_cap_per_channel = 6;
   int64_t voice_sweep_interval_secs = 5;
+  // How long a user's voice participations outlive their last gateway connection (ADR 0081):
+  // a client that reconnects within it (the web client does on every channel switch) stays.
+  int64_t voice_disconnect_grace_ms = 10'000;
   // Read-your-writes: how long a mutation waits for the read models before answering.
   int64_t read_your_writes_timeout_ms = 5000;
   // Search (LIMITS.md 1.5)

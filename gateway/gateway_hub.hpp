@@ -121,6 +121,8 @@ class GatewayHub : private PresenceListener {
   // handlers only). Only with a directory attached.
   using UserGoneHandler = std::function<void(const std::string& user_id)>;
   void SetUserGoneHandler(UserGoneHandler handler);
+  // Whether `user_id` has a registered connection in this process now.
+  bool HasConnection(const std::string& user_id) const;
   // Voice (ADR 0054): `observer` (nullable, must outlive the hub) hears when a user's last
   // connection here closed; `voice` (nullable) answers voice_participant_sync on subscribe.
   // Set before the server starts.

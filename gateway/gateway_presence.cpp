@@ -28,6 +28,11 @@ void GatewayHub::SetUserGoneHandler(UserGoneHandler handler) {
   on_user_gone_ = std::move(handler);
 }
 
+bool GatewayHub::HasConnection(const std::string& user_id) const {
+  std::lock_guard lock(mu_);
+  return user_connections_.count(user_id) > 0;
+}
+
 void GatewayHub::CountConnectionLocked(const std::string& user_id, int delta) {
   int& count = user_connections_[user_id];
   count += delta;

@@ -15,6 +15,10 @@ class InMemoryPresenceBus::Directory final : public PresenceDirectory {
   void Connected(const std::string& user_id) override { bus_.Connect(id_, user_id, true); }
   void Disconnected(const std::string& user_id) override { bus_.Connect(id_, user_id, false); }
   void SetListener(PresenceListener* listener) override { bus_.SetListener(id_, listener); }
+  std::optional<bool> ConnectedAnywhere(const std::string& user_id) override {
+    std::lock_guard lock(bus_.mu_);
+    return bus_.ConnectedAnywhereLocked(user_id);
+  }
   int id() const { return id_; }
 
  private:

@@ -97,6 +97,12 @@ class PresenceDirectory {
   // Where reports go (nullptr: nowhere). Once this returns, no call to the previous listener
   // is running or will start.
   virtual void SetListener(PresenceListener* listener) = 0;
+  // Whether `user_id` holds a live gateway connection in any process as far as the directory
+  // can tell now; nullopt when it cannot (e.g. its database is down). May block on I/O: never
+  // called under the hub lock. Default: cannot tell.
+  virtual std::optional<bool> ConnectedAnywhere(const std::string& /*user_id*/) {
+    return std::nullopt;
+  }
 };
 
 // Optional: told when a user has no gateway connection left — the trigger for removing that

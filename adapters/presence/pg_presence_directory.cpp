@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "adapters/presence/presence_sql.hpp"
@@ -94,6 +95,22 @@ class PgPresenceDirectory::Impl {
   bool WriteOnce(std::unique_ptr<pqxx::connection>& c, bool heartbeat);
   void ListenerLoop();
   void ListenOnce(std::unique_ptr<pqxx::connection>& c, std::unique_ptr<Receiver>& receiver);
+
+ public:
+  // A short query on its own connection (opened on first use, dropped after an error).
+  std::optional<bool> ConnectedAnywhere(const std::string& user) {
+    std::lock_guard lock(query_mu_);
+    try {
+      if (!query_) query_ = std::make_unique<pqxx::connection>(options_.conninfo);
+      return internal::HasLiveConnection(*query_, user);
+    } catch (const std::exception& e) {
+      Log("connected anywhere", e);
+      query_.reset();
+      return std::nullopt;
+    }
+  }
+
+ private:
   bool Stopping() {
     std::lock_guard lock(mu_);
     return stopping_;
@@ -106,6 +123,9 @@ class PgPresenceDirectory::Impl {
   std::set<Key> dirty_;    // keys changed since the last successful write
   bool stopping_ = false;
   bool clean_ = true;
+
+  std::mutex query_mu_;  // guards query_
+  std::unique_ptr<pqxx::connection> query_;
 
   std::mutex callback_mu_;  // held while the listener is called
   gateway::PresenceListener* listener_ = nullptr;
@@ -261,6 +281,9 @@ void PgPresenceDirectory::Disconnected(const std::string& user_id) {
 }
 void PgPresenceDirectory::SetListener(gateway::PresenceListener* listener) {
   impl_->SetListener(listener);
+}
+std::optional<bool> PgPresenceDirectory::ConnectedAnywhere(const std::string& user_id) {
+  return impl_->ConnectedAnywhere(user_id);
 }
 
 }  // namespace filament::presence

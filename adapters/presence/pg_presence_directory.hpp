@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.hpp"
@@ -51,6 +52,8 @@ class PgPresenceDirectory final : public gateway::PresenceDirectory {
   void Connected(const std::string& user_id) override;
   void Disconnected(const std::string& user_id) override;
   void SetListener(gateway::PresenceListener* listener) override;
+  // One query on a connection of its own (serialized); nullopt when the database fails.
+  std::optional<bool> ConnectedAnywhere(const std::string& user_id) override;
 
  private:
   class Impl;

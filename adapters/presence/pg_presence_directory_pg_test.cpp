@@ -205,6 +205,27 @@ TEST_F(PgPresenceTest, UserGoneIsDecidedOnceWhenTheLastConnectionAnywhereCloses)
   EXPECT_EQ(rb.Gone(), std::vector<std::string>{kAlice});
 }
 
+// The voice sweeper's reconnect check (ADR 0081): a connection held by any live process counts;
+// one held only by a dead process does not.
+TEST_F(PgPresenceTest, ConnectedAnywhereSeesEveryLiveProcess) {
+  Recorder ra, rb;
+  auto a = Start("a", ra);
+  auto b = Start("b", rb);
+  auto becomes = [&](bool want) {
+    const auto deadline = std::chrono::steady_clock::now() + milliseconds(4000);
+    while (a->ConnectedAnywhere(kAlice) != want && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    return a->ConnectedAnywhere(kAlice) == want;
+  };
+  EXPECT_EQ(a->ConnectedAnywhere(kAlice), false);
+  b->Connected(kAlice);
+  EXPECT_TRUE(becomes(true));
+  b->Abandon();  // kill -9: the lease stays, but only until its instance expires (1.5 s)
+  EXPECT_EQ(a->ConnectedAnywhere(kAlice), true);
+  EXPECT_TRUE(becomes(false));
+}
+
 TEST_F(PgPresenceTest, ACleanStopWithdrawsAtOnce) {
   Recorder ra, rb;
   auto a = Start("a", ra, 60'000, 20'000);

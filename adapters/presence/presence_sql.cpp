@@ -22,7 +22,7 @@ void LockUsers(pqxx::work& tx, const std::vector<std::string>& users) {
       TextArrayLiteral(users));
 }
 
-std::vector<std::string> WithoutLiveConnection(pqxx::work& tx,
+std::vector<std::string> WithoutLiveConnection(pqxx::transaction_base& tx,
                                                const std::vector<std::string>& users) {
   std::vector<std::string> gone;
   if (users.empty()) return gone;
@@ -125,6 +125,11 @@ std::vector<std::string> SweepDead(pqxx::connection& c) {
   std::vector<std::string> gone = SettleRemoved(tx, "sweep", rows);
   tx.commit();
   return gone;
+}
+
+bool HasLiveConnection(pqxx::connection& c, const std::string& user) {
+  pqxx::read_transaction tx(c);
+  return WithoutLiveConnection(tx, {user}).empty();
 }
 
 std::vector<std::string> RemoveInstance(pqxx::connection& c, const std::string& instance) {

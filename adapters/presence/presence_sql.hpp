@@ -33,6 +33,8 @@ std::vector<std::string> WriteLeases(pqxx::connection& c, const std::string& ins
 // Deletes expired instances and their leases (each by exactly one sweeper); returns the users
 // left with no live connection lease.
 std::vector<std::string> SweepDead(pqxx::connection& c);
+// Whether `user` holds a live connection lease on any live instance.
+bool HasLiveConnection(pqxx::connection& c, const std::string& user);
 // Deletes this instance's rows (a clean stop); returns the users it leaves gone.
 std::vector<std::string> RemoveInstance(pqxx::connection& c, const std::string& instance);
 // The live presence of the other instances, for all guilds or the `guilds` given.

@@ -26,6 +26,9 @@ LIVEKIT_ENV = {"FILAMENT_LIVEKIT_API_KEY": KEY, "FILAMENT_LIVEKIT_API_SECRET": S
                "FILAMENT_LIVEKIT_URL": "wss://livekit.invalid"}
 
 
+GRACE_MS = 1500  # FILAMENT_VOICE_DISCONNECT_GRACE_MS for the Voice cases (ADR 0081)
+
+
 class VoiceBase(unittest.TestCase):
     ENV = {}
     USERS = ["owner", "member", "watcher", "third", "outsider"]
@@ -92,6 +95,19 @@ class VoiceBase(unittest.TestCase):
                 frames.append((frame["t"], frame["d"]))
         return frames
 
+    async def frames_for(self, ws, seconds):
+        """The voice frames `ws` receives in the next `seconds`."""
+        frames = []
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), left))
+            except asyncio.TimeoutError:
+                break
+            if frame["t"].startswith("voice_"):
+                frames.append((frame["t"], frame["d"]))
+        return frames
+
     def watch(self, gid, cids, actions, done, who="watcher", timeout=15):
         """`who` subscribes to `cids`, `actions` run, voice frames are collected until `done`."""
         async def run():
@@ -121,7 +137,8 @@ class Voice(VoiceBase):
            "FILAMENT_MEDIA_PUBLISH_REQUESTS_PER_MINUTE": "2",
            "FILAMENT_MAX_TRACKED_VOICE_PARTICIPANTS_PER_CHANNEL": "2",
            "FILAMENT_MAX_TRACKED_VOICE_CHANNELS": "3",
-           "FILAMENT_VOICE_SWEEP_INTERVAL_SECS": "1"}
+           "FILAMENT_VOICE_SWEEP_INTERVAL_SECS": "1",
+           "FILAMENT_VOICE_DISCONNECT_GRACE_MS": str(GRACE_MS)}
 
     def test_token_events_sync_audit_and_livekit_sdk(self):
         gid, [cid] = self.workspace("Tokens")
@@ -264,9 +281,21 @@ class Voice(VoiceBase):
                 await asyncio.sleep(1.5)
                 self.assertEqual(len((await self.subscribe(watcher, gid, cid))["participants"]), 1)
                 await second.close()  # the last one
-                return await self.frames_until(watcher, has("voice_participant_leave"))
-        frames = asyncio.run(run())
+                # The web client's channel switch: a new connection a moment later keeps the
+                # participant past the grace (ADR 0081).
+                await asyncio.sleep(0.2)
+                third = await websockets.connect(self.ws_url("member"))
+                await asyncio.wait_for(third.recv(), 10)
+                quiet = await self.frames_for(watcher, GRACE_MS / 1000 + 1.0)
+                self.assertNotIn("voice_participant_leave", [t for t, _ in quiet])
+                self.assertEqual(len((await self.subscribe(watcher, gid, cid))["participants"]), 1)
+                await third.close()  # the last one, for good
+                closed = time.monotonic()
+                frames = await self.frames_until(watcher, has("voice_participant_leave"))
+                return frames, time.monotonic() - closed
+        frames, waited = asyncio.run(run())
         self.assertEqual(frames[-1][1]["user_id"], self.ids["member"])
+        self.assertGreaterEqual(waited, GRACE_MS / 1000 - 0.1)
 
     def test_removed_when_kicked(self):
         gid, [cid] = self.workspace("Kick")
