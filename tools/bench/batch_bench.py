@@ -10,7 +10,7 @@ POST was answered (0 when read-your-writes already waited for it), "readable aft
 whole post -> readable time. The load average is sampled before and after each run.
 
 Usage: batch_bench.py --binary BUILD/filament [--clients 200] [--guilds 1,100]
-       [--batch-max 128,1] [--seconds 10] [--ryw on|off] [--perf-dir DIR]
+       [--batch-max 128,1] [--seconds 10] [--ryw on|off] [--http-threads 16] [--perf-dir DIR]
 Run with /usr/bin/python3.
 """
 import argparse
@@ -77,7 +77,9 @@ def run_once(args, batch_max, guild_count):
     env = {"FILAMENT_COMMAND_BATCH_MAX": str(batch_max)}
     if args.ryw == "off":
         env["FILAMENT_READ_YOUR_WRITES_TIMEOUT_MS"] = "0"
-    server = Server(args.binary, args.log).start(env)
+    server = Server(args.binary, args.log)
+    server.extra_args = ["--http-threads", str(args.http_threads)]
+    server.start(env)
     try:
         poster, made, probe_cid = asyncio.run(setup(server, guild_count))
         paths = [f"/guilds/{g}/channels/{c}/messages" for g, c in made]
@@ -100,7 +102,7 @@ def run_once(args, batch_max, guild_count):
         used = cpu.percent()
         if perf:
             perf.wait(timeout=args.seconds + 60)
-        return [args.log, args.ryw, batch_max, guild_count, args.clients, fmt(r["rps"], 0),
+        return [args.log, args.ryw, args.http_threads, batch_max, guild_count, args.clients, fmt(r["rps"], 0),
                 fmt(r["p50"], 2), fmt(r["p99"], 2), r["non2xx"],
                 fmt(percentile(probe["after_answer"], .5), 1),
                 fmt(percentile(probe["after_answer"], .99), 1),
@@ -121,11 +123,12 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--ryw", default="on", choices=["on", "off"])
+    parser.add_argument("--http-threads", type=int, default=16, help="filament's default: 16")
     parser.add_argument("--perf-dir", default="")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
     rows = []
-    header = ["log", "ryw", "batch max", "guilds", "clients", "posts/s", "POST p50 ms",
+    header = ["log", "ryw", "HTTP threads", "batch max", "guilds", "clients", "posts/s", "POST p50 ms",
               "POST p99 ms", "non-2xx", "lag p50 ms", "lag p99 ms", "post→readable p99 ms",
               "probes", "filament CPU %", "postgres CPU %", "load avg before → after"]
     for _ in range(args.rounds):
