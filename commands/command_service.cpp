@@ -93,8 +93,15 @@ core::Result<std::vector<events::Position>> CommandService::AppendRecords(
     const CommandContext& ctx, const std::string& stream, int64_t expected_version,
     const std::vector<events::Event>& decided) {
   events::AppendBatch batch{stream, expected_version, {}};
-  const int64_t now_ms = clock_.NowUnixMs();
   Minter minter(ids_, clock_);
+  AddRecords(ctx, decided, batch, minter);
+  return log_.Append(batch);
+}
+
+void CommandService::AddRecords(const CommandContext& ctx,
+                                const std::vector<events::Event>& decided,
+                                events::AppendBatch& batch, Minter& minter) {
+  const int64_t now_ms = clock_.NowUnixMs();
   const std::string causation_id = minter.NewId();
   for (const auto& event : decided) {
     events::LogRecord record;
@@ -102,8 +109,8 @@ core::Result<std::vector<events::Position>> CommandService::AppendRecords(
         .event_id = minter.NewId(),
         .type = std::string(events::TypeOf(event)),
         .schema_version = events::SchemaVersionOf(event),
-        .stream = stream,
-        .stream_version = expected_version + static_cast<int64_t>(batch.records.size()) + 1,
+        .stream = batch.stream,
+        .stream_version = batch.expected_version + static_cast<int64_t>(batch.records.size()) + 1,
         .time_unix_ms = now_ms,
         .actor_user_id = ctx.actor_user_id,
         .correlation_id = ctx.request_id,
@@ -112,7 +119,36 @@ core::Result<std::vector<events::Position>> CommandService::AppendRecords(
     record.payload = events::EncodePayload(event);
     batch.records.push_back(std::move(record));
   }
-  return log_.Append(batch);
+}
+
+namespace {
+
+core::Status OtherCategory(const events::Event& event) {
+  return core::Internal("event " + std::string(events::TypeOf(event)) +
+                        " in a stream of another category");
+}
+
+}  // namespace
+
+core::Status CommandService::FoldLogged(GuildState& state, const events::Event& event) {
+  auto typed = events::AsGuildEvent(event);
+  if (!typed) return OtherCategory(event);
+  Apply(state, *typed);
+  return core::OkStatus();
+}
+
+core::Status CommandService::FoldLogged(UserState& state, const events::Event& event) {
+  auto typed = events::AsUserEvent(event);
+  if (!typed) return OtherCategory(event);
+  Apply(state, *typed);
+  return core::OkStatus();
+}
+
+core::Status CommandService::FoldLogged(FriendshipState& state, const events::Event& event) {
+  auto typed = events::AsFriendshipEvent(event);
+  if (!typed) return OtherCategory(event);
+  Apply(state, *typed);
+  return core::OkStatus();
 }
 
 core::Result<Appended> CommandService::RegisterUser(const CommandContext& ctx,
@@ -210,6 +246,9 @@ core::Result<Appended> CommandService::UpdateProfile(const CommandContext& ctx,
   auto* slot = users_.Find(user_id);
   if (slot == nullptr) return core::NotFound("unknown user");
   std::lock_guard lock(slot->mutex);
+  if (auto fresh = RefoldIfStale<UserState>(*slot, "user:" + user_id); !fresh.ok()) {
+    return fresh.error();
+  }
   cmd.now_unix = clock_.NowUnix();
   if (cmd.username) {
     auto holder = directory_.user_id_by_username.find(*cmd.username);

@@ -8,9 +8,11 @@
 #include <vector>
 
 #include "commands/attachment_quota.hpp"
+#include "commands/command_batch.hpp"
 #include "commands/friendship/friendship_state.hpp"
 #include "commands/guild/guild_state.hpp"
 #include "commands/ports.hpp"
+#include "commands/stream_scan.hpp"
 #include "commands/stream_states.hpp"
 #include "commands/user/profile.hpp"
 #include "commands/user/user_directory.hpp"
@@ -62,6 +64,10 @@ class Minter {
 // linearizable per stream as long as this is the only command writer
 // (docs/adr/0002-command-state.md). The log's expected-version check is the safety net: a
 // second writer gets kAborted, never a forked stream.
+// Commands on one stream are group-committed (ADR 0070): callers queue on the stream, and one
+// of them decides a batch of queued commands one after another on the stream's state, appends
+// all their events as one batch with one expected version, and answers each caller with its
+// own events and positions (or its own error) once the batch is durable and folded.
 // Thread-safe: commands on different streams run in parallel; on one stream, one at a time.
 class CommandService {
  public:
@@ -97,12 +103,7 @@ class CommandService {
                                       const std::string& user_b, MakeCommand&& make) {
     if (!UserExists(user_a) || !UserExists(user_b)) return core::NotFound("unknown user");
     const std::string key = FriendPairKey(user_a, user_b);
-    auto& slot = friendships_.FindOrCreate(key);
-    Minter minter(ids_, clock_);
-    std::lock_guard lock(slot.mutex);
-    auto decided = Decide(slot.state, make(minter));
-    if (!decided.ok()) return decided.error();
-    return Commit(ctx, "friendship:" + key, slot.state, std::move(*decided));
+    return Submit<FriendshipState>(friendships_.FindOrCreate(key), "friendship:" + key, ctx, make);
   }
 
   // The same on the voice stream of `user_id` (ADR 0054), created on first use. Voice commands
@@ -168,10 +169,118 @@ class CommandService {
       return core::Internal("decider accepted a command on a " + std::string(category) +
                             " that does not exist");
     }
-    std::lock_guard lock(slot->mutex);
-    auto decided = Decide(slot->state, make(minter));
-    if (!decided.ok()) return decided.error();
-    return Commit(ctx, std::string(category) + ":" + id, slot->state, std::move(*decided));
+    return Submit<State>(*slot, std::string(category) + ":" + id, ctx, make);
+  }
+
+  // A command queued on its stream (group commit, ADR 0070): the batch's leader builds it,
+  // decides it against the batch's working state and, when accepted, folds its events there
+  // so the next command of the batch is decided after it.
+  template <typename State>
+  struct QueuedCommand : QueuedCommandBase {
+    explicit QueuedCommand(const CommandContext& c) : ctx(c) {}
+    // Decides against `working`; on acceptance folds the events into it and returns them.
+    virtual core::Result<std::vector<events::Event>> DecideAndApply(State& working,
+                                                                    Minter& minter) = 0;
+    const CommandContext& ctx;
+    core::Result<Appended> result = Appended{};
+  };
+
+  template <typename State, typename MakeCommand>
+  struct TypedCommand final : QueuedCommand<State> {
+    TypedCommand(const CommandContext& c, MakeCommand& m) : QueuedCommand<State>(c), make(m) {}
+    core::Result<std::vector<events::Event>> DecideAndApply(State& working,
+                                                            Minter& minter) override {
+      auto decided = Decide(static_cast<const State&>(working), make(minter));
+      if (!decided.ok()) return decided.error();
+      std::vector<events::Event> out;
+      for (const auto& e : *decided) {
+        out.push_back(events::ToEvent(e));
+        Apply(working, e);
+      }
+      return out;
+    }
+    MakeCommand& make;
+  };
+
+  // Queues `make` on `slot` and returns its own answer once its batch is durable and folded.
+  template <typename State, typename MakeCommand>
+  core::Result<Appended> Submit(typename StreamStates<State>::Slot& slot, const std::string& stream,
+                                const CommandContext& ctx, MakeCommand& make) {
+    TypedCommand<State, MakeCommand> cmd(ctx, make);
+    slot.queue.Submit(cmd, static_cast<size_t>(limits_.command_batch_max),
+                      [&](const std::vector<QueuedCommandBase*>& batch) {
+                        RunBatch<State>(slot, stream, batch);
+                      });
+    return std::move(cmd.result);
+  }
+
+  // The leader's part: under the stream's lock, decides the batch command by command on the
+  // slot's state (folding each accepted command before deciding the next), appends every
+  // accepted event as ONE batch expecting the version the stream had, and answers each
+  // command. A failed append fails every accepted command and folds the stream again from
+  // the log (the state had been folded ahead), so it ends exactly as the log has it.
+  template <typename State>
+  void RunBatch(typename StreamStates<State>::Slot& slot, const std::string& stream,
+                const std::vector<QueuedCommandBase*>& batch) {
+    std::lock_guard lock(slot.mutex);
+    if (auto fresh = RefoldIfStale<State>(slot, stream); !fresh.ok()) {
+      for (auto* c : batch) static_cast<QueuedCommand<State>*>(c)->result = fresh.error();
+      return;
+    }
+    events::AppendBatch append{stream, slot.state.version, {}};
+    std::vector<QueuedCommand<State>*> accepted;
+    Minter minter(ids_, clock_);
+    for (auto* c : batch) {
+      auto* cmd = static_cast<QueuedCommand<State>*>(c);  // only Submit queues on the slot
+      auto decided = cmd->DecideAndApply(slot.state, minter);
+      if (!decided.ok()) {
+        cmd->result = decided.error();
+      } else if (!decided->empty()) {
+        AddRecords(cmd->ctx, *decided, append, minter);
+        cmd->result = Appended{std::move(*decided), {}};
+        accepted.push_back(cmd);
+      }
+    }
+    if (accepted.empty()) return;
+    auto positions = log_.Append(append);
+    if (!positions.ok()) {
+      for (auto* cmd : accepted) cmd->result = positions.error();
+      slot.stale = true;
+      (void)RefoldIfStale<State>(slot, stream);  // else the next batch retries
+      return;
+    }
+    AnswerBatch(accepted, *positions);
+  }
+
+  // Hands each accepted command its positions (the append's, in order) and folds the batch
+  // into the directory and the attachment quota.
+  template <typename State>
+  void AnswerBatch(const std::vector<QueuedCommand<State>*>& accepted,
+                   const std::vector<events::Position>& positions) {
+    std::vector<events::Event> all;
+    size_t next = 0;
+    for (auto* cmd : accepted) {
+      auto& own = cmd->result->positions;
+      own.assign(
+          positions.begin() + static_cast<std::ptrdiff_t>(next),
+          positions.begin() + static_cast<std::ptrdiff_t>(next + cmd->result->events.size()));
+      next += own.size();
+      all.insert(all.end(), cmd->result->events.begin(), cmd->result->events.end());
+    }
+    ApplyToDirectory(all);
+    for (const auto& e : all) attachment_quota_.Apply(e);
+  }
+
+  // Folds `slot` again from the log when it is marked stale (the caller holds its lock).
+  template <typename State>
+  core::Status RefoldIfStale(typename StreamStates<State>::Slot& slot, const std::string& stream) {
+    if (!slot.stale) return core::OkStatus();
+    State fresh;
+    FILAMENT_RETURN_IF_ERROR(
+        ScanStream(log_, stream, [&](const events::Event& e) { return FoldLogged(fresh, e); }));
+    slot.state = std::move(fresh);
+    slot.stale = false;
+    return core::OkStatus();
   }
 
   // Appends `decided` to `stream` expecting `state.version`, then folds it into `state` (and
@@ -190,6 +299,16 @@ class CommandService {
     for (const auto& e : appended.events) attachment_quota_.Apply(e);
     return appended;
   }
+
+  // Appends the records of one command's `decided` events to `batch` (stream versions follow
+  // the records already there), with ids from `minter`.
+  void AddRecords(const CommandContext& ctx, const std::vector<events::Event>& decided,
+                  events::AppendBatch& batch, Minter& minter);
+  // Folds one event read back from the log into a state of its category (kInternal for an
+  // event of another category).
+  static core::Status FoldLogged(GuildState& state, const events::Event& event);
+  static core::Status FoldLogged(UserState& state, const events::Event& event);
+  static core::Status FoldLogged(FriendshipState& state, const events::Event& event);
 
   std::mutex& CreatorLock(const std::string& user_id);
   void ApplyToDirectory(const std::vector<events::Event>& appended);

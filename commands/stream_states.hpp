@@ -5,6 +5,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "commands/command_batch.hpp"
+
 namespace filament::commands {
 
 // The folded states of one stream category ("guild:<id>", "user:<id>", ...) with one lock per
@@ -15,8 +17,12 @@ template <typename State>
 class StreamStates {
  public:
   struct Slot {
-    std::mutex mutex;  // serializes commands on this stream; guards `state`
+    std::mutex mutex;  // serializes commands on this stream; guards `state` and `stale`
     State state;
+    // `state` may be ahead of the log (a batch was folded but its append failed): fold the
+    // stream again from the log before deciding on it (ADR 0070).
+    bool stale = false;
+    CommandQueue queue;  // commands waiting for this stream (group commit, ADR 0070)
   };
 
   // The slot of an existing stream, or nullptr. Never creates one: ids come from clients.

@@ -110,6 +110,8 @@ const std::vector<LimitSetting>& LimitSettings() {
        &Limits::blob_sweep_interval_secs, 0, 604'800},
       {"FILAMENT_BLOB_SWEEP_GRACE_SECS", "age before an unreferenced attachment blob is swept",
        &Limits::blob_sweep_grace_secs, 60, 2'592'000},
+      {"FILAMENT_COMMAND_BATCH_MAX", "commands one stream decides and appends as one batch",
+       &Limits::command_batch_max, 1, 4'096},
   };
   return kSettings;
 }

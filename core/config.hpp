@@ -84,6 +84,9 @@ struct Limits {
   // least grace seconds ago that no live attachment names.
   int64_t blob_sweep_interval_secs = 3'600;
   int64_t blob_sweep_grace_secs = 3'600;
+  // Group commit on the command side (ADR 0070): commands one stream decides and appends
+  // together at most.
+  int64_t command_batch_max = 128;
 };
 
 // One settable limit: its env name, its field, and the inclusive range it must lie in.

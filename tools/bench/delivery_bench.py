@@ -59,6 +59,7 @@ class Server:
         args = [self.binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
         if self.brokers:
             args += ["--kafka-brokers", self.brokers]
+        args += getattr(self, "extra_args", [])  # e.g. ["--http-threads", "64"]
         env = dict(os.environ, **HIGH_LIMITS, **(extra_env or {}))
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, env=env)
