@@ -66,7 +66,7 @@ core::Result<Handle> NewProducer(const Settings& base, std::chrono::milliseconds
   Settings s = base;
   s["enable.idempotence"] = "true";
   s["acks"] = "all";
-  s["linger.ms"] = "2";
+  s.try_emplace("linger.ms", "0");
   s["message.timeout.ms"] = Ms(delivery_timeout);
   s["request.timeout.ms"] = s["socket.timeout.ms"];
   auto conf = MakeConf(s);
@@ -84,7 +84,7 @@ core::Result<Handle> NewConsumer(const Settings& base) {
   s["enable.auto.offset.store"] = "false";
   s["enable.partition.eof"] = "true";
   s["auto.offset.reset"] = "error";
-  s["fetch.wait.max.ms"] = "20";
+  s.try_emplace("fetch.wait.max.ms", "20");
   s["fetch.error.backoff.ms"] = "20";
   auto conf = MakeConf(s);
   if (!conf.ok()) return conf.error();

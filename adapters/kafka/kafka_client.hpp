@@ -30,15 +30,16 @@ Settings BaseSettings(const std::string& brokers, std::chrono::milliseconds time
 // librdkafka's delivery-report callback (rd_kafka_conf_set_dr_msg_cb).
 using DeliveryCallback = void (*)(rd_kafka_s*, const rd_kafka_message_s*, void*);
 
-// Idempotent, acks=all, small-linger producer whose delivery reports go to `on_delivery`
-// (served by whoever calls rd_kafka_poll on the handle). Every message gets its report within
-// `delivery_timeout` (message.timeout.ms), failed with a timeout when the cluster is gone.
-// Errors: kInvalidArgument (bad setting), kInternal (librdkafka refused to start).
+// Idempotent, acks=all producer (linger.ms from `base` if set there, else 0) whose delivery reports
+// go to `on_delivery` (served by whoever calls rd_kafka_poll on the handle). Every message gets its
+// report within `delivery_timeout` (message.timeout.ms), failed with a timeout when the cluster is
+// gone. Errors: kInvalidArgument (bad setting), kInternal (librdkafka refused to start).
 core::Result<Handle> NewProducer(const Settings& base, std::chrono::milliseconds delivery_timeout,
                                  DeliveryCallback on_delivery);
 
 // An assign()-only consumer: a private group.id that never joins or commits, partition EOF
 // events on, no automatic offset reset (a reader below the low watermark gets an error).
+// fetch.wait.max.ms comes from `base` if set there, else 20.
 core::Result<Handle> NewConsumer(const Settings& base);
 
 // The number of partitions of `topic` as seen by a metadata request on `rk` (which may

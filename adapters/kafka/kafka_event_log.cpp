@@ -29,6 +29,7 @@ struct Delivery {
   std::vector<bool> delivered;
   bool possibly_persisted = false;  // a failed record may still be in the log
   std::optional<core::Error> error;
+  std::shared_ptr<kafka_reader::LocalTail> tail;  // gets every acknowledged record
 };
 
 struct DeliverySlot {
@@ -39,6 +40,9 @@ struct DeliverySlot {
 void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
   std::unique_ptr<DeliverySlot> slot(static_cast<DeliverySlot*>(m->_private));
   Delivery& d = *slot->delivery;
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->offset >= 0 && d.tail) {
+    d.tail->Publish(kafka_reader::DecodeMessage(*m));  // reports come in offset order
+  }
   std::lock_guard lock(d.mu);
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     d.positions[slot->index] = {m->partition, m->offset};
@@ -77,6 +81,7 @@ core::Status ValidateBatch(const events::AppendBatch& batch, int64_t max_record_
 
 struct KafkaEventLog::Impl {
   static constexpr int64_t kMaxRecordBytes = 900 * 1024;  // below message.max.bytes (1 MB)
+  static constexpr size_t kTailPerPartition = 2048;       // ~2 s per partition at 1k posts/s
 
   KafkaLogOptions options;
   kafka_client::Settings settings;
@@ -85,6 +90,9 @@ struct KafkaEventLog::Impl {
   // Watermark queries go through a consumer handle: on the idempotent producer librdkafka
   // retries ListOffsets without bound, so a dead cluster would hang EndOffsets.
   kafka_client::Handle queries;
+  // This process's acknowledged records, for its own readers (ADR 0072).
+  std::shared_ptr<kafka_reader::LocalTail> tail =
+      std::make_shared<kafka_reader::LocalTail>(kTailPerPartition);
   std::thread poller;  // serves delivery reports
   std::atomic<bool> stop{false};
 
@@ -224,19 +232,23 @@ int32_t KafkaEventLog::Partitions() const { return impl_->options.partitions; }
 
 core::Result<std::unique_ptr<KafkaEventLog>> KafkaEventLog::Open(const KafkaLogOptions& options) {
   if (options.brokers.empty() || options.topic.empty() || options.partitions < 1 ||
-      options.delivery_timeout_ms < 100) {
+      options.delivery_timeout_ms < 100 || options.linger_ms < 0 || options.linger_ms > 1000 ||
+      options.fetch_wait_max_ms < 1 || options.fetch_wait_max_ms > 10000) {
     return core::InvalidArgument(
-        "kafka log needs brokers, a topic, partitions >= 1 and "
-        "delivery_timeout_ms >= 100");
+        "kafka log needs brokers, a topic, partitions >= 1, delivery_timeout_ms >= 100, "
+        "linger_ms in [0, 1000] and fetch_wait_max_ms in [1, 10000]");
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->query_timeout = std::min(milliseconds(options.delivery_timeout_ms), milliseconds(5000));
   impl->settings = kafka_client::BaseSettings(options.brokers, impl->query_timeout);
-  auto producer = kafka_client::NewProducer(impl->settings,
+  kafka_client::Settings producer_settings = impl->settings;
+  producer_settings["linger.ms"] = std::to_string(options.linger_ms);
+  auto producer = kafka_client::NewProducer(producer_settings,
                                             milliseconds(options.delivery_timeout_ms), &OnDelivery);
   if (!producer.ok()) return producer.error();
   impl->producer = std::move(*producer);
+  impl->settings["fetch.wait.max.ms"] = std::to_string(options.fetch_wait_max_ms);
   auto queries = kafka_client::NewConsumer(impl->settings);
   if (!queries.ok()) return queries.error();
   impl->queries = std::move(*queries);
@@ -269,6 +281,7 @@ core::Result<std::vector<events::Position>> KafkaEventLog::Append(
   auto base = impl_->Reserve(batch.stream, batch.expected_version, partition);
   if (!base.ok()) return base.error();
   auto d = std::make_shared<Delivery>();
+  d->tail = impl_->tail;
   d->positions.resize(batch.records.size());
   d->delivered.resize(batch.records.size(), false);
   core::Status produced = impl_->Produce(batch, partition, *base, d);
@@ -303,7 +316,7 @@ core::Result<std::unique_ptr<events::LogReader>> KafkaEventLog::OpenReader(
       return core::InvalidArgument("bad reader start position " + events::FormatPosition(p));
     }
   }
-  return kafka_reader::OpenReader(impl_->settings, impl_->options.topic, start);
+  return kafka_reader::OpenReader(impl_->settings, impl_->options.topic, start, impl_->tail);
 }
 
 core::Result<std::vector<int64_t>> KafkaEventLog::EndOffsets() {

@@ -17,6 +17,15 @@ struct KafkaLogOptions {
   // Upper bound for one Append when the cluster is unreachable (librdkafka message.timeout.ms);
   // metadata and offset queries are bounded by min(this, 5 s).
   int delivery_timeout_ms = 10000;
+  // Producer linger (librdkafka linger.ms): how long a record waits for others to share its
+  // produce request; part of every append's latency. 0: send at once (records still share a
+  // request while earlier ones are in flight). ADR 0072.
+  int linger_ms = 0;
+  // Readers' fetch.wait.max.ms: how long the broker may hold an empty fetch. A real broker
+  // answers as soon as data arrives; librdkafka's mock holds it this long regardless, which is
+  // the latency of a reader in another process (readers in this process are woken by the
+  // appender, ADR 0072).
+  int fetch_wait_max_ms = 20;
 };
 
 // The event log on Kafka (librdkafka). One record per LogRecord: key = stream, explicit
@@ -33,7 +42,7 @@ struct KafkaLogOptions {
 // A multi-writer deployment would need fencing (a transactional.id per partition owner, so a
 // stale writer's produce fails) — see DESIGN.md §2. Batches of one stream are serialized inside
 // this process; batches of different streams are produced concurrently (librdkafka batches
-// them, linger.ms = 2).
+// what accumulates while a request is in flight; linger_ms below).
 //
 // Atomicity. The records of one batch are produced back to back to one partition by an
 // idempotent producer (acks=all, in order, no duplicates), so they normally share one Kafka

@@ -23,8 +23,9 @@ std::optional<std::string_view> View(const void* data, size_t size) {
   return std::string_view(static_cast<const char*>(data), size);
 }
 
-// Maps one fetched message to a StoredRecord; never fails, problems go to decode_error.
-events::StoredRecord Decode(const rd_kafka_message_t& m) {
+}  // namespace
+
+events::StoredRecord DecodeMessage(const rd_kafka_message_t& m) {
   events::StoredRecord out;
   out.position = {m.partition, m.offset};
   rd_kafka_headers_t* headers = nullptr;  // owned by the message
@@ -49,10 +50,32 @@ events::StoredRecord Decode(const rd_kafka_message_t& m) {
   return out;
 }
 
+namespace {
+
 class KafkaLogReader : public events::LogReader {
  public:
-  KafkaLogReader(kafka_client::Handle consumer, std::string topic)
-      : consumer_(std::move(consumer)), topic_(std::move(topic)) {}
+  KafkaLogReader(kafka_client::Handle consumer, std::string topic,
+                 const std::vector<events::Position>& start, std::shared_ptr<LocalTail> tail)
+      : consumer_(std::move(consumer)), topic_(std::move(topic)), tail_(std::move(tail)) {
+    for (const events::Position& p : start) {
+      if (p.offset >= 0) next_[p.partition] = p.offset;
+    }
+    queue_ = tail_ ? rd_kafka_queue_get_consumer(consumer_.get()) : nullptr;
+    if (queue_ != nullptr) {
+      // A publish interrupts a blocking consumer poll; the yield flag persists until the
+      // poll sees it, so a publish between TakeLocal and the poll is not lost.
+      waker_ = tail_->AddWaker([q = queue_] { rd_kafka_queue_yield(q); });
+    }
+  }
+
+  ~KafkaLogReader() override {
+    if (queue_ == nullptr) return;
+    tail_->RemoveWaker(waker_);
+    rd_kafka_queue_destroy(queue_);
+  }
+
+  KafkaLogReader(const KafkaLogReader&) = delete;
+  KafkaLogReader& operator=(const KafkaLogReader&) = delete;
 
   core::Result<std::vector<events::StoredRecord>> Poll(size_t max_records,
                                                        std::chrono::milliseconds wait) override {
@@ -64,10 +87,12 @@ class KafkaLogReader : public events::LogReader {
     std::vector<events::StoredRecord> out;
     const auto deadline = Clock::now() + wait;
     while (out.size() < max_records) {
+      TakeLocal(out, max_records);
+      if (out.size() >= max_records) break;
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       int timeout_ms = out.empty() ? static_cast<int>(std::max<int64_t>(left.count(), 0)) : 0;
       Message m(rd_kafka_consumer_poll(consumer_.get(), timeout_ms));
-      if (!m) {
+      if (!m) {  // nothing fetched, or woken by the tail
         if (!out.empty() || Clock::now() >= deadline) break;
         continue;
       }
@@ -78,7 +103,7 @@ class KafkaLogReader : public events::LogReader {
         pending_error_ = std::move(error);
         break;
       }
-      if (Accept(*m)) out.push_back(Decode(*m));
+      if (Accept(*m)) out.push_back(DecodeMessage(*m));
     }
     return out;
   }
@@ -104,6 +129,20 @@ class KafkaLogReader : public events::LogReader {
     }
   }
 
+  // Appends, per partition, the records the tail holds at exactly the next offset (so never
+  // a gap); the consumer later fetches them too and Accept drops them.
+  void TakeLocal(std::vector<events::StoredRecord>& out, size_t max_records) {
+    if (!tail_) return;
+    for (auto& [partition, next] : next_) {
+      while (out.size() < max_records) {
+        auto record = tail_->Find({partition, next});
+        if (!record) break;
+        out.push_back(*record);
+        ++next;
+      }
+    }
+  }
+
   // Enforces "never a lower offset after a higher one" even if a fetch is repeated.
   bool Accept(const rd_kafka_message_t& m) {
     if (m.rkt == nullptr || topic_ != rd_kafka_topic_name(m.rkt)) return false;
@@ -115,7 +154,10 @@ class KafkaLogReader : public events::LogReader {
 
   kafka_client::Handle consumer_;
   std::string topic_;
-  std::map<int32_t, int64_t> next_;
+  std::shared_ptr<LocalTail> tail_;
+  rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue, woken by the tail
+  uint64_t waker_ = 0;
+  std::map<int32_t, int64_t> next_;  // partition → next offset to return
   std::optional<core::Error> pending_error_;
 };
 
@@ -123,7 +165,7 @@ class KafkaLogReader : public events::LogReader {
 
 core::Result<std::unique_ptr<events::LogReader>> OpenReader(
     const kafka_client::Settings& base, const std::string& topic,
-    const std::vector<events::Position>& start) {
+    const std::vector<events::Position>& start, std::shared_ptr<LocalTail> tail) {
   auto consumer = kafka_client::NewConsumer(base);
   if (!consumer.ok()) return consumer.error();
   rd_kafka_topic_partition_list_t* list =
@@ -137,7 +179,7 @@ core::Result<std::unique_ptr<events::LogReader>> OpenReader(
     return core::Internal(std::string("kafka assign: ") + rd_kafka_err2str(err));
   }
   return std::unique_ptr<events::LogReader>(
-      std::make_unique<KafkaLogReader>(std::move(*consumer), topic));
+      std::make_unique<KafkaLogReader>(std::move(*consumer), topic, start, std::move(tail)));
 }
 
 core::Status ScanPartitions(const kafka_client::Settings& base, const std::string& topic,

@@ -28,4 +28,12 @@ core::Result<std::unique_ptr<pqxx::connection>> Connect(const std::string& conni
   }
 }
 
+core::Status AsyncCommit(pqxx::connection& conn) {
+  return Guard("set synchronous_commit", [&] {
+    pqxx::nontransaction tx(conn);
+    tx.exec0("SET synchronous_commit = off");
+    return core::OkStatus();
+  });
+}
+
 }  // namespace filament::projections::pg

@@ -22,6 +22,12 @@ core::Error DbError(const std::exception& e, const std::string& context);
 // Opens a connection. Errors: kUnavailable.
 core::Result<std::unique_ptr<pqxx::connection>> Connect(const std::string& conninfo);
 
+// Makes the session's commits asynchronous (synchronous_commit=off): a commit is visible at
+// once and flushed by the WAL writer within ~3 × wal_writer_delay. A crash of PostgreSQL may
+// lose the last commits whole (writes and checkpoint together), never part of one.
+// Errors: as DbError.
+core::Status AsyncCommit(pqxx::connection& conn);
+
 // Runs `fn(conn)` and turns any exception into an error value (see DbError).
 template <typename Fn>
 core::Status Guard(const std::string& context, Fn&& fn) {

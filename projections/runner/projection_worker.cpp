@@ -45,6 +45,7 @@ class Worker {
     if (!conn_) {
       auto conn = pg::Connect(config_.conninfo);
       if (!conn.ok()) return conn.error();
+      if (config_.async_commit) FILAMENT_RETURN_IF_ERROR(pg::AsyncCommit(**conn));
       conn_ = std::move(*conn);
     }
     if (!reader_) return OpenReader();

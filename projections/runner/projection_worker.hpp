@@ -25,6 +25,8 @@ struct WorkerConfig {
   std::chrono::milliseconds poll_wait{200};
   std::chrono::milliseconds min_backoff{50};
   std::chrono::milliseconds max_backoff{5000};
+  // Commit batches without waiting for their WAL flush (synchronous_commit=off, ADR 0072).
+  bool async_commit = false;
   // Stop once every partition's checkpoint reaches these end offsets (replay); records at or
   // past them are not applied. Unset = follow the log until stopped.
   std::optional<std::vector<int64_t>> until;

@@ -52,6 +52,7 @@ void ProjectionRunner::RunOne(size_t index) {
   config.poll_wait = options_.poll_wait;
   config.min_backoff = options_.min_backoff;
   config.max_backoff = options_.max_backoff;
+  config.async_commit = options_.async_commit;
   config.log = options_.log;
   config.observer = observer_;
   config.metrics = metrics_;

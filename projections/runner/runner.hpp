@@ -26,6 +26,9 @@ struct RunnerOptions {
   std::chrono::milliseconds poll_wait{200};   // also bounds how long Stop() waits
   std::chrono::milliseconds min_backoff{50};  // after a transient log / database error ...
   std::chrono::milliseconds max_backoff{5000};  // ... doubling up to this
+  // Commit batches with synchronous_commit=off (ADR 0072): the read models are rebuilt from
+  // the durable log, and a batch's writes and checkpoint are lost or kept together.
+  bool async_commit = true;
   // Where progress problems are reported (one line each). Empty = stderr.
   std::function<void(const std::string&)> log;
 };

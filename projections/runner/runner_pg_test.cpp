@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "events/testing/in_memory_event_log.hpp"
+#include "projections/runner/pg_support.hpp"
 #include "projections/runner/projection_cursor.hpp"
 #include "projections/runner/runner.hpp"
 #include "projections/runner/testing/counting_projection.hpp"
@@ -267,6 +268,21 @@ TEST(RunnerPg, SkipNeedsAValidPosition) {
             core::ErrorCode::kInvalidArgument);
   EXPECT_EQ(AddSkip("host=/nonexistent", "p", {-1, 0}, "", "").error().code,
             core::ErrorCode::kInvalidArgument);
+}
+
+// ADR 0072: the runner's sessions commit without waiting for the WAL flush.
+TEST_F(RunnerPgTest, AsyncCommitTurnsSynchronousCommitOffForTheSession) {
+  auto conn = pg::Connect(conninfo_);
+  ASSERT_TRUE(conn.ok());
+  {
+    pqxx::nontransaction tx(**conn);
+    tx.exec0("SET synchronous_commit = on");
+  }
+  ASSERT_TRUE(pg::AsyncCommit(**conn).ok());
+  pqxx::nontransaction tx(**conn);
+  EXPECT_EQ(tx.exec1("SHOW synchronous_commit")[0].as<std::string>(), "off");
+  RunnerOptions defaults;
+  EXPECT_TRUE(defaults.async_commit);
 }
 
 }  // namespace

@@ -44,8 +44,8 @@ STAMP = re.compile(r'"content":"bench#(\d+)#')
 class Server:
     """`filament serve` (and `filament kafka-mock` for the Kafka log) on loopback."""
 
-    def __init__(self, binary, log):
-        self.binary, self.log = binary, log
+    def __init__(self, binary, log, extra_args=()):
+        self.binary, self.log, self.extra_args = binary, log, list(extra_args)
         self.data_dir = tempfile.mkdtemp(prefix="filament-delivery-", dir="/tmp")
         os.chmod(self.data_dir, 0o755)
         self.mock = self.proc = self.port = None
@@ -59,7 +59,7 @@ class Server:
         args = [self.binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
         if self.brokers:
             args += ["--kafka-brokers", self.brokers]
-        args += getattr(self, "extra_args", [])  # e.g. ["--http-threads", "64"]
+        args += self.extra_args
         env = dict(os.environ, **HIGH_LIMITS, **(extra_env or {}))
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, env=env)

@@ -29,7 +29,9 @@ struct LogUnderTest {
   std::unique_ptr<postgres::EmbeddedCluster> cluster;
   std::unique_ptr<adapters::MockCluster> mock;
   std::unique_ptr<events::EventLog> log;
+  std::unique_ptr<events::EventLog> reader_log;  // null: read through `log`
   ~LogUnderTest() {
+    reader_log.reset();
     log.reset();
     if (cluster) (void)cluster->Stop();
     cluster.reset();
@@ -48,13 +50,26 @@ std::unique_ptr<LogUnderTest> OpenPg(bool durable) {
   return out;
 }
 
-std::unique_ptr<LogUnderTest> OpenKafka() {
+struct KafkaKnobs {
+  int linger_ms = 0;  // KafkaLogOptions' default
+  int fetch_wait_ms = 20;
+  bool remote_reader = false;  // read through a second handle: as a reader in another process
+};
+
+std::unique_ptr<LogUnderTest> OpenKafka(const KafkaKnobs& knobs) {
   auto out = std::make_unique<LogUnderTest>();
-  out->name = "kafka (librdkafka mock, 3 brokers)";
+  out->name =
+      "kafka (librdkafka mock, 3 brokers, linger " + std::to_string(knobs.linger_ms) +
+      " ms, fetch wait " + std::to_string(knobs.fetch_wait_ms) + " ms, " +
+      (knobs.remote_reader ? "reader in another handle" : "reader in the appender's handle") + ")";
   out->mock = Unwrap(adapters::MockCluster::Start(3, "filament.events", kPartitions), "mock");
-  out->log = Unwrap(adapters::KafkaEventLog::Open(
-                        {.brokers = out->mock->Bootstraps(), .partitions = kPartitions}),
-                    "open KafkaEventLog");
+  adapters::KafkaLogOptions options{.brokers = out->mock->Bootstraps(), .partitions = kPartitions};
+  options.linger_ms = knobs.linger_ms;
+  options.fetch_wait_max_ms = knobs.fetch_wait_ms;
+  out->log = Unwrap(adapters::KafkaEventLog::Open(options), "open KafkaEventLog");
+  if (knobs.remote_reader) {
+    out->reader_log = Unwrap(adapters::KafkaEventLog::Open(options), "open reader handle");
+  }
   return out;
 }
 
@@ -150,11 +165,12 @@ void ReadStamps(events::LogReader& reader, int expected, int64_t deadline_ns,
   }
 }
 
-LatencyResult RunLatency(events::EventLog& log, int count, int rate_per_s) {
+LatencyResult RunLatency(events::EventLog& log, events::EventLog& reader_log, int count,
+                         int rate_per_s) {
   auto ends = Unwrap(log.EndOffsets(), "end offsets");
   std::vector<events::Position> start;
   for (int32_t p = 0; p < static_cast<int32_t>(ends.size()); ++p) start.push_back({p, ends[p]});
-  auto reader = Unwrap(log.OpenReader(start), "open reader");
+  auto reader = Unwrap(reader_log.OpenReader(start), "open reader");
   LatencyResult result;
   int64_t deadline =
       NowNs() + static_cast<int64_t>(count) * 1'000'000'000 / rate_per_s + 15'000'000'000;
@@ -184,11 +200,12 @@ struct Options {
   std::vector<int> batches = {1, 10};
   int latency_count = 1000;
   int latency_rate = 200;
+  KafkaKnobs kafka;
 };
 
 void BenchOne(const std::string& which, const Options& options, Table& throughput, Table& latency) {
   std::cerr << "log_bench: " << which << " ...\n";
-  auto lut = which == "kafka" ? OpenKafka() : OpenPg(which == "pg-durable");
+  auto lut = which == "kafka" ? OpenKafka(options.kafka) : OpenPg(which == "pg-durable");
   for (int threads : options.threads) {
     for (int batch : options.batches) {
       auto r = RunThroughput(*lut->log, threads, batch, options.seconds);
@@ -202,7 +219,8 @@ void BenchOne(const std::string& which, const Options& options, Table& throughpu
                 << " records/s\n";
     }
   }
-  auto l = RunLatency(*lut->log, options.latency_count, options.latency_rate);
+  auto l = RunLatency(*lut->log, lut->reader_log ? *lut->reader_log : *lut->log,
+                      options.latency_count, options.latency_rate);
   auto ack = Summarize(l.ack_ns);
   auto e2e = Summarize(l.consume_ns);
   latency.Add({lut->name, std::to_string(options.latency_rate),
@@ -227,6 +245,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(10, 100000));
   app.add_option("--latency-rate", options.latency_rate, "appends/s in the latency test")
       ->check(CLI::Range(1, 100000));
+  app.add_option("--kafka-linger-ms", options.kafka.linger_ms, "producer linger.ms")
+      ->check(CLI::Range(0, 1000));
+  app.add_option("--kafka-fetch-wait-ms", options.kafka.fetch_wait_ms, "fetch.wait.max.ms")
+      ->check(CLI::Range(1, 10000));
+  app.add_flag("--kafka-remote-reader", options.kafka.remote_reader,
+               "latency reader on a second log handle (no local wake-up, ADR 0072)");
   CLI11_PARSE(app, argc, argv);
 
   Table throughput({"log", "appenders", "records/batch", "batches/s", "records/s", "append p50 ms",
