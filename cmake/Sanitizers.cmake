@@ -20,23 +20,27 @@ if(FILAMENT_SANITIZE)
 endif()
 
 # Gives every executable of the tree the sanitizer defaults of cmake/sanitizer_defaults.cpp
-# (ASan's detect_stack_use_after_return in particular), so that a binary run outside the
-# scripts (ctest, by hand, by the e2e harness) checks as much as one run by tools/dev/asan.sh.
-# Call once, after every add_subdirectory.
+# (ASan's detect_stack_use_after_return, UBSan's stack traces, LeakSanitizer's suppression file
+# tools/dev/lsan.supp), so that a binary run outside the scripts (ctest, by hand, by the e2e
+# harness) checks as much as one run by tools/dev/asan.sh. Call once, after every add_subdirectory.
 function(filament_add_sanitizer_defaults)
-  if(NOT FILAMENT_SANITIZE MATCHES "address")
+  if(NOT FILAMENT_SANITIZE)
     return()
   endif()
+  set(defaults ${PROJECT_SOURCE_DIR}/cmake/sanitizer_defaults.cpp)
   set(pending ${PROJECT_SOURCE_DIR})
   while(pending)
     list(POP_FRONT pending dir)
     get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
     get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
     list(APPEND pending ${subdirs})
+    # The suppression file is read at run time, by path: editing it needs no rebuild.
+    set_property(SOURCE ${defaults} DIRECTORY ${dir} PROPERTY COMPILE_DEFINITIONS
+                 FILAMENT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
     foreach(target IN LISTS targets)
       get_target_property(type ${target} TYPE)
       if(type STREQUAL "EXECUTABLE")
-        target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/cmake/sanitizer_defaults.cpp)
+        target_sources(${target} PRIVATE ${defaults})
       endif()
     endforeach()
   endwhile()

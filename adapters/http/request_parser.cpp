@@ -49,27 +49,41 @@ struct RequestParser::Impl {
   std::string value;
   bool in_value = false;
   bool bad_field = false;
-  // Head size accounting: bytes of earlier feeds plus this feed up to the last head callback.
+  // Head size accounting: the head bytes of earlier feeds; this feed's are counted from
+  // feed_base to the LF that ends the head (HeadSize).
   int64_t head_bytes_before = 0;
   const char* feed_base = nullptr;
-  const char* head_end = nullptr;
-  // obs-fold detection: a line of the head starting with SP or HTAB. http_parser joins such
-  // lines silently, so the raw head bytes are scanned as they pass.
+  const char* feed_end = nullptr;
+  // The raw head bytes are scanned as they pass: for obs-fold (a line starting with SP or HTAB,
+  // which http_parser joins silently) and for the blank line that ends the head.
   const char* scan_from = nullptr;  // head bytes of this feed not yet scanned
   bool last_lf = false;
+  bool blank_line = false;  // the current line so far is empty or a lone CR
   bool folded = false;
 
+  // Scans one head byte; true when it ends the head: the LF of an empty line, or any byte after
+  // an empty line's CR (Debian builds http_parser non-strict: it takes that byte for the LF).
+  bool ScanByte(char c) {
+    if (last_lf && (c == ' ' || c == '\t')) folded = true;
+    const bool end = blank_line && (c == '\n' || !last_lf);
+    blank_line = c == '\n' || (c == '\r' && last_lf);
+    last_lf = c == '\n';
+    return end;
+  }
   void ScanHead(const char* end) {
     if (scan_from == nullptr) scan_from = feed_base;
-    for (const char* c = scan_from; c < end; ++c) {
-      if (last_lf && (*c == ' ' || *c == '\t')) folded = true;
-      last_lf = *c == '\n';
-    }
+    for (const char* c = scan_from; c < end; ++c) ScanByte(*c);
     scan_from = std::max(scan_from, end);
   }
-  void NoteHead(const char* at, size_t length) {
-    head_end = at + length;
-    ScanHead(head_end);
+  void NoteHead(const char* at, size_t length) { ScanHead(at + length); }
+  // From on_headers_complete, where http_parser stands on the head's final byte in this feed:
+  // the exact size of the head, request line through that byte, however the reads split it.
+  int64_t HeadSize() {
+    if (scan_from == nullptr) scan_from = feed_base;
+    const char* c = scan_from;
+    while (c < feed_end && !ScanByte(*c)) ++c;
+    scan_from = std::min(c + 1, feed_end);
+    return head_bytes_before + (scan_from - feed_base);
   }
   void FinishField() {
     if (!in_value && field.empty()) return;
@@ -197,9 +211,7 @@ const http_parser_settings& RequestParser::Impl::Settings() {
 int RequestParser::HeadersComplete() {
   Impl& impl = *impl_;
   impl.FinishField();
-  const int64_t head_bytes =
-      impl.head_bytes_before + (impl.head_end - impl.feed_base) + 4;  // + the final CRLFs
-  if (head_bytes > impl.max_header_bytes) {
+  if (impl.HeadSize() > impl.max_header_bytes) {
     Fail(431, "request_header_fields_too_large");
     return -1;
   }
@@ -272,7 +284,7 @@ size_t RequestParser::Execute(std::string_view bytes) {
   }
   Impl& impl = *impl_;
   impl.feed_base = bytes.data();
-  impl.head_end = bytes.data();
+  impl.feed_end = bytes.data() + bytes.size();
   impl.scan_from = state_ == State::kHead ? bytes.data() : bytes.data() + bytes.size();
   const size_t used =
       http_parser_execute(&impl.parser, &Impl::Settings(), bytes.data(), bytes.size());
@@ -316,6 +328,7 @@ void RequestParser::Next() {
   impl.bad_field = false;
   impl.head_bytes_before = 0;
   impl.last_lf = false;
+  impl.blank_line = false;
   impl.folded = false;
   state_ = State::kIdle;
   http_parser_pause(&impl.parser, 0);

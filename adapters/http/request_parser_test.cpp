@@ -126,12 +126,40 @@ TEST(RequestParser, BlankLinesBeforeARequestDoNotCountTowardTheHeadCap) {
   const std::string bytes = std::string(100, '\n') + "\r\n" + head;
   for (size_t step : {1, 7, 64, 100000}) {
     Recorder recorder;
-    // A little room over the head: at exactly the cap a 1-byte final read still counts up to 3
-    // bytes twice (HeadersComplete's "+ 4"), a split dependence not fixed yet.
-    RequestParser parser(static_cast<int64_t>(head.size()) + 4, &recorder);
+    RequestParser parser(static_cast<int64_t>(head.size()), &recorder);  // exactly the cap
     EXPECT_EQ(FeedInSteps(parser, bytes, step), bytes.size()) << step;
     EXPECT_EQ(parser.state(), RequestParser::State::kComplete) << step;
     EXPECT_EQ(recorder.heads.size(), 1u) << step;
+  }
+}
+
+// Found by tools/fuzz (http_request, corpus crash-exact-cap-1-byte-reads): the head's size was
+// estimated as "bytes up to the last field value + 4", so final CR/LF bytes that arrived in
+// earlier reads were counted twice (a head exactly at the cap was 431 when its end came in 1-byte
+// reads, accepted whole), a head without fields was undercounted by its version and CRLF, and
+// one ending in an empty value overcounted. The size is now the exact byte count through the
+// blank line's LF, whatever the split and the line ends.
+TEST(RequestParser, HeadExactlyAtTheCapIsAcceptedInEverySplit) {
+  const std::string heads[] = {
+      "GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(40, 'a') + "\r\n\r\n",
+      "GET /" + std::string(60, 'p') + " HTTP/1.1\r\n\r\n",            // no fields
+      "GET / HTTP/1.1\r\nHost: h\r\nX:\r\n\r\n",                       // the last value empty
+      "GET / HTTP/1.1\nHost: h\nX: " + std::string(30, 'a') + "\n\n",  // bare LF line ends
+  };
+  for (const std::string& head : heads) {
+    const auto size = static_cast<int64_t>(head.size());
+    for (size_t step : {1, 2, 3, 5, 7, 64, 100000}) {
+      Recorder at_cap;
+      RequestParser parser(size, &at_cap);
+      EXPECT_EQ(FeedInSteps(parser, head, step), head.size()) << head << step;
+      EXPECT_EQ(parser.state(), RequestParser::State::kComplete) << head << step;
+      Recorder over;
+      RequestParser small(size - 1, &over);  // one byte over the cap
+      FeedInSteps(small, head, step);
+      ASSERT_EQ(small.state(), RequestParser::State::kFailed) << head << step;
+      EXPECT_EQ(small.failure().response.status, 431) << head << step;
+      EXPECT_TRUE(over.heads.empty()) << head << step;
+    }
   }
 }
 

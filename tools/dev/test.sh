@@ -4,7 +4,9 @@
 # Every service a test needs (PostgreSQL clusters, the Kafka mock cluster, the server itself) is
 # started by the tests and stopped after them.
 #   tools/dev/test.sh --sanitize   instead: the whole suite built and run under ASan + UBSan
-#                                  (build-sanitize/, tools/dev/asan.sh --all); a finding fails it
+#                                  (build-sanitize/, tools/dev/asan.sh --all); a finding fails it.
+#                                  The lint label is left out (clang-tidy runs no instrumented
+#                                  code; the normal suite runs it). Costs in tools/dev/README.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if [[ "${1:-}" == --sanitize ]]; then
