@@ -107,6 +107,11 @@ const std::vector<LimitSetting>& LimitSettings() {
        &Limits::blob_sweep_interval_secs, 0, 604'800},
       {"FILAMENT_BLOB_SWEEP_GRACE_SECS", "age before an unreferenced attachment blob is swept",
        &Limits::blob_sweep_grace_secs, 60, 2'592'000},
+      {"FILAMENT_READY_MAX_PROJECTION_LAG_MS",
+       "/ready fails while a projection or the gateway bridge lags the log by more",
+       &Limits::ready_max_projection_lag_ms, 100, 86'400'000},
+      {"FILAMENT_DRAIN_TIMEOUT_MS", "on SIGTERM, how long in-flight requests may still run",
+       &Limits::drain_timeout_ms, 0, 600'000},
   };
   return kSettings;
 }

@@ -81,6 +81,11 @@ struct Limits {
   // least grace seconds ago that no live attachment names.
   int64_t blob_sweep_interval_secs = 3'600;
   int64_t blob_sweep_grace_secs = 3'600;
+  // Operability (ADR 0076): /ready fails while a projection this process runs (or the gateway
+  // bridge) is further behind the log than this; SIGTERM lets in-flight requests finish for
+  // at most drain_timeout_ms.
+  int64_t ready_max_projection_lag_ms = 5'000;
+  int64_t drain_timeout_ms = 10'000;
 };
 
 // One settable limit: its env name, its field, and the inclusive range it must lie in.
