@@ -48,6 +48,10 @@ struct ServeOptions {
   std::string search_dir;
   // A built web client served on the API's origin (ADR 0052); empty: none.
   std::string web_root;
+  // Operability (ADR 0076): where a `project` process answers /health, /ready and /metrics
+  // (the other roles answer them on --listen), and the stderr log format (json or text).
+  std::string ops_listen = "127.0.0.1:0";
+  std::string log_format = "json";
   core::Limits limits;
 };
 

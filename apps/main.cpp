@@ -68,6 +68,14 @@ void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
   cmd->add_option("--web-root", o.web_root,
                   "serve the built web client (its dist/ directory) on the same origin")
       ->envname("FILAMENT_WEB_ROOT");
+  cmd->add_option("--ops-listen", o.ops_listen,
+                  "`project`: address of its /health, /ready and /metrics listener")
+      ->envname("FILAMENT_OPS_LISTEN")
+      ->capture_default_str();
+  cmd->add_option("--log-format", o.log_format, "stderr log lines: json or text")
+      ->envname("FILAMENT_LOG_FORMAT")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
   // A one-shot repair, given on the command line only: a config file must not keep it.
   cmd->add_option("--skip-position", o.skip_positions,
                   "skip the undecodable record at P:O (needs --only with one projection)")

@@ -21,6 +21,9 @@
 #include "apps/blob_sweeper.hpp"
 #include "apps/checkpoint_poller.hpp"
 #include "apps/commands.hpp"
+#include "apps/ops_http.hpp"
+#include "apps/ops_log.hpp"
+#include "apps/ops_monitor.hpp"
 #include "apps/read_models.hpp"
 #include "apps/storage.hpp"
 #include "apps/voice_sweeper.hpp"
@@ -60,7 +63,7 @@ std::string CanonicalUserId(const std::string& id) {
 
 class HubSink final : public gateway::FanoutSink {
  public:
-  explicit HubSink(gateway::GatewayHub& hub) : hub_(hub) {}
+  HubSink(gateway::GatewayHub& hub, projections::AppliedPositions& seen) : hub_(hub), seen_(seen) {}
   void ToChannel(const std::string& guild_id, const std::string& channel_id,
                  const std::string& type, const std::string& payload,
                  const UserFilter& allow) override {
@@ -85,10 +88,16 @@ class HubSink final : public gateway::FanoutSink {
     hub_.LiftIpBans(guild_id, ban_ids);
   }
   void StartReplayWindow(const std::vector<int64_t>& start) override {
+    for (size_t p = 0; p < start.size(); ++p) {  // the bridge's position, for /ready
+      if (start[p] > 0)
+        seen_.Update(OpsMonitor::kBridgeName, {static_cast<int32_t>(p), start[p] - 1});
+    }
     hub_.StartReplayWindow(start);
   }
   void Record(std::shared_ptr<const gateway::ReplayEntry> entry) override {
+    const events::Position position{entry->partition, entry->offset};
     hub_.PublishRecord(std::move(entry));
+    seen_.Update(OpsMonitor::kBridgeName, position);
   }
   void DropUser(const std::string& user_id, const std::string& reason) override {
     hub_.DropUser(user_id, reason);
@@ -96,15 +105,7 @@ class HubSink final : public gateway::FanoutSink {
 
  private:
   gateway::GatewayHub& hub_;
-};
-
-// Answers a gateway-only process's plain HTTP requests.
-class GatewayOnlyHandler final : public http::HttpHandler {
- public:
-  http::HttpResponse Handle(const http::HttpRequest& request) override {
-    if (request.path == "/health") return {200, R"({"status":"ok"})", "application/json", {}};
-    return {404, R"({"error":"not_found"})", "application/json", {}};
-  }
+  projections::AppliedPositions& seen_;
 };
 
 // A gateway-only process does not run the command side (one command writer per log), so an
@@ -146,6 +147,11 @@ int RunServer(const ServeOptions& options) {
   const sigset_t signals = TerminationSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread started below inherits this
   const Roles& roles = options.roles;
+  LogFormat log_format = LogFormat::kJson;
+  if (!ParseLogFormat(options.log_format, log_format)) {
+    return Fail("--log-format", core::InvalidArgument("json or text"));
+  }
+  SetLogFormat(log_format);
   if (auto s = crypto::InitCrypto(); !s.ok()) return Fail("crypto", s.error());
   auto client_ip = api::ClientIpResolver::FromConfig(options.trusted_proxy_cidrs);
   if (!client_ip.ok()) return Fail("--trusted-proxy-cidrs", client_ip.error());
@@ -168,7 +174,8 @@ int RunServer(const ServeOptions& options) {
   if (*captcha_config) captcha = std::make_unique<captcha::HcaptchaVerifier>(**captcha_config);
   auto storage = OpenStorage(options.storage);
   if (!storage.ok()) return Fail("storage", storage.error());
-  events::EventLog& log = *(*storage)->log;
+  TimedEventLog timed_log(*(*storage)->log);  // append latency (ADR 0076)
+  events::EventLog& log = timed_log;
   const std::string& conninfo = (*storage)->conninfo;
 
   core::SystemClock clock;
@@ -178,6 +185,8 @@ int RunServer(const ServeOptions& options) {
   const std::vector<std::string> read_model_names = ReadModels::Names();
   projections::AppliedPositions applied;
   projections::RunnerMetrics runner_metrics;
+  projections::AppliedPositions bridge_seen;
+  std::vector<std::string> run_projections;  // lag-checked by /ready
 
   std::unique_ptr<projections::ProjectionRunner> runner;
   if (roles.projections) {
@@ -196,7 +205,8 @@ int RunServer(const ServeOptions& options) {
     }
     projections::RunnerOptions runner_options;
     runner_options.conninfo = conninfo;
-    runner_options.log = [](const std::string& line) { std::cerr << line << "\n"; };
+    runner_options.log = [](const std::string& line) { LogMessage("projections", line); };
+    for (const auto* projection : *chosen) run_projections.emplace_back(projection->Name());
     runner = std::make_unique<projections::ProjectionRunner>(log, *chosen, runner_options, &applied,
                                                              &runner_metrics);
     runner->Start();
@@ -288,7 +298,7 @@ int RunServer(const ServeOptions& options) {
       hub->SetUserGoneHandler(
           [sweeper](const std::string& user_id) { sweeper->OnUserGone(user_id); });
     }
-    sink = std::make_unique<HubSink>(*hub);
+    sink = std::make_unique<HubSink>(*hub, bridge_seen);
     // Events go out once the read models include them (ADR 0017): a GET made on an event
     // sees its effect.
     auto barrier = [&applied, &read_model_names](const events::Position& position,
@@ -329,14 +339,33 @@ int RunServer(const ServeOptions& options) {
     projections::SearchProjectionOptions search_options;
     search_options.root_dir = search_dir;
     search_options.batch_size = static_cast<size_t>(options.limits.search_worker_batch_limit);
-    search_options.log = [](const std::string& line) { std::cerr << line << "\n"; };
+    search_options.log = [](const std::string& line) { LogMessage("search", line); };
     search = std::make_unique<projections::SearchProjection>(log, search_options, &applied);
     if (auto s = search->Start(); !s.ok()) return Fail("search index", s.error());
     awaited_models.emplace_back(projections::kSearchProjectionName);
+    run_projections.emplace_back(projections::kSearchProjectionName);
   }
 
-  GatewayOnlyHandler gateway_only;
-  http::HttpHandler* handler = &gateway_only;
+  OpsMonitor monitor(log, applied, &bridge_seen, MigrationsCheck(pool),
+                     {.role = RoleName(roles),
+                      .projections = run_projections,
+                      .gateway_bridge = roles.gateway,
+                      .owned_partitions = roles.api ? log.Partitions() : 0,
+                      .max_lag_ms = options.limits.ready_max_projection_lag_ms});
+  monitor.Start();
+  std::unique_ptr<ObservedHandler> observed;
+  std::atomic<http::HttpServer*> server_ptr{nullptr};
+  auto role_metrics = [&](std::string& out) {
+    monitor.AppendPrometheus(out);
+    timed_log.AppendPrometheus(out);
+    if (observed) observed->AppendPrometheus(out);
+    runner_metrics.AppendPrometheus(out);
+    if (hub) AppendHubGauges(*hub, out);
+    if (auto* running = server_ptr.load()) AppendServerGauges(*running, out);
+  };
+
+  OpsHandler ops_handler(monitor, role_metrics);
+  http::HttpHandler* handler = &ops_handler;
   if (roles.api) {
     api_handler = std::make_unique<api::ApiHandler>(api::ApiDeps{
         .commands = *command_service,
@@ -351,10 +380,11 @@ int RunServer(const ServeOptions& options) {
         .limits = options.limits,
         .client_ip = *client_ip,
         .search = search.get(),
-        .append_metrics =
-            [&](std::string& out) {
-              runner_metrics.AppendPrometheus(out);
-              if (hub) hub->metrics().AppendPrometheus(out);
+        .append_metrics = role_metrics,
+        .readiness =
+            [&monitor] {
+              auto answer = monitor.Ready();
+              return std::make_pair(answer.status, std::move(answer.body));
             },
         .blobs = &blobs,
         // Upload temp files (unlinked at creation) on the data disk when there is one.
@@ -374,6 +404,14 @@ int RunServer(const ServeOptions& options) {
         *api, [api](std::string_view path) { return api->HasPattern(path); }, *site);
     handler = web_front.get();
   }
+  api::ApiHandler* routes = api_handler.get();
+  const bool static_site = site != nullptr;
+  observed = std::make_unique<ObservedHandler>(*handler, [routes, static_site](const auto& r) {
+    if (routes == nullptr) return OpsHandler::RouteOf(r);
+    std::string pattern = routes->RoutePattern(r);
+    return !pattern.empty() ? pattern : static_site ? "static" : "unmatched";
+  });
+  handler = observed.get();
 
   // REST and the upgrade share the global limiter when both run here.
   std::unique_ptr<api::RateLimitedUpgrade> limited_upgrade;
@@ -393,10 +431,11 @@ int RunServer(const ServeOptions& options) {
   }
 
   std::unique_ptr<http::HttpServer> server;
-  if (roles.api || roles.gateway) {
+  {  // every role listens: `project` for /health, /ready and /metrics only (--ops-listen)
     http::HttpServerOptions http_options;
-    http_options.listen = options.listen;
-    http_options.pool_threads = options.http_threads;
+    http_options.listen = roles.api || roles.gateway ? options.listen : options.ops_listen;
+    http_options.drain_timeout_ms = options.limits.drain_timeout_ms;
+    http_options.pool_threads = roles.api || roles.gateway ? options.http_threads : 2;
     http_options.max_body_bytes = options.limits.max_body_bytes;
     http_options.request_timeout_ms = options.limits.request_timeout_secs * 1000;
     http_options.max_header_bytes = options.limits.max_header_bytes;
@@ -406,14 +445,22 @@ int RunServer(const ServeOptions& options) {
     http_options.max_connections_per_ip = options.limits.max_connections_per_ip;
     if (hub) http_options.ws = gateway::MakeWsOptions(GatewayOptionsFrom(options.limits));
     auto started = http::HttpServer::Start(http_options, *handler, upgrade_entry);
-    if (!started.ok()) return Fail("listen " + options.listen, started.error());
+    if (!started.ok()) return Fail("listen " + http_options.listen, started.error());
     server = std::move(*started);
+    server_ptr = server.get();
+    monitor.MarkStarted();
     std::cout << "filament: listening on port " << server->port() << std::endl;
+    LogEvent("info", "start",
+             {{"role", RoleName(roles)}, {"port", static_cast<int64_t>(server->port())}});
   }
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::cerr << "filament: signal " << signal_number << ", shutting down\n";
+  // Drain (ADR 0076): not ready, sockets closed with 1001, in-flight requests finish
+  // (bounded), projections commit their batch, then exit 0.
+  LogEvent("info", "drain", {{"signal", static_cast<int64_t>(signal_number)}});
+  monitor.BeginDrain();
+  if (hub) CloseGatewayForDrain(*hub, std::chrono::milliseconds(2000));
   if (server) server->Stop();
   if (presence) presence->Stop();  // its users leave the others' presence now, not at the TTL
   if (sweeper) sweeper->Stop();
@@ -424,6 +471,8 @@ int RunServer(const ServeOptions& options) {
   if (poller) poller->Stop();
   if (search) search->Stop();
   if (runner) runner->Stop();
+  monitor.Stop();
+  LogEvent("info", "stopped", {{"role", RoleName(roles)}});
   return 0;
 }
 

@@ -112,6 +112,11 @@ const std::vector<LimitSetting>& LimitSettings() {
        &Limits::blob_sweep_grace_secs, 60, 2'592'000},
       {"FILAMENT_COMMAND_BATCH_MAX", "commands one stream decides and appends as one batch",
        &Limits::command_batch_max, 1, 4'096},
+      {"FILAMENT_READY_MAX_PROJECTION_LAG_MS",
+       "/ready fails while a projection or the gateway bridge lags the log by more",
+       &Limits::ready_max_projection_lag_ms, 100, 86'400'000},
+      {"FILAMENT_DRAIN_TIMEOUT_MS", "on SIGTERM, how long in-flight requests may still run",
+       &Limits::drain_timeout_ms, 0, 600'000},
   };
   return kSettings;
 }

@@ -87,6 +87,11 @@ struct Limits {
   // Group commit on the command side (ADR 0070): commands one stream decides and appends
   // together at most.
   int64_t command_batch_max = 128;
+  // Operability (ADR 0076): /ready fails while a projection this process runs (or the gateway
+  // bridge) is further behind the log than this; SIGTERM lets in-flight requests finish for
+  // at most drain_timeout_ms.
+  int64_t ready_max_projection_lag_ms = 5'000;
+  int64_t drain_timeout_ms = 10'000;
 };
 
 // One settable limit: its env name, its field, and the inclusive range it must lie in.

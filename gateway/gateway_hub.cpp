@@ -91,6 +91,7 @@ void GatewayHub::Register(const std::shared_ptr<GatewaySession>& session) {
   users_[session->user_id].insert(session->id);
   CountConnectionLocked(session->user_id, +1);
   session->registered = true;
+  if (closing_all_) return CloseForDrainLocked(*session);  // the process is draining
   // Enqueued under the lock, so no fanned-out event can precede `ready`.
   nlohmann::json ready{{"user_id", session->user_id}};
   if (session->version == 2) {

@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "adapters/http/websocket.hpp"
@@ -131,8 +132,14 @@ class GatewayHub : private PresenceListener {
 
   GatewayMetrics& metrics() { return metrics_; }
   size_t connection_count() const;
+  // Ingress commands waiting for a hub worker (the gateway's queue depth).
+  size_t ingress_queue_depth() const;
   // Stops the worker threads; queued commands are discarded. Idempotent.
   void Shutdown();
+  // Graceful drain (gateway_drain.cpp, ADR 0076): closes every open connection with a Close
+  // frame `code` (1001 going away) and `reason`, counted as disconnect `server_shutdown`;
+  // a connection registered afterwards is closed the same way at once. Idempotent.
+  void CloseAll(uint16_t code, std::string reason);
 
  private:
   friend class GatewaySession;
@@ -177,6 +184,7 @@ class GatewayHub : private PresenceListener {
     return false;
   }
   void EvictLocked(GatewaySession& session);
+  void CloseForDrainLocked(GatewaySession& session);
   // Returns "" on success, else the disconnect reason matching the failure.
   std::string_view SendDirectLocked(GatewaySession& session, std::string_view type,
                                     const std::string& payload_json);
@@ -224,6 +232,7 @@ class GatewayHub : private PresenceListener {
   std::unique_ptr<WorkerPool> workers_;
 
   mutable std::mutex mu_;  // guards everything below and the hub-owned fields of sessions
+  std::optional<std::pair<uint16_t, std::string>> closing_all_;  // set by CloseAll
   std::unordered_map<uint64_t, std::shared_ptr<GatewaySession>> connections_;
   std::unordered_map<std::string, IdSet> channels_;  // "guild:channel" → subscribers
   std::unordered_map<std::string, IdSet> guilds_;    // guild → subscribed connections

@@ -46,4 +46,9 @@ void WorkerPool::Run() {
   }
 }
 
+size_t WorkerPool::queued() {
+  std::lock_guard lock(mu_);
+  return tasks_.size();
+}
+
 }  // namespace filament::gateway

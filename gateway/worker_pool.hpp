@@ -16,6 +16,8 @@ class WorkerPool {
   ~WorkerPool();  // Stop()s
   // Returns false (and drops the task) after Stop().
   bool Post(std::function<void()> task);
+  // Tasks posted and not started yet.
+  size_t queued();
   // Finishes running tasks, discards queued ones, joins. Idempotent.
   void Stop();
 

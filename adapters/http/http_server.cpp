@@ -109,8 +109,10 @@ void HttpServer::Stop() {
     while (!reactor->drained()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ::close(impl_->listen_fd);
-  const auto give_up = std::chrono::steady_clock::now() +
-                       std::chrono::milliseconds(impl_->core.options.request_timeout_ms);
+  const HttpServerOptions& options = impl_->core.options;
+  const int64_t drain_ms =
+      options.drain_timeout_ms >= 0 ? options.drain_timeout_ms : options.request_timeout_ms;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
   while (impl_->Connections() > 0 && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

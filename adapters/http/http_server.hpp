@@ -29,6 +29,8 @@ struct HttpServerOptions {
   // client that takes no byte of its answer for request_timeout_ms is dropped.
   int64_t header_timeout_ms = 5'000;
   int64_t request_timeout_ms = 10'000;
+  // How long Stop() lets in-flight requests finish; negative: request_timeout_ms.
+  int64_t drain_timeout_ms = -1;
   bool keep_alive = true;
   int64_t keep_alive_timeout_ms = 10'000;  // idle time between requests; then closed quietly
   int64_t max_connections = 10'000;        // open HTTP connections; more are refused at accept
@@ -71,7 +73,7 @@ class HttpServer {
   int64_t connection_count() const;  // open HTTP connections (upgraded sockets not included)
   // Graceful: stops accepting, closes idle keep-alives and requests whose head is incomplete,
   // lets in-flight requests finish and their answers be written (each then closes), waits for
-  // that at most request_timeout_ms, then closes what is left and every WebSocket (handlers see
+  // that at most drain_timeout_ms, then closes what is left and every WebSocket (handlers see
   // OnClose(kShutdown)). Idempotent; not callable from a handler.
   void Stop();
 

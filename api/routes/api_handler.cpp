@@ -62,6 +62,12 @@ bool ApiHandler::HasPattern(std::string_view path) const {
   return router_.Match("GET", RoutedPath(path)).kind != RouteMatch::Kind::kNotFound;
 }
 
+std::string ApiHandler::RoutePattern(const http::HttpRequest& request) const {
+  auto match = router_.Match(request.method, RoutedPath(request.path));
+  if (match.kind != RouteMatch::Kind::kFound || match.route_id >= patterns_.size()) return "";
+  return patterns_[match.route_id];
+}
+
 std::string ClientIpOf(const ClientIpResolver& resolver, const http::HttpRequest& request) {
   return resolver.Resolve(request.peer_ip,
                           [&request](std::string_view name) { return request.Header(name); });
@@ -70,6 +76,11 @@ std::string ClientIpOf(const ClientIpResolver& resolver, const http::HttpRequest
 void RegisterApiRoutes(const AddRoute& add, const AddStreamedRoute& add_streamed) {
   add("GET", "/health",
       [](ApiHandler& api, RouteRequest&) { return api.Json(200, R"({"status":"ok"})"); });
+  add("GET", "/ready", [](ApiHandler& api, RouteRequest&) {
+    if (!api.deps().readiness) return api.Json(200, R"({"status":"ready","checks":{}})");
+    auto [status, body] = api.deps().readiness();
+    return api.Json(status, std::move(body));
+  });
   add("GET", "/metrics", [](ApiHandler& api, RouteRequest&) {
     http::HttpResponse response;
     api.AppendMetrics(response.body);
@@ -144,6 +155,8 @@ void ApiHandler::Register(std::string_view method, std::string_view pattern, Rou
                           SinkFactory sink) {
   size_t id = router_.Add(method, pattern);
   if (routes_.size() <= id) routes_.resize(id + 1);
+  if (patterns_.size() <= id) patterns_.resize(id + 1);
+  patterns_[id] = std::string(pattern);
   if (sinks_.size() <= id) sinks_.resize(id + 1);
   routes_[id] = std::move(route);
   sinks_[id] = std::move(sink);

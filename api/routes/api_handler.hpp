@@ -62,6 +62,9 @@ struct ApiDeps {
   projections::SearchProjection* search = nullptr;
   // Appends the Prometheus text of other subsystems (gateway, runner) to /metrics.
   std::function<void(std::string&)> append_metrics;
+  // GET /ready (ADR 0076): (status, JSON body) of the process's readiness checks; null answers
+  // 200 {"status":"ready","checks":{}}.
+  std::function<std::pair<int, std::string>()> readiness;
   // Avatars, banners and attachments (null: the upload and download routes answer 500).
   core::BlobStore* blobs = nullptr;
   // Where upload bodies are spooled (anonymous temp files, never left behind).
@@ -108,6 +111,9 @@ class ApiHandler final : public http::HttpHandler {
   // True when some route's pattern matches `path` (after RoutedPath), whatever its method:
   // the path belongs to the API. For a front that serves other content beside it.
   bool HasPattern(std::string_view path) const;
+  // The pattern of the route `request` reaches (after RoutedPath), e.g. "/guilds/{guild_id}";
+  // "" when none does (404, 405 or an undecodable parameter).
+  std::string RoutePattern(const http::HttpRequest& request) const;
 
   // Helpers for routes.
   ApiDeps& deps() { return deps_; }
@@ -154,7 +160,8 @@ class ApiHandler final : public http::HttpHandler {
   ApiDeps deps_;
   Router router_;
   std::vector<Route> routes_;
-  std::vector<SinkFactory> sinks_;  // by route id; null for buffered routes
+  std::vector<SinkFactory> sinks_;     // by route id; null for buffered routes
+  std::vector<std::string> patterns_;  // by route id
   core::UlidGenerator upload_ids_;
   TokenBucketLimiter global_limiter_;
   SlidingWindowLimiter auth_route_limiter_;

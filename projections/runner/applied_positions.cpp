@@ -27,6 +27,12 @@ bool AppliedPositions::HasAppliedLocked(const std::vector<std::string>& projecti
   return true;
 }
 
+std::vector<int64_t> AppliedPositions::Next(std::string_view projection) const {
+  std::lock_guard lock(mu_);
+  auto it = next_.find(projection);
+  return it == next_.end() ? std::vector<int64_t>() : it->second;
+}
+
 bool AppliedPositions::HasApplied(const std::vector<std::string>& projections,
                                   const events::Position& position) const {
   std::lock_guard lock(mu_);

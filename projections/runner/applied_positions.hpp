@@ -37,6 +37,10 @@ class AppliedPositions final : public AppliedObserver {
   bool WaitFor(const std::vector<std::string>& projections, const events::Position& position,
                std::chrono::milliseconds timeout);
 
+  // The next offset not yet applied per partition (index = partition; shorter than the log's
+  // partition count when later partitions saw nothing yet: read those as 0).
+  std::vector<int64_t> Next(std::string_view projection) const;
+
   // Non-blocking form of WaitFor.
   bool HasApplied(const std::vector<std::string>& projections,
                   const events::Position& position) const;

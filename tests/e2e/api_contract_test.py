@@ -8,6 +8,7 @@ Usage: api_contract_test.py --binary build/filament --log pg|kafka
 """
 import os
 import sys
+import time
 import unittest
 
 import filament_harness
@@ -72,6 +73,10 @@ class ApiContract(unittest.TestCase):
     def ops_routes(self):
         self.expect(200, "GET", "/health")
         self.expect(200, "GET", "/metrics")
+        deadline = time.time() + 60  # ready once the projections caught up (ADR 0076)
+        while self.server.request("GET", "/ready")[0] != 200 and time.time() < deadline:
+            time.sleep(0.2)
+        self.expect(200, "GET", "/ready")
         self.expect(200, "GET", "/slow")
         self.expect(200, "POST", "/echo", {"message": "hi"})
         self.expect(400, "POST", "/echo", {"message": ""})

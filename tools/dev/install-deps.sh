@@ -13,6 +13,7 @@ packages=(
   libbenchmark-dev postgresql postgresql-client kcat clang-format clang-tidy-14 git
   clang-14 libfuzzer-14-dev  # tools/fuzz/run.sh: libFuzzer targets with ASan + UBSan
   libavif-bin  # avifenc: upload tests encode a real AVIF (skipped without it)
+  prometheus  # promtool: the e2e ops test checks every role's /metrics (ADR 0076)
 )
 
 missing=()
