@@ -26,6 +26,7 @@ using PumpClock = std::chrono::steady_clock;
 constexpr size_t kPumpBatch = 64;  // window entries per connection per turn
 constexpr int kPumpNice = 10;
 constexpr std::chrono::nanoseconds kPumpBurst = std::chrono::milliseconds(2);
+constexpr auto kStepAside = std::chrono::microseconds(200);
 
 std::chrono::nanoseconds ThreadCpuTime() {
   timespec ts{};
@@ -147,7 +148,12 @@ bool GatewayHub::PumpOneLocked(std::unique_lock<std::mutex>& lock, uint64_t id) 
 }
 
 void GatewayHub::StepAsideForFanouts() const {
-  while (fanouts_waiting_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
+  // Bounded: a fan-out that was woken but is not yet running (a busy machine) must not starve
+  // everyone else — after kStepAside the caller contends for the lock like any thread.
+  const auto deadline = PumpClock::now() + kStepAside;
+  while (fanouts_waiting_.load(std::memory_order_acquire) > 0 && PumpClock::now() < deadline) {
+    std::this_thread::yield();
+  }
 }
 
 void GatewayHub::PumpLoop() {
