@@ -169,13 +169,20 @@ void GatewayHub::PumpLoop() {
     }
     bool progress = false;
     const std::vector<uint64_t> ids(catching_up_.begin(), catching_up_.end());
+    // One connection at a time until it is live or its queue is full: a connection that waits
+    // its turn only accumulates live events to replay, so serving many at once cannot keep up.
     for (uint64_t id : ids) {
-      progress = PumpOneLocked(lock, id) || progress;
-      lock.unlock();  // fan-outs and commands take the lock between connections
-      if (pacer.Spent()) pacer.Rest();
-      StepAsideForFanouts();
-      lock.lock();
-      if (pump_stop_) return;
+      bool more = true;
+      while (more) {
+        const bool moved = PumpOneLocked(lock, id);
+        progress = moved || progress;
+        more = moved && catching_up_.count(id) != 0;
+        lock.unlock();  // fan-outs and commands take the lock between batches
+        if (pacer.Spent()) pacer.Rest();
+        StepAsideForFanouts();
+        lock.lock();
+        if (pump_stop_) return;
+      }
     }
     if (progress) continue;
     lock.unlock();  // every queue is full: let the sockets drain
