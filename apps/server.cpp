@@ -127,6 +127,7 @@ gateway::GatewayOptions GatewayOptionsFrom(const core::Limits& limits) {
   options.ping_interval_secs = limits.gateway_ping_interval_secs;
   options.resume_max_events = limits.gateway_resume_max_events;
   options.resume_max_age_secs = limits.gateway_resume_max_age_secs;
+  options.resume_pump_percent = static_cast<int>(limits.gateway_resume_pump_percent);
   return options;
 }
 

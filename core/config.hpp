@@ -40,6 +40,9 @@ struct Limits {
   // Gateway v2 replay window (ADR 0060): event-producing records kept, their maximum age.
   int64_t gateway_resume_max_events = 20'000;
   int64_t gateway_resume_max_age_secs = 3'600;
+  // Catch-up pacing (ADR 0069): the replay pump's CPU, % of one core, so a reconnect storm
+  // leaves the live fan-out its CPU.
+  int64_t gateway_resume_pump_percent = 50;
   // Auth
   int64_t access_token_ttl_secs = 900;
   int64_t login_lock_threshold = 5;

@@ -21,6 +21,7 @@ TEST(Limits, DefaultsMatchTheContract) {
   EXPECT_EQ(limits.gateway_outbound_queue, 256);
   EXPECT_EQ(limits.gateway_resume_max_events, 20'000);  // ADR 0060, not a contract limit
   EXPECT_EQ(limits.gateway_resume_max_age_secs, 3'600);
+  EXPECT_EQ(limits.gateway_resume_pump_percent, 50);  // ADR 0069, not a contract limit
   EXPECT_EQ(limits.max_created_guilds_per_user, 5);
 }
 

@@ -36,6 +36,8 @@ struct GatewayOptions {
   // Gateway v2 replay window (ADR 0060): event-producing records kept, and their maximum age.
   int64_t resume_max_events = 20000;
   int64_t resume_max_age_secs = 3600;
+  // Share of one core (wall clock, %) the catch-up pump may use (ADR 0069).
+  int resume_pump_percent = 50;
 };
 
 // The WebSocket transport settings matching `options` (for HttpServerOptions::ws).
@@ -43,6 +45,7 @@ http::WsOptions MakeWsOptions(const GatewayOptions& options);
 
 class GatewaySession;
 class WorkerPool;
+struct EntryFrames;
 
 // The realtime hub (protocol v1, GATEWAY.md): connection registry, channel subscriptions,
 // guild and user indexes, presence, ingress validation and rate limiting, fan-out with
@@ -167,14 +170,26 @@ class GatewayHub : private PresenceListener {
   void CheckCursorLocked(GatewaySession& session);
   bool ReplayableLocked(const ResumeCursor& cursor) const;
   void AdvanceToHeadLocked(ResumeCursor& cursor) const;
-  // Replays up to `budget` events; true when it made progress (sent, skipped or went live).
-  bool CatchUpLocked(GatewaySession& session, int budget);
+  // The catch-up pump (gateway_v2_pump.cpp, ADR 0069). PumpOneLocked: one turn of one
+  // connection — take entries (locked), encode them (unlocked), hand them off (locked); true
+  // when it made progress (sent, skipped or went live).
+  struct CatchUpBatch;
+  bool PumpOneLocked(std::unique_lock<std::mutex>& lock, uint64_t id);
+  bool TakeBatchLocked(GatewaySession& session, CatchUpBatch& batch, bool& progress);
+  void BuildBatch(const std::string& user_id, CatchUpBatch& batch) const;
+  bool CommitBatchLocked(GatewaySession& session, CatchUpBatch& batch);
+  // Spins (yielding) while a live fan-out waits for the hub lock.
+  void StepAsideForFanouts() const;
+  // The hub lock for a client command (subscribe, resume): taken behind waiting fan-outs.
+  std::unique_lock<std::mutex> LockBehindFanouts();
   // The splice: `resumed` (after a resume), then live. False when the queue is full.
   bool GoLiveLocked(GatewaySession& session);
   void DeliverLiveLocked(const ReplayEntry& entry);
   // Sends the entry's events the session is entitled to, from its cursor's skip on; false when
   // a send failed (the session's cursor says how far it got).
   bool SendEntryLocked(GatewaySession& session, const ReplayEntry& entry, bool live);
+  // Hands prepared frames to the session's queue, advancing its cursor (same contract).
+  bool SendFramesLocked(GatewaySession& session, EntryFrames& built, bool live);
   void EvictWindowLocked();
   void PumpLoop();
   void Disconnect(GatewaySession& session, std::string_view reason);

@@ -95,7 +95,7 @@ std::string GatewayHub::VoiceSyncJson(const std::string& guild_id, const std::st
 // presence_sync → (presence_update online, guild-wide) → subscribed → voice_participant_sync,
 // all under the hub lock so concurrent fan-outs cannot interleave with the sequence.
 void GatewayHub::ApplySubscribe(GatewaySession& session, const SubscribeCommand& command) {
-  std::lock_guard lock(mu_);
+  auto lock = LockBehindFanouts();
   ApplySubscribeLocked(session, command);
 }
 

@@ -1,40 +1,15 @@
 // GatewayHub, protocol v2 (ADR 0060): the replay window, live delivery with log positions and
-// cursors, `resume`, and the pump that paces every catch-up by its connection's queue.
+// cursors, and `resume`. The catch-up pump is in gateway_v2_pump.cpp (ADR 0069).
 
 #include <nlohmann/json.hpp>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "gateway/gateway_hub.hpp"
 #include "gateway/gateway_session.hpp"
+#include "gateway/replay_frames.hpp"
 #include "gateway/resume_cursor.hpp"
 
 namespace filament::gateway {
 namespace {
-
-constexpr int kPumpBudget = 16;  // events per connection per pump round
-constexpr int kPumpNice = 10;
-
-bool Entitled(const GatewaySession& session, const LogEvent& event, const AccessView* access) {
-  switch (event.scope) {
-    case LogEvent::Scope::kChannel:
-      return session.channel_keys.count(event.guild_id + ":" + event.channel_id) != 0 &&
-             (access == nullptr || access->Visible(session.user_id, event.channel_id));
-    case LogEvent::Scope::kGuild: {
-      const std::string prefix = event.guild_id + ":";
-      auto key = session.channel_keys.lower_bound(prefix);
-      if (key == session.channel_keys.end() || key->compare(0, prefix.size(), prefix) != 0) {
-        return false;
-      }
-      return access == nullptr || session.user_id == event.user_id ||
-             access->IsMember(session.user_id);
-    }
-    case LogEvent::Scope::kUser:
-      return session.user_id == event.user_id;
-  }
-  return false;
-}
 
 std::string_view ScopeLabel(LogEvent::Scope scope) {
   switch (scope) {
@@ -55,6 +30,11 @@ std::unique_lock<std::mutex> GatewayHub::LockForFanout() {
   std::unique_lock lock(mu_);
   fanouts_waiting_.fetch_sub(1, std::memory_order_acq_rel);
   return lock;
+}
+
+std::unique_lock<std::mutex> GatewayHub::LockBehindFanouts() {
+  StepAsideForFanouts();
+  return std::unique_lock(mu_);
 }
 
 void GatewayHub::StartReplayWindow(const std::vector<int64_t>& start) {
@@ -99,14 +79,7 @@ bool GatewayHub::ReplayableLocked(const ResumeCursor& cursor) const {
   return true;
 }
 
-void GatewayHub::AdvanceToHeadLocked(ResumeCursor& cursor) const {
-  for (size_t p = 0; p < head_.size() && p < cursor.next.size(); ++p) {
-    if (head_[p] > cursor.next[p]) {
-      cursor.next[p] = head_[p];
-      cursor.skip[p] = 0;
-    }
-  }
-}
+void GatewayHub::AdvanceToHeadLocked(ResumeCursor& cursor) const { AdvanceTo(cursor, head_); }
 
 void GatewayHub::CheckCursorLocked(GatewaySession& session) {
   if (ReplayableLocked(session.cursor)) return;
@@ -145,34 +118,26 @@ bool GatewayHub::GoLiveLocked(GatewaySession& session) {
 }
 
 bool GatewayHub::SendEntryLocked(GatewaySession& session, const ReplayEntry& entry, bool live) {
-  const auto p = static_cast<size_t>(entry.partition);
-  if (p >= session.cursor.next.size() || entry.offset < session.cursor.next[p]) return true;
-  std::vector<const LogEvent*> entitled;
-  for (const LogEvent& event : entry.events) {
-    if (Entitled(session, event, entry.access.get())) entitled.push_back(&event);
-  }
-  const int32_t skip = entry.offset == session.cursor.next[p] ? session.cursor.skip[p] : 0;
-  const std::string pos = std::to_string(entry.partition) + ":" + std::to_string(entry.offset);
-  for (size_t k = static_cast<size_t>(skip); k < entitled.size(); ++k) {
-    ResumeCursor after = session.cursor;
-    if (live) AdvanceToHeadLocked(after);
-    const bool last = k + 1 == entitled.size();
-    after.next[p] = last ? entry.offset + 1 : entry.offset;
-    after.skip[p] = last ? 0 : static_cast<int32_t>(k + 1);
-    const LogEvent& event = *entitled[k];
-    std::string envelope = BuildLogEnvelopeV2(event.type, event.payload, pos, FormatCursor(after));
-    if (static_cast<int64_t>(envelope.size()) > options_.max_event_bytes) {
-      metrics_.CountDropped(ScopeLabel(event.scope), event.type, "oversized_outbound");
-    } else if (!session.ws->Send(std::move(envelope))) {
+  EntryFrames built = BuildEntryFrames(session.user_id, session.channel_keys, entry, session.cursor,
+                                       options_.max_event_bytes, live ? &head_ : nullptr);
+  return SendFramesLocked(session, built, live);
+}
+
+bool GatewayHub::SendFramesLocked(GatewaySession& session, EntryFrames& built, bool live) {
+  if (built.below) return true;
+  for (EntryFrame& frame : built.frames) {
+    const std::string_view scope = ScopeLabel(frame.event->scope);
+    if (frame.envelope.empty()) {
+      metrics_.CountDropped(scope, frame.event->type, "oversized_outbound");
+    } else if (!session.ws->Send(std::move(frame.envelope))) {
       return false;
     } else {
-      metrics_.CountEmitted(ScopeLabel(event.scope), event.type);
+      metrics_.CountEmitted(scope, frame.event->type);
       if (!live) ++session.replayed;
     }
-    session.cursor = std::move(after);
+    session.cursor = std::move(frame.after);
   }
-  session.cursor.next[p] = entry.offset + 1;
-  session.cursor.skip[p] = 0;
+  session.cursor = std::move(built.end);
   return true;
 }
 
@@ -190,62 +155,6 @@ void GatewayHub::DeliverLiveLocked(const ReplayEntry& entry) {
   }
 }
 
-bool GatewayHub::CatchUpLocked(GatewaySession& session, int budget) {
-  if (session.next_seq < window_base_seq_) {
-    // The window moved on: fine if everything it dropped was below the cursor.
-    if (!ReplayableLocked(session.cursor)) {
-      CheckCursorLocked(session);  // → resume_unavailable, from the head
-      GoLiveLocked(session);
-      return true;
-    }
-    session.next_seq = window_base_seq_;
-  }
-  bool progress = false;
-  while (budget-- > 0) {
-    const uint64_t index = session.next_seq - window_base_seq_;
-    if (index >= window_.size()) return GoLiveLocked(session) || progress;
-    if (!SendEntryLocked(session, *window_[index].entry, /*live=*/false)) {
-      if (session.ws->closed()) catching_up_.erase(session.id);
-      return progress;
-    }
-    progress = true;
-    ++session.next_seq;
-  }
-  return progress;
-}
-
-void GatewayHub::PumpLoop() {
-  // Catch-up is background work: on a busy machine the live fan-out thread gets the CPU first
-  // (Linux applies nice per thread). Best effort; failure leaves the default priority.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kPumpNice);
-  std::unique_lock lock(mu_);
-  while (!pump_stop_) {
-    if (catching_up_.empty()) {
-      pump_cv_.wait(lock, [this] { return pump_stop_ || !catching_up_.empty(); });
-      continue;
-    }
-    bool progress = false;
-    const std::vector<uint64_t> ids(catching_up_.begin(), catching_up_.end());
-    for (uint64_t id : ids) {
-      auto found = connections_.find(id);
-      if (found == connections_.end() || found->second->evicted) {
-        catching_up_.erase(id);
-      } else if (found->second->catching_up) {
-        progress = CatchUpLocked(*found->second, kPumpBudget) || progress;
-      }
-      // Fan-outs and commands take the lock between connections; a waiting fan-out first.
-      lock.unlock();
-      while (fanouts_waiting_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
-      lock.lock();
-      if (pump_stop_) return;
-    }
-    if (progress) continue;
-    lock.unlock();  // every queue is full: let the sockets drain
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    lock.lock();
-  }
-}
-
 void GatewayHub::ExecuteResume(GatewaySession& session, const ResumeCommand& command) {
   std::vector<bool> visible_now;
   for (const SubscribeCommand& subscription : command.subscriptions) {
@@ -258,7 +167,7 @@ void GatewayHub::ExecuteResume(GatewaySession& session, const ResumeCommand& com
         authorizer_.MayView(session.user_id, subscription.guild_id, subscription.channel_id);
     visible_now.push_back(allowed.ok() && *allowed);
   }
-  std::lock_guard lock(mu_);
+  auto lock = LockBehindFanouts();
   if (!session.registered || session.dropping.load()) return;
   if (session.v2_started) return DisconnectLocked(session, "unexpected_resume");
   session.cursor = command.cursor;
