@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,11 @@ class dbtransaction;
 }  // namespace pqxx
 
 namespace filament::projections {
+
+// What Projection::Prepare computed for one record, handed back to ApplyPrepared.
+struct Prepared {
+  virtual ~Prepared() = default;
+};
 
 // One read model: a fold of the log into PostgreSQL tables it alone owns.
 // The runner calls Apply for every record in log order inside a transaction that also
@@ -41,6 +47,23 @@ class Projection {
   virtual core::Status Flush(pqxx::dbtransaction& tx) {
     (void)tx;
     return core::OkStatus();
+  }
+
+  // The rebuild fast path (ADR 0074). A projection that returns true from Prepares() has
+  // Prepare called for every record on helper threads ahead of the writer, in any order and
+  // concurrently: it may only do work that needs neither the database nor the projection's
+  // state (decode, tokenize). The writer then calls ApplyPrepared in log order instead of
+  // Apply, with what Prepare returned (possibly more than once, when a batch is retried).
+  // ApplyPrepared must change the tables exactly as Apply would.
+  virtual bool Prepares() const { return false; }
+  virtual std::unique_ptr<Prepared> Prepare(const events::StoredRecord& record) const {
+    (void)record;
+    return nullptr;
+  }
+  virtual core::Status ApplyPrepared(pqxx::dbtransaction& tx, const events::StoredRecord& record,
+                                     const Prepared* prepared) {
+    (void)prepared;
+    return Apply(tx, record);
   }
 
   // Drops anything Apply buffered: called before every batch attempt, so rows of a

@@ -47,6 +47,14 @@ core::Result<std::vector<events::StoredRecord>> PgLogReader::Poll(size_t max_rec
   const auto deadline = Clock::now() + wait;
   max_records = std::min(max_records, kMaxRecordsPerPoll);
   if (max_records == 0 || next_.empty()) return std::vector<events::StoredRecord>{};
+  if (!ahead_.empty()) {
+    std::vector<events::StoredRecord> out;
+    while (!ahead_.empty() && out.size() < max_records) {
+      out.push_back(std::move(ahead_.front()));
+      ahead_.pop_front();
+    }
+    return out;
+  }
   while (true) {
     auto records = ReadAvailable(max_records);
     if (!records.ok() || !records->empty()) return records;
@@ -76,9 +84,11 @@ core::Result<std::vector<events::StoredRecord>> PgLogReader::ReadAvailable(size_
   }
   std::vector<events::StoredRecord> out;
   for (const auto& row : rows) {
-    if (out.size() >= max_records) break;
     auto record = DecodeRow(row, partitions_);
-    if (!record.ok()) return record.error();
+    if (!record.ok()) {
+      if (out.empty()) return record.error();
+      break;  // hand out what came before; this row is read (and fails) again next time
+    }
     auto slot = std::find_if(next_.begin(), next_.end(), [&](const events::Position& p) {
       return p.partition == record->position.partition;
     });
@@ -86,7 +96,11 @@ core::Result<std::vector<events::StoredRecord>> PgLogReader::ReadAvailable(size_
     // out. Skip it rather than ever hand out a gap; it is read again later.
     if (slot == next_.end() || slot->offset != record->position.offset) continue;
     ++slot->offset;
-    out.push_back(std::move(*record));
+    if (out.size() < max_records) {
+      out.push_back(std::move(*record));
+    } else {
+      ahead_.push_back(std::move(*record));
+    }
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // Internal to adapters/postgres (includes libpqxx through pg_connection.hpp).
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,9 +34,12 @@ class PgLogReader final : public events::LogReader {
   core::Status Wait(std::chrono::milliseconds slice);
 
   const int32_t partitions_;
-  std::vector<events::Position> next_;  // the next offset to return, per partition
-  size_t rotation_ = 0;                 // which partition goes first, for fairness
-  std::unique_ptr<Wakeup> wakeup_;      // bound to the connection; dropped before it
+  std::vector<events::Position> next_;  // the next offset to read, per partition
+  // Rows one read returned beyond `max_records` (each partition reads up to that many), kept
+  // in order for the next Poll instead of being read again.
+  std::deque<events::StoredRecord> ahead_;
+  size_t rotation_ = 0;             // which partition goes first, for fairness
+  std::unique_ptr<Wakeup> wakeup_;  // bound to the connection; dropped before it
   LazyConnection conn_;
 };
 

@@ -33,11 +33,26 @@ core::Status AuditProjection::Apply(pqxx::dbtransaction& tx, const events::Store
   if (!event.ok()) return event.error();
   auto entry = AuditEntryOf(record.record.meta, *event);
   if (!entry) return core::OkStatus();
-  tx.exec_params(
+  (void)tx;
+  pending_.push_back(std::move(*entry));
+  return core::OkStatus();
+}
+
+core::Status AuditProjection::Flush(pqxx::dbtransaction& tx) {
+  if (pending_.empty()) return core::OkStatus();
+  std::string sql =
       "INSERT INTO guild_audit (audit_id, guild_id, actor_user_id, target_user_id, action, "
-      "created_at_unix, ip_ban_match) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-      entry->audit_id, entry->guild_id, entry->actor_user_id, OrNull(entry->target_user_id),
-      entry->action, entry->created_at_unix, entry->ip_ban_match);
+      "created_at_unix, ip_ban_match) VALUES ";
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    const AuditEntry& e = pending_[i];
+    sql += (i == 0 ? "(" : ",(") + tx.quote(e.audit_id) + "," + tx.quote(e.guild_id) + "," +
+           tx.quote(e.actor_user_id) + "," +
+           (e.target_user_id ? tx.quote(*e.target_user_id) : std::string("NULL")) + "," +
+           tx.quote(e.action) + "," + std::to_string(e.created_at_unix) + "," +
+           (e.ip_ban_match ? "true" : "false") + ")";
+  }
+  pending_.clear();  // written or rolled back with the transaction either way
+  tx.exec(sql);
   return core::OkStatus();
 }
 

@@ -16,11 +16,17 @@ namespace filament::projections {
 
 // The workspace audit trail of migration 0020: one row per audited guild event
 // (AuditEntryOf), so the trail is a projection of the log like any other read model.
+// Insert-only: Apply buffers the rows, Flush writes a batch's rows in one multi-row INSERT.
 class AuditProjection final : public Projection {
  public:
   std::string_view Name() const override { return "audit"; }
   std::vector<std::string> Tables() const override { return {"guild_audit"}; }
   core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
+  core::Status Flush(pqxx::dbtransaction& tx) override;
+  void Discard() override { pending_.clear(); }
+
+ private:
+  std::vector<AuditEntry> pending_;  // owned by the runner thread applying this projection
 };
 
 // Page position: entries strictly older than (created_at_unix, audit_id).

@@ -2,40 +2,49 @@
 
 #include "adapters/pgstore/connection_pool.hpp"
 #include "projections/decode_record.hpp"
+#include "projections/sql_script.hpp"
 
 namespace filament::projections {
 namespace {
 
-void ApplyAccepted(pqxx::dbtransaction& tx, const events::FriendRequestAccepted& e) {
-  tx.exec_params("DELETE FROM friend_requests WHERE request_id = $1", e.request_id);
+void ApplyAccepted(SqlScript& out, pqxx::dbtransaction& tx,
+                   const events::FriendRequestAccepted& e) {
+  out.Add(tx, "DELETE FROM friend_requests WHERE request_id = $1", {e.request_id});
   // One row per direction; idempotent like the original's insert.
-  tx.exec_params(
-      "INSERT INTO friendships (user_id, friend_user_id, created_at_unix) VALUES ($1, $2, $3), "
-      "($2, $1, $3) ON CONFLICT DO NOTHING",
-      e.sender_user_id, e.recipient_user_id, e.accepted_at_unix);
+  out.Add(tx,
+          "INSERT INTO friendships (user_id, friend_user_id, created_at_unix) VALUES ($1, $2, $3), "
+          "($2, $1, $3) ON CONFLICT DO NOTHING",
+          {e.sender_user_id, e.recipient_user_id, std::to_string(e.accepted_at_unix)});
 }
 
 }  // namespace
 
+// Buffers each change as a statement; Flush sends the batch's statements in one round trip.
 core::Status FriendsProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
   if (record.record.meta.stream.rfind("friendship:", 0) != 0) return core::OkStatus();
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();
   if (const auto* sent = std::get_if<events::FriendRequestSent>(&*event)) {
-    tx.exec_params(
-        "INSERT INTO friend_requests (request_id, sender_user_id, recipient_user_id, "
-        "created_at_unix) VALUES ($1, $2, $3, $4)",
-        sent->request_id, sent->sender_user_id, sent->recipient_user_id, sent->created_at_unix);
+    script_.Add(tx,
+                "INSERT INTO friend_requests (request_id, sender_user_id, recipient_user_id, "
+                "created_at_unix) VALUES ($1, $2, $3, $4)",
+                {sent->request_id, sent->sender_user_id, sent->recipient_user_id,
+                 std::to_string(sent->created_at_unix)});
   } else if (const auto* accepted = std::get_if<events::FriendRequestAccepted>(&*event)) {
-    ApplyAccepted(tx, *accepted);
+    ApplyAccepted(script_, tx, *accepted);
   } else if (const auto* deleted = std::get_if<events::FriendRequestDeleted>(&*event)) {
-    tx.exec_params("DELETE FROM friend_requests WHERE request_id = $1", deleted->request_id);
+    script_.Add(tx, "DELETE FROM friend_requests WHERE request_id = $1", {deleted->request_id});
   } else if (const auto* removed = std::get_if<events::FriendshipRemoved>(&*event)) {
-    tx.exec_params(
-        "DELETE FROM friendships WHERE (user_id = $1 AND friend_user_id = $2) OR "
-        "(user_id = $2 AND friend_user_id = $1)",
-        removed->user_id, removed->friend_user_id);
+    script_.Add(tx,
+                "DELETE FROM friendships WHERE (user_id = $1 AND friend_user_id = $2) OR "
+                "(user_id = $2 AND friend_user_id = $1)",
+                {removed->user_id, removed->friend_user_id});
   }
+  return core::OkStatus();
+}
+
+core::Status FriendsProjection::Flush(pqxx::dbtransaction& tx) {
+  script_.Run(tx);
   return core::OkStatus();
 }
 

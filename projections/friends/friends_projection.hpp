@@ -6,6 +6,7 @@
 
 #include "core/result.hpp"
 #include "projections/projection.hpp"
+#include "projections/sql_script.hpp"
 
 namespace filament::pgstore {
 class ConnectionPool;
@@ -19,6 +20,11 @@ class FriendsProjection final : public Projection {
   std::string_view Name() const override { return "friends"; }
   std::vector<std::string> Tables() const override { return {"friend_requests", "friendships"}; }
   core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
+  core::Status Flush(pqxx::dbtransaction& tx) override;
+  void Discard() override { script_.Clear(); }
+
+ private:
+  SqlScript script_;  // owned by the runner thread applying this projection
 };
 
 struct FriendRow {

@@ -5,46 +5,83 @@
 #include "adapters/pgstore/connection_pool.hpp"
 #include "projections/decode_record.hpp"
 #include "projections/guilds/governance_projection.hpp"
+#include "projections/sql_script.hpp"
 
 namespace filament::projections {
 namespace {
 
 using commands::PermissionSet;
 
-void InsertRole(pqxx::dbtransaction& tx, const events::GuildCreated& e, const std::string& id,
-                const char* name, int position, bool is_system, const char* key,
-                PermissionSet permissions) {
-  tx.exec_params(
-      "INSERT INTO guild_roles (guild_id, role_id, name, position, is_system, system_key, "
-      "permissions, color_hex, created_at_unix) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)",
-      e.guild_id, id, name, position, is_system, key, static_cast<int64_t>(permissions.bits()),
-      e.created_at_unix);
+using std::to_string;
+
+void InsertRole(SqlScript& out, pqxx::dbtransaction& tx, const events::GuildCreated& e,
+                const std::string& id, const char* name, int position, bool is_system,
+                const char* key, PermissionSet permissions) {
+  out.Add(tx,
+          "INSERT INTO guild_roles (guild_id, role_id, name, position, is_system, system_key, "
+          "permissions, color_hex, created_at_unix) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)",
+          {e.guild_id, id, name, to_string(position), is_system ? "true" : "false", key,
+           to_string(static_cast<int64_t>(permissions.bits())), to_string(e.created_at_unix)});
 }
 
-void ApplyGuildCreated(pqxx::dbtransaction& tx, const events::GuildCreated& e) {
+void ApplyGuildCreated(SqlScript& out, pqxx::dbtransaction& tx, const events::GuildCreated& e) {
   std::string lower = e.name;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  tx.exec_params(
-      "INSERT INTO guilds (guild_id, name, name_lower, visibility, creator_user_id, "
-      "everyone_role_id, owner_role_id, moderator_role_id, member_role_id, created_at_unix) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-      e.guild_id, e.name, lower, e.visibility, e.creator_user_id, e.everyone_role_id,
-      e.owner_role_id, e.moderator_role_id, e.member_role_id, e.created_at_unix);
-  InsertRole(tx, e, e.everyone_role_id, "@everyone", 0, true, "everyone",
+  out.Add(tx,
+          "INSERT INTO guilds (guild_id, name, name_lower, visibility, creator_user_id, "
+          "everyone_role_id, owner_role_id, moderator_role_id, member_role_id, created_at_unix) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+          {e.guild_id, e.name, lower, e.visibility, e.creator_user_id, e.everyone_role_id,
+           e.owner_role_id, e.moderator_role_id, e.member_role_id, to_string(e.created_at_unix)});
+  InsertRole(out, tx, e, e.everyone_role_id, "@everyone", 0, true, "everyone",
              commands::EveryoneDefaultPermissions());
-  InsertRole(tx, e, e.owner_role_id, "workspace_owner", 10000, true, "workspace_owner",
+  InsertRole(out, tx, e, e.owner_role_id, "workspace_owner", 10000, true, "workspace_owner",
              PermissionSet::All());
-  InsertRole(tx, e, e.moderator_role_id, "moderator", 100, false, "moderator",
+  InsertRole(out, tx, e, e.moderator_role_id, "moderator", 100, false, "moderator",
              commands::ModeratorRolePermissions());
-  InsertRole(tx, e, e.member_role_id, "member", 1, false, "member",
+  InsertRole(out, tx, e, e.member_role_id, "member", 1, false, "member",
              commands::MemberRolePermissions());
-  tx.exec_params(
-      "INSERT INTO guild_members (guild_id, user_id, legacy_role, joined_at_unix) "
-      "VALUES ($1, $2, 'owner', $3)",
-      e.guild_id, e.creator_user_id, e.created_at_unix);
-  tx.exec_params(
-      "INSERT INTO guild_role_assignments (guild_id, user_id, role_id) VALUES ($1, $2, $3)",
-      e.guild_id, e.creator_user_id, e.owner_role_id);
+  out.Add(tx,
+          "INSERT INTO guild_members (guild_id, user_id, legacy_role, joined_at_unix) "
+          "VALUES ($1, $2, 'owner', $3)",
+          {e.guild_id, e.creator_user_id, to_string(e.created_at_unix)});
+  out.Add(tx, "INSERT INTO guild_role_assignments (guild_id, user_id, role_id) VALUES ($1, $2, $3)",
+          {e.guild_id, e.creator_user_id, e.owner_role_id});
+}
+
+void ApplyJoined(SqlScript& out, pqxx::dbtransaction& tx, const events::MemberJoined& e) {
+  out.Add(tx,
+          "INSERT INTO guild_members (guild_id, user_id, legacy_role, joined_at_unix) "
+          "VALUES ($1, $2, $3, $4)",
+          {e.guild_id, e.user_id, e.role, to_string(e.joined_at_unix)});
+  if (e.default_role_id) {
+    out.Add(tx,
+            "INSERT INTO guild_role_assignments (guild_id, user_id, role_id) VALUES ($1, $2, $3) "
+            "ON CONFLICT DO NOTHING",
+            {e.guild_id, e.user_id, *e.default_role_id});
+  }
+}
+
+// The frequent events, as buffered statements; false for the others.
+bool Buffer(SqlScript& out, pqxx::dbtransaction& tx, const events::Event& event) {
+  if (const auto* e = std::get_if<events::GuildCreated>(&event)) {
+    ApplyGuildCreated(out, tx, *e);
+  } else if (const auto* e = std::get_if<events::ChannelCreated>(&event)) {
+    out.Add(tx,
+            "INSERT INTO channels (channel_id, guild_id, name, kind, created_at_unix) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            {e->channel_id, e->guild_id, e->name, e->kind, to_string(e->created_at_unix)});
+  } else if (const auto* e = std::get_if<events::MemberJoined>(&event)) {
+    ApplyJoined(out, tx, *e);
+  } else if (const auto* e = std::get_if<events::MemberRemoved>(&event)) {
+    for (const char* table : {"guild_members", "guild_role_assignments"}) {
+      out.Add(tx, std::string("DELETE FROM ") + table + " WHERE guild_id = $1 AND user_id = $2",
+              {e->guild_id, e->user_id});
+    }
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -54,31 +91,20 @@ std::vector<std::string> GuildsProjection::Tables() const {
           "guild_bans", "channels",    "channel_overrides", "guild_ip_bans"};
 }
 
+// Creations, joins and removals are buffered and sent once per batch (ADR 0074); any other
+// event (some read the tables) first runs what is buffered, then applies directly.
 core::Status GuildsProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
   if (record.record.meta.stream.rfind("guild:", 0) != 0) return core::OkStatus();
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();
-  if (const auto* e = std::get_if<events::GuildCreated>(&*event)) {
-    ApplyGuildCreated(tx, *e);
-  } else if (const auto* e = std::get_if<events::ChannelCreated>(&*event)) {
-    tx.exec_params(
-        "INSERT INTO channels (channel_id, guild_id, name, kind, created_at_unix) "
-        "VALUES ($1, $2, $3, $4, $5)",
-        e->channel_id, e->guild_id, e->name, e->kind, e->created_at_unix);
-  } else if (const auto* e = std::get_if<events::MemberJoined>(&*event)) {
-    tx.exec_params(
-        "INSERT INTO guild_members (guild_id, user_id, legacy_role, joined_at_unix) "
-        "VALUES ($1, $2, $3, $4)",
-        e->guild_id, e->user_id, e->role, e->joined_at_unix);
-    if (e->default_role_id) {
-      tx.exec_params(
-          "INSERT INTO guild_role_assignments (guild_id, user_id, role_id) VALUES ($1, $2, $3) "
-          "ON CONFLICT DO NOTHING",
-          e->guild_id, e->user_id, *e->default_role_id);
-    }
-  } else {
-    ApplyGovernanceEvent(tx, *event);
-  }
+  if (Buffer(script_, tx, *event)) return core::OkStatus();
+  script_.Run(tx);
+  ApplyGovernanceEvent(tx, *event);
+  return core::OkStatus();
+}
+
+core::Status GuildsProjection::Flush(pqxx::dbtransaction& tx) {
+  script_.Run(tx);
   return core::OkStatus();
 }
 

@@ -7,6 +7,7 @@
 #include "commands/permissions.hpp"
 #include "core/result.hpp"
 #include "projections/projection.hpp"
+#include "projections/sql_script.hpp"
 
 namespace filament::pgstore {
 class ConnectionPool;
@@ -21,6 +22,11 @@ class GuildsProjection final : public Projection {
   std::string_view Name() const override { return "guilds"; }
   std::vector<std::string> Tables() const override;
   core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
+  core::Status Flush(pqxx::dbtransaction& tx) override;
+  void Discard() override { script_.Clear(); }
+
+ private:
+  SqlScript script_;  // owned by the runner thread applying this projection
 };
 
 struct GuildRow {

@@ -1,11 +1,14 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/result.hpp"
 #include "projections/projection.hpp"
+#include "projections/sql_script.hpp"
 #include "render/message_view.hpp"
 
 namespace filament::pgstore {
@@ -17,9 +20,13 @@ namespace filament::projections {
 // Folds the message events into `messages` (migration 0006), `message_reactions` and
 // `attachments` (0030): posts, edits (content and markdown tokens recomputed), deletes (with
 // their reactions and bound attachments), reactions, uploads and attachment deletes. Markdown
-// tokens are derived at apply time so history reads need no tokenizing. New messages are
-// buffered by Apply and written by Flush in one multi-row INSERT per batch
-// (docs/performance.md §2); any other message event flushes them first, keeping log order.
+// tokens are derived at apply time so history reads need no tokenizing.
+// Apply buffers and Flush writes, once per batch (docs/performance.md §2, ADR 0074): new
+// messages in one COPY (or one multi-row INSERT for a few), then every other change as one
+// script of statements in log order. Writing the new rows first equals log order because the
+// other statements touch other messages' rows; a statement on a message posted later in the
+// same batch flushes the buffer first. The rebuild pipeline decodes and tokenizes in Prepare,
+// on helper threads.
 class MessagesProjection final : public Projection {
  public:
   std::string_view Name() const override { return "messages"; }
@@ -28,10 +35,22 @@ class MessagesProjection final : public Projection {
   }
   core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
   core::Status Flush(pqxx::dbtransaction& tx) override;
-  void Discard() override { pending_.clear(); }
+  void Discard() override;
+  bool Prepares() const override { return true; }
+  std::unique_ptr<Prepared> Prepare(const events::StoredRecord& record) const override;
+  core::Status ApplyPrepared(pqxx::dbtransaction& tx, const events::StoredRecord& record,
+                             const Prepared* prepared) override;
 
  private:
-  std::vector<render::MessageView> pending_;  // owned by the runner thread applying this projection
+  core::Status Buffer(pqxx::dbtransaction& tx, const events::Event& event,
+                      const std::string& tokens_json);
+  void Script(pqxx::dbtransaction& tx, const events::Event& event, const std::string& tokens);
+  void WriteNewRows(pqxx::dbtransaction& tx);
+
+  // Owned by the runner thread applying this projection.
+  std::vector<render::MessageView> pending_;  // new messages, in log order
+  SqlScript script_;                          // other changes, in log order
+  std::unordered_set<std::string> touched_;   // message ids the script acts on
 };
 
 // A stored attachment and the message it is bound to (empty when unbound).

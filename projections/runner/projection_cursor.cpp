@@ -8,6 +8,7 @@ namespace filament::projections {
 
 // What one attempt to apply a batch found: where it must stop and why.
 struct ProjectionCursor::Attempt {
+  const std::vector<std::unique_ptr<Prepared>>* prepared = nullptr;  // may be empty
   size_t failed_index = 0;
   std::optional<core::Error> failure;
   bool flush_failed = false;  // the batch-end flush failed: the bad record is not known yet
@@ -79,20 +80,21 @@ core::Error ProjectionCursor::RecordFailure(const events::StoredRecord& record,
 }
 
 core::Result<BatchOutcome> ProjectionCursor::Apply(
-    pqxx::connection_base& conn, const std::vector<events::StoredRecord>& records) {
-  Attempt attempt;
+    pqxx::connection_base& conn, const std::vector<events::StoredRecord>& records,
+    const std::vector<std::unique_ptr<Prepared>>& prepared) {
+  Attempt attempt{&prepared};
   auto first = ApplyOnce(conn, records, records.size(), /*flush_each=*/false, attempt);
   if (!first.ok() || !attempt.failure) return first;
   if (attempt.flush_failed) {
     // The batch's one flush failed: find the record by flushing after each one.
-    attempt = Attempt{};
+    attempt = Attempt{&prepared};
     first = ApplyOnce(conn, records, records.size(), /*flush_each=*/true, attempt);
     if (!first.ok() || !attempt.failure) return first;
   }
   // A record failed: the transaction was rolled back. Commit the records before it, so the
   // checkpoint stops exactly at the bad record, then report the failure.
   core::Error failure = *attempt.failure;
-  Attempt prefix_attempt;
+  Attempt prefix_attempt{&prepared};
   auto prefix = ApplyOnce(conn, records, attempt.failed_index, /*flush_each=*/true, prefix_attempt);
   if (!prefix.ok()) return prefix;
   if (prefix_attempt.failure) failure = *prefix_attempt.failure;
@@ -101,8 +103,8 @@ core::Result<BatchOutcome> ProjectionCursor::Apply(
 }
 
 core::Result<ProjectionCursor::Step> ProjectionCursor::ApplyRecord(
-    pqxx::dbtransaction& tx, const events::StoredRecord& record, const std::vector<int64_t>& next,
-    std::optional<core::Error>& bad) {
+    pqxx::dbtransaction& tx, const events::StoredRecord& record, const Prepared* prepared,
+    const std::vector<int64_t>& next, std::optional<core::Error>& bad) {
   auto p = static_cast<size_t>(record.position.partition);
   if (record.position.partition < 0 || p >= next.size()) {
     return core::Internal("record from unknown partition " +
@@ -119,7 +121,8 @@ core::Result<ProjectionCursor::Step> ProjectionCursor::ApplyRecord(
   }
   core::Status applied = core::OkStatus();
   try {
-    applied = projection_.Apply(tx, record);
+    applied = prepared != nullptr ? projection_.ApplyPrepared(tx, record, prepared)
+                                  : projection_.Apply(tx, record);
   } catch (const pqxx::broken_connection&) {
     throw;
   } catch (const std::exception& e) {
@@ -193,7 +196,9 @@ core::Result<BatchOutcome> ProjectionCursor::ApplyOnce(
     SetSearchPath(tx, schema_);
     FILAMENT_RETURN_IF_ERROR(LockCheckpoints(tx));
     for (size_t i = 0; i < limit; ++i) {
-      auto step = ApplyRecord(tx, records[i], next, attempt.failure);
+      const auto& prepared = *attempt.prepared;
+      auto step = ApplyRecord(tx, records[i], i < prepared.size() ? prepared[i].get() : nullptr,
+                              next, attempt.failure);
       if (step.ok() && *step == Step::kApplied && flush_each) {
         step = FlushBuffered(tx, records[i], attempt.failure);
       }

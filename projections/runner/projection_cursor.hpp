@@ -3,6 +3,7 @@
 // Internal to the runner library. Applies batches of records to one projection, advancing its
 // checkpoint in the same transaction.
 
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -50,14 +51,18 @@ class ProjectionCursor {
   // Errors (nothing committed; Load again before continuing): kUnavailable (connection),
   // kAborted (the checkpoint was moved by another runner, or a serialization failure),
   // kInternal (a gap in the records, or an unexpected database error outside Apply).
+  // `prepared` (the rebuild pipeline, ADR 0074): Projection::Prepare's result per record, then
+  // given to ApplyPrepared; empty = Apply.
   core::Result<BatchOutcome> Apply(pqxx::connection_base& conn,
-                                   const std::vector<events::StoredRecord>& records);
+                                   const std::vector<events::StoredRecord>& records,
+                                   const std::vector<std::unique_ptr<Prepared>>& prepared = {});
 
  private:
   struct Attempt;
   enum class Step { kApplied, kSkipped, kIgnored, kBad };
   core::Result<Step> ApplyRecord(pqxx::dbtransaction& tx, const events::StoredRecord& record,
-                                 const std::vector<int64_t>& next, std::optional<core::Error>& bad);
+                                 const Prepared* prepared, const std::vector<int64_t>& next,
+                                 std::optional<core::Error>& bad);
   core::Status LockCheckpoints(pqxx::dbtransaction& tx);
   core::Status AdvanceCheckpoints(pqxx::dbtransaction& tx, const std::vector<int64_t>& next);
   core::Result<BatchOutcome> ApplyOnce(pqxx::connection_base& conn,

@@ -6,6 +6,7 @@
 
 #include "projections/runner/pg_support.hpp"
 #include "projections/runner/projection_cursor.hpp"
+#include "projections/runner/read_ahead.hpp"
 
 namespace filament::projections {
 
@@ -30,6 +31,7 @@ class Worker {
         Log("projection " + std::string(projection_.Name()) + ": " + step.error().message +
             " (retrying)");
         reader_.reset();
+        ahead_.reset();
         if (step.error().code == core::ErrorCode::kUnavailable) conn_.reset();
         Sleep();
         continue;
@@ -48,7 +50,8 @@ class Worker {
       if (config_.async_commit) FILAMENT_RETURN_IF_ERROR(pg::AsyncCommit(**conn));
       conn_ = std::move(*conn);
     }
-    if (!reader_) return OpenReader();
+    if (!reader_ && !ahead_) return OpenReader();
+    if (ahead_) return StepAhead();
     auto polled = reader_->Poll(config_.batch_size, config_.poll_wait);
     if (!polled.ok()) return core::Unavailable("poll: " + polled.error().message);
     DropPastUntil(*polled);
@@ -56,7 +59,24 @@ class Worker {
       done_ = ReachedUntil();
       return core::OkStatus();
     }
-    auto outcome = cursor_.Apply(*conn_, *polled);
+    return ApplyBatch(*polled, {});
+  }
+
+  // The rebuild pipeline: apply the next prepared chunk.
+  core::Status StepAhead() {
+    auto chunk = ahead_->Next();
+    if (!chunk.ok()) return core::Unavailable("read ahead: " + chunk.error().message);
+    if (!*chunk) {
+      done_ = ReachedUntil();
+      if (!done_) return core::Unavailable("read ahead ended before the end offsets");
+      return core::OkStatus();
+    }
+    return ApplyBatch((*chunk)->records, (*chunk)->prepared);
+  }
+
+  core::Status ApplyBatch(const std::vector<events::StoredRecord>& records,
+                          const std::vector<std::unique_ptr<Prepared>>& prepared) {
+    auto outcome = cursor_.Apply(*conn_, records, prepared);
     if (!outcome.ok()) {
       // kInvalidArgument is reserved for bad records; a database error here is retried.
       auto error = outcome.error();
@@ -83,6 +103,12 @@ class Worker {
     }
     auto reader = log_.OpenReader(cursor_.StartPositions());
     if (!reader.ok()) return core::Unavailable("open reader: " + reader.error().message);
+    if (config_.read_ahead && config_.until) {
+      ahead_ = std::make_unique<ReadAhead>(
+          std::move(*reader), projection_, cursor_.StartPositions(), *config_.until,
+          config_.batch_size, config_.read_ahead_chunks, config_.decoders);
+      return core::OkStatus();
+    }
     reader_ = std::move(*reader);
     return core::OkStatus();
   }
@@ -139,6 +165,7 @@ class Worker {
   std::chrono::milliseconds backoff_;
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<events::LogReader> reader_;
+  std::unique_ptr<ReadAhead> ahead_;  // instead of reader_ in the rebuild pipeline
   bool done_ = false;
 };
 

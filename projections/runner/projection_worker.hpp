@@ -34,6 +34,11 @@ struct WorkerConfig {
   AppliedObserver* observer = nullptr;                               // may be null
   RunnerMetrics* metrics = nullptr;                                  // may be null
   std::function<void(uint64_t applied, uint64_t skipped)> progress;  // after each commit
+  // The rebuild pipeline (ADR 0074; only with `until`): a reader thread and `decoders` threads
+  // running Projection::Prepare stay up to `read_ahead_chunks` polls ahead of the writer.
+  bool read_ahead = false;
+  int decoders = 2;
+  size_t read_ahead_chunks = 4;
 };
 
 // Runs `projection` until `stop` is set, the `until` offsets are reached (ok), or a record

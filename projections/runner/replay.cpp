@@ -1,7 +1,9 @@
 #include "projections/runner/replay.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <numeric>
+#include <thread>
 
 #include <pqxx/pqxx>
 
@@ -109,6 +111,10 @@ core::Status RebuildProjection(events::EventLog& log, Projection& projection,
   config.schema = target.schema;
   config.batch_size = target.options->batch_size;
   config.until = target.until;
+  config.read_ahead = true;
+  config.decoders = target.options->decoders > 0
+                        ? target.options->decoders
+                        : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
   config.log = [&out](const std::string& line) { out << line << std::endl; };
   config.progress = [&](uint64_t applied, uint64_t skipped) { progress.Add(applied + skipped); };
   std::atomic<bool> stop{false};

@@ -16,7 +16,9 @@ namespace filament::projections {
 struct ReplayOptions {
   std::string conninfo;           // the read-model database
   std::vector<std::string> only;  // projection names to rebuild; empty = every projection
-  size_t batch_size = 500;        // records per transaction
+  size_t batch_size = 5000;       // records per transaction (and per read-ahead chunk)
+  // Decoder threads preparing records ahead of the writer (ADR 0074); 0 = one per core, <= 4.
+  int decoders = 0;
   // Replay "as of" these end offsets (index = partition; records below them are applied).
   // Unset = the log's EndOffsets() when the replay starts.
   std::optional<std::vector<int64_t>> until;

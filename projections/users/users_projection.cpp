@@ -5,39 +5,47 @@
 #include "adapters/markdown/markdown_tokens.hpp"
 #include "adapters/pgstore/connection_pool.hpp"
 #include "projections/decode_record.hpp"
+#include "projections/sql_script.hpp"
 
 namespace filament::projections {
 
 namespace {
 
-void ApplyProfile(pqxx::dbtransaction& tx, const events::ProfileUpdated& e) {
+using std::to_string;
+
+void ApplyProfile(SqlScript& out, pqxx::dbtransaction& tx, const events::ProfileUpdated& e) {
   if (e.username) {
-    tx.exec_params("UPDATE users SET username = $2 WHERE user_id = $1", e.user_id, *e.username);
+    out.Add(tx, "UPDATE users SET username = $2 WHERE user_id = $1", {e.user_id, *e.username});
   }
   if (e.about_markdown) {
-    tx.exec_params(
-        "UPDATE users SET about_markdown = $2, about_markdown_tokens = $3 WHERE user_id = $1",
-        e.user_id, *e.about_markdown, markdown::MarkdownTokensJson(*e.about_markdown));
+    out.Add(tx,
+            "UPDATE users SET about_markdown = $2, about_markdown_tokens = $3 WHERE user_id = $1",
+            {e.user_id, *e.about_markdown, markdown::MarkdownTokensJson(*e.about_markdown)});
   }
 }
 
-void ApplyAvatar(pqxx::dbtransaction& tx, const events::ProfileAvatarChanged& e) {
-  tx.exec_params(
-      "UPDATE users SET avatar_version = $2, avatar_blob_id = $3, avatar_mime = $4, "
-      "avatar_sha256 = $5, avatar_size = $6 WHERE user_id = $1",
-      e.user_id, e.avatar_version, e.blob_id, e.mime_type, e.sha256_hex, e.size_bytes);
+void ApplyAvatar(SqlScript& out, pqxx::dbtransaction& tx, const events::ProfileAvatarChanged& e) {
+  out.Add(tx,
+          "UPDATE users SET avatar_version = $2, avatar_blob_id = $3, avatar_mime = $4, "
+          "avatar_sha256 = $5, avatar_size = $6 WHERE user_id = $1",
+          {e.user_id, to_string(e.avatar_version), e.blob_id, e.mime_type, e.sha256_hex,
+           to_string(e.size_bytes)});
 }
 
-void ApplyBanner(pqxx::dbtransaction& tx, const events::ProfileBannerChanged& e) {
-  tx.exec_params(
-      "UPDATE users SET banner_version = $2, banner_blob_id = $3, banner_mime = $4, "
-      "banner_sha256 = $5, banner_size = $6 WHERE user_id = $1",
-      e.user_id, e.banner_version, e.blob_id, e.mime_type, e.sha256_hex, e.size_bytes);
+void ApplyBanner(SqlScript& out, pqxx::dbtransaction& tx, const events::ProfileBannerChanged& e) {
+  out.Add(tx,
+          "UPDATE users SET banner_version = $2, banner_blob_id = $3, banner_mime = $4, "
+          "banner_sha256 = $5, banner_size = $6 WHERE user_id = $1",
+          {e.user_id, to_string(e.banner_version), e.blob_id, e.mime_type, e.sha256_hex,
+           to_string(e.size_bytes)});
 }
 
-core::Status ApplyServer(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
+// Operator events are rare: they run directly, after what is buffered (log order).
+core::Status ApplyServer(SqlScript& out, pqxx::dbtransaction& tx,
+                         const events::StoredRecord& record) {
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();
+  out.Run(tx);
   if (const auto* owner = std::get_if<events::ServerOwnerChanged>(&*event)) {
     tx.exec_params(
         "INSERT INTO server_owner (owner_user_id, changed_at_unix) VALUES ($1, $2) "
@@ -64,22 +72,28 @@ core::Status ApplyServer(pqxx::dbtransaction& tx, const events::StoredRecord& re
 
 }  // namespace
 
+// Buffers each change as a statement; Flush sends the batch's statements in one round trip.
 core::Status UsersProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
-  if (record.record.meta.stream.rfind("server:", 0) == 0) return ApplyServer(tx, record);
+  if (record.record.meta.stream.rfind("server:", 0) == 0) return ApplyServer(script_, tx, record);
   if (record.record.meta.stream.rfind("user:", 0) != 0) return core::OkStatus();
   if (record.record.meta.type.rfind("session_", 0) == 0) return core::OkStatus();
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();
   if (const auto* e = std::get_if<events::UserRegistered>(&*event)) {
-    tx.exec_params("INSERT INTO users (user_id, username, registered_at_unix) VALUES ($1, $2, $3)",
-                   e->user_id, e->username, e->registered_at_unix);
+    script_.Add(tx, "INSERT INTO users (user_id, username, registered_at_unix) VALUES ($1, $2, $3)",
+                {e->user_id, e->username, to_string(e->registered_at_unix)});
   } else if (const auto* updated = std::get_if<events::ProfileUpdated>(&*event)) {
-    ApplyProfile(tx, *updated);
+    ApplyProfile(script_, tx, *updated);
   } else if (const auto* avatar = std::get_if<events::ProfileAvatarChanged>(&*event)) {
-    ApplyAvatar(tx, *avatar);
+    ApplyAvatar(script_, tx, *avatar);
   } else if (const auto* banner = std::get_if<events::ProfileBannerChanged>(&*event)) {
-    ApplyBanner(tx, *banner);
+    ApplyBanner(script_, tx, *banner);
   }
+  return core::OkStatus();
+}
+
+core::Status UsersProjection::Flush(pqxx::dbtransaction& tx) {
+  script_.Run(tx);
   return core::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/result.hpp"
 #include "projections/projection.hpp"
+#include "projections/sql_script.hpp"
 
 namespace filament::pgstore {
 class ConnectionPool;
@@ -26,6 +27,11 @@ class UsersProjection final : public Projection {
     return {"users", "server_owner", "locked_users", "password_resets"};
   }
   core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
+  core::Status Flush(pqxx::dbtransaction& tx) override;
+  void Discard() override { script_.Clear(); }
+
+ private:
+  SqlScript script_;  // owned by the runner thread applying this projection
 };
 
 struct Profile {
