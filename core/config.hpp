@@ -66,6 +66,10 @@ struct Limits {
   int64_t max_tracked_voice_participants_per_channel = 512;
   int64_t media_subscribe_token_cap_per_channel = 6;
   int64_t voice_sweep_interval_secs = 5;
+  // Command-side snapshots (ADR 0078): one after this many new events or this many seconds
+  // with new events, whichever comes first (0 turns that trigger off; both 0: no snapshots).
+  int64_t snapshot_every_events = 1'000'000;
+  int64_t snapshot_interval_secs = 3600;
   // Read-your-writes: how long a mutation waits for the read models before answering.
   int64_t read_your_writes_timeout_ms = 5000;
   // Search (LIMITS.md 1.5)
