@@ -45,8 +45,8 @@ core::Status CommandService::Start() {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
-  snapshot_log_("command state: folded " + std::to_string(tail) + " records after the snapshot in " +
-                std::to_string(ms) + " ms");
+  snapshot_log_("command state: folded " + std::to_string(tail) +
+                " records after the snapshot in " + std::to_string(ms) + " ms");
   return core::OkStatus();
 }
 
