@@ -20,6 +20,7 @@
 #include "api/support/client_ip.hpp"
 #include "apps/blob_sweeper.hpp"
 #include "apps/checkpoint_poller.hpp"
+#include "apps/command_snapshots.hpp"
 #include "apps/commands.hpp"
 #include "apps/ops_http.hpp"
 #include "apps/ops_log.hpp"
@@ -232,11 +233,15 @@ int RunServer(const ServeOptions& options) {
   std::unique_ptr<commands::CommandService> command_service;
   std::unique_ptr<api::AuthService> auth;
   std::unique_ptr<api::ApiHandler> api_handler;
+  std::unique_ptr<CommandSnapshots> snapshots;  // ADR 0078
   if (roles.api || roles.gateway) {
     command_service =
         std::make_unique<commands::CommandService>(log, clock, ids, auth_store, options.limits);
     if (roles.api) {
+      snapshots = std::make_unique<CommandSnapshots>(log, pool, options.limits);
+      snapshots->Attach(*command_service);
       if (auto s = command_service->Start(); !s.ok()) return Fail("command state", s.error());
+      snapshots->StartTaking();
     }
     auth = std::make_unique<api::AuthService>(*command_service, auth_store, users, clock,
                                               api::AuthService::Options{options.limits});
@@ -467,6 +472,7 @@ int RunServer(const ServeOptions& options) {
   if (sweeper) sweeper->Stop();
   if (voice_sweeper) voice_sweeper->Stop();
   if (session_sweeper) session_sweeper->Stop();
+  if (snapshots) snapshots->Stop();  // a last snapshot: the next start folds no tail
   if (bridge) bridge->Stop();
   if (hub) hub->Shutdown();
   if (poller) poller->Stop();

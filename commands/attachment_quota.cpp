@@ -58,4 +58,16 @@ uint64_t AttachmentQuota::Reserved(const std::string& user_id) const {
   return it == accounts_.end() ? 0 : it->second.reserved;
 }
 
+AttachmentQuota::LiveMap AttachmentQuota::Live() const {
+  std::lock_guard lock(mutex_);
+  return live_;
+}
+
+void AttachmentQuota::Restore(LiveMap live) {
+  std::lock_guard lock(mutex_);
+  for (auto& [user_id, account] : accounts_) account.used = 0;
+  live_ = std::move(live);
+  for (const auto& [id, owned] : live_) accounts_[owned.first].used += owned.second;
+}
+
 }  // namespace filament::commands

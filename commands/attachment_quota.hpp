@@ -37,6 +37,13 @@ class AttachmentQuota {
   uint64_t Reserved(const std::string& user_id) const;
   uint64_t quota_bytes() const { return quota_bytes_; }
 
+  // The ledger of live attachments (id -> owner, size): what a snapshot carries (ADR 0078).
+  // `used` of each owner is the sum of its live sizes, so it is rebuilt from this.
+  using LiveMap = std::unordered_map<std::string, std::pair<std::string, uint64_t>>;
+  LiveMap Live() const;
+  // Replaces the ledger of live attachments (and with it `used`); reservations stay.
+  void Restore(LiveMap live);
+
  private:
   struct Account {
     uint64_t used = 0;

@@ -1,9 +1,11 @@
 #include "commands/command_service.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "commands/guild/workspace.hpp"
+#include "commands/snapshot/snapshot_loader.hpp"
 #include "events/log_scan.hpp"
 
 namespace filament::commands {
@@ -31,53 +33,42 @@ std::mutex& CommandService::CreatorLock(const std::string& user_id) {
 }
 
 core::Status CommandService::Start() {
+  const auto started = std::chrono::steady_clock::now();
   auto ends = log_.EndOffsets();
   if (!ends.ok()) return ends.error();
-  return events::ReadLogUpTo(
-      log_, *ends, [this](const events::StoredRecord& stored) { return FoldRecord(stored); });
-}
-
-template <typename State, typename StreamEvent>
-core::Status CommandService::FoldInto(StreamStates<State>& states, const events::RecordMeta& meta,
-                                      const StreamEvent& event) {
-  auto& slot = states.FindOrCreate(meta.stream.substr(meta.stream.find(':') + 1));
-  if (meta.stream_version != slot.state.version + 1) {
-    return core::Internal("stream version gap at " + meta.stream + ": expected " +
-                          std::to_string(slot.state.version + 1) + ", got " +
-                          std::to_string(meta.stream_version));
-  }
-  Apply(slot.state, event);
+  auto fold = snapshot::LoadNewestSnapshot(snapshots_, log_, *ends, snapshot_log_);
+  const std::vector<int64_t> from = fold->ends;
+  FILAMENT_RETURN_IF_ERROR(snapshot::FoldTail(log_, *fold, *ends));
+  int64_t tail = 0;
+  for (size_t p = 0; p < from.size(); ++p) tail += (*ends)[p] - from[p];
+  Install(std::move(fold));
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  snapshot_log_("command state: folded " + std::to_string(tail) +
+                " records after the snapshot in " + std::to_string(ms) + " ms");
   return core::OkStatus();
 }
 
-core::Status CommandService::FoldRecord(const events::StoredRecord& stored) {
-  const auto& meta = stored.record.meta;
-  auto where = [&] {
-    return " at " + events::FormatPosition(stored.position) + " (" + meta.type + ")";
-  };
-  if (stored.decode_error) {
-    return core::Internal("undecodable log record" + where() + ": " + stored.decode_error->message);
+void CommandService::UseSnapshots(SnapshotStore* store,
+                                  std::function<void(const std::string&)> log_line) {
+  snapshots_ = store;
+  if (log_line) snapshot_log_ = std::move(log_line);
+}
+
+// Moves a fold into the per-stream slots (Start() runs before any command).
+void CommandService::Install(std::unique_ptr<CommandFold> fold) {
+  for (auto& [id, state] : fold->guilds) guilds_.FindOrCreate(id).state = std::move(state);
+  for (auto& [id, state] : fold->users) users_.FindOrCreate(id).state = std::move(state);
+  for (auto& [id, state] : fold->friendships) {
+    friendships_.FindOrCreate(id).state = std::move(state);
   }
-  auto event = events::DecodeEvent(meta.type, meta.schema_version, stored.record.payload);
-  if (!event.ok())
-    return core::Internal("undecodable event" + where() + ": " + event.error().message);
-  Apply(directory_, *event);
-  attachment_quota_.Apply(*event);
-  core::Status folded = core::OkStatus();
-  if (auto guild_event = events::AsGuildEvent(*event)) {
-    folded = FoldInto(guilds_, meta, *guild_event);
-  } else if (auto user_event = events::AsUserEvent(*event)) {
-    folded = FoldInto(users_, meta, *user_event);
-  } else if (auto pair_event = events::AsFriendshipEvent(*event)) {
-    folded = FoldInto(friendships_, meta, *pair_event);
-  } else if (auto voice_event = events::AsVoiceEvent(*event)) {
-    folded = FoldInto(voices_, meta, *voice_event);
-    const std::string user_id = meta.stream.substr(meta.stream.find(':') + 1);
-    if (folded.ok())
-      voice_registry_.Set(user_id, voices_.FindOrCreate(user_id).state.participation);
+  for (auto& [id, state] : fold->voices) {
+    voice_registry_.Set(id, state.participation);
+    voices_.FindOrCreate(id).state = std::move(state);
   }
-  if (!folded.ok()) return core::Internal(folded.error().message + where());
-  return core::OkStatus();
+  directory_ = std::move(fold->directory);
+  attachment_quota_.Restore(fold->attachments.Live());
 }
 
 void CommandService::ApplyToDirectory(const std::vector<events::Event>& appended) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -13,6 +15,8 @@
 #include "commands/guild/guild_state.hpp"
 #include "commands/ports.hpp"
 #include "commands/stream_scan.hpp"
+#include "commands/snapshot/command_fold.hpp"
+#include "commands/snapshot/snapshot_store.hpp"
 #include "commands/stream_states.hpp"
 #include "commands/user/profile.hpp"
 #include "commands/user/user_directory.hpp"
@@ -77,6 +81,11 @@ class CommandService {
   // Folds the log up to its current end. Errors: a record that fails to decode (the message
   // names its position and type), a stream version gap, or the log being unreachable.
   core::Status Start();
+
+  // Command-side snapshots (ADR 0078): Start() then resumes from the newest valid snapshot in
+  // `store` and folds only the log after it. Call before Start(); `log_line` says what was
+  // loaded or ignored and how long the start took.
+  void UseSnapshots(SnapshotStore* store, std::function<void(const std::string&)> log_line);
 
   // Decides the command `make(minter)` against the existing guild `guild_id` and appends its
   // events. An unknown guild is decided against an empty state (the decider picks the
@@ -315,10 +324,7 @@ class CommandService {
   core::Result<std::vector<events::Position>> AppendRecords(
       const CommandContext& ctx, const std::string& stream, int64_t expected_version,
       const std::vector<events::Event>& decided);
-  core::Status FoldRecord(const events::StoredRecord& stored);
-  template <typename State, typename StreamEvent>
-  core::Status FoldInto(StreamStates<State>& states, const events::RecordMeta& meta,
-                        const StreamEvent& event);
+  void Install(std::unique_ptr<CommandFold> fold);
 
   events::EventLog& log_;
   const core::Clock& clock_;
@@ -339,6 +345,9 @@ class CommandService {
   std::mutex directory_mutex_;  // guards directory_; also serializes registrations
   UserDirectory directory_;
   AttachmentQuota attachment_quota_;
+
+  SnapshotStore* snapshots_ = nullptr;
+  std::function<void(const std::string&)> snapshot_log_ = [](const std::string&) {};
 };
 
 }  // namespace filament::commands

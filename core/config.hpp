@@ -72,6 +72,10 @@ struct Limits {
   // How long a user's voice participations outlive their last gateway connection (ADR 0081):
   // a client that reconnects within it (the web client does on every channel switch) stays.
   int64_t voice_disconnect_grace_ms = 10'000;
+  // Command-side snapshots (ADR 0078): one after this many new events or this many seconds
+  // with new events, whichever comes first (0 turns that trigger off; both 0: no snapshots).
+  int64_t snapshot_every_events = 1'000'000;
+  int64_t snapshot_interval_secs = 3600;
   // Read-your-writes: how long a mutation waits for the read models before answering.
   int64_t read_your_writes_timeout_ms = 5000;
   // Search (LIMITS.md 1.5)

@@ -19,11 +19,18 @@ bool Done(const std::vector<int64_t>& next, const std::vector<int64_t>& ends) {
 
 core::Status ReadLogUpTo(EventLog& log, const std::vector<int64_t>& ends,
                          const std::function<core::Status(const StoredRecord&)>& fn) {
+  return ReadLogFromUpTo(log, std::vector<int64_t>(ends.size(), 0), ends, fn);
+}
+
+core::Status ReadLogFromUpTo(EventLog& log, const std::vector<int64_t>& from,
+                             const std::vector<int64_t>& ends,
+                             const std::function<core::Status(const StoredRecord&)>& fn) {
   using namespace std::chrono_literals;
-  std::vector<int64_t> next(ends.size(), 0);
+  if (from.size() != ends.size()) return core::InvalidArgument("from and ends differ in size");
+  std::vector<int64_t> next = from;
   if (Done(next, ends)) return core::OkStatus();
   std::vector<Position> start;
-  for (size_t p = 0; p < ends.size(); ++p) start.push_back({static_cast<int32_t>(p), 0});
+  for (size_t p = 0; p < ends.size(); ++p) start.push_back({static_cast<int32_t>(p), from[p]});
   auto reader = log.OpenReader(start);
   if (!reader.ok()) return reader.error();
   int failures = 0;

@@ -16,4 +16,9 @@ namespace filament::events {
 core::Status ReadLogUpTo(EventLog& log, const std::vector<int64_t>& ends,
                          const std::function<core::Status(const StoredRecord&)>& fn);
 
+// The same for the records in [from[p], ends[p]) of each partition (a snapshot's tail).
+core::Status ReadLogFromUpTo(EventLog& log, const std::vector<int64_t>& from,
+                             const std::vector<int64_t>& ends,
+                             const std::function<core::Status(const StoredRecord&)>& fn);
+
 }  // namespace filament::events

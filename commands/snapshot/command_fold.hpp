@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "commands/attachment_quota.hpp"
+#include "commands/friendship/friendship_state.hpp"
+#include "commands/guild/guild_state.hpp"
+#include "commands/user/user_directory.hpp"
+#include "commands/user/user_state.hpp"
+#include "commands/voice/voice_state.hpp"
+#include "core/result.hpp"
+#include "events/log_record.hpp"
+
+namespace filament::commands {
+
+// Everything the command side folds from the log (ADR 0002), at one log position: the state
+// of every stream (keyed by the id after "guild:", "user:", ...), the UserDirectory and the
+// attachment ledger. CommandService::Start builds one (from a snapshot or empty) and folds the
+// tail of the log into it; the Snapshotter keeps its own and encodes it (ADR 0078).
+// Not thread-safe; not movable (the ledger holds a mutex): hold it by unique_ptr.
+struct CommandFold {
+  explicit CommandFold(int32_t partitions)
+      : ends(static_cast<size_t>(partitions), 0), last_event_ids(static_cast<size_t>(partitions)) {}
+
+  std::vector<int64_t> ends;  // index = partition: records [0, ends[p]) are folded
+  // The event id of the record at ends[p] - 1 ("" when none): a loaded snapshot must match
+  // the log it is resumed on (a recreated topic of the same length must not reuse it).
+  std::vector<std::string> last_event_ids;
+  std::unordered_map<std::string, GuildState> guilds;
+  std::unordered_map<std::string, UserState> users;
+  std::unordered_map<std::string, FriendshipState> friendships;
+  std::unordered_map<std::string, VoiceState> voices;
+  UserDirectory directory;
+  AttachmentQuota attachments{0};  // only its ledger of live attachments is used
+
+  // Folds one record and moves `ends` past it. Errors (kInternal): a record that fails to
+  // decode (the message names its position and type), a stream version gap, a partition
+  // outside `ends`.
+  core::Status Fold(const events::StoredRecord& stored);
+};
+
+}  // namespace filament::commands

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "commands/guild/guild_state.hpp"
+#include "commands/snapshot/command_fold.hpp"
+#include "commands/snapshot/snapshot_wire.hpp"
+#include "core/result.hpp"
+
+// The snapshot encoding of a CommandFold (ADR 0078):
+//
+//   "FLMTSNAP" | format version (u32 LE) | body length (u64 LE) | CRC-32C of body (u32 LE) | body
+//
+// The body is the fold's end offsets, then every stream state (in key order, so equal folds
+// encode to equal bytes), the directory and the attachment ledger, in SnapshotWriter
+// primitives. Decoding is strict: a wrong magic, another format version, a length or CRC
+// mismatch, any malformed or out-of-range field, duplicate keys or bytes left over are an
+// error and nothing is returned. Bump kSnapshotFormatVersion whenever a state struct or its
+// fold changes meaning: an old snapshot is then refused and the log is folded from 0.
+namespace filament::commands::snapshot {
+
+inline constexpr std::string_view kSnapshotMagic = "FLMTSNAP";
+inline constexpr uint32_t kSnapshotFormatVersion = 1;
+inline constexpr size_t kSnapshotHeaderBytes = 8 + 4 + 8 + 4;
+
+std::string EncodeSnapshot(const CommandFold& fold);
+
+// Errors: kInvalidArgument (corrupt: the message says where), kFailedPrecondition (another
+// format version, or a snapshot of a log with another partition count than `partitions`).
+core::Result<std::unique_ptr<CommandFold>> DecodeSnapshot(std::string_view bytes,
+                                                          int32_t partitions);
+
+// One guild's state (guild_codec.cpp).
+void EncodeGuild(SnapshotWriter& w, const GuildState& g);
+GuildState DecodeGuild(SnapshotReader& r);
+
+}  // namespace filament::commands::snapshot

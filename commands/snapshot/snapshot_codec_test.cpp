@@ -1,0 +1,126 @@
+#include "commands/snapshot/snapshot_codec.hpp"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "commands/snapshot/snapshot_test_log.hpp"
+#include "events/log_archive.hpp"
+
+namespace filament::commands::snapshot {
+namespace {
+
+using snapshot_testing::Id;
+using snapshot_testing::kPartitions;
+using snapshot_testing::Log;
+
+std::string Encoded(const Log& log) { return EncodeSnapshot(*log.Fold(0, log.records().size())); }
+
+TEST(SnapshotCodec, RoundTripEqualsTheFold) {
+  Log log;
+  auto fold = log.Fold(0, log.records().size());
+  const std::string bytes = EncodeSnapshot(*fold);
+  auto decoded = DecodeSnapshot(bytes, kPartitions);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(EncodeSnapshot(**decoded), bytes);
+  const CommandFold& d = **decoded;
+  EXPECT_EQ(d.ends, fold->ends);
+  EXPECT_EQ(d.last_event_ids, fold->last_event_ids);
+  const GuildState& g = d.guilds.at(Id('G', 0));
+  EXPECT_EQ(g.version, fold->guilds.at(Id('G', 0)).version);
+  EXPECT_EQ(g.messages.size(), 20u);  // 21 posted, one deleted
+  EXPECT_EQ(g.messages.count(Id('M', 2)), 0u);
+  EXPECT_EQ(g.messages.at(Id('M', 1)).reactions.at("👍").count(Id('W', 0)), 1u);
+  EXPECT_EQ(g.messages.at(Id('M', 3)).attachment_ids, std::vector<std::string>{Id('A', 0)});
+  EXPECT_EQ(g.authz.banned_user_ids.count(Id('W', 1)), 1u);
+  EXPECT_EQ(g.authz.roles.at(Id('R', 4)).allow, PermissionSet::Of({Permission::kDeleteMessage}));
+  EXPECT_EQ(g.authz.channels.at(Id('C', 0)).member_overrides.at(Id('W', 1)).deny,
+            PermissionSet::Of({Permission::kBanMember}));
+  EXPECT_EQ(g.role_meta.at(Id('R', 4)).color_hex, "#112233");
+  EXPECT_EQ(d.users.at(Id('W', 0)).sessions.at(Id('S', 0)).expires_at_unix, 99);
+  EXPECT_EQ(d.directory.user_id_by_username.at("bob"), Id('W', 1));
+  EXPECT_EQ(d.directory.guilds_created_by_user.at(Id('W', 0)), 1);
+  EXPECT_TRUE(d.friendships.at(FriendPairKey(Id('W', 0), Id('W', 1))).pending.has_value());
+  EXPECT_EQ(d.voices.at(Id('W', 0)).participation->expires_at_unix, 400);
+  EXPECT_EQ(d.attachments.Used(Id('W', 1)), 1234u);
+  EXPECT_TRUE(d.attachments.IsLive(Id('A', 0)));
+}
+
+TEST(SnapshotCodec, SnapshotPlusTailEqualsTheFullFold) {
+  Log log;
+  const size_t n = log.records().size();
+  const std::string full = Encoded(log);
+  for (size_t cut = 0; cut <= n; ++cut) {
+    auto decoded = DecodeSnapshot(EncodeSnapshot(*log.Fold(0, cut)), kPartitions);
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    EXPECT_EQ(EncodeSnapshot(*log.Fold(cut, n - cut, std::move(*decoded))), full) << cut;
+  }
+}
+
+TEST(SnapshotCodec, EveryTruncationIsRefused) {
+  const std::string bytes = Encoded(Log());
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    EXPECT_FALSE(DecodeSnapshot(bytes.substr(0, size), kPartitions).ok()) << size;
+  }
+  EXPECT_FALSE(DecodeSnapshot(bytes + "x", kPartitions).ok());
+}
+
+TEST(SnapshotCodec, EveryFlippedByteIsRefused) {
+  const std::string bytes = Encoded(Log());
+  for (size_t at = 0; at < bytes.size(); ++at) {
+    for (char mask : {'\x01', '\x80', '\xff'}) {
+      std::string flipped = bytes;
+      flipped[at] = static_cast<char>(flipped[at] ^ mask);
+      EXPECT_FALSE(DecodeSnapshot(flipped, kPartitions).ok()) << at;
+    }
+  }
+}
+
+// With the CRC fixed up, the parser itself must refuse (or accept) every mutated body without
+// crashing, and refuse every truncated body.
+std::string WithBody(const std::string& bytes, const std::string& body) {
+  std::string out = bytes.substr(0, 12);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((body.size() >> (8 * i)) & 0xff));
+  const uint32_t crc = events::Crc32c(body);
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  return out + body;
+}
+
+TEST(SnapshotCodec, BodiesWithAValidChecksumAreStillCheckedStrictly) {
+  const std::string bytes = Encoded(Log());
+  const std::string body = bytes.substr(kSnapshotHeaderBytes);
+  ASSERT_TRUE(DecodeSnapshot(WithBody(bytes, body), kPartitions).ok());
+  for (size_t size = 0; size < body.size(); ++size) {
+    EXPECT_FALSE(DecodeSnapshot(WithBody(bytes, body.substr(0, size)), kPartitions).ok()) << size;
+  }
+  std::mt19937 rng(7);
+  for (int i = 0; i < 5000; ++i) {
+    std::string mutated = body;
+    mutated[rng() % mutated.size()] = static_cast<char>(rng());
+    (void)DecodeSnapshot(WithBody(bytes, mutated), kPartitions);  // must not crash or hang
+  }
+  // A hostile count is refused before anything is allocated.
+  SnapshotWriter hostile;
+  hostile.U64(kPartitions);
+  for (int p = 0; p < kPartitions; ++p) hostile.I64(0);
+  for (int p = 0; p < kPartitions; ++p) hostile.Str("");
+  hostile.U64(uint64_t{1} << 60);
+  auto refused = DecodeSnapshot(WithBody(bytes, hostile.bytes()), kPartitions);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("count out of range"), std::string::npos);
+}
+
+TEST(SnapshotCodec, AnotherVersionOrPartitionCountIsRefused) {
+  std::string bytes = Encoded(Log());
+  auto other_partitions = DecodeSnapshot(bytes, kPartitions + 1);
+  ASSERT_FALSE(other_partitions.ok());
+  EXPECT_EQ(other_partitions.error().code, core::ErrorCode::kFailedPrecondition);
+  bytes[8] = static_cast<char>(kSnapshotFormatVersion + 1);
+  auto old = DecodeSnapshot(bytes, kPartitions);
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.error().code, core::ErrorCode::kFailedPrecondition);
+  EXPECT_NE(old.error().message.find("format version"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace filament::commands::snapshot
