@@ -87,23 +87,8 @@ class Server:
             args += ["--kafka-brokers", bootstrap]
         self.proc = subprocess.Popen(args + self.extra_args, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, env=self.env)
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.output.append(line)
-            match = re.search(r"listening on port (\d+)", line)
-            if match:
-                self.port = int(match.group(1))
-                self._drainer = threading.Thread(target=self._drain, daemon=True)
-                self._drainer.start()
-                return self
-        raise RuntimeError("server did not start:\n" + "".join(self.output))
-
-    def _drain(self):
-        for line in self.proc.stdout:
-            self.output.append(line)
+        self.port, self._drainer = wait_listening(self.proc, self.output, "server")
+        return self
 
     def restart(self):
         """Stops the server (keeping its data dir and the Kafka mock) and starts it again."""
@@ -198,6 +183,23 @@ class Server:
         method, target = data.split(b" ", 2)[:2]
         record_response(method.decode(), target.decode(), status, headers.items(), body)
         return status, headers, body
+
+
+def wait_listening(proc, output, what, timeout=90):
+    """Reads `proc`'s output (kept in `output`) until its "listening on port N" line, then keeps
+    draining it on a thread; returns N and that thread. Raises with the output when `proc` ends or times out."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        match = re.search(r"listening on port (\d+)", line)
+        if match:
+            drainer = threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True)
+            drainer.start()
+            return int(match.group(1)), drainer
+    raise RuntimeError(f"{what} did not start:\n" + "".join(output))
 
 
 def record_response(method, target, status, headers, payload):

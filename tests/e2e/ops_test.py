@@ -14,7 +14,6 @@ Usage: ops_test.py --binary build/filament --log pg|kafka
 import asyncio
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -26,7 +25,7 @@ import urllib.request
 
 import websockets
 
-from filament_harness import Server, run_tests
+from filament_harness import Server, run_tests, wait_listening
 
 ARGS = None
 PASSWORD = "correct horse battery"
@@ -56,22 +55,7 @@ class Role:
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      env=dict(os.environ, **ENV))
         self.output = []
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.output.append(line)
-            match = re.search(r"listening on port (\d+)", line)
-            if match:
-                self.port = int(match.group(1))
-                threading.Thread(target=self._drain, daemon=True).start()
-                return
-        raise RuntimeError(f"{role} did not start:\n" + "".join(self.output))
-
-    def _drain(self):
-        for line in self.proc.stdout:
-            self.output.append(line)
+        self.port, _ = wait_listening(self.proc, self.output, role, timeout=120)
 
     def stop(self):
         if self.proc.poll() is None:

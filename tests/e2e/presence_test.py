@@ -9,15 +9,13 @@ Usage: presence_test.py --binary build/filament --log pg|kafka
 """
 import asyncio
 import json
-import re
 import subprocess
-import threading
 import time
 import unittest
 
 import websockets
 
-from filament_harness import Server, run_tests
+from filament_harness import Server, run_tests, wait_listening
 
 ARGS = None
 PASSWORD = "correct horse battery"
@@ -37,22 +35,7 @@ class Gateway:
             [ARGS.binary, "gateway", "--listen", "127.0.0.1:0", *server.storage_args()],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=server.env)
         self.output = []
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.output.append(line)
-            match = re.search(r"listening on port (\d+)", line)
-            if match:
-                self.port = int(match.group(1))
-                threading.Thread(target=self._drain, daemon=True).start()
-                return
-        raise RuntimeError("gateway did not start:\n" + "".join(self.output))
-
-    def _drain(self):
-        for line in self.proc.stdout:
-            self.output.append(line)
+        self.port, _ = wait_listening(self.proc, self.output, "gateway")
 
     def kill9(self):
         self.proc.kill()
