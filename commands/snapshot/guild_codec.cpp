@@ -11,15 +11,6 @@ namespace {
 
 constexpr uint64_t kMaxAttachmentsPerMessage = 64;
 
-template <typename Map>
-std::vector<typename Map::const_pointer> Sorted(const Map& map) {
-  std::vector<typename Map::const_pointer> out;
-  out.reserve(map.size());
-  for (const auto& entry : map) out.push_back(&entry);
-  std::sort(out.begin(), out.end(), [](auto a, auto b) { return a->first < b->first; });
-  return out;
-}
-
 void EncodeIdSet(SnapshotWriter& w, const std::set<std::string>& ids) {
   w.U64(ids.size());
   for (const auto& id : ids) w.Str(id);

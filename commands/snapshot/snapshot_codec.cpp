@@ -10,15 +10,6 @@ namespace {
 
 constexpr uint64_t kMaxPartitions = 1 << 16;
 
-template <typename Map>
-std::vector<typename Map::const_pointer> Sorted(const Map& map) {
-  std::vector<typename Map::const_pointer> out;
-  out.reserve(map.size());
-  for (const auto& entry : map) out.push_back(&entry);
-  std::sort(out.begin(), out.end(), [](auto a, auto b) { return a->first < b->first; });
-  return out;
-}
-
 // A map of stream states in key order: count, then (key, state) pairs.
 template <typename State, typename EncodeState>
 void EncodeStates(SnapshotWriter& w, const std::unordered_map<std::string, State>& states,

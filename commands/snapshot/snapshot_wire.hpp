@@ -1,10 +1,12 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -113,5 +115,15 @@ class SnapshotReader {
   size_t at_ = 0;
   std::string error_;
 };
+
+// The entries of an unordered map in key order: equal states encode to equal bytes.
+template <typename Map>
+std::vector<typename Map::const_pointer> Sorted(const Map& map) {
+  std::vector<typename Map::const_pointer> out;
+  out.reserve(map.size());
+  for (const auto& entry : map) out.push_back(&entry);
+  std::sort(out.begin(), out.end(), [](auto a, auto b) { return a->first < b->first; });
+  return out;
+}
 
 }  // namespace filament::commands::snapshot
