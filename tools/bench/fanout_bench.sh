@@ -10,6 +10,7 @@
 # Loopback only; every generator run has a timeout.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tools/bench/release_build.sh"
 BUILD_DIR=${BUILD_DIR:-$(dirname "$ROOT")/build-bench}
 OUT=${OUT:-$BUILD_DIR/bench-results/fanout-$(date -u +%Y%m%dT%H%M%SZ).md}
 mkdir -p "$(dirname "$OUT")"
@@ -19,9 +20,7 @@ if ! command -v nats-server >/dev/null || ! command -v mosquitto >/dev/null; the
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get install -y --no-install-recommends nats-server mosquitto
 fi
-cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CXX_FLAGS="-Wno-error=restrict -Wno-restrict" >/dev/null
-ninja -C "$BUILD_DIR" -j2 filament fanout_bench
+release_build filament fanout_bench
 
 SIZE=""
 if [ -n "${QUICK:-}" ]; then

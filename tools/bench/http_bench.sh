@@ -8,6 +8,7 @@
 # SECONDS_PER_RUN (default 5). Loopback only; every step has a timeout.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tools/bench/release_build.sh"
 BUILD_DIR=${BUILD_DIR:-$(dirname "$ROOT")/build-bench}
 OUT=${OUT:-$BUILD_DIR/bench-results/http-$(date -u +%Y%m%dT%H%M%SZ).md}
 mkdir -p "$(dirname "$OUT")"
@@ -19,9 +20,7 @@ if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
 fi
 
 if [ -z "${BINARY:-}" ]; then
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_CXX_FLAGS="-Wno-error=restrict -Wno-restrict" >/dev/null
-  ninja -C "$BUILD_DIR" -j2 filament
+  release_build filament
   BINARY=$BUILD_DIR/filament
 fi
 

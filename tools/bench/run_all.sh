@@ -6,16 +6,13 @@
 # default $BUILD_DIR/bench-results/<date>). Loopback only; every step has a timeout.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tools/bench/release_build.sh"
 BUILD_DIR=${BUILD_DIR:-$(dirname "$ROOT")/build-bench}
 OUT=${OUT:-$BUILD_DIR/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
 PY=/usr/bin/python3
 mkdir -p "$OUT"
 
-# -Wno-restrict: g++ 12 at -O3 reports a false -Wrestrict inside std::string (GCC bug
-# 105329) in adapters/postgres; Release builds need it until that code is reworded.
-cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CXX_FLAGS="-Wno-error=restrict -Wno-restrict" >/dev/null
-ninja -C "$BUILD_DIR" -j2 log_bench projection_bench filament
+release_build log_bench projection_bench filament
 
 if [ -n "${QUICK:-}" ]; then
   LOG_ARGS="--seconds 1 --latency-count 200"

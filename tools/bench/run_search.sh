@@ -8,13 +8,12 @@
 # default $BUILD_DIR/bench-results/search-<date>).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tools/bench/release_build.sh"
 BUILD_DIR=${BUILD_DIR:-$(dirname "$ROOT")/build-bench}
 OUT=${OUT:-$BUILD_DIR/bench-results/search-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
 
-cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CXX_FLAGS="-Wno-error=restrict -Wno-restrict" >/dev/null
-ninja -C "$BUILD_DIR" -j2 search_bench
+release_build search_bench
 
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
