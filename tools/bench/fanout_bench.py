@@ -126,15 +126,17 @@ def print_table(results, args):
     print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, payload {args.payload} B, "
           f"window {args.seconds} s, generator threads {args.threads}\n")
     print("| scenario | target | subscribed | deliveries/s | expected/s | p50 ms | p99 ms | "
-          "p99.9 ms | max ms | server CPU s per 1M | bytes/frame | idle KiB/conn |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "p99.9 ms | max ms | server CPU s per 1M | bytes/frame | idle KiB/conn | "
+          "closed by server | generator CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (target, name), r in results.items():
         expected = r["expected"] / r["seconds"] if r["seconds"] else 0
         print(f"| {name} | {target} | {r['subscribed']}/{r['connections']} | "
               f"{r['deliveries_per_s']:.0f} | {expected:.0f} | {r['p50_ms']:.2f} | "
               f"{r['p99_ms']:.2f} | {r['p999_ms']:.2f} | {r['max_ms']:.2f} | "
               f"{r['server_cpu_s_per_1m']:.2f} | {r['bytes_per_frame']:.0f} | "
-              f"{r['idle_kib_per_conn']:.2f} |")
+              f"{r['idle_kib_per_conn']:.2f} | {r.get('closed_later', 0)} | "
+              f"{r.get('generator_cpu_s', 0):.2f} |")
     print("\nGoals:", "; ".join(f"{k}: {v}" for k, v in GOALS.items()))
 
 
