@@ -17,6 +17,7 @@
 #      FILAMENT_TRIAL_MIRROR (default http://deb.debian.org/debian).
 set -euo pipefail
 root_dir=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root_dir/tools/dev/debian_root.sh"
 trial=${FILAMENT_TRIAL_DIR:-/var/tmp/filament-deb-trial}
 mirror=${FILAMENT_TRIAL_MIRROR:-http://deb.debian.org/debian}
 keep=0
@@ -39,9 +40,7 @@ step() { summary+=("$(printf '%4ds  %s' $(($(date +%s) - t0)) "$*")"); echo "== 
 cleanup() {
   stop_server || true
   if [[ -n "$nspawn_pid" ]]; then kill -TERM "$nspawn_pid" 2>/dev/null || true; wait "$nspawn_pid" || true; fi
-  for mount in "$chroot_dir/dev" "$chroot_dir/proc"; do
-    if mountpoint -q "$mount"; then umount -R "$mount" || umount -lR "$mount"; fi
-  done
+  debian_root_unmount "$chroot_dir"
   if ((keep == 0)); then rm -rf "$chroot_dir"; fi
 }
 trap cleanup EXIT
@@ -96,24 +95,11 @@ base_version=$(dpkg-deb -f "$v1" Version)
 v2=$("$root_dir/tools/dev/package.sh" --version "$base_version+trial2" --out "$trial/v2" | tail -1)
 step "built $(basename "$v1") and $(basename "$v2")"
 
-# --- a fresh Debian 12 root, as an installed system has it (security and updates too)
-command -v debootstrap >/dev/null || apt-get install -y -qq --no-install-recommends debootstrap
-debootstrap --variant=minbase bookworm "$chroot_dir" "$mirror" >"$trial/debootstrap.log" 2>&1 ||
-  { tail -20 "$trial/debootstrap.log" >&2; exit 1; }
-cat >"$chroot_dir/etc/apt/sources.list" <<SOURCES
-deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb ${mirror%/debian}/debian-security bookworm-security main
-SOURCES
-cp /etc/resolv.conf "$chroot_dir/etc/resolv.conf"
-# No service starts in a chroot (Debian's convention for chroots): postgresql-15's own `main`
-# cluster is created but not started. Filament starts its own PostgreSQL.
-printf '#!/bin/sh\nexit 101\n' >"$chroot_dir/usr/sbin/policy-rc.d"
-chmod +x "$chroot_dir/usr/sbin/policy-rc.d"
+# --- a fresh Debian 12 root, as an installed system has it (security and updates too). No
+# service starts in a chroot: postgresql-15's own `main` cluster is created but not started.
+# Filament starts its own PostgreSQL.
+debian_root_create "$chroot_dir" "$mirror" "$trial/debootstrap.log"
 step "debootstrap bookworm (minbase): $(du -sh "$chroot_dir" | cut -f1)"
-mount -t proc proc "$chroot_dir/proc"
-mount --rbind /dev "$chroot_dir/dev"
-mount --make-rslave "$chroot_dir/dev"
 
 # --- install V1 the documented way
 cp "$v1" "$v2" "$chroot_dir/root/"

@@ -16,6 +16,7 @@
 #      FILAMENT_TRIAL_MIRROR (default http://deb.debian.org/debian), FILAMENT_TRIAL_PORT (3377).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+. "$repo/tools/dev/debian_root.sh"
 trial=${FILAMENT_TRIAL_DIR:-/var/tmp/filament-readme-trial}
 mirror=${FILAMENT_TRIAL_MIRROR:-http://deb.debian.org/debian}
 port=${FILAMENT_TRIAL_PORT:-3377}
@@ -39,9 +40,7 @@ step() { summary+=("$(printf '%5ds  %s' $(($(date +%s) - t0)) "$*")"); echo "== 
 
 cleanup() {
   if [[ -n "$serve_pid" ]]; then kill -INT "$serve_pid" 2>/dev/null || true; wait "$serve_pid" || true; fi
-  for mount in "$root_fs/ccache" "$root_fs/dev" "$root_fs/proc"; do
-    if mountpoint -q "$mount"; then umount -R "$mount" || umount -lR "$mount"; fi
-  done
+  debian_root_unmount "$root_fs" "$root_fs/ccache"
   if ((keep == 0)); then rm -rf "$root_fs"; fi
   printf '%s\n' "${summary[@]}"
 }
@@ -56,20 +55,7 @@ fi
 in_root() { chroot "$root_fs" /usr/bin/env -i "${env_vars[@]}" "$@"; }
 
 rm -rf "$trial" && mkdir -p "$trial"
-command -v debootstrap >/dev/null || apt-get install -y -qq --no-install-recommends debootstrap
-debootstrap --variant=minbase bookworm "$root_fs" "$mirror" >"$trial/debootstrap.log" 2>&1 ||
-  { tail -20 "$trial/debootstrap.log" >&2; exit 1; }
-cat >"$root_fs/etc/apt/sources.list" <<SOURCES
-deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb ${mirror%/debian}/debian-security bookworm-security main
-SOURCES
-cp /etc/resolv.conf "$root_fs/etc/resolv.conf"
-printf '#!/bin/sh\nexit 101\n' >"$root_fs/usr/sbin/policy-rc.d"  # no service starts in a chroot
-chmod +x "$root_fs/usr/sbin/policy-rc.d"
-mount -t proc proc "$root_fs/proc"
-mount --rbind /dev "$root_fs/dev"
-mount --make-rslave "$root_fs/dev"
+debian_root_create "$root_fs" "$mirror" "$trial/debootstrap.log"
 mkdir -p "$root_fs/root/filament"
 git -C "$repo" archive HEAD | tar -x -C "$root_fs/root/filament"
 step "debootstrap bookworm (minbase) + checkout of $(git -C "$repo" rev-parse --short HEAD)"
