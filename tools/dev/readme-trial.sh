@@ -59,6 +59,15 @@ debian_root_create "$root_fs" "$mirror" "$trial/debootstrap.log"
 mkdir -p "$root_fs/root/filament"
 git -C "$repo" archive HEAD | tar -x -C "$root_fs/root/filament"
 step "debootstrap bookworm (minbase) + checkout of $(git -C "$repo" rev-parse --short HEAD)"
+# This machine's network trust, which every machine of its kind has: extra CA certificates (a
+# TLS proxy signs the npm registry's certificate here). Without them npm cannot reach it.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  in_root apt-get update -qq >/dev/null && in_root apt-get install -y -qq ca-certificates >/dev/null
+  cp /usr/local/share/ca-certificates/*.crt "$root_fs/usr/local/share/ca-certificates/"
+  in_root update-ca-certificates >/dev/null
+  env_vars+=(NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
+  step "this machine's extra CA certificates trusted in the root"
+fi
 if [[ -n "$ccache_dir" ]]; then
   mkdir -p "$root_fs/ccache" && mount --bind "$ccache_dir" "$root_fs/ccache"
   in_root apt-get update -qq >/dev/null && in_root apt-get install -y -qq ccache >/dev/null
