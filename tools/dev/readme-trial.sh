@@ -96,7 +96,8 @@ fi
 step "Ctrl-C: server and its PostgreSQL stopped"
 
 # --- the second command: the test suite
-if in_root /bin/bash -c "cd /root/filament && tools/dev/test.sh $*" >"$trial/test.log" 2>&1; then
+printf -v test_args ' %q' "$@"
+if in_root /bin/bash -c "cd /root/filament && tools/dev/test.sh$test_args" >"$trial/test.log" 2>&1; then
   step "tools/dev/test.sh $*: passed ($(grep -m1 -o '[0-9]*% tests passed.*' "$trial/test.log"))"
 else
   tail -60 "$trial/test.log" >&2
