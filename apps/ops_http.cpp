@@ -64,8 +64,6 @@ ObservedHandler::ObservedHandler(http::HttpHandler& inner, RouteOf route_of)
 http::HttpResponse ObservedHandler::Handle(const http::HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   http::HttpResponse response = inner_.Handle(request);
-  const double seconds = SecondsSince(start);
-  const std::string route = route_of_(request);
   // The method is bounded like the route: anything but the usual ones is "other".
   static const char* const kMethods[] = {"GET",    "POST", "PUT",    "PATCH",
                                          "DELETE", "HEAD", "OPTIONS"};
@@ -73,20 +71,40 @@ http::HttpResponse ObservedHandler::Handle(const http::HttpRequest& request) {
   for (const char* known : kMethods) {
     if (request.method == known) method = known;
   }
+  Request seen{std::move(method), route_of_(request), request.request_id, start};
+  if (!response.defer) {
+    Observe(seen, response.status);
+    return response;
+  }
+  // A deferred answer (ADR 0090) is observed when it is made: its status and its whole wait.
+  response.defer = [this, seen = std::move(seen),
+                    inner = std::move(response.defer)](http::ResumeResponse resume) {
+    inner([this, seen, resume = std::move(resume)](http::ResponseMaker make) {
+      resume([this, seen, make = std::move(make)] {
+        http::HttpResponse answer = make();
+        Observe(seen, answer.status);
+        return answer;
+      });
+    });
+  };
+  return response;
+}
+
+void ObservedHandler::Observe(const Request& seen, int status) {
+  const double seconds = SecondsSince(seen.start);
   const std::string labels =
-      "method=\"" + method + "\",route=\"" + core::prom::EscapeLabelValue(route) + "\"";
+      "method=\"" + seen.method + "\",route=\"" + core::prom::EscapeLabelValue(seen.route) + "\"";
   latency_.Observe(labels, seconds);
   {
     std::lock_guard lock(mu_);
-    ++requests_[labels + ",status=\"" + std::to_string(response.status) + "\""];
+    ++requests_[labels + ",status=\"" + std::to_string(status) + "\""];
   }
   LogEvent("info", "request",
-           {{"method", method},
-            {"route", route},
-            {"status", static_cast<int64_t>(response.status)},
+           {{"method", seen.method},
+            {"route", seen.route},
+            {"status", static_cast<int64_t>(status)},
             {"duration_ms", seconds * 1000.0},
-            {"request_id", request.request_id}});
-  return response;
+            {"request_id", seen.request_id}});
 }
 
 void ObservedHandler::AppendPrometheus(std::string& out) const {

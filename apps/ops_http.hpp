@@ -36,8 +36,8 @@ void CloseGatewayForDrain(gateway::GatewayHub& hub, std::chrono::milliseconds ti
 // filament_http_request_duration_seconds{method,route}, the counter
 // filament_http_requests_total{method,route,status}, and one `request` log line (method,
 // route pattern, status, duration_ms, request_id). `route_of` names a request's route pattern
-// ("unmatched" for none, which keeps the label set bounded). Times Handle only: a streamed
-// upload's body arrives before it. Thread-safe.
+// ("unmatched" for none, which keeps the label set bounded). Times Handle, and a deferred
+// answer (ADR 0090) until it is made; a streamed upload's body arrives before. Thread-safe.
 class ObservedHandler final : public http::HttpHandler {
  public:
   using RouteOf = std::function<std::string(const http::HttpRequest&)>;
@@ -49,6 +49,14 @@ class ObservedHandler final : public http::HttpHandler {
   void AppendPrometheus(std::string& out) const;
 
  private:
+  struct Request {
+    std::string method;
+    std::string route;
+    std::string request_id;
+    std::chrono::steady_clock::time_point start;
+  };
+  void Observe(const Request& seen, int status);
+
   http::HttpHandler& inner_;
   RouteOf route_of_;
   core::prom::HistogramFamily latency_;

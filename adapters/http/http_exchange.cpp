@@ -88,26 +88,6 @@ Reply StartBody(const ServerCore& core, const Exchange& exchange, HttpResponse& 
   return reply;
 }
 
-Reply RunUpgrade(const ServerCore& core, const Exchange& exchange) {
-  std::variant<HttpResponse, std::shared_ptr<WsSessionHandler>> decision = InternalError();
-  try {
-    decision = core.upgrade->OnUpgradeRequest(exchange.request);
-  } catch (...) {
-    decision = InternalError();
-  }
-  // A refused handshake closes: the client may already be sending frames behind it.
-  if (auto* response = std::get_if<HttpResponse>(&decision)) {
-    return Serialize(exchange, *response, true);
-  }
-  std::shared_ptr<WsSessionHandler> session = std::get<1>(std::move(decision));
-  if (session == nullptr) return Serialize(exchange, InternalError(), true);
-  const std::string key = exchange.request.Header("sec-websocket-key").value_or("");
-  Reply reply;
-  reply.bytes = SwitchingProtocols(key, exchange.request.request_id);
-  reply.session = std::move(session);
-  return reply;
-}
-
 // Sends what the socket takes now; the reactor writes the rest (and sees any error itself).
 void SendDirect(int fd, Reply& reply) {
   while (reply.written < reply.bytes.size()) {
@@ -163,8 +143,27 @@ bool IsWebSocketUpgrade(const HttpRequest& request) {
          HasToken(*upgrade, "websocket") && key && !key->empty() && version && *version == "13";
 }
 
-Reply RunExchange(const ServerCore& core, Exchange exchange) {
-  if (exchange.upgrade) return RunUpgrade(core, exchange);
+Reply RunUpgrade(const ServerCore& core, const Exchange& exchange) {
+  std::variant<HttpResponse, std::shared_ptr<WsSessionHandler>> decision = InternalError();
+  try {
+    decision = core.upgrade->OnUpgradeRequest(exchange.request);
+  } catch (...) {
+    decision = InternalError();
+  }
+  // A refused handshake closes: the client may already be sending frames behind it.
+  if (auto* response = std::get_if<HttpResponse>(&decision)) {
+    return Serialize(exchange, *response, true);
+  }
+  std::shared_ptr<WsSessionHandler> session = std::get<1>(std::move(decision));
+  if (session == nullptr) return Serialize(exchange, InternalError(), true);
+  const std::string key = exchange.request.Header("sec-websocket-key").value_or("");
+  Reply reply;
+  reply.bytes = SwitchingProtocols(key, exchange.request.request_id);
+  reply.session = std::move(session);
+  return reply;
+}
+
+HttpResponse CallHandler(const ServerCore& core, Exchange& exchange) {
   HttpResponse response;
   try {
     response = core.handler->Handle(exchange.request);
@@ -172,6 +171,20 @@ Reply RunExchange(const ServerCore& core, Exchange exchange) {
     response = InternalError();
   }
   exchange.request.streamed_body.reset();  // the sink's resources go before the answer
+  return response;
+}
+
+HttpResponse CallMaker(const ResponseMaker& make) {
+  try {
+    HttpResponse response = make();
+    if (!response.defer) return response;
+    std::fprintf(stderr, "http: a deferred answer deferred again\n");
+  } catch (...) {
+  }
+  return InternalError();
+}
+
+Reply Answer(const ServerCore& core, const Exchange& exchange, HttpResponse response) {
   if (SteadyNowMs() > exchange.deadline_ms) response = JsonErrorResponse(408, "request_timeout");
   const bool close = exchange.close || response.status == 408;
   Reply reply = Serialize(exchange, response, close);

@@ -53,9 +53,20 @@ struct Exchange {
   int direct_fd = -1;
 };
 
-// Runs the handler (or the upgrade hook) and serializes its answer. Never throws: an exception
-// escaping the application becomes 500 {"error":"internal_error"}.
-Reply RunExchange(const ServerCore& core, Exchange exchange);
+// Runs the upgrade hook and serializes its answer (a 101 hands over the session). Never throws.
+Reply RunUpgrade(const ServerCore& core, const Exchange& exchange);
+
+// Runs the handler on `exchange.request`. Never throws: an exception escaping the application
+// becomes 500 {"error":"internal_error"}. The response may be deferred (HttpResponse::defer).
+HttpResponse CallHandler(const ServerCore& core, Exchange& exchange);
+
+// Runs `make` (a deferred request's answer). Never throws: an exception, or a response that
+// defers again, becomes 500.
+HttpResponse CallMaker(const ResponseMaker& make);
+
+// Serializes `response` as the answer to `exchange` — 408 once past its deadline — with the
+// first piece of a streamed body, and sends what the socket takes at once when direct_fd >= 0.
+Reply Answer(const ServerCore& core, const Exchange& exchange, HttpResponse response);
 
 // Reads the next piece of a streamed body from `source`, which owes `remaining` (> 0) bytes:
 // min(remaining, chunk_bytes) bytes, fewer only if the source ends early (then `failed`). With

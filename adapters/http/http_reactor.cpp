@@ -121,6 +121,7 @@ HttpReactor::HttpReactor(const ServerCore& core, WorkerPool& workers, Connection
   ev.data.u64 = kListenKey;
   FILAMENT_CHECK(::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) == 0);
   now_ms_ = SteadyNowMs();
+  resume_gate_->reactor = this;
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -150,6 +151,10 @@ void HttpReactor::BeginDrain() {
 
 void HttpReactor::Stop() {
   {
+    std::lock_guard lock(resume_gate_->mu);
+    resume_gate_->reactor = nullptr;
+  }
+  {
     std::lock_guard lock(inbox_mu_);
     stop_ = true;
   }
@@ -176,8 +181,33 @@ void HttpReactor::Forget(int fd, uint64_t id) {
 
 void HttpReactor::Submit(uint64_t id, Exchange exchange) {
   workers_.Post([this, id, exchange = std::move(exchange)]() mutable {
-    Post(id, RunExchange(core_, std::move(exchange)));
+    if (exchange.upgrade) return Post(id, RunUpgrade(core_, exchange));
+    HttpResponse response = CallHandler(core_, exchange);
+    if (response.defer) return Defer(id, std::move(exchange), std::move(response.defer));
+    Post(id, Answer(core_, exchange, std::move(response)));
   });
+}
+
+// The connection stays in flight (kHandling) until the answer is posted, so the guarantee of
+// Exchange::direct_fd holds for the worker that answers later. That worker runs before
+// HttpServer::Stop stops the reactors; a resume after this reactor stopped does nothing.
+void HttpReactor::Defer(uint64_t id, Exchange exchange, std::function<void(ResumeResponse)> defer) {
+  auto pending = std::make_shared<Exchange>(std::move(exchange));
+  auto resumed = std::make_shared<std::atomic<bool>>(false);
+  ResumeResponse resume = [gate = resume_gate_, id, pending, resumed](ResponseMaker make) {
+    if (resumed->exchange(true)) return;
+    std::lock_guard lock(gate->mu);
+    HttpReactor* reactor = gate->reactor;
+    if (reactor == nullptr) return;
+    reactor->workers_.Post([reactor, id, pending, make = std::move(make)] {
+      reactor->Post(id, Answer(reactor->core_, *pending, CallMaker(make)));
+    });
+  };
+  try {
+    defer(resume);
+  } catch (...) {
+    resume([] { return JsonErrorResponse(500, "internal_error"); });
+  }
 }
 
 void HttpReactor::Fetch(uint64_t id, std::shared_ptr<core::ByteSource> source, int64_t remaining) {

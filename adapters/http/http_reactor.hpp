@@ -167,6 +167,9 @@ class HttpReactor {
   void Unwatch(int fd);                             // no more events for this socket; it stays open
   void Schedule(uint64_t id, int64_t deadline_ms);  // OnTimer-check `id` at deadline_ms
   void Submit(uint64_t id, Exchange exchange);
+  // A deferred answer (HttpResponse::defer): hands `defer` the resume that brings the answer
+  // back through a worker and Post. Thread-safe.
+  void Defer(uint64_t id, Exchange exchange, std::function<void(ResumeResponse)> defer);
   // A worker reads the next piece of a streamed body (ReadBodyPiece); it comes back as a Reply
   // with `piece` set.
   void Fetch(uint64_t id, std::shared_ptr<core::ByteSource> source, int64_t remaining);
@@ -181,8 +184,15 @@ class HttpReactor {
   void RunTimers();
   void Reap();
 
+  // What a deferred request's resume reaches: this reactor until Stop() (then nothing).
+  struct ResumeGate {
+    std::mutex mu;
+    HttpReactor* reactor = nullptr;
+  };
+
   const ServerCore& core_;
   WorkerPool& workers_;
+  std::shared_ptr<ResumeGate> resume_gate_ = std::make_shared<ResumeGate>();
   ConnectionLimiter& limiter_;
   const int listen_fd_;
   int epoll_fd_ = -1;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,14 @@
 namespace filament::http {
 
 class BodySink;
+struct HttpResponse;
+
+// Makes the answer of a deferred request (HttpResponse::defer); runs on a server worker.
+using ResponseMaker = std::function<HttpResponse()>;
+// Hands a deferred request its answer: call it once, from any thread. It only queues `make` for
+// a worker, so it is cheap and never blocks; a second call, or a call after the server stopped,
+// does nothing.
+using ResumeResponse = std::function<void(ResponseMaker make)>;
 
 // One HTTP request as the server saw it, independent of the HTTP library.
 struct HttpRequest {
@@ -51,6 +60,15 @@ struct HttpResponse {
   // when HttpServer::Stop returns, so whatever it reads from must outlive the server's Stop.
   std::shared_ptr<core::ByteSource> body_source;
   int64_t body_length = 0;
+  // A deferred answer (ADR 0090: a mutation waiting for read-your-writes): when set, every other
+  // field is ignored and nothing is sent yet. The server calls `defer(resume)` on the worker that
+  // ran the handler, and that worker moves on to other requests. The request stays in flight —
+  // its connection, and requests pipelined behind it, wait; the request deadline still applies
+  // (408 when the answer comes later) — until `resume(make)` is called; then `make()` runs on a
+  // worker and its response (which must not defer again) is the answer. Call `resume` within
+  // request_timeout_ms: HttpServer::Stop waits for in-flight requests like any other, at most
+  // drain_timeout_ms.
+  std::function<void(ResumeResponse resume)> defer;
 };
 
 // Receives one request body piece by piece as it arrives (upload routes), so the server never

@@ -15,6 +15,11 @@
 namespace filament::api {
 namespace {
 
+void ReadModelsLate(const events::Position& position) {
+  std::fprintf(stderr, "api: read models did not reach %s in time\n",
+               events::FormatPosition(position).c_str());
+}
+
 http::HttpResponse FromReply(const ErrorReply& reply) {
   http::HttpResponse response;
   response.status = reply.status;
@@ -277,7 +282,28 @@ http::HttpResponse ApiHandler::Error(const core::Error& error) {
   return FromReply(reply);
 }
 
-http::HttpResponse ApiHandler::Mutation(const commands::Appended& appended, std::string body) {
+http::HttpResponse ApiHandler::Mutation(const commands::Appended& appended, std::string body,
+                                        int status) {
+  http::HttpResponse response = Json(status, std::move(body));
+  auto last = appended.Last();
+  if (!last) return response;
+  response.headers.emplace_back("x-filament-position", events::FormatPosition(*last));
+  if (deps_.applied == nullptr) return response;
+  http::HttpResponse deferred;
+  deferred.defer = [applied = deps_.applied, models = deps_.read_models, position = *last,
+                    timeout = std::chrono::milliseconds(deps_.limits.read_your_writes_timeout_ms),
+                    response = std::move(response)](http::ResumeResponse resume) mutable {
+    applied->WhenApplied(
+        std::move(models), position, timeout,
+        [position, resume = std::move(resume), response = std::move(response)](bool reached) {
+          if (!reached) ReadModelsLate(position);
+          resume([response] { return response; });
+        });
+  };
+  return deferred;
+}
+
+http::HttpResponse ApiHandler::MutationNow(const commands::Appended& appended, std::string body) {
   http::HttpResponse response = Json(200, std::move(body));
   auto last = appended.Last();
   if (!last) return response;
@@ -286,15 +312,14 @@ http::HttpResponse ApiHandler::Mutation(const commands::Appended& appended, std:
       !deps_.applied->WaitFor(
           deps_.read_models, *last,
           std::chrono::milliseconds(deps_.limits.read_your_writes_timeout_ms))) {
-    std::fprintf(stderr, "api: read models did not reach %s in time\n",
-                 events::FormatPosition(*last).c_str());
+    ReadModelsLate(*last);
   }
   return response;
 }
 
 http::HttpResponse ApiHandler::MutationThen(
     const commands::Appended& appended, const std::function<core::Result<std::string>()>& read) {
-  http::HttpResponse response = Mutation(appended, "");
+  http::HttpResponse response = MutationNow(appended, "");
   auto body = read();
   if (!body.ok()) return Error(body.error());
   response.body = std::move(*body);

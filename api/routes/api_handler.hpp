@@ -120,9 +120,16 @@ class ApiHandler final : public http::HttpHandler {
   core::Result<Principal> Authenticate(const RouteRequest& request);
   http::HttpResponse Json(int status, std::string body) const;
   http::HttpResponse Error(const core::Error& error);
-  // 200 with `body` once the read models include `appended` (bounded wait), with
-  // X-Filament-Position naming the last appended record.
-  http::HttpResponse Mutation(const commands::Appended& appended, std::string body);
+  // `status` with `body` and X-Filament-Position naming the last appended record, answered once
+  // the read models include `appended` (bounded by FILAMENT_READ_YOUR_WRITES_TIMEOUT_MS; a
+  // timeout still answers, and is logged). The wait holds no HTTP worker: the response is
+  // deferred (HttpResponse::defer, ADR 0090), so return it as it is — to change the answer or
+  // read the read models after the wait, use MutationNow.
+  http::HttpResponse Mutation(const commands::Appended& appended, std::string body,
+                              int status = 200);
+  // The same, waited for on this thread (the worker is held): an ordinary response the route
+  // may still change, after which the read models include `appended`.
+  http::HttpResponse MutationNow(const commands::Appended& appended, std::string body);
   // The same, with the body read once the read models include `appended` (e.g. a profile
   // read back from its read model). An error from `read` becomes the error response.
   http::HttpResponse MutationThen(const commands::Appended& appended,

@@ -241,9 +241,7 @@ http::HttpResponse Delete(ApiHandler& api, RouteRequest& request) {
       });
   if (!appended.ok()) return api.Error(appended.error());
   api.DeleteAttachmentBytes({path.attachment_id});
-  http::HttpResponse response = api.Mutation(*appended, "");
-  response.status = 204;
-  return response;
+  return api.Mutation(*appended, "", 204);
 }
 
 }  // namespace

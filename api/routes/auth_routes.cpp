@@ -39,7 +39,7 @@ http::HttpResponse RegisterUser(ApiHandler& api, RouteRequest& request) {
   if (!appended.ok()) return api.Error(appended.error());
   // Same answer for new and taken usernames; a new user is readable once this returns. The
   // position header would tell the two apart (only a new account appends), so it is dropped.
-  http::HttpResponse response = api.Mutation(*appended, R"({"accepted":true})");
+  http::HttpResponse response = api.MutationNow(*appended, R"({"accepted":true})");
   std::erase_if(response.headers,
                 [](const auto& header) { return header.first == "x-filament-position"; });
   return response;

@@ -28,10 +28,7 @@ core::Result<std::map<std::string, std::string>> Usernames(ApiHandler& api,
 }
 
 http::HttpResponse NoContent(ApiHandler& api, const commands::Appended& appended) {
-  http::HttpResponse response = api.Mutation(appended, "");
-  response.status = 204;
-  response.content_type.clear();
-  return response;
+  return api.Mutation(appended, "", 204);  // no body: no Content-Type
 }
 
 http::HttpResponse ListFriends(ApiHandler& api, RouteRequest& request) {

@@ -44,7 +44,7 @@ inline std::string AcceptedJson() { return R"({"accepted":true})"; }
 // with the full current object).
 inline http::HttpResponse MutationThen(ApiHandler& api, const commands::Appended& appended,
                                        const std::function<core::Result<std::string>()>& read) {
-  http::HttpResponse response = api.Mutation(appended, "");
+  http::HttpResponse response = api.MutationNow(appended, "");
   auto body = read();
   if (!body.ok()) return api.Error(body.error());
   response.body = std::move(*body);

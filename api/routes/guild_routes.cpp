@@ -96,7 +96,7 @@ http::HttpResponse JoinGuild(ApiHandler& api, RouteRequest& request) {
   std::string outcome = "accepted";
   if (const auto* recorded = std::get_if<events::DirectoryJoinRecorded>(&appended->events.at(0))) {
     if (auto rejection = commands::JoinRejection(recorded->outcome)) {
-      api.Mutation(*appended, "");  // the audit trail shows the rejection once answered
+      api.MutationNow(*appended, "");  // the audit trail shows the rejection once answered
       return api.Error(*rejection);
     }
     outcome = recorded->outcome;  // already_member

@@ -153,7 +153,7 @@ std::optional<http::HttpResponse> IpBanGate(ApiHandler& api, const RouteRequest&
         return commands::RecordIpBanHit{guild_id, who.user_id, **ban, m.NowUnix()};
       });
   if (!hit.ok() && hit.error().code != core::ErrorCode::kNotFound) return api.Error(hit.error());
-  if (hit.ok()) api.Mutation(*hit, "");  // the audit trail shows the hit once answered
+  if (hit.ok()) api.MutationNow(*hit, "");  // the audit trail shows the hit once answered
   return api.Error(core::PermissionDenied("address is banned"));
 }
 

@@ -121,7 +121,7 @@ http::HttpResponse EditMessage(ApiHandler& api, RouteRequest& request) {
       });
   if (!appended.ok()) return api.Error(appended.error());
   const auto& edited = std::get<events::MessageEdited>(appended->events.at(0));
-  http::HttpResponse response = api.Mutation(*appended, "");
+  http::HttpResponse response = api.MutationNow(*appended, "");
   // The rest of the Message (original created_at_unix, attachments, reactions) comes from the
   // read model, which Mutation waited for; the edit itself from the event, never stale.
   auto stored = api.deps().messages.Message(path.message_id, who->user_id);
@@ -147,9 +147,7 @@ http::HttpResponse DeleteMessage(ApiHandler& api, RouteRequest& request) {
   if (!appended.ok()) return api.Error(appended.error());
   const auto& deleted = std::get<events::MessageDeleted>(appended->events.at(0));
   api.DeleteAttachmentBytes(deleted.attachment_ids.value_or(std::vector<std::string>{}));
-  http::HttpResponse response = api.Mutation(*appended, "");
-  response.status = 204;
-  return response;
+  return api.Mutation(*appended, "", 204);
 }
 
 }  // namespace

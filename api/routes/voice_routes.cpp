@@ -153,9 +153,7 @@ http::HttpResponse IssueToken(ApiHandler& api, RouteRequest& request) {
 }
 
 http::HttpResponse NoContent(ApiHandler& api, const commands::Appended& appended) {
-  http::HttpResponse response = api.Mutation(appended, "");
-  response.status = 204;
-  return response;
+  return api.Mutation(appended, "", 204);
 }
 
 http::HttpResponse Leave(ApiHandler& api, RouteRequest& request) {

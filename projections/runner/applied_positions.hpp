@@ -2,10 +2,13 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <list>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "events/log_record.hpp"
@@ -25,6 +28,12 @@ class AppliedObserver {
 // ("the read models my next GET reads include position P"). Thread-safe.
 class AppliedPositions final : public AppliedObserver {
  public:
+  AppliedPositions() = default;
+  // Tells every pending WhenApplied waiter `false`, then stops its deadline thread.
+  ~AppliedPositions() override;
+  AppliedPositions(const AppliedPositions&) = delete;
+  AppliedPositions& operator=(const AppliedPositions&) = delete;
+
   // Records that `projection` has applied every record of `position.partition` up to and
   // including `position.offset`. Positions never move backwards.
   void Update(std::string_view projection, const events::Position& position);
@@ -45,7 +54,28 @@ class AppliedPositions final : public AppliedObserver {
   bool HasApplied(const std::vector<std::string>& projections,
                   const events::Position& position) const;
 
+  // WaitFor without a waiting thread (ADR 0090: a mutation's answer waits, its HTTP worker does
+  // not): calls `done(true)` once every named projection has applied `position`, or
+  // `done(false)` when `timeout` runs out first — exactly once: on the calling thread when it is
+  // already applied, else on the thread whose Update applies it, or on the deadline thread.
+  // `done` must be quick and must not call back into this object.
+  void WhenApplied(std::vector<std::string> projections, const events::Position& position,
+                   std::chrono::milliseconds timeout, std::function<void(bool)> done);
+
+  size_t pending_waiters() const;  // WhenApplied calls not yet told
+
  private:
+  struct Waiter {
+    std::vector<std::string> projections;
+    events::Position position;
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(bool)> done;
+  };
+  // Moves the waiters `position`'s partition now satisfies into `ready` (told true by the caller,
+  // outside the lock).
+  void TakeSatisfiedLocked(int32_t partition, std::vector<std::function<void(bool)>>& ready);
+  void RunDeadlines();
+
   bool HasAppliedLocked(const std::vector<std::string>& projections,
                         const events::Position& position) const;
 
@@ -53,6 +83,10 @@ class AppliedPositions final : public AppliedObserver {
   std::condition_variable changed_;
   // projection -> per partition, the next offset not yet applied.
   std::map<std::string, std::vector<int64_t>, std::less<>> next_;
+  std::list<Waiter> waiters_;
+  std::condition_variable deadlines_changed_;
+  bool stopping_ = false;
+  std::thread deadline_thread_;  // started by the first waiter that has to wait
 };
 
 }  // namespace filament::projections
