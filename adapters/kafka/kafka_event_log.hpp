@@ -43,10 +43,10 @@ struct KafkaLogOptions {
 // updates it after the batch is acknowledged. This is correct ONLY while a single writer
 // process owns each partition (Filament's deployment rule for Kafka): a second process writing
 // the same streams is not seen until it reopens, so two writers could both append version N.
-// A multi-writer deployment would need fencing (a transactional.id per partition owner, so a
-// stale writer's produce fails) — see DESIGN.md §2. Batches of one stream are serialized inside
-// this process; batches of different streams are produced concurrently (librdkafka batches
-// what accumulates while a request is in flight; linger_ms below).
+// A multi-writer deployment opens the log with WriterMode::kFenced: a transactional.id per
+// partition owner, so a stale writer's produce fails (AcquirePartition below, ADR 0082). Batches of
+// one stream are serialized inside this process; batches of different streams are produced
+// concurrently (librdkafka batches what accumulates while a request is in flight; linger_ms below).
 //
 // Atomicity. The records of one batch are produced back to back to one partition by an
 // idempotent producer (acks=all, in order, no duplicates), so they normally share one Kafka
