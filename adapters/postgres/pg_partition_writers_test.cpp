@@ -128,79 +128,109 @@ TEST(PgPartitionWriters, ZombieWriterNeverAppendsAfterTheFence) {
   EXPECT_TRUE(single->Append(OneRecord(stream, 4)).ok());
 }
 
-// Threads of two handles append to one stream while the partition changes hands 20 times.
-// An append that ran entirely while the other handle was the settled owner (no acquire in
-// progress from its start to its end) must be fenced; every record between the end offset seen
-// just after an acquire by X returned and the one seen just before the next acquire began is
-// X's; every success is in the log exactly once; the stream's versions are 1..N, no fork.
-TEST(PgPartitionWriters, AcquireRacingAppendsFencesEveryLaterAppend) {
-  const std::string db = testing::CreateMigratedDatabase();
-  std::unique_ptr<PgEventLog> logs[2] = {MustOpen(db, WriterMode::kFenced),
-                                         MustOpen(db, WriterMode::kFenced)};
-  ASSERT_TRUE(logs[0] && logs[1]);
-  const std::string stream = "guild:01HRACE";
-  const int32_t p = events::PartitionFor(stream, 4);
-  ASSERT_TRUE(logs[0]->AcquirePartition(p).ok());
-  std::atomic<int> owner{0};    // the handle whose acquire returned last
-  std::atomic<int> changes{0};  // odd while an acquire is in progress
-  std::atomic<bool> stop{false};
-  std::atomic<int> violations{0}, fenced{0};
-  std::mutex mu;
-  std::map<std::string, int> succeeded;  // event_id → handle
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 6; ++t) {
-    threads.emplace_back([&, me = t % 2] {
-      while (!stop) {
-        const int before = changes.load();
-        const int settled_owner = owner.load();
-        AppendBatch b = OneRecord(stream, AppendBatch::kAnyVersion);
-        auto r = logs[me]->Append(b);
-        bool must_fail = before % 2 == 0 && changes.load() == before && settled_owner != me;
-        if (r.ok()) {
-          std::lock_guard lock(mu);
-          succeeded[b.records[0].meta.event_id] = me;
-        }
-        if (IsFenced(r)) ++fenced;
-        if ((r.ok() && must_fail) || (!r.ok() && !IsFenced(r))) ++violations;
-      }
-    });
+// Two fenced handles on one database; 6 appender threads (3 per handle) on one stream.
+class OwnershipRace {
+ public:
+  explicit OwnershipRace(const std::string& db)
+      : db_(db), logs_{MustOpen(db, WriterMode::kFenced), MustOpen(db, WriterMode::kFenced)} {}
+  ~OwnershipRace() { Stop(); }
+
+  void Start() {
+    for (int t = 0; t < 6; ++t) threads_.emplace_back([this, me = t % 2] { AppendLoop(me); });
   }
+  void Stop() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+  // Hands the partition to `to`; records the window the previous owner had to itself.
+  bool HandOver(int to) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(15));
+    windows_.push_back({settled_from_, EndOfPartition(), owner_.load()});
+    changes_.fetch_add(1);
+    bool ok = logs_[to]->AcquirePartition(partition_).ok();
+    owner_ = to;
+    settled_from_ = EndOfPartition();
+    changes_.fetch_add(1);
+    return ok;
+  }
+  void Verify();
+
+  const std::string stream_ = "guild:01HRACE";
+  const int32_t partition_ = events::PartitionFor(stream_, 4);
+  const std::string db_;
+  std::unique_ptr<PgEventLog> logs_[2];
+
+ private:
   struct Window {
     int64_t from, to;  // [from, to): offsets only `owner` may have written
     int owner;
   };
-  std::vector<Window> windows;
-  auto end_of_p = [&] { return (*logs[0]->EndOffsets())[static_cast<size_t>(p)]; };
-  int64_t settled_from = 0;
-  for (int round = 1; round <= 21; ++round) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(15));
-    windows.push_back({settled_from, end_of_p(), owner.load()});
-    if (round == 21) break;
-    changes.fetch_add(1);
-    ASSERT_TRUE(logs[round % 2]->AcquirePartition(p).ok());
-    owner = round % 2;
-    settled_from = end_of_p();
-    changes.fetch_add(1);
+
+  int64_t EndOfPartition() { return (*logs_[0]->EndOffsets())[static_cast<size_t>(partition_)]; }
+  // An append that ran entirely while the other handle was the settled owner must fail.
+  void AppendLoop(int me) {
+    while (!stop_) {
+      const int before = changes_.load();
+      const int settled_owner = owner_.load();
+      AppendBatch b = OneRecord(stream_, AppendBatch::kAnyVersion);
+      auto r = logs_[me]->Append(b);
+      bool must_fail = before % 2 == 0 && changes_.load() == before && settled_owner != me;
+      if (r.ok()) {
+        std::lock_guard lock(mu_);
+        succeeded_[b.records[0].meta.event_id] = me;
+      }
+      if (IsFenced(r)) ++fenced_;
+      if ((r.ok() && must_fail) || (!r.ok() && !IsFenced(r))) ++violations_;
+    }
   }
-  stop = true;
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(violations.load(), 0);
-  EXPECT_GT(fenced.load(), 0);
-  std::vector<Row> rows = StreamRows(db, stream);
+
+  std::atomic<int> owner_{0};    // the handle whose acquire returned last
+  std::atomic<int> changes_{0};  // odd while an acquire is in progress
+  std::atomic<bool> stop_{false};
+  std::atomic<int> violations_{0}, fenced_{0};
+  std::mutex mu_;
+  std::map<std::string, int> succeeded_;  // event_id → handle
+  std::vector<std::thread> threads_;
+  std::vector<Window> windows_;
+  int64_t settled_from_ = 0;
+};
+
+// Every record inside a window is its owner's; every success is in the log exactly once; the
+// versions are 1..N (no fork).
+void OwnershipRace::Verify() {
+  windows_.push_back({settled_from_, EndOfPartition(), owner_.load()});
+  Stop();
+  EXPECT_EQ(violations_.load(), 0);
+  EXPECT_GT(fenced_.load(), 0);
+  std::vector<Row> rows = StreamRows(db_, stream_);
   std::map<std::string, int> in_log;
   for (size_t i = 0; i < rows.size(); ++i) {
     EXPECT_EQ(rows[i].version, static_cast<int64_t>(i) + 1);
-    EXPECT_EQ(rows[i].offset, static_cast<int64_t>(i));  // the stream is alone in p
-    in_log[rows[i].event_id] =
-        succeeded.contains(rows[i].event_id) ? succeeded[rows[i].event_id] : -1;
-    for (const Window& w : windows) {
+    EXPECT_EQ(rows[i].offset, static_cast<int64_t>(i));  // the stream is alone in its partition
+    auto it = succeeded_.find(rows[i].event_id);
+    int writer = in_log[rows[i].event_id] = it == succeeded_.end() ? -1 : it->second;
+    for (const Window& w : windows_) {
       if (rows[i].offset >= w.from && rows[i].offset < w.to) {
-        EXPECT_EQ(in_log[rows[i].event_id], w.owner) << "offset " << rows[i].offset;
+        EXPECT_EQ(writer, w.owner) << "offset " << rows[i].offset;
       }
     }
   }
-  EXPECT_EQ(in_log, succeeded);
+  EXPECT_EQ(in_log, succeeded_);
   EXPECT_GT(rows.size(), 20u);
+}
+
+// Appends of two handles race 20 hand-overs of their partition. After an acquire by X returned,
+// no append of the other handle lands until it acquires again (checked by end-offset windows),
+// and appends that ran entirely under the other's settled ownership are refused.
+TEST(PgPartitionWriters, AcquireRacingAppendsFencesEveryLaterAppend) {
+  OwnershipRace race(testing::CreateMigratedDatabase());
+  ASSERT_TRUE(race.logs_[0] && race.logs_[1]);
+  ASSERT_TRUE(race.logs_[0]->AcquirePartition(race.partition_).ok());
+  race.Start();
+  for (int round = 1; round <= 20; ++round) EXPECT_TRUE(race.HandOver(round % 2)) << round;
+  std::this_thread::sleep_for(std::chrono::milliseconds(15));
+  race.Verify();
 }
 
 }  // namespace
