@@ -5,9 +5,11 @@
 -- filament_log_append and never looks at this table.
 
 -- The current writer epoch of each partition; no row = never acquired (every owned append is
--- refused). `owner` and `acquired_at` are for operators only.
+-- refused). `owner` and `acquired_at` are for operators only. No foreign key to
+-- log_partitions: the single-writer append updates those rows and must not pay for one (the
+-- adapter checks the partition range before acquiring).
 CREATE TABLE log_partition_writers (
-  partition_id int PRIMARY KEY REFERENCES log_partitions (partition_id),
+  partition_id int PRIMARY KEY CHECK (partition_id >= 0),
   epoch bigint NOT NULL CHECK (epoch >= 1),
   owner text NOT NULL,
   acquired_at timestamptz NOT NULL DEFAULT now()
