@@ -93,6 +93,9 @@ class TimedEventLog final : public events::EventLog {
     return inner_.OpenReader(from);
   }
   core::Result<std::vector<int64_t>> EndOffsets() override { return inner_.EndOffsets(); }
+  core::Result<int64_t> AcquirePartition(int32_t partition) override {
+    return inner_.AcquirePartition(partition);
+  }
   void AppendPrometheus(std::string& out) const;
 
  private:

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/result.hpp"
@@ -23,6 +24,15 @@ class LogReader {
   virtual core::Result<std::vector<StoredRecord>> Poll(size_t max_records,
                                                        std::chrono::milliseconds wait) = 0;
 };
+
+// Error::reason of an append refused because the partition is owned by another writer, or
+// of an AcquirePartition that lost its partition to a later acquire (code kFailedPrecondition).
+inline constexpr const char* kPartitionFencedReason = "partition_fenced";
+
+// Whether an EventLog handle may append anywhere (kSingle: one writer process per log, the
+// default, `filament serve`) or only to the partitions it has acquired (kFenced: several
+// writer processes share the partitions, ADR 0082).
+enum class WriterMode { kSingle, kFenced };
 
 // The log port: append batches, read partitions from positions. Implemented by
 // adapters/postgres (PgEventLog, the embedded default) and adapters/kafka (KafkaEventLog).
@@ -47,6 +57,22 @@ class EventLog {
 
   // The next offset to be written in each partition (index = partition), i.e. the end.
   virtual core::Result<std::vector<int64_t>> EndOffsets() = 0;
+
+  // Partition ownership (ADR 0082). Makes this handle, which must be open in
+  // WriterMode::kFenced, the one writer of `partition` and returns the new writer epoch.
+  // From the moment it returns, every Append to `partition` through any handle that acquired
+  // it before (another process, or an earlier handle of this one) fails with
+  // kFailedPrecondition, reason kPartitionFencedReason, and writes nothing; appends this handle
+  // made before the acquire returned are in the log. A kFenced handle refuses (same error)
+  // appends to partitions it has not acquired or has lost. Acquiring again is allowed (a new
+  // epoch). The log's own ownership mechanism decides, never a lock service beside it.
+  // Errors: kInvalidArgument (partition out of range), kFailedPrecondition (log or handle
+  // without ownership: a kSingle handle, or a log that does not implement it), kUnavailable.
+  virtual core::Result<int64_t> AcquirePartition(int32_t partition) {
+    (void)partition;
+    return core::MakeError(core::ErrorCode::kFailedPrecondition,
+                           "this event log has no partition ownership");
+  }
 };
 
 }  // namespace filament::events

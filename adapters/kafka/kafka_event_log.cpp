@@ -1,43 +1,15 @@
 #include "adapters/kafka/kafka_event_log.hpp"
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <set>
-#include <thread>
-#include <unordered_map>
-#include <unordered_set>
-
 #include <librdkafka/rdkafka.h>
 
-#include "adapters/kafka/kafka_client.hpp"
+#include "adapters/kafka/kafka_event_log_impl.hpp"
 #include "adapters/kafka/kafka_log_reader.hpp"
 #include "adapters/kafka/kafka_record_codec.hpp"
 
 namespace filament::adapters {
-namespace {
+namespace kafka_log {
 
-using std::chrono::milliseconds;
-
-// Collects the delivery reports of one Append. Shared between the appending thread and the
-// reports, so a report arriving after the appender gave up still has somewhere to go.
-struct Delivery {
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t pending = 0;
-  std::vector<events::Position> positions;
-  std::vector<bool> delivered;
-  bool possibly_persisted = false;  // a failed record may still be in the log
-  std::optional<core::Error> error;
-  std::shared_ptr<kafka_reader::LocalTail> tail;  // gets every acknowledged record
-};
-
-struct DeliverySlot {
-  std::shared_ptr<Delivery> delivery;
-  size_t index;
-};
-
-void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+void OnDelivery(rd_kafka_s*, const rd_kafka_message_s* m, void*) {
   std::unique_ptr<DeliverySlot> slot(static_cast<DeliverySlot*>(m->_private));
   Delivery& d = *slot->delivery;
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->offset >= 0 && d.tail) {
@@ -55,6 +27,25 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
   }
   if (--d.pending == 0) d.cv.notify_all();
 }
+
+core::Error Fenced(std::string message) {
+  return core::MakeError(core::ErrorCode::kFailedPrecondition, "fenced: " + std::move(message),
+                         events::kPartitionFencedReason);
+}
+
+bool IsFenced(const core::Status& s) {
+  return !s.ok() && s.error().reason == events::kPartitionFencedReason;
+}
+
+}  // namespace kafka_log
+
+namespace {
+
+using kafka_log::Delivery;
+using kafka_log::DeliverySlot;
+using kafka_log::OnDelivery;
+using kafka_log::OwnedPartition;
+using std::chrono::milliseconds;
 
 core::Status ValidateBatch(const events::AppendBatch& batch, int64_t max_record_bytes) {
   if (batch.stream.empty() || batch.records.empty()) {
@@ -79,45 +70,8 @@ core::Status ValidateBatch(const events::AppendBatch& batch, int64_t max_record_
 
 }  // namespace
 
-struct KafkaEventLog::Impl {
-  static constexpr int64_t kMaxRecordBytes = 900 * 1024;  // below message.max.bytes (1 MB)
-  static constexpr size_t kTailPerPartition = 2048;       // ~2 s per partition at 1k posts/s
-
-  KafkaLogOptions options;
-  kafka_client::Settings settings;
-  milliseconds query_timeout{5000};
-  kafka_client::Handle producer;
-  // Watermark queries go through a consumer handle: on the idempotent producer librdkafka
-  // retries ListOffsets without bound, so a dead cluster would hang EndOffsets.
-  kafka_client::Handle queries;
-  // This process's acknowledged records, for its own readers (ADR 0072).
-  std::shared_ptr<kafka_reader::LocalTail> tail =
-      std::make_shared<kafka_reader::LocalTail>(kTailPerPartition);
-  std::thread poller;  // serves delivery reports
-  std::atomic<bool> stop{false};
-
-  std::mutex mu;  // guards the three members below
-  std::condition_variable stream_free;
-  std::unordered_map<std::string, int64_t> versions;  // stream → last stream_version
-  std::unordered_set<std::string> busy;               // streams with a batch in flight
-  std::set<int32_t> dirty;  // partitions whose versions are uncertain after a failure
-
-  ~Impl() {
-    stop = true;
-    if (poller.joinable()) poller.join();
-  }
-
-  core::Status Rescan(const std::vector<int32_t>& partitions);
-  core::Result<int64_t> Reserve(const std::string& stream, int64_t expected, int32_t partition);
-  void Release(const std::string& stream, int32_t partition, std::optional<int64_t> version,
-               bool uncertain);
-  core::Status Produce(const events::AppendBatch& batch, int32_t partition, int64_t base,
-                       const std::shared_ptr<Delivery>& delivery);
-  core::Status ProduceOne(const events::RecordMeta& meta, const std::string& payload,
-                          int32_t partition, DeliverySlot* slot);
-};
-
-core::Status KafkaEventLog::Impl::Rescan(const std::vector<int32_t>& partitions) {
+core::Result<std::unordered_map<std::string, int64_t>> KafkaEventLog::Impl::ScanVersions(
+    const std::vector<int32_t>& partitions) {
   std::unordered_map<std::string, int64_t> found;
   FILAMENT_RETURN_IF_ERROR(kafka_reader::ScanPartitions(
       settings, options.topic, partitions, query_timeout, [&](const events::StoredRecord& r) {
@@ -125,10 +79,20 @@ core::Status KafkaEventLog::Impl::Rescan(const std::vector<int32_t>& partitions)
         int64_t& v = found[r.record.meta.stream];
         v = std::max(v, r.record.meta.stream_version);
       }));
-  for (auto& [stream, version] : found) {
+  return found;
+}
+
+void KafkaEventLog::Impl::MergeVersions(const std::unordered_map<std::string, int64_t>& found) {
+  for (const auto& [stream, version] : found) {
     int64_t& v = versions[stream];
     v = std::max(v, version);
   }
+}
+
+core::Status KafkaEventLog::Impl::Rescan(const std::vector<int32_t>& partitions) {
+  auto found = ScanVersions(partitions);
+  if (!found.ok()) return found.error();
+  MergeVersions(*found);
   return core::OkStatus();
 }
 
@@ -163,8 +127,9 @@ void KafkaEventLog::Impl::Release(const std::string& stream, int32_t partition,
   stream_free.notify_all();
 }
 
-core::Status KafkaEventLog::Impl::Produce(const events::AppendBatch& batch, int32_t partition,
-                                          int64_t base, const std::shared_ptr<Delivery>& d) {
+core::Status KafkaEventLog::Impl::Produce(rd_kafka_t* rk, const events::AppendBatch& batch,
+                                          int32_t partition, int64_t base,
+                                          const std::shared_ptr<Delivery>& d) {
   std::vector<events::RecordMeta> metas;
   for (size_t i = 0; i < batch.records.size(); ++i) {  // validate all before producing any
     metas.push_back(batch.records[i].meta);
@@ -177,7 +142,7 @@ core::Status KafkaEventLog::Impl::Produce(const events::AppendBatch& batch, int3
       ++d->pending;
     }
     core::Status status =
-        ProduceOne(metas[i], batch.records[i].payload, partition, new DeliverySlot{d, i});
+        ProduceOne(rk, metas[i], batch.records[i].payload, partition, new DeliverySlot{d, i});
     if (!status.ok()) {
       std::lock_guard lock(d->mu);
       --d->pending;
@@ -187,7 +152,7 @@ core::Status KafkaEventLog::Impl::Produce(const events::AppendBatch& batch, int3
   return core::OkStatus();
 }
 
-core::Status KafkaEventLog::Impl::ProduceOne(const events::RecordMeta& meta,
+core::Status KafkaEventLog::Impl::ProduceOne(rd_kafka_t* rk, const events::RecordMeta& meta,
                                              const std::string& payload, int32_t partition,
                                              DeliverySlot* slot) {
   rd_kafka_headers_t* headers = rd_kafka_headers_new(12);
@@ -212,7 +177,7 @@ core::Status KafkaEventLog::Impl::ProduceOne(const events::RecordMeta& meta,
   vu[6].u.ptr = slot;
   vu[7].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
   vu[7].u.i64 = meta.time_unix_ms;
-  rd_kafka_error_t* error = rd_kafka_produceva(producer.get(), vu, 8);
+  rd_kafka_error_t* error = rd_kafka_produceva(rk, vu, 8);
   if (error == nullptr) return core::OkStatus();
   std::string message = rd_kafka_error_string(error);
   rd_kafka_error_destroy(error);
@@ -242,9 +207,12 @@ core::Result<std::unique_ptr<KafkaEventLog>> KafkaEventLog::Open(const KafkaLogO
   impl->options = options;
   impl->query_timeout = std::min(milliseconds(options.delivery_timeout_ms), milliseconds(5000));
   impl->settings = kafka_client::BaseSettings(options.brokers, impl->query_timeout);
-  kafka_client::Settings producer_settings = impl->settings;
-  producer_settings["linger.ms"] = std::to_string(options.linger_ms);
-  auto producer = kafka_client::NewProducer(producer_settings,
+  impl->producer_settings = impl->settings;
+  impl->producer_settings["linger.ms"] = std::to_string(options.linger_ms);
+  if (options.writer_mode == events::WriterMode::kFenced) {
+    impl->owned.reset(new OwnedPartition[static_cast<size_t>(options.partitions)]);
+  }
+  auto producer = kafka_client::NewProducer(impl->producer_settings,
                                             milliseconds(options.delivery_timeout_ms), &OnDelivery);
   if (!producer.ok()) return producer.error();
   impl->producer = std::move(*producer);
@@ -278,13 +246,14 @@ core::Result<std::vector<events::Position>> KafkaEventLog::Append(
     const events::AppendBatch& batch) {
   FILAMENT_RETURN_IF_ERROR(ValidateBatch(batch, Impl::kMaxRecordBytes));
   const int32_t partition = events::PartitionFor(batch.stream, impl_->options.partitions);
+  if (impl_->owned) return impl_->AppendOwned(batch, partition);
   auto base = impl_->Reserve(batch.stream, batch.expected_version, partition);
   if (!base.ok()) return base.error();
   auto d = std::make_shared<Delivery>();
   d->tail = impl_->tail;
   d->positions.resize(batch.records.size());
   d->delivered.resize(batch.records.size(), false);
-  core::Status produced = impl_->Produce(batch, partition, *base, d);
+  core::Status produced = impl_->Produce(impl_->producer.get(), batch, partition, *base, d);
   std::unique_lock lock(d->mu);
   // librdkafka reports every queued message within message.timeout.ms; the margin only guards
   // against a bug there turning into a hung request.

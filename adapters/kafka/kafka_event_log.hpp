@@ -26,6 +26,10 @@ struct KafkaLogOptions {
   // the latency of a reader in another process (readers in this process are woken by the
   // appender, ADR 0072).
   int fetch_wait_max_ms = 20;
+  // kFenced (ADR 0082): appends only to partitions acquired with AcquirePartition, each in a
+  // transaction of that partition's transactional producer; kSingle: the idempotent producer
+  // and the in-process version map alone (everything below about one writer per partition).
+  events::WriterMode writer_mode = events::WriterMode::kSingle;
 };
 
 // The event log on Kafka (librdkafka). One record per LogRecord: key = stream, explicit
@@ -39,10 +43,10 @@ struct KafkaLogOptions {
 // updates it after the batch is acknowledged. This is correct ONLY while a single writer
 // process owns each partition (Filament's deployment rule for Kafka): a second process writing
 // the same streams is not seen until it reopens, so two writers could both append version N.
-// A multi-writer deployment would need fencing (a transactional.id per partition owner, so a
-// stale writer's produce fails) — see DESIGN.md §2. Batches of one stream are serialized inside
-// this process; batches of different streams are produced concurrently (librdkafka batches
-// what accumulates while a request is in flight; linger_ms below).
+// A multi-writer deployment opens the log with WriterMode::kFenced: a transactional.id per
+// partition owner, so a stale writer's produce fails (AcquirePartition below, ADR 0082). Batches of
+// one stream are serialized inside this process; batches of different streams are produced
+// concurrently (librdkafka batches what accumulates while a request is in flight; linger_ms below).
 //
 // Atomicity. The records of one batch are produced back to back to one partition by an
 // idempotent producer (acks=all, in order, no duplicates), so they normally share one Kafka
@@ -85,6 +89,17 @@ class KafkaEventLog : public events::EventLog {
 
   // High watermark of each partition. Errors: kUnavailable.
   core::Result<std::vector<int64_t>> EndOffsets() override;
+
+  // kFenced only. Creates the partition's transactional producer (transactional.id
+  // "filament.writer.<topic>.<partition>") and runs init_transactions, which on a real broker
+  // bumps the id's epoch and fences the previous owner's producer; then re-reads the partition
+  // (read_committed) to learn the stream versions the previous owner wrote, before any append.
+  // Returns this handle's acquisition count for the partition (librdkafka does not expose the
+  // broker's epoch). An append whose transaction fails with a fencing error returns
+  // kFailedPrecondition (events::kPartitionFencedReason) and the partition is given up.
+  // librdkafka 2.0.2's MOCK does not fence (kafka_fencing_probe_test.cpp). Errors: see
+  // events::EventLog; kUnavailable when init_transactions or the scan times out.
+  core::Result<int64_t> AcquirePartition(int32_t partition) override;
 
  private:
   struct Impl;

@@ -108,12 +108,22 @@ class KafkaLogReader : public events::LogReader {
     return out;
   }
 
+  // The next offset this reader returns from `partition` (past the end once EOF was seen).
+  int64_t Next(int32_t partition) const {
+    auto it = next_.find(partition);
+    return it == next_.end() ? -1 : it->second;
+  }
+
  private:
   // Partition EOF and transient broker events are not errors: librdkafka keeps retrying.
   std::optional<core::Error> MapError(const rd_kafka_message_t& m) {
     switch (m.err) {
-      case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+      case RD_KAFKA_RESP_ERR__PARTITION_EOF: {
+        // The end may lie past the last record: transaction markers take offsets too.
+        auto it = next_.find(m.partition);
+        if (it != next_.end() && m.offset > it->second) it->second = m.offset;
         return std::nullopt;
+      }
       case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
       case RD_KAFKA_RESP_ERR__TRANSPORT:
         return core::Unavailable(std::string("kafka reader: ") + rd_kafka_err2str(m.err));
@@ -163,7 +173,9 @@ class KafkaLogReader : public events::LogReader {
 
 }  // namespace
 
-core::Result<std::unique_ptr<events::LogReader>> OpenReader(
+namespace {
+
+core::Result<std::unique_ptr<KafkaLogReader>> OpenKafkaReader(
     const kafka_client::Settings& base, const std::string& topic,
     const std::vector<events::Position>& start, std::shared_ptr<LocalTail> tail) {
   auto consumer = kafka_client::NewConsumer(base);
@@ -178,8 +190,17 @@ core::Result<std::unique_ptr<events::LogReader>> OpenReader(
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return core::Internal(std::string("kafka assign: ") + rd_kafka_err2str(err));
   }
-  return std::unique_ptr<events::LogReader>(
-      std::make_unique<KafkaLogReader>(std::move(*consumer), topic, start, std::move(tail)));
+  return std::make_unique<KafkaLogReader>(std::move(*consumer), topic, start, std::move(tail));
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<events::LogReader>> OpenReader(
+    const kafka_client::Settings& base, const std::string& topic,
+    const std::vector<events::Position>& start, std::shared_ptr<LocalTail> tail) {
+  auto reader = OpenKafkaReader(base, topic, start, std::move(tail));
+  if (!reader.ok()) return reader.error();
+  return std::unique_ptr<events::LogReader>(std::move(*reader));
 }
 
 core::Status ScanPartitions(const kafka_client::Settings& base, const std::string& topic,
@@ -199,7 +220,7 @@ core::Status ScanPartitions(const kafka_client::Settings& base, const std::strin
     }
   }
   if (end.empty()) return core::OkStatus();
-  auto reader = OpenReader(base, topic, start);
+  auto reader = OpenKafkaReader(base, topic, start, nullptr);
   if (!reader.ok()) return reader.error();
   auto last_progress = Clock::now();
   while (!end.empty()) {
@@ -215,6 +236,8 @@ core::Status ScanPartitions(const kafka_client::Settings& base, const std::strin
       visit(r);
       if (r.position.offset + 1 >= it->second) end.erase(it);
     }
+    // A partition whose last offsets are transaction markers ends at EOF, not at a record.
+    std::erase_if(end, [&](const auto& e) { return (*reader)->Next(e.first) >= e.second; });
   }
   return core::OkStatus();
 }

@@ -72,6 +72,12 @@ core::Status MockCluster::SetAllBrokersDown(bool down) {
   return core::OkStatus();
 }
 
+void MockCluster::PushRequestErrors(int16_t api_key, const std::vector<int>& errors) {
+  std::vector<rd_kafka_resp_err_t> codes;
+  for (int e : errors) codes.push_back(static_cast<rd_kafka_resp_err_t>(e));
+  rd_kafka_mock_push_request_errors_array(impl_->cluster, api_key, codes.size(), codes.data());
+}
+
 int RunKafkaMock(int brokers, const std::string& topic, int32_t partitions) {
   sigset_t signals;
   sigemptyset(&signals);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -33,6 +34,11 @@ class MockCluster {
   // Takes every broker down (connections refused/closed) or brings them back up. For tests of
   // unavailability. Errors: kInternal.
   core::Status SetAllBrokersDown(bool down);
+
+  // The next requests of Kafka API `api_key` (e.g. 0 Produce, 24 AddPartitionsToTxn, 26 EndTxn),
+  // whichever client sends them, fail with `errors` (Kafka error codes), one each, in order.
+  // For tests of what a real broker answers and the mock does not (ADR 0082).
+  void PushRequestErrors(int16_t api_key, const std::vector<int>& errors);
 
  private:
   struct Impl;

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <unistd.h>
+
 #include "adapters/postgres/pg_codec.hpp"
 #include "adapters/postgres/pg_connection.hpp"
 #include "adapters/postgres/pg_log_reader.hpp"
@@ -29,9 +31,18 @@ core::Error Precondition(std::string message) {
   return core::MakeError(core::ErrorCode::kFailedPrecondition, std::move(message));
 }
 
+core::Error Fenced(std::string message) {
+  return core::MakeError(core::ErrorCode::kFailedPrecondition, "fenced: " + std::move(message),
+                         events::kPartitionFencedReason);
+}
+
+// filament_log_append_owned's verdict for an append whose epoch is not the partition's.
+constexpr int64_t kFencedVerdict = -3;
+
 // One caller's batch, encoded by the caller's thread, waiting for the appender's verdict.
 struct PendingAppend {
   int32_t partition = 0;
+  int64_t epoch = 0;  // the writer epoch it was appended under (WriterMode::kFenced only)
   const events::AppendBatch* batch = nullptr;
   std::string row;  // "p, 'stream', expected, '{ids}', ..." : one VALUES row without its ordinal
   std::optional<core::Result<std::vector<events::Position>>> result;
@@ -49,7 +60,8 @@ std::string Literal(std::string_view text) {
   return out;
 }
 
-std::string EncodeRow(int32_t partition, const events::AppendBatch& batch) {
+std::string EncodeRow(int32_t partition, std::optional<int64_t> epoch,
+                      const events::AppendBatch& batch) {
   std::vector<std::string_view> ids, types, actors, correlations, causations, payloads;
   std::vector<int64_t> schema_versions, stream_versions, times;
   for (const auto& r : batch.records) {
@@ -65,8 +77,9 @@ std::string EncodeRow(int32_t partition, const events::AppendBatch& batch) {
   }
   using internal::IntArrayLiteral;
   using internal::TextArrayLiteral;
-  std::string row = std::to_string(partition) + "," + Literal(batch.stream) + "," +
-                    std::to_string(batch.expected_version);
+  std::string row = std::to_string(partition) + ",";
+  if (epoch) row += std::to_string(*epoch) + ",";
+  row += Literal(batch.stream) + "," + std::to_string(batch.expected_version);
   for (const std::string& column :
        {TextArrayLiteral(ids), TextArrayLiteral(types), IntArrayLiteral(schema_versions),
         IntArrayLiteral(stream_versions), IntArrayLiteral(times), TextArrayLiteral(actors),
@@ -78,20 +91,29 @@ std::string EncodeRow(int32_t partition, const events::AppendBatch& batch) {
 
 // One statement for the whole group, so a group costs one round trip and one (implicit)
 // transaction. Each call is its own subtransaction inside filament_log_append; volatile
-// calls are evaluated after the sort, i.e. in `ord` order (ascending partition).
-std::string GroupStatement(const std::vector<PendingAppend*>& group) {
-  std::string sql =
-      "SELECT v.ord, filament_log_append(v.p, v.s, v.e, v.c0::text[], v.c1::text[], "
-      "v.c2::int[], v.c3::bigint[], v.c4::bigint[], v.c5::text[], v.c6::text[], v.c7::text[], "
-      "v.c8::text[]) FROM (VALUES ";
+// calls are evaluated after the sort, i.e. in `ord` order (ascending partition). A fenced
+// writer's rows carry the epoch and go through filament_log_append_owned (migration 0058).
+std::string GroupStatement(const std::vector<PendingAppend*>& group, bool fenced) {
+  std::string sql = fenced ? "SELECT v.ord, filament_log_append_owned(v.p, v.ep, "
+                           : "SELECT v.ord, filament_log_append(v.p, ";
+  sql +=
+      "v.s, v.e, v.c0::text[], v.c1::text[], v.c2::int[], v.c3::bigint[], v.c4::bigint[], "
+      "v.c5::text[], v.c6::text[], v.c7::text[], v.c8::text[]) FROM (VALUES ";
   for (size_t i = 0; i < group.size(); ++i) {
     if (i != 0) sql += ",";
     sql += "(" + std::to_string(i) + "," + group[i]->row + ")";
   }
-  return sql + ") AS v(ord, p, s, e, c0, c1, c2, c3, c4, c5, c6, c7, c8) ORDER BY v.ord";
+  return sql +
+         (fenced ? ") AS v(ord, p, ep, s, e, c0, c1, c2, c3, c4, c5, c6, c7, c8)"
+                 : ") AS v(ord, p, s, e, c0, c1, c2, c3, c4, c5, c6, c7, c8)") +
+         " ORDER BY v.ord";
 }
 
 core::Result<std::vector<events::Position>> Verdict(const PendingAppend& p, int64_t first) {
+  if (first == kFencedVerdict) {
+    return Fenced("partition " + std::to_string(p.partition) + " is no longer owned at epoch " +
+                  std::to_string(p.epoch));
+  }
   if (first == -1) {
     return core::Aborted("stream " + p.batch->stream + " is not at expected version " +
                          std::to_string(p.batch->expected_version));
@@ -104,13 +126,20 @@ core::Result<std::vector<events::Position>> Verdict(const PendingAppend& p, int6
   return positions;
 }
 
-core::Status Configure(pqxx::connection& conn, int32_t partitions) {
+core::Status Configure(pqxx::connection& conn, int32_t partitions, events::WriterMode mode) {
   pqxx::work tx(conn);
   bool exists = tx.exec(
                       "SELECT to_regclass('event_log') IS NOT NULL AND "
                       "to_regprocedure('filament_log_append(int,text,bigint,text[],text[],"
                       "int[],bigint[],bigint[],text[],text[],text[],text[])') IS NOT NULL")[0][0]
                     .as<bool>();
+  if (exists && mode == events::WriterMode::kFenced) {
+    exists = tx.exec(
+                   "SELECT to_regprocedure('filament_log_append_owned(int,bigint,text,bigint,"
+                   "text[],text[],int[],bigint[],bigint[],text[],text[],text[],text[])') IS NOT "
+                   "NULL AND to_regprocedure('filament_log_acquire(int,text)') IS NOT NULL")[0][0]
+                 .as<bool>();
+  }
   if (!exists) return Precondition("event log schema missing: apply migrations first");
   tx.exec_params("INSERT INTO log_config (partitions) VALUES ($1) ON CONFLICT DO NOTHING",
                  partitions);
@@ -130,20 +159,31 @@ core::Status Configure(pqxx::connection& conn, int32_t partitions) {
 }  // namespace
 
 struct PgEventLog::Impl {
-  Impl(std::string conninfo_in, int32_t partitions_in)
+  Impl(std::string conninfo_in, int32_t partitions_in, events::WriterMode mode_in)
       : conninfo(std::move(conninfo_in)),
         partitions(partitions_in),
+        fenced(mode_in == events::WriterMode::kFenced),
+        epochs(new std::atomic<int64_t>[static_cast<size_t>(partitions_in)]),
         append_conn(conninfo),
-        query_conn(conninfo) {}
+        query_conn(conninfo) {
+    for (int32_t p = 0; p < partitions; ++p) epochs[static_cast<size_t>(p)] = 0;
+  }
 
   void Run();
   void CommitGroup(const std::vector<PendingAppend*>& group);
   bool ResolveInDoubt(const std::vector<PendingAppend*>& group, int old_backend,
                       std::vector<core::Result<std::vector<events::Position>>>& verdicts);
   std::vector<PendingAppend*> TakeGroup();
+  void ForgetEpoch(const PendingAppend& p) {
+    int64_t expected = p.epoch;  // unless this handle re-acquired meanwhile
+    epochs[static_cast<size_t>(p.partition)].compare_exchange_strong(expected, 0);
+  }
 
   const std::string conninfo;
   const int32_t partitions;
+  const bool fenced;  // WriterMode::kFenced
+  // Per partition: the epoch this handle acquired, 0 when not owned (or lost to a later acquire).
+  std::unique_ptr<std::atomic<int64_t>[]> epochs;
   LazyConnection append_conn;  // appender thread only
   std::mutex query_mu;         // guards query_conn
   LazyConnection query_conn;
@@ -201,12 +241,13 @@ void PgEventLog::Impl::CommitGroup(const std::vector<PendingAppend*>& group) {
     const int backend = (*conn)->backendpid();
     try {
       pqxx::nontransaction tx(**conn);
-      auto rows = tx.exec(GroupStatement(group));
+      auto rows = tx.exec(GroupStatement(group, fenced));
       if (rows.size() != group.size())
         throw std::runtime_error("append returned a wrong row count");
       for (size_t i = 0; i < group.size(); ++i) {
         if (rows[i][0].as<size_t>() != i) throw std::runtime_error("append rows out of order");
         verdicts.push_back(Verdict(*group[i], rows[i][1].as<int64_t>()));
+        if (rows[i][1].as<int64_t>() == kFencedVerdict) ForgetEpoch(*group[i]);
       }
     } catch (const std::exception& e) {
       core::Error error = append_conn.Fail(e, "append");
@@ -265,16 +306,17 @@ bool PgEventLog::Impl::ResolveInDoubt(
 }
 
 core::Result<std::unique_ptr<PgEventLog>> PgEventLog::Open(const std::string& conninfo,
-                                                           int32_t partitions) {
+                                                           int32_t partitions,
+                                                           events::WriterMode mode) {
   if (partitions < 1 || partitions > kMaxPartitions) {
     return core::InvalidArgument("partitions must be in 1.." + std::to_string(kMaxPartitions));
   }
-  auto impl = std::make_unique<Impl>(conninfo, partitions);
+  auto impl = std::make_unique<Impl>(conninfo, partitions, mode);
   {
     auto conn = impl->query_conn.Get();
     if (!conn.ok()) return conn.error();
     try {
-      FILAMENT_RETURN_IF_ERROR(Configure(**conn, partitions));
+      FILAMENT_RETURN_IF_ERROR(Configure(**conn, partitions, mode));
     } catch (const std::exception& e) {
       return impl->query_conn.Fail(e, "open event log");
     }
@@ -302,13 +344,47 @@ core::Result<std::vector<events::Position>> PgEventLog::Append(const events::App
   PendingAppend pending;
   pending.partition = events::PartitionFor(batch.stream, impl_->partitions);
   pending.batch = &batch;
-  pending.row = EncodeRow(pending.partition, batch);
+  std::optional<int64_t> epoch;
+  if (impl_->fenced) {
+    pending.epoch = impl_->epochs[static_cast<size_t>(pending.partition)].load();
+    if (pending.epoch == 0) {
+      return Fenced("partition " + std::to_string(pending.partition) +
+                    " is not owned by this writer");
+    }
+    epoch = pending.epoch;
+  }
+  pending.row = EncodeRow(pending.partition, epoch, batch);
   std::unique_lock lock(impl_->mu);
   if (impl_->stopping) return core::Unavailable("event log closed");
   impl_->queue.push_back(&pending);
   impl_->work_cv.notify_one();
   impl_->done_cv.wait(lock, [&] { return pending.result.has_value(); });
   return std::move(*pending.result);
+}
+
+core::Result<int64_t> PgEventLog::AcquirePartition(int32_t partition) {
+  if (partition < 0 || partition >= impl_->partitions) {
+    return core::InvalidArgument("no partition " + std::to_string(partition));
+  }
+  if (!impl_->fenced) return Precondition("acquire needs a log opened as a fenced writer");
+  std::lock_guard lock(impl_->query_mu);
+  auto conn = impl_->query_conn.Get();
+  if (!conn.ok()) return conn.error();
+  try {
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    pqxx::work tx(**conn);
+    auto epoch = tx.exec_params1("SELECT filament_log_acquire($1, $2)", partition,
+                                 std::to_string(getpid()) + "@" + host)[0]
+                     .as<int64_t>();
+    tx.commit();
+    impl_->epochs[static_cast<size_t>(partition)] = epoch;
+    return epoch;
+  } catch (const std::exception& e) {
+    // A lost commit may still have bumped the epoch: then this handle is fenced too until it
+    // acquires again, which is safe.
+    return impl_->query_conn.Fail(e, "acquire partition");
+  }
 }
 
 core::Result<std::unique_ptr<events::LogReader>> PgEventLog::OpenReader(

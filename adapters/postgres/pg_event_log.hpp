@@ -28,8 +28,12 @@ class PgEventLog final : public events::EventLog {
   // exist (ApplyMigrations). `partitions` (1..1024) is recorded on the first open.
   // Errors: kInvalidArgument (bad partitions), kUnavailable (cannot connect; retry),
   // kFailedPrecondition (schema missing, or the log was created with another partition count).
-  static core::Result<std::unique_ptr<PgEventLog>> Open(const std::string& conninfo,
-                                                        int32_t partitions);
+  // `mode` kFenced (ADR 0082): appends only to partitions acquired with AcquirePartition,
+  // each checked against the partition's writer epoch (migration 0058) in the group's
+  // transaction; kSingle (the default) never looks at writer epochs.
+  static core::Result<std::unique_ptr<PgEventLog>> Open(
+      const std::string& conninfo, int32_t partitions,
+      events::WriterMode mode = events::WriterMode::kSingle);
   ~PgEventLog() override;  // pending appends fail with kUnavailable; readers stay usable
 
   int32_t Partitions() const override;
@@ -42,6 +46,10 @@ class PgEventLog final : public events::EventLog {
   core::Result<std::unique_ptr<events::LogReader>> OpenReader(
       const std::vector<events::Position>& start) override;
   core::Result<std::vector<int64_t>> EndOffsets() override;
+  // Bumps the partition's row in log_partition_writers (filament_log_acquire); waits for
+  // appends of the previous owner that are in flight, which commit first. PostgreSQL needs no
+  // catch-up: the append reads the stream head from the table.
+  core::Result<int64_t> AcquirePartition(int32_t partition) override;
 
  private:
   struct Impl;

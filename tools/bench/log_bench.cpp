@@ -40,13 +40,23 @@ struct LogUnderTest {
   }
 };
 
-std::unique_ptr<LogUnderTest> OpenPg(bool durable) {
+// --fenced (ADR 0082): the handle is a fenced partition writer that acquired every partition.
+void AcquireAll(LogUnderTest& lut) {
+  for (int32_t p = 0; p < kPartitions; ++p) {
+    (void)Unwrap(lut.log->AcquirePartition(p), "acquire partition");
+  }
+  lut.name += ", fenced writer";
+}
+
+std::unique_ptr<LogUnderTest> OpenPg(bool durable, events::WriterMode mode) {
   auto out = std::make_unique<LogUnderTest>();
-  out->name = durable ? "postgres (durable: fsync on)" : "postgres (fsync off)";
+  out->name = durable ? "postgres (durable: fsync on" : "postgres (fsync off";
   out->dir = MakeTempDir("filament-logbench-");
   out->cluster = StartMigratedCluster(out->dir, durable);
-  out->log = Unwrap(postgres::PgEventLog::Open(out->cluster->ConnectionString(), kPartitions),
+  out->log = Unwrap(postgres::PgEventLog::Open(out->cluster->ConnectionString(), kPartitions, mode),
                     "open PgEventLog");
+  if (mode == events::WriterMode::kFenced) AcquireAll(*out);
+  out->name += ")";
   return out;
 }
 
@@ -56,20 +66,23 @@ struct KafkaKnobs {
   bool remote_reader = false;  // read through a second handle: as a reader in another process
 };
 
-std::unique_ptr<LogUnderTest> OpenKafka(const KafkaKnobs& knobs) {
+std::unique_ptr<LogUnderTest> OpenKafka(const KafkaKnobs& knobs, events::WriterMode mode) {
   auto out = std::make_unique<LogUnderTest>();
   out->name =
       "kafka (librdkafka mock, 3 brokers, linger " + std::to_string(knobs.linger_ms) +
       " ms, fetch wait " + std::to_string(knobs.fetch_wait_ms) + " ms, " +
-      (knobs.remote_reader ? "reader in another handle" : "reader in the appender's handle") + ")";
+      (knobs.remote_reader ? "reader in another handle" : "reader in the appender's handle");
   out->mock = Unwrap(adapters::MockCluster::Start(3, "filament.events", kPartitions), "mock");
   adapters::KafkaLogOptions options{.brokers = out->mock->Bootstraps(), .partitions = kPartitions};
   options.linger_ms = knobs.linger_ms;
   options.fetch_wait_max_ms = knobs.fetch_wait_ms;
-  out->log = Unwrap(adapters::KafkaEventLog::Open(options), "open KafkaEventLog");
   if (knobs.remote_reader) {
     out->reader_log = Unwrap(adapters::KafkaEventLog::Open(options), "open reader handle");
   }
+  options.writer_mode = mode;
+  out->log = Unwrap(adapters::KafkaEventLog::Open(options), "open KafkaEventLog");
+  if (mode == events::WriterMode::kFenced) AcquireAll(*out);
+  out->name += ")";
   return out;
 }
 
@@ -195,6 +208,7 @@ LatencyResult RunLatency(events::EventLog& log, events::EventLog& reader_log, in
 
 struct Options {
   double seconds = 3;
+  events::WriterMode mode = events::WriterMode::kSingle;
   std::vector<std::string> logs = {"pg-durable", "pg-fast", "kafka"};
   std::vector<int> threads = {1, 8, 32};
   std::vector<int> batches = {1, 10};
@@ -205,7 +219,8 @@ struct Options {
 
 void BenchOne(const std::string& which, const Options& options, Table& throughput, Table& latency) {
   std::cerr << "log_bench: " << which << " ...\n";
-  auto lut = which == "kafka" ? OpenKafka(options.kafka) : OpenPg(which == "pg-durable");
+  auto lut = which == "kafka" ? OpenKafka(options.kafka, options.mode)
+                              : OpenPg(which == "pg-durable", options.mode);
   for (int threads : options.threads) {
     for (int batch : options.batches) {
       auto r = RunThroughput(*lut->log, threads, batch, options.seconds);
@@ -251,7 +266,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10000));
   app.add_flag("--kafka-remote-reader", options.kafka.remote_reader,
                "latency reader on a second log handle (no local wake-up, ADR 0072)");
+  bool fenced = false;
+  app.add_flag("--fenced", fenced,
+               "append as a fenced partition writer that acquired every partition (ADR 0082)");
   CLI11_PARSE(app, argc, argv);
+  if (fenced) options.mode = filament::events::WriterMode::kFenced;
 
   Table throughput({"log", "appenders", "records/batch", "batches/s", "records/s", "append p50 ms",
                     "append p99 ms", "errors"});
