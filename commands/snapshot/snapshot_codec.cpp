@@ -165,6 +165,7 @@ core::Status DecodeBody(SnapshotReader& r, CommandFold& fold) {
   DecodeStates(r, fold.users, DecodeUser);
   DecodeStates(r, fold.friendships, DecodeFriendship);
   DecodeStates(r, fold.voices, DecodeVoice);
+  fold.server_owner_user_id = r.Str();
   DecodeDirectory(r, fold.directory);
   AttachmentQuota::LiveMap live;
   DecodeStates(r, live, [](SnapshotReader& r) {
@@ -189,6 +190,7 @@ std::string EncodeSnapshot(const CommandFold& fold) {
   EncodeStates(w, fold.users, EncodeUser);
   EncodeStates(w, fold.friendships, EncodeFriendship);
   EncodeStates(w, fold.voices, EncodeVoice);
+  w.Str(fold.server_owner_user_id);
   EncodeDirectory(w, fold.directory);
   EncodeStates(w, fold.attachments.Live(),
                [](SnapshotWriter& w, const std::pair<std::string, uint64_t>& owned) {

@@ -23,7 +23,8 @@
 namespace filament::commands::snapshot {
 
 inline constexpr std::string_view kSnapshotMagic = "FLMTSNAP";
-inline constexpr uint32_t kSnapshotFormatVersion = 1;
+// 2: the recorded server owner (ADR 0085).
+inline constexpr uint32_t kSnapshotFormatVersion = 2;
 inline constexpr size_t kSnapshotHeaderBytes = 8 + 4 + 8 + 4;
 
 std::string EncodeSnapshot(const CommandFold& fold);
