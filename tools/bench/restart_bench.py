@@ -152,13 +152,16 @@ def run(cmd, **kw):
 
 def bench_size(o, n, tmp, brokers_for):
     archive = os.path.join(tmp, f"log-{n}.flmt")
-    gen_s = run([o.log_gen, "--events", str(n), "--partitions", "4", "--out", archive])
     data = os.path.join(tmp, f"data-{n}")
-    os.makedirs(data)
-    os.chmod(data, 0o777)
     brokers = brokers_for(n)
-    storage = ["--data-dir", data] + (["--kafka-brokers", brokers] if brokers else [])
-    import_s = run([o.binary, "log", "import", "--from", archive] + storage)
+    if o.imported:  # a data dir with the log imported and nothing else (PostgreSQL log only)
+        gen_s, import_s = 0.0, run(["cp", "-a", o.imported, data])
+    else:
+        gen_s = run([o.log_gen, "--events", str(n), "--partitions", "4", "--out", archive])
+        os.makedirs(data)
+        os.chmod(data, 0o777)
+        storage = ["--data-dir", data] + (["--kafka-brokers", brokers] if brokers else [])
+        import_s = run([o.binary, "log", "import", "--from", archive] + storage)
     off = dict(os.environ, FILAMENT_SNAPSHOT_EVERY_EVENTS="0", FILAMENT_SNAPSHOT_INTERVAL_SECS="0")
     on = dict(os.environ, FILAMENT_SNAPSHOT_EVERY_EVENTS="0", FILAMENT_SNAPSHOT_INTERVAL_SECS="1")
     first = Server(o.binary, data, brokers, off)
@@ -188,7 +191,8 @@ def bench_size(o, n, tmp, brokers_for):
               f"{fold_ms} ms over {tail} records   loadavg {load}\n      stages: {stages}")
     sys.stdout.flush()
     shutil.rmtree(data, ignore_errors=True)
-    os.remove(archive)
+    if os.path.exists(archive):
+        os.remove(archive)
 
 
 def main():
@@ -197,6 +201,8 @@ def main():
     p.add_argument("--sizes", default="100000,1000000")
     p.add_argument("--runs", type=int, default=2)
     p.add_argument("--kafka", action="store_true", help="the Kafka mock log instead of PostgreSQL")
+    p.add_argument("--imported", help="copy this data dir (log_gen + `filament log import` of one "
+                   "--sizes value, nothing else) instead of generating and importing")
     o = p.parse_args()
     o.binary = os.path.abspath(os.path.join(o.build, "filament"))
     o.log_gen = os.path.abspath(os.path.join(o.build, "log_gen"))
