@@ -1,5 +1,7 @@
 // `filament serve|api|project|gateway`: builds the object graph for the chosen roles, runs
 // until SIGINT/SIGTERM, then shuts down in reverse order (HTTP first, storage last).
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 
@@ -31,6 +33,7 @@
 #include "apps/web_front.hpp"
 #include "commands/command_service.hpp"
 #include "core/ulid.hpp"
+#include "gateway/bridge/bridge_start.hpp"
 #include "gateway/bridge/live_access.hpp"
 #include "gateway/bridge/log_bridge.hpp"
 #include "gateway/bridge/voice_roster.hpp"
@@ -146,6 +149,14 @@ core::Result<std::unique_ptr<presence::PgPresenceDirectory>> StartPresence(
 }  // namespace
 
 int RunServer(const ServeOptions& options) {
+  // Where the start spends its time (docs/performance.md §22): one line per finished stage.
+  const auto process_start = std::chrono::steady_clock::now();
+  auto stage = [&process_start](const char* name) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - process_start)
+                        .count();
+    std::cerr << "filament: start: " << name << " at " << ms << " ms\n";
+  };
   const sigset_t signals = TerminationSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread started below inherits this
   const Roles& roles = options.roles;
@@ -176,6 +187,7 @@ int RunServer(const ServeOptions& options) {
   if (*captcha_config) captcha = std::make_unique<captcha::HcaptchaVerifier>(**captcha_config);
   auto storage = OpenStorage(options.storage);
   if (!storage.ok()) return Fail("storage", storage.error());
+  stage("storage open (log, PostgreSQL, migrations)");
   TimedEventLog timed_log(*(*storage)->log);  // append latency (ADR 0076)
   events::EventLog& log = timed_log;
   const std::string& conninfo = (*storage)->conninfo;
@@ -234,13 +246,26 @@ int RunServer(const ServeOptions& options) {
   std::unique_ptr<api::AuthService> auth;
   std::unique_ptr<api::ApiHandler> api_handler;
   std::unique_ptr<CommandSnapshots> snapshots;  // ADR 0078
+  // The gateway bridge's replay window, spread over the partitions (ADR 0060, 0085).
+  const int64_t window_per_partition =
+      (options.limits.gateway_resume_max_events + log.Partitions() - 1) /
+      std::max<int64_t>(1, log.Partitions());
+  // The bridge starts from the command side's fold (ADR 0085), not from a fold of its own.
+  std::unique_ptr<gateway::BridgeStart> bridge_start;
   if (roles.api || roles.gateway) {
     command_service =
         std::make_unique<commands::CommandService>(log, clock, ids, auth_store, options.limits);
     if (roles.api) {
       snapshots = std::make_unique<CommandSnapshots>(log, pool, options.limits);
       snapshots->Attach(*command_service);
+      if (roles.gateway) {
+        command_service->ObserveStartFold(window_per_partition,
+                                          [&bridge_start](commands::CommandFold& fold) {
+                                            bridge_start = gateway::BridgeStartFrom(fold);
+                                          });
+      }
       if (auto s = command_service->Start(); !s.ok()) return Fail("command state", s.error());
+      stage("command state");
       snapshots->StartTaking();
     }
     auth = std::make_unique<api::AuthService>(*command_service, auth_store, users, clock,
@@ -315,8 +340,10 @@ int RunServer(const ServeOptions& options) {
         log, *sink, &authorizer, barrier,
         std::chrono::milliseconds(options.limits.read_your_writes_timeout_ms), &ip_resolver);
     bridge->SetVoiceRoster(&voice_roster);
-    bridge->SetReplayWindow(options.limits.gateway_resume_max_events);
+    bridge->SetReplayWindow(window_per_partition);
+    if (bridge_start) bridge->SetStart(std::move(bridge_start));
     if (auto s = bridge->Start(); !s.ok()) return Fail("gateway log reader", s.error());
+    stage("gateway log bridge");
     api::AuthService* auth_ptr = auth.get();
     const api::ClientIpResolver* resolver = &*client_ip;
     upgrade = std::make_unique<gateway::GatewayUpgradeHandler>(
@@ -348,6 +375,7 @@ int RunServer(const ServeOptions& options) {
     search_options.log = [](const std::string& line) { LogMessage("search", line); };
     search = std::make_unique<projections::SearchProjection>(log, search_options, &applied);
     if (auto s = search->Start(); !s.ok()) return Fail("search index", s.error());
+    stage("search index");
     awaited_models.emplace_back(projections::kSearchProjectionName);
     run_projections.emplace_back(projections::kSearchProjectionName);
   }

@@ -38,6 +38,14 @@ core::Status CommandService::Start() {
   if (!ends.ok()) return ends.error();
   auto fold = snapshot::LoadNewestSnapshot(snapshots_, log_, *ends, snapshot_log_);
   const std::vector<int64_t> from = fold->ends;
+  if (observe_fold_) {
+    std::vector<int64_t> middle = *ends;
+    for (size_t p = 0; p < middle.size(); ++p) {
+      middle[p] = std::max(from[p], middle[p] - observe_before_end_);
+    }
+    FILAMENT_RETURN_IF_ERROR(snapshot::FoldTail(log_, *fold, middle));
+    observe_fold_(*fold);
+  }
   FILAMENT_RETURN_IF_ERROR(snapshot::FoldTail(log_, *fold, *ends));
   int64_t tail = 0;
   for (size_t p = 0; p < from.size(); ++p) tail += (*ends)[p] - from[p];
@@ -54,6 +62,12 @@ void CommandService::UseSnapshots(SnapshotStore* store,
                                   std::function<void(const std::string&)> log_line) {
   snapshots_ = store;
   if (log_line) snapshot_log_ = std::move(log_line);
+}
+
+void CommandService::ObserveStartFold(int64_t records_before_end,
+                                      std::function<void(CommandFold&)> observe) {
+  observe_before_end_ = std::max<int64_t>(0, records_before_end);
+  observe_fold_ = std::move(observe);
 }
 
 // Moves a fold into the per-stream slots (Start() runs before any command).

@@ -87,6 +87,12 @@ class CommandService {
   // loaded or ignored and how long the start took.
   void UseSnapshots(SnapshotStore* store, std::function<void(const std::string&)> log_line);
 
+  // Lends Start()'s fold to `observe` once, in the middle of Start(): at the snapshot's position
+  // or later, and at most `records_before_end` records per partition before the log's end
+  // (the gateway's log bridge starts from it instead of folding the whole log, ADR 0085).
+  // `observe` may copy from the fold; it must leave it as it found it. Call before Start().
+  void ObserveStartFold(int64_t records_before_end, std::function<void(CommandFold&)> observe);
+
   // Decides the command `make(minter)` against the existing guild `guild_id` and appends its
   // events. An unknown guild is decided against an empty state (the decider picks the
   // contract's error) without allocating a slot. Errors: the decider's, kAborted (another
@@ -348,6 +354,8 @@ class CommandService {
 
   SnapshotStore* snapshots_ = nullptr;
   std::function<void(const std::string&)> snapshot_log_ = [](const std::string&) {};
+  int64_t observe_before_end_ = 0;
+  std::function<void(CommandFold&)> observe_fold_;
 };
 
 }  // namespace filament::commands

@@ -35,6 +35,9 @@ core::Status CommandFold::Fold(const events::StoredRecord& stored) {
     return core::Internal("undecodable event" + where() + ": " + event.error().message);
   Apply(directory, *event);
   attachments.Apply(*event);
+  if (const auto* owner = std::get_if<events::ServerOwnerChanged>(&*event)) {
+    server_owner_user_id = owner->owner_user_id;
+  }
   core::Status folded = core::OkStatus();
   if (auto guild_event = events::AsGuildEvent(*event)) {
     folded = FoldInto(guilds, meta, *guild_event);

@@ -35,6 +35,10 @@ struct CommandFold {
   std::unordered_map<std::string, VoiceState> voices;
   UserDirectory directory;
   AttachmentQuota attachments{0};  // only its ledger of live attachments is used
+  // The server owner recorded on the log (the last ServerOwnerChanged; "" when none). The
+  // command side reads the server stream on demand; the gateway's live access needs it at
+  // the fold's position (ADR 0085).
+  std::string server_owner_user_id;
 
   // Folds one record and moves `ends` past it. Errors (kInternal): a record that fails to
   // decode (the message names its position and type), a stream version gap, a partition

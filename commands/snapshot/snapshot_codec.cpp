@@ -1,6 +1,9 @@
 #include "commands/snapshot/snapshot_codec.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "events/log_archive.hpp"
@@ -9,6 +12,9 @@ namespace filament::commands::snapshot {
 namespace {
 
 constexpr uint64_t kMaxPartitions = 1 << 16;
+// Guilds are decoded on up to this many threads once the section is at least this large.
+constexpr size_t kDecodeThreads = 4;
+constexpr size_t kParallelDecodeBytes = 1 << 20;
 
 // A map of stream states in key order: count, then (key, state) pairs.
 template <typename State, typename EncodeState>
@@ -30,6 +36,74 @@ void DecodeStates(SnapshotReader& r, std::unordered_map<std::string, State>& sta
   for (uint64_t i = 0; i < count && r.ok(); ++i) {
     std::string key = r.Str();
     if (!states.emplace(std::move(key), decode(r)).second) r.Fail("duplicate stream");
+  }
+}
+
+// The guild section: count, then (key, length-prefixed guild encoding) pairs. The lengths let
+// the decoder split the section first and decode the guilds on several threads (ADR 0086).
+void EncodeGuilds(SnapshotWriter& w, const std::unordered_map<std::string, GuildState>& guilds) {
+  auto sorted = Sorted(guilds);
+  w.U64(sorted.size());
+  SnapshotWriter one;
+  for (const auto* entry : sorted) {
+    w.Str(entry->first);
+    one.bytes().clear();
+    EncodeGuild(one, entry->second);
+    w.Str(one.bytes());
+  }
+}
+
+struct GuildSlice {
+  std::string key;
+  std::string_view bytes;
+  GuildState state;
+  std::string error;
+};
+
+void DecodeSlices(std::vector<GuildSlice>& slices, size_t first, size_t last) {
+  for (size_t i = first; i < last; ++i) {
+    SnapshotReader r(slices[i].bytes);
+    slices[i].state = DecodeGuild(r);
+    if (r.ok() && !r.AtEnd()) r.Fail("bytes after the guild's last field");
+    if (!r.ok()) slices[i].error = r.error();
+  }
+}
+
+// Decodes the slices on up to kDecodeThreads threads, each a run of about equal bytes.
+void DecodeSlicesInParallel(std::vector<GuildSlice>& slices) {
+  size_t total = 0;
+  for (const auto& s : slices) total += s.bytes.size();
+  const size_t threads = std::min<size_t>(
+      {kDecodeThreads, std::max(1u, std::thread::hardware_concurrency()), slices.size()});
+  if (threads <= 1 || total < kParallelDecodeBytes) return DecodeSlices(slices, 0, slices.size());
+  std::vector<std::thread> workers;
+  size_t first = 0, bytes = 0;
+  for (size_t i = 0; i < slices.size(); ++i) {
+    bytes += slices[i].bytes.size();
+    if (workers.size() + 1 < threads && bytes >= total * (workers.size() + 1) / threads) {
+      workers.emplace_back(DecodeSlices, std::ref(slices), first, i + 1);
+      first = i + 1;
+    }
+  }
+  DecodeSlices(slices, first, slices.size());
+  for (auto& worker : workers) worker.join();
+}
+
+void DecodeGuilds(SnapshotReader& r, std::unordered_map<std::string, GuildState>& guilds) {
+  std::vector<GuildSlice> slices;
+  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
+    GuildSlice slice{.key = r.Str()};
+    slice.bytes = r.Bytes();
+    slices.push_back(std::move(slice));
+  }
+  if (!r.ok()) return;
+  DecodeSlicesInParallel(slices);
+  guilds.reserve(slices.size());
+  for (auto& slice : slices) {
+    if (!slice.error.empty()) return r.Fail("guild " + slice.key + ": " + slice.error);
+    if (!guilds.emplace(std::move(slice.key), std::move(slice.state)).second) {
+      return r.Fail("duplicate stream");
+    }
   }
 }
 
@@ -161,10 +235,11 @@ core::Status DecodeBody(SnapshotReader& r, CommandFold& fold) {
     fold.last_event_ids[p] = r.Str();
     if (fold.last_event_ids[p].empty() != (fold.ends[p] == 0)) r.Fail("last event id mismatch");
   }
-  DecodeStates(r, fold.guilds, DecodeGuild);
+  DecodeGuilds(r, fold.guilds);
   DecodeStates(r, fold.users, DecodeUser);
   DecodeStates(r, fold.friendships, DecodeFriendship);
   DecodeStates(r, fold.voices, DecodeVoice);
+  fold.server_owner_user_id = r.Str();
   DecodeDirectory(r, fold.directory);
   AttachmentQuota::LiveMap live;
   DecodeStates(r, live, [](SnapshotReader& r) {
@@ -185,10 +260,11 @@ std::string EncodeSnapshot(const CommandFold& fold) {
   w.U64(fold.ends.size());
   for (int64_t end : fold.ends) w.I64(end);
   for (const auto& id : fold.last_event_ids) w.Str(id);
-  EncodeStates(w, fold.guilds, EncodeGuild);
+  EncodeGuilds(w, fold.guilds);
   EncodeStates(w, fold.users, EncodeUser);
   EncodeStates(w, fold.friendships, EncodeFriendship);
   EncodeStates(w, fold.voices, EncodeVoice);
+  w.Str(fold.server_owner_user_id);
   EncodeDirectory(w, fold.directory);
   EncodeStates(w, fold.attachments.Live(),
                [](SnapshotWriter& w, const std::pair<std::string, uint64_t>& owned) {

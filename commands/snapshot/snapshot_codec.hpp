@@ -15,7 +15,8 @@
 //   "FLMTSNAP" | format version (u32 LE) | body length (u64 LE) | CRC-32C of body (u32 LE) | body
 //
 // The body is the fold's end offsets, then every stream state (in key order, so equal folds
-// encode to equal bytes), the directory and the attachment ledger, in SnapshotWriter
+// encode to equal bytes; each guild's encoding length-prefixed so that guilds decode on
+// several threads), the directory and the attachment ledger, in SnapshotWriter
 // primitives. Decoding is strict: a wrong magic, another format version, a length or CRC
 // mismatch, any malformed or out-of-range field, duplicate keys or bytes left over are an
 // error and nothing is returned. Bump kSnapshotFormatVersion whenever a state struct or its
@@ -23,7 +24,9 @@
 namespace filament::commands::snapshot {
 
 inline constexpr std::string_view kSnapshotMagic = "FLMTSNAP";
-inline constexpr uint32_t kSnapshotFormatVersion = 1;
+// 2: the recorded server owner (ADR 0085). 3: guilds length-prefixed, decoded in parallel
+// (ADR 0086).
+inline constexpr uint32_t kSnapshotFormatVersion = 3;
 inline constexpr size_t kSnapshotHeaderBytes = 8 + 4 + 8 + 4;
 
 std::string EncodeSnapshot(const CommandFold& fold);

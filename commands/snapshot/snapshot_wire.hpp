@@ -80,6 +80,14 @@ class SnapshotReader {
     at_ += size;
     return s;
   }
+  // A length-prefixed run of bytes as a view into the input (no copy; bounded by the input).
+  std::string_view Bytes() {
+    const uint64_t size = U64();
+    if (!Need(size, "bytes")) return {};
+    const std::string_view v = in_.substr(at_, size);
+    at_ += size;
+    return v;
+  }
   std::optional<std::string> OptStr() {
     if (!Bool()) return std::nullopt;
     return Str();

@@ -86,6 +86,14 @@ std::optional<std::string> LiveAccess::Apply(const events::StoredRecord& record)
   return guild_id;
 }
 
+void LiveAccess::Install(std::unordered_map<std::string, commands::GuildState> guilds,
+                         const std::string& recorded_server_owner) {
+  std::lock_guard lock(mu_);
+  guilds_.clear();
+  for (auto& [id, state] : guilds) guilds_[id].state = std::move(state);
+  if (!owner_configured_) server_owner_ = recorded_server_owner;
+}
+
 bool LiveAccess::MayViewLocked(Guild& guild, const std::string& user_id,
                                const std::string& channel_id) {
   auto& users = guild.cache[channel_id];

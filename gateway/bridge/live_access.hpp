@@ -33,6 +33,12 @@ class LiveAccess final : public SubscribeAuthorizer {
   // subscriptions), else nullopt. Records that do not decode are skipped (the bridge counts them).
   std::optional<std::string> Apply(const events::StoredRecord& record);
 
+  // Replaces the fold by one taken elsewhere at a log position (BridgeStart, ADR 0085): the
+  // guild states (their messages are not needed) and the server owner recorded on the log
+  // (ignored when one is configured). Before the bridge starts following the log.
+  void Install(std::unordered_map<std::string, commands::GuildState> guilds,
+               const std::string& recorded_server_owner);
+
   // create_message on the channel (or the server owner and the channel exists).
   bool Visible(const std::string& user_id, const std::string& guild_id,
                const std::string& channel_id);

@@ -1,9 +1,11 @@
 #include "gateway/bridge/log_bridge.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "events/generated/event_types.hpp"
 #include "events/log_scan.hpp"
+#include "gateway/bridge/bridge_start.hpp"
 #include "gateway/bridge/live_access.hpp"
 #include "gateway/bridge/observers.hpp"
 #include "gateway/bridge/payloads.hpp"
@@ -31,14 +33,39 @@ LogBridge::LogBridge(events::EventLog& log, FanoutSink& sink, LiveAccess* access
 
 LogBridge::~LogBridge() { Stop(); }
 
+void LogBridge::SetStart(std::unique_ptr<BridgeStart> start) { start_ = std::move(start); }
+
+// Installs start_ when it fits the log; returns where the fold continues from.
+std::vector<int64_t> LogBridge::InstallStart(const std::vector<int64_t>& ends) {
+  std::vector<int64_t> from(ends.size(), 0);
+  if (!start_) return from;
+  bool fits = start_->ends.size() == ends.size();
+  for (size_t p = 0; fits && p < ends.size(); ++p) fits = start_->ends[p] <= ends[p];
+  if (!fits) {
+    std::fprintf(stderr, "gateway: the start fold does not fit the log; folding it from 0\n");
+  } else {
+    from = start_->ends;
+    *observers_ = std::move(start_->observers);
+    if (access_ != nullptr) {
+      access_->Install(std::move(start_->guilds), start_->recorded_server_owner);
+    }
+    if (voice_ != nullptr) voice_->Install(start_->voices);
+  }
+  start_.reset();
+  return from;
+}
+
 core::Status LogBridge::Start() {
   auto ends = log_.EndOffsets();
   if (!ends.ok()) return ends.error();
+  const std::vector<int64_t> from = InstallStart(*ends);
   std::vector<int64_t> window_start;
-  for (int64_t end : *ends) window_start.push_back(std::max<int64_t>(0, end - replay_records_));
+  for (size_t p = 0; p < ends->size(); ++p) {
+    window_start.push_back(std::max({int64_t{0}, from[p], (*ends)[p] - replay_records_}));
+  }
   sink_.StartReplayWindow(window_start);
-  FILAMENT_RETURN_IF_ERROR(
-      events::ReadLogUpTo(log_, *ends, [this, &window_start](const events::StoredRecord& r) {
+  FILAMENT_RETURN_IF_ERROR(events::ReadLogFromUpTo(
+      log_, from, *ends, [this, &window_start](const events::StoredRecord& r) {
         observers_->ApplyRecord(r);
         if (access_ != nullptr) access_->Apply(r);
         if (voice_ != nullptr) voice_->ApplyRecord(r);

@@ -17,6 +17,7 @@ namespace filament::gateway {
 
 class LiveAccess;
 class VoiceRoster;
+struct BridgeStart;
 
 // Where mapped events go: implemented over GatewayHub (HubSink) and by fakes in tests.
 // `allow(user_id)` says whether a recipient connection's user may receive the event (live
@@ -109,6 +110,12 @@ class LogBridge {
   // partition (0, the default, starts it empty at the log's end). Call before Start().
   void SetReplayWindow(int64_t records) { replay_records_ = records; }
 
+  // Start() from the bridge's fold at `start->ends` (taken from the command side's fold, ADR
+  // 0085) and fold only the records after it, instead of the whole log. The replay window then
+  // starts at `start->ends` at the earliest. A start of another partition count, or beyond the
+  // log's end, is ignored (the whole log is folded). Call before Start().
+  void SetStart(std::unique_ptr<BridgeStart> start);
+
   // Opens a reader at the current end of every partition and starts the thread.
   core::Status Start();
   void Stop();
@@ -117,6 +124,7 @@ class LogBridge {
   int64_t barrier_misses() const { return barrier_misses_.load(); }
 
  private:
+  std::vector<int64_t> InstallStart(const std::vector<int64_t>& ends);
   void Run(std::unique_ptr<events::LogReader> reader);
   void Deliver(const events::StoredRecord& record);
   void Fan(const GatewayMessage& message);
@@ -140,6 +148,7 @@ class LogBridge {
   std::atomic<int64_t> barrier_misses_{0};
   IpObservationResolver* const ip_resolver_;
   int64_t replay_records_ = 0;
+  std::unique_ptr<BridgeStart> start_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> unmappable_{0};
   std::thread thread_;

@@ -11,6 +11,7 @@
 
 #include "events/testing/builders.hpp"
 #include "events/testing/in_memory_event_log.hpp"
+#include "gateway/bridge/bridge_start.hpp"
 
 namespace filament::gateway {
 namespace {
@@ -199,6 +200,50 @@ TEST(LogBridgeReplayWindow, FillsFromTheLogTailThenFeedsEveryRecordAfterItsFanOu
                                            "record 2 message_create", "record 3 message_create"};
   EXPECT_EQ(sink.window(), window);
   EXPECT_EQ(sink.types(), std::vector<std::string>{"message_create"});  // only the live one
+}
+
+// Started from the command side's fold of the first two records (ADR 0085): only the record
+// after it is folded and mapped, so the replay window starts there, not at 3 - 2 = 1.
+TEST(LogBridgeReplayWindow, AStartFromTheCommandFoldBoundsTheWindowAndTheFold) {
+  InMemoryEventLog log(1);
+  for (int i = 0; i < 3; ++i) Post(log, "01J1A00000000000000000M00" + std::to_string(i));
+  auto ends = log.EndOffsets();
+  ASSERT_TRUE(ends.ok());
+  commands::CommandFold fold(1);
+  auto reader = log.OpenReader({{0, 0}});
+  ASSERT_TRUE(reader.ok());
+  auto records = (*reader)->Poll(2, 100ms);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);
+  for (const auto& r : *records) ASSERT_TRUE(fold.Fold(r).ok());
+  RecordingSink sink;
+  LogBridge bridge(log, sink);
+  bridge.SetReplayWindow(2);
+  bridge.SetStart(BridgeStartFrom(fold));
+  ASSERT_TRUE(bridge.Start().ok());
+  Post(log, "01J1A00000000000000000M003");
+  ASSERT_TRUE(sink.WaitFor(1, 5s));
+  for (int i = 0; i < 500 && sink.window().size() < 3; ++i) std::this_thread::sleep_for(10ms);
+  bridge.Stop();
+  const std::vector<std::string> window = {"window 2", "record 2 message_create",
+                                           "record 3 message_create"};
+  EXPECT_EQ(sink.window(), window);
+}
+
+// A start of another partition count is ignored: the whole log is folded, as without one.
+TEST(LogBridgeReplayWindow, AStartThatDoesNotFitTheLogIsIgnored) {
+  InMemoryEventLog log(1);
+  for (int i = 0; i < 3; ++i) Post(log, "01J1A00000000000000000M00" + std::to_string(i));
+  commands::CommandFold fold(2);
+  RecordingSink sink;
+  LogBridge bridge(log, sink);
+  bridge.SetReplayWindow(2);
+  bridge.SetStart(BridgeStartFrom(fold));
+  ASSERT_TRUE(bridge.Start().ok());
+  bridge.Stop();
+  const std::vector<std::string> window = {"window 1", "record 1 message_create",
+                                           "record 2 message_create"};
+  EXPECT_EQ(sink.window(), window);
 }
 
 // Observation ids → addresses; "unknown" ids resolve to nothing (erased).

@@ -20,22 +20,27 @@ void ObserverIndex::ApplyRecord(const events::StoredRecord& record) {
   if (event.ok()) Apply(*event);
 }
 
+void ObserverIndex::Join(const std::string& guild_id, const std::string& user_id) {
+  members_of_[guild_id].insert(user_id);
+  guilds_of_[user_id].insert(guild_id);
+}
+
+void ObserverIndex::Befriend(const std::string& a, const std::string& b) {
+  friends_[a].insert(b);
+  friends_[b].insert(a);
+}
+
 void ObserverIndex::Apply(const events::Event& event) {
-  auto join = [this](const std::string& guild, const std::string& user) {
-    members_of_[guild].insert(user);
-    guilds_of_[user].insert(guild);
-  };
   if (const auto* created = std::get_if<events::GuildCreated>(&event)) {
-    join(created->guild_id, created->creator_user_id);
+    Join(created->guild_id, created->creator_user_id);
   } else if (const auto* joined = std::get_if<events::MemberJoined>(&event)) {
-    join(joined->guild_id, joined->user_id);
+    Join(joined->guild_id, joined->user_id);
   } else if (const auto* removed = std::get_if<events::MemberRemoved>(&event)) {
     // Kicked or banned: no longer a co-member, so no longer an observer through this guild.
     members_of_[removed->guild_id].erase(removed->user_id);
     guilds_of_[removed->user_id].erase(removed->guild_id);
   } else if (const auto* accepted = std::get_if<events::FriendRequestAccepted>(&event)) {
-    friends_[accepted->sender_user_id].insert(accepted->recipient_user_id);
-    friends_[accepted->recipient_user_id].insert(accepted->sender_user_id);
+    Befriend(accepted->sender_user_id, accepted->recipient_user_id);
   } else if (const auto* removed = std::get_if<events::FriendshipRemoved>(&event)) {
     friends_[removed->user_id].erase(removed->friend_user_id);
     friends_[removed->friend_user_id].erase(removed->user_id);

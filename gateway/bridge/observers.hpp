@@ -22,6 +22,10 @@ class ObserverIndex {
   void ApplyRecord(const events::StoredRecord& record);
   void Apply(const events::Event& event);
 
+  // What the fold records, for a start from the command side's fold (BridgeStartFrom).
+  void Join(const std::string& guild_id, const std::string& user_id);
+  void Befriend(const std::string& a, const std::string& b);
+
   // `user_id` and its observers, sorted, without duplicates.
   std::vector<std::string> Observers(const std::string& user_id) const;
 

@@ -36,6 +36,17 @@ void VoiceRoster::ApplyRecord(const events::StoredRecord& record) {
   }
 }
 
+void VoiceRoster::Install(const std::unordered_map<std::string, commands::VoiceState>& voices) {
+  std::lock_guard lock(mu_);
+  users_.clear();
+  channels_.clear();
+  for (const auto& [user_id, state] : voices) {
+    if (!state.participation) continue;
+    users_[user_id] = state;
+    channels_[KeyOf(*state.participation)].insert(user_id);
+  }
+}
+
 std::vector<VoiceParticipantView> VoiceRoster::Participants(const std::string& guild_id,
                                                             const std::string& channel_id,
                                                             int64_t now_unix) {

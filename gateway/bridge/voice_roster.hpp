@@ -4,6 +4,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "commands/voice/voice_state.hpp"
@@ -21,6 +22,9 @@ class VoiceRoster final : public VoiceRosterView {
   // Folds a voice-stream record; others are skipped undecoded. Undecodable records are
   // ignored (the bridge counts them when mapping).
   void ApplyRecord(const events::StoredRecord& record);
+
+  // Replaces the fold by the voice states of a fold taken elsewhere (BridgeStart, ADR 0085).
+  void Install(const std::unordered_map<std::string, commands::VoiceState>& voices);
 
   std::vector<VoiceParticipantView> Participants(const std::string& guild_id,
                                                  const std::string& channel_id,
