@@ -4,7 +4,11 @@
 # the front proxy (tools/dev/front_proxy.py) on one port. Prints where each listens, then runs
 # until Ctrl-C/SIGTERM (forwarded to every process: proxy, gateways and api drain first, then
 # the projections, then the log and PostgreSQL). Exits non-zero when a process dies on its own
-# or does not stop cleanly. Every FILAMENT_* variable in the environment reaches every role.
+# or does not stop cleanly. Every FILAMENT_* variable in the environment reaches every role:
+# with FILAMENT_DATABASE_URL set no PostgreSQL is started (that database is used), with
+# FILAMENT_KAFKA_BROKERS set and --log kafka no mock is started (that cluster is used).
+# The roles trust the proxy's X-Forwarded-For (FILAMENT_TRUSTED_PROXY_CIDRS, default
+# 127.0.0.1/32); FILAMENT_PROXY_FLAGS adds flags to front_proxy.py (e.g. --trusted-clients).
 #
 # Usage: cluster.sh [--log pg|kafka] [--api N] [--project N] [--gateway N] [--port P]
 #                   [--data-dir DIR] [--binary PATH] [--durable] [-- FLAGS FOR EVERY ROLE]
@@ -151,8 +155,19 @@ split_projections() {  # the read models (apps/read_models.cpp), dealt round-rob
 }
 
 main() {
-  start_postgres || return 1
-  [[ $log == kafka ]] && { start_kafka_mock || return 1; }
+  if [[ -n ${FILAMENT_DATABASE_URL:-} ]]; then
+    table+=("postgres|external|FILAMENT_DATABASE_URL (not printed: it may hold a password)")
+  else
+    start_postgres || return 1
+  fi
+  if [[ $log == pg ]]; then
+    unset FILAMENT_KAFKA_BROKERS
+  elif [[ -n ${FILAMENT_KAFKA_BROKERS:-} ]]; then
+    table+=("kafka|external|$FILAMENT_KAFKA_BROKERS")
+  else
+    start_kafka_mock || return 1
+  fi
+  export FILAMENT_TRUSTED_PROXY_CIDRS=${FILAMENT_TRUSTED_PROXY_CIDRS:-127.0.0.1/32}
   "$binary" migrate >"$data_dir/logs/migrate.log" 2>&1 ||
     { echo "cluster: migrate failed; see $data_dir/logs/migrate.log" >&2; return 1; }
   local -a names=(api.1) ports=() only
