@@ -194,6 +194,12 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if CLUSTER and self.proc:
+            try:  # roles left behind by a cluster.sh that was killed (its process group)
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            stop_orphaned_postgres(os.path.join(self.data_dir, "postgres"))
         if self._drainer:
             self._drainer.join(timeout=10)  # the rest of the output (a sanitizer report) is read
         if self.proc and self.proc.stdout:
@@ -270,6 +276,17 @@ def wait_listening(proc, output, what, timeout=90):
     raise RuntimeError(f"{what} did not start:\n" + "".join(output))
 
 
+def stop_orphaned_postgres(pgdata):
+    """The PostgreSQL of a cluster.sh that did not stop it (pg_ctl detaches it from the group)."""
+    if not os.path.exists(os.path.join(pgdata, "postmaster.pid")):
+        return
+    pg_ctl = os.path.join(os.environ.get("FILAMENT_PG_BIN_DIR", "/usr/lib/postgresql/15/bin"),
+                          "pg_ctl")
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run(prefix + [pg_ctl, "-D", pgdata, "-m", "immediate", "-w", "-s", "stop"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+
+
 def wait_cluster_ready(proc, output, timeout=240):
     """Reads tools/dev/cluster.sh's output until "cluster: ready"; returns {role: port} from its
     table (and "postgres_url"). Raises with the output when it ends or times out."""
@@ -286,7 +303,11 @@ def wait_cluster_ready(proc, output, timeout=240):
                 roles["postgres_url"] = match.group(3)
         if line.startswith("cluster: ready"):
             return roles
-    proc.kill()
+    proc.terminate()  # cluster.sh stops what it started
+    try:
+        proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
     raise RuntimeError("the cluster did not start:\n" + "".join(output))
 
 

@@ -106,17 +106,12 @@ port_of() {
   return 1
 }
 
-# 0 once GET /ready on 127.0.0.1:$1 answers 200 (up to 120 s).
+# 0 once role $1 logged its first `ready` line (ADR 0076; what /ready answers 200 to). Its log
+# is read rather than /ready probed: a probe counts against the api's global rate limit.
 wait_ready() {
-  for _ in $(seq 600); do
-    if { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null; then
-      printf 'GET /ready HTTP/1.0\r\n\r\n' >&3
-      local status
-      read -r _ status _ <&3
-      exec 3>&-
-      [[ $status == 200 ]] && return 0
-    fi
-    sleep 0.2
+  for _ in $(seq 1200); do
+    grep -qE '"event":"ready"|^filament: ready( |$)' "$data_dir/logs/$1.log" && return 0
+    sleep 0.1
   done
   return 1
 }
@@ -172,7 +167,8 @@ main() {
     { echo "cluster: migrate failed; see $data_dir/logs/migrate.log" >&2; return 1; }
   local -a names=(api.1) ports=() only
   local i api_port gw_list="" name p
-  start_role api.1 front api --listen 127.0.0.1:0 --search-dir "$data_dir/search"
+  # --data-dir beside the URL: the api keeps its upload spool and search index there.
+  start_role api.1 front api --listen 127.0.0.1:0 --data-dir "$data_dir"
   api_port=$(port_of api.1) || return 1  # the writer first: it sets the log up
   ports+=("$api_port")
   mapfile -t only < <(split_projections)
@@ -190,7 +186,7 @@ main() {
     [[ $name == gateway.* ]] && gw_list+="${gw_list:+,}127.0.0.1:$p"
   done
   for i in "${!names[@]}"; do
-    wait_ready "${ports[i]}" || { echo "cluster: ${names[i]} never ready" >&2; return 1; }
+    wait_ready "${names[i]}" || { echo "cluster: ${names[i]} never ready" >&2; return 1; }
     local what="http://127.0.0.1:${ports[i]}/health /ready /metrics"
     [[ ${names[i]} == project.* ]] && what+="  --only ${only[${names[i]#project.} - 1]}"
     table+=("${names[i]}|127.0.0.1:${ports[i]}|$what")
@@ -208,21 +204,29 @@ start_proxy() {
   table+=("proxy|127.0.0.1:$proxy_port|clients: http://127.0.0.1:$proxy_port (REST) and ws://127.0.0.1:$proxy_port/gateway/ws")
 }
 
-if ! main; then
-  failed=1
-  exit 1
-fi
-echo "cluster: log $log, data dir $data_dir, role logs in $data_dir/logs"
-for row in "${table[@]}"; do IFS='|' read -r name address what <<<"$row"
-  printf '  %-11s %-21s %s\n' "$name" "$address" "$what"; done
-echo "cluster: ready (Ctrl-C stops every process)"
-while :; do  # a process that ends before we stop is a failure of the whole recipe
-  wait -n -p dead
-  ((stopping)) && break
-  if [[ -n ${dead:-} ]]; then
-    echo "cluster: ${name_of[$dead]:-pid $dead} exited on its own; stopping" >&2
+run() {
+  if ! main; then
     failed=1
-    stop_all
     exit 1
   fi
-done
+  echo "cluster: log $log, data dir $data_dir, role logs in $data_dir/logs"
+  local row name address what dead
+  for row in "${table[@]}"; do
+    IFS='|' read -r name address what <<<"$row"
+    printf '  %-11s %-21s %s\n' "$name" "$address" "$what"
+  done
+  echo "cluster: ready (Ctrl-C stops every process)"
+  while :; do  # a process that ends before we stop is a failure of the whole recipe
+    dead=""
+    wait -n -p dead
+    ((stopping)) && break
+    if [[ -n $dead ]]; then
+      echo "cluster: ${name_of[$dead]:-pid $dead} exited on its own; stopping" >&2
+      failed=1
+      stop_all
+      exit 1
+    fi
+  done
+}
+
+run; exit  # one line: bash has read it whole, so editing this file cannot upset a running copy
