@@ -126,10 +126,16 @@ class Server:
         self.roles = wait_cluster_ready(self.proc, self.output)
         self.port = self.roles["proxy"]
         self.database_url = self.roles.get("postgres_url")
-        self._drainer = threading.Thread(target=lambda: self.output.extend(self.proc.stdout),
+        self._drainer = threading.Thread(target=self._drain_cluster, args=(self.proc,),
                                          daemon=True)
         self._drainer.start()
         return self
+
+    def _drain_cluster(self, proc):
+        """Keeps cluster.sh's output; once it ended, appends every role's output (their JSON
+        log lines: `drain`, `stopped`, ...) so a test reads them as it reads `serve`'s."""
+        self.output.extend(proc.stdout)
+        self.output.extend(self.role_output().splitlines(keepends=True))
 
     def spread(self):
         """Cluster mode: {"api"|"gateway": {backend "host:port": connections}} from the proxy."""
@@ -152,6 +158,15 @@ class Server:
             with open(os.path.join(logs, name), encoding="utf-8", errors="replace") as f:
                 parts.append(f.read())
         return "".join(parts)
+
+    def kill(self):
+        """SIGKILL: `serve`, or in cluster mode every role at once (the process group of
+        cluster.sh; its PostgreSQL and the Kafka mock live on, as a database would)."""
+        if CLUSTER:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        else:
+            self.proc.kill()
+        self.proc.wait()
 
     def restart(self):
         """Stops the server (keeping its data dir and the Kafka mock) and starts it again."""
@@ -283,7 +298,7 @@ def stop_orphaned_postgres(pgdata):
     pg_ctl = os.path.join(os.environ.get("FILAMENT_PG_BIN_DIR", "/usr/lib/postgresql/15/bin"),
                           "pg_ctl")
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    subprocess.run(prefix + [pg_ctl, "-D", pgdata, "-m", "immediate", "-w", "-s", "stop"],
+    subprocess.run(prefix + [pg_ctl, "-D", pgdata, "-m", "fast", "-w", "-s", "stop"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
 
 

@@ -11,10 +11,10 @@
 # 127.0.0.1/32); FILAMENT_PROXY_FLAGS adds flags to front_proxy.py (e.g. --trusted-clients).
 #
 # Usage: cluster.sh [--log pg|kafka] [--api N] [--project N] [--gateway N] [--port P]
-#                   [--data-dir DIR] [--binary PATH] [--durable] [-- FLAGS FOR EVERY ROLE]
+#                   [--data-dir DIR] [--binary PATH] [--no-fsync] [-- FLAGS FOR EVERY ROLE]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-log=pg api=1 projects=2 gateways=2 port=3000 data_dir="" binary="$root/build/filament" durable=0
+log=pg api=1 projects=2 gateways=2 port=3000 data_dir="" binary="$root/build/filament" durable=1
 role_flags=()
 while (($#)); do
   case $1 in
@@ -25,7 +25,7 @@ while (($#)); do
     --port) port=$2; shift 2 ;;
     --data-dir) data_dir=$2; shift 2 ;;
     --binary) binary=$2; shift 2 ;;
-    --durable) durable=1; shift ;;
+    --no-fsync) durable=0; shift ;;
     --) shift; role_flags=("$@"); break ;;
     *) echo "cluster: unknown argument $1 (see the usage at the top of $0)" >&2; exit 2 ;;
   esac
