@@ -43,6 +43,7 @@ EXTERNAL_SERVER = os.environ.get("FILAMENT_E2E_SERVER")
 # flags for every role, and every request and WebSocket goes through the proxy (ADR 0088).
 TOPOLOGY = os.environ.get("FILAMENT_E2E_TOPOLOGY", "single")
 CLUSTER = TOPOLOGY == "cluster"
+API_ONLY_FLAGS = ("--web-root", "--search-dir")
 
 
 def skip_in_cluster(reason):
@@ -120,7 +121,12 @@ class Server:
             env["FILAMENT_TRUSTED_PROXY_CIDRS"] = trusted + ",127.0.0.1/32"
         args = [os.path.join(ROOT, "tools", "dev", "cluster.sh"), "--binary", self.binary,
                 "--log", "kafka" if bootstrap else "pg", "--port", "0", "--data-dir",
-                self.data_dir, "--", *self.extra_args]
+                self.data_dir]
+        rest = list(self.extra_args)
+        while rest and rest[0] in API_ONLY_FLAGS:  # flags the other roles refuse
+            args += ["--api-arg", f"{rest[0]}={rest[1]}"]
+            rest = rest[2:]
+        args += ["--", *rest]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, env=env, start_new_session=True)
         self.roles = wait_cluster_ready(self.proc, self.output)

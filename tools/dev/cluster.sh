@@ -11,11 +11,13 @@
 # 127.0.0.1/32); FILAMENT_PROXY_FLAGS adds flags to front_proxy.py (e.g. --trusted-clients).
 #
 # Usage: cluster.sh [--log pg|kafka] [--api N] [--project N] [--gateway N] [--port P]
-#                   [--data-dir DIR] [--binary PATH] [--no-fsync] [-- FLAGS FOR EVERY ROLE]
+#                   [--data-dir DIR] [--binary PATH] [--no-fsync] [--api-arg FLAG]...
+#                   [-- FLAGS FOR EVERY ROLE]
+# --api-arg: a flag for the api only (repeat it; e.g. --api-arg --web-root=DIR).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 log=pg api=1 projects=2 gateways=2 port=3000 data_dir="" binary="$root/build/filament" durable=1
-role_flags=()
+role_flags=() api_flags=()
 while (($#)); do
   case $1 in
     --log) log=$2; shift 2 ;;
@@ -26,6 +28,7 @@ while (($#)); do
     --data-dir) data_dir=$2; shift 2 ;;
     --binary) binary=$2; shift 2 ;;
     --no-fsync) durable=0; shift ;;
+    --api-arg) api_flags+=("$2"); shift 2 ;;
     --) shift; role_flags=("$@"); break ;;
     *) echo "cluster: unknown argument $1 (see the usage at the top of $0)" >&2; exit 2 ;;
   esac
@@ -43,7 +46,7 @@ fi
 keep_dir=1
 if [[ -z $data_dir ]]; then data_dir=$(mktemp -d /tmp/filament-cluster.XXXXXX); keep_dir=0; fi
 mkdir -p "$data_dir/logs" && chmod 755 "$data_dir"
-declare -A name_of=()   # pid -> role name
+declare -A name_of=() pid_of=()  # pid -> role name, role name -> pid
 declare -a table=() front=() back=() infra=()
 stopping=0 failed=0
 
@@ -90,6 +93,7 @@ start_role() {
   shift 2
   "$binary" "$@" "${role_flags[@]}" >"$data_dir/logs/$name.log" 2>&1 &
   name_of[$!]=$name
+  pid_of[$name]=$!
   eval "$group+=($!)"
 }
 
@@ -99,6 +103,7 @@ port_of() {
   for _ in $(seq 1200); do
     found=$(grep -m1 -oE 'listening on port [0-9]+' "$file" 2>/dev/null | grep -oE '[0-9]+$')
     [[ -n $found ]] && { echo "$found"; return 0; }
+    [[ -n ${pid_of[$1]:-} ]] && ! kill -0 "${pid_of[$1]}" 2>/dev/null && break  # it exited
     sleep 0.1
   done
   echo "cluster: $1 did not start; last lines of $file:" >&2
@@ -168,7 +173,7 @@ main() {
   local -a names=(api.1) ports=() only
   local i api_port gw_list="" name p
   # --data-dir beside the URL: the api keeps its upload spool and search index there.
-  start_role api.1 front api --listen 127.0.0.1:0 --data-dir "$data_dir"
+  start_role api.1 front api --listen 127.0.0.1:0 --data-dir "$data_dir" "${api_flags[@]}"
   api_port=$(port_of api.1) || return 1  # the writer first: it sets the log up
   ports+=("$api_port")
   mapfile -t only < <(split_projections)
@@ -198,6 +203,7 @@ start_proxy() {
   /usr/bin/python3 "$root/tools/dev/front_proxy.py" --listen "127.0.0.1:$port" --api "127.0.0.1:$1" \
     --gateway "$2" ${FILAMENT_PROXY_FLAGS:-} >"$data_dir/logs/proxy.log" 2>&1 &
   name_of[$!]=proxy
+  pid_of[proxy]=$!
   front=("$!" "${front[@]}")
   local proxy_port
   proxy_port=$(port_of proxy) || return 1
