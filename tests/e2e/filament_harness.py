@@ -328,7 +328,7 @@ def wait_cluster_ready(proc, output, timeout=240):
     try:
         proc.wait(timeout=120)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
     raise RuntimeError("the cluster did not start:\n" + "".join(output))
 
 

@@ -127,6 +127,9 @@ stop_group() {
   for pid in "$@"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "$@"; do
     wait "$pid"; code=$?
+    # A signal arriving meanwhile interrupts `wait` (status > 128) while the process lives on.
+    while ((code > 128)) && kill -0 "$pid" 2>/dev/null; do wait "$pid"; code=$?; done
+    ((code > 128)) && { wait "$pid"; code=$?; }  # it ended meanwhile: its own status
     if ((code != 0)); then echo "cluster: ${name_of[$pid]} exited $code" >&2; failed=1; fi
   done
 }
@@ -144,7 +147,8 @@ stop_all() {
   ((keep_dir)) || rm -rf "$data_dir"
   echo "cluster: stopped$( ((failed)) && echo ' (with failures)')" >&2
 }
-trap 'stop_all; exit $((failed ? 1 : 0))' INT TERM
+# A second signal while stopping is ignored: the stop in progress finishes (PostgreSQL last).
+trap '((stopping)) || { stop_all; exit $((failed ? 1 : 0)); }' INT TERM
 trap 'stop_all' EXIT
 
 split_projections() {  # the read models (apps/read_models.cpp), dealt round-robin to $projects
