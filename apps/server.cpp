@@ -18,6 +18,7 @@
 #include "adapters/presence/pg_presence_directory.hpp"
 #include "api/routes/api_handler.hpp"
 #include "api/routes/gateway_ports.hpp"
+#include "api/routes/upgrade_limit.hpp"
 #include "api/routes/voice_routes.hpp"
 #include "api/support/client_ip.hpp"
 #include "apps/blob_sweeper.hpp"
@@ -450,9 +451,14 @@ int RunServer(const ServeOptions& options) {
   // REST and the upgrade share the global limiter when both run here.
   std::unique_ptr<api::RateLimitedUpgrade> limited_upgrade;
   http::GatewayUpgrade* upgrade_entry = upgrade.get();
+  std::unique_ptr<api::GlobalLimitedUpgrade> gateway_limited_upgrade;
   if (upgrade && api_handler) {
     limited_upgrade = std::make_unique<api::RateLimitedUpgrade>(*api_handler, *upgrade);
     upgrade_entry = limited_upgrade.get();
+  } else if (upgrade) {  // `filament gateway`: the same limit on its own (ADR 0088)
+    gateway_limited_upgrade = std::make_unique<api::GlobalLimitedUpgrade>(
+        clock, options.limits, *client_ip, *auth, *upgrade);
+    upgrade_entry = gateway_limited_upgrade.get();
   }
 
   // Orphan attachment blobs are judged by the command side's ledger (ADR 0042).

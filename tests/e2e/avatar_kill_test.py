@@ -71,8 +71,7 @@ class AvatarKill(unittest.TestCase):
         for t in threads:
             t.start()
         time.sleep(1.5)
-        server.proc.kill()  # SIGKILL: no shutdown path runs
-        server.proc.wait()
+        server.kill()  # SIGKILL (every role in cluster mode): no shutdown path runs
         for t in threads:
             t.join()
         answered = [i for i, status in enumerate(results) if status == 200]

@@ -38,6 +38,19 @@ RECORDED = []
 # for tests that need no restart and no access to the server's storage.
 EXTERNAL_SERVER = os.environ.get("FILAMENT_E2E_SERVER")
 
+# FILAMENT_E2E_TOPOLOGY=cluster: `Server` starts the multi-process recipe (tools/dev/cluster.sh:
+# PostgreSQL, api, 2 project, 2 gateway, the front proxy) with the same environment and extra
+# flags for every role, and every request and WebSocket goes through the proxy (ADR 0088).
+TOPOLOGY = os.environ.get("FILAMENT_E2E_TOPOLOGY", "single")
+CLUSTER = TOPOLOGY == "cluster"
+API_ONLY_FLAGS = ("--web-root", "--search-dir")
+
+
+def skip_in_cluster(reason):
+    """Decorator: skip a test whose subject is the single `serve` process itself."""
+    return unittest.skipIf(CLUSTER, "single-process only: " + reason)
+
+
 # How AddressSanitizer, LeakSanitizer and UBSan begin a report.
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error: ")
 
@@ -57,6 +70,8 @@ class Server:
         self._drainer = None
         self.port = None
         self.output = []
+        self.roles = {}  # cluster mode: role name -> port (api.1, project.1, gateway.1, ...)
+        self.database_url = None
 
     def start(self):
         self.bootstrap = None
@@ -76,12 +91,14 @@ class Server:
 
     def storage_args(self):
         """The flags that point another `filament` subcommand at this server's storage."""
-        args = ["--data-dir", self.data_dir]
+        args = ["--database-url", self.database_url] if CLUSTER else ["--data-dir", self.data_dir]
         if self.bootstrap:
             args += ["--kafka-brokers", self.bootstrap]
         return args
 
     def start_server(self, bootstrap):
+        if CLUSTER:
+            return self.start_cluster(bootstrap)
         args = [self.binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
         if bootstrap:
             args += ["--kafka-brokers", bootstrap]
@@ -89,6 +106,73 @@ class Server:
                                      stderr=subprocess.STDOUT, text=True, env=self.env)
         self.port, self._drainer = wait_listening(self.proc, self.output, "server")
         return self
+
+    def start_cluster(self, bootstrap):
+        env = dict(self.env)
+        env.pop("FILAMENT_DATABASE_URL", None)
+        if bootstrap:
+            env["FILAMENT_KAFKA_BROKERS"] = bootstrap
+        trusted = env.get("FILAMENT_TRUSTED_PROXY_CIDRS")
+        # The test talks to the proxy as it would to the server: what the server would trust
+        # from the test, the proxy passes on unchanged.
+        env["FILAMENT_PROXY_FLAGS"] = "--log-connections" + (
+            f" --trusted-clients {trusted},127.0.0.1/32" if trusted else "")
+        if trusted:
+            env["FILAMENT_TRUSTED_PROXY_CIDRS"] = trusted + ",127.0.0.1/32"
+        args = [os.path.join(ROOT, "tools", "dev", "cluster.sh"), "--binary", self.binary,
+                "--log", "kafka" if bootstrap else "pg", "--port", "0", "--data-dir",
+                self.data_dir]
+        rest = list(self.extra_args)
+        while rest and rest[0] in API_ONLY_FLAGS:  # flags the other roles refuse
+            args += ["--api-arg", f"{rest[0]}={rest[1]}"]
+            rest = rest[2:]
+        args += ["--", *rest]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, env=env, start_new_session=True)
+        self.roles = wait_cluster_ready(self.proc, self.output)
+        self.port = self.roles["proxy"]
+        self.database_url = self.roles.get("postgres_url")
+        self._drainer = threading.Thread(target=self._drain_cluster, args=(self.proc,),
+                                         daemon=True)
+        self._drainer.start()
+        return self
+
+    def _drain_cluster(self, proc):
+        """Keeps cluster.sh's output; once it ended, appends every role's output (their JSON
+        log lines: `drain`, `stopped`, ...) so a test reads them as it reads `serve`'s."""
+        self.output.extend(proc.stdout)
+        self.output.extend(self.role_output().splitlines(keepends=True))
+
+    def spread(self):
+        """Cluster mode: {"api"|"gateway": {backend "host:port": connections}} from the proxy."""
+        counts = {"api": {}, "gateway": {}}
+        with open(os.path.join(self.data_dir, "logs", "proxy.log"), encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("{"):
+                    record = json.loads(line)
+                    pool = counts[record["pool"]]
+                    pool[record["backend"]] = pool.get(record["backend"], 0) + 1
+        return counts
+
+    def role_output(self):
+        """Cluster mode: the output of every role (data dir's logs/), one string."""
+        logs = os.path.join(self.data_dir or "", "logs")
+        if not CLUSTER or not os.path.isdir(logs):
+            return ""
+        parts = []
+        for name in sorted(os.listdir(logs)):
+            with open(os.path.join(logs, name), encoding="utf-8", errors="replace") as f:
+                parts.append(f.read())
+        return "".join(parts)
+
+    def kill(self):
+        """SIGKILL: `serve`, or in cluster mode every role at once (the process group of
+        cluster.sh; its PostgreSQL and the Kafka mock live on, as a database would)."""
+        if CLUSTER:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        else:
+            self.proc.kill()
+        self.proc.wait()
 
     def restart(self):
         """Stops the server (keeping its data dir and the Kafka mock) and starts it again."""
@@ -105,12 +189,17 @@ class Server:
             self.mock.terminate()
             self.mock.wait(timeout=10)
             self.mock.stdout.close()
-        shutil.rmtree(self.data_dir, ignore_errors=True)
-        self._raise_on_sanitizer_report()
+        try:
+            self._raise_on_sanitizer_report()
+            if CLUSTER and self.proc and self.proc.returncode != 0:
+                raise AssertionError(f"the cluster did not stop cleanly (exit "
+                                     f"{self.proc.returncode}):\n" + "".join(self.output[-20:]))
+        finally:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def _raise_on_sanitizer_report(self):
         """A sanitizer build (tools/dev/asan.sh) reports to the server's output: fail on it."""
-        text = "".join(self.output)
+        text = "".join(self.output) + self.role_output()
         for marker in SANITIZER_MARKERS:
             at = text.find(marker)
             if at >= 0:
@@ -122,10 +211,16 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=30)
+                self.proc.wait(timeout=120 if CLUSTER else 30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if CLUSTER and self.proc:
+            try:  # roles left behind by a cluster.sh that was killed (its process group)
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            stop_orphaned_postgres(os.path.join(self.data_dir, "postgres"))
         if self._drainer:
             self._drainer.join(timeout=10)  # the rest of the output (a sanitizer report) is read
         if self.proc and self.proc.stdout:
@@ -200,6 +295,41 @@ def wait_listening(proc, output, what, timeout=90):
             drainer.start()
             return int(match.group(1)), drainer
     raise RuntimeError(f"{what} did not start:\n" + "".join(output))
+
+
+def stop_orphaned_postgres(pgdata):
+    """The PostgreSQL of a cluster.sh that did not stop it (pg_ctl detaches it from the group)."""
+    if not os.path.exists(os.path.join(pgdata, "postmaster.pid")):
+        return
+    pg_ctl = os.path.join(os.environ.get("FILAMENT_PG_BIN_DIR", "/usr/lib/postgresql/15/bin"),
+                          "pg_ctl")
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run(prefix + [pg_ctl, "-D", pgdata, "-m", "fast", "-w", "-s", "stop"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+
+
+def wait_cluster_ready(proc, output, timeout=240):
+    """Reads tools/dev/cluster.sh's output until "cluster: ready"; returns {role: port} from its
+    table (and "postgres_url"). Raises with the output when it ends or times out."""
+    deadline, roles = time.time() + timeout, {}
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        match = re.match(r"^  (\S+)\s+127\.0\.0\.1:(\d+)\s+(\S*)", line)
+        if match:
+            roles[match.group(1)] = int(match.group(2))
+            if match.group(1) == "postgres":
+                roles["postgres_url"] = match.group(3)
+        if line.startswith("cluster: ready"):
+            return roles
+    proc.terminate()  # cluster.sh stops what it started
+    try:
+        proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    raise RuntimeError("the cluster did not start:\n" + "".join(output))
 
 
 def record_response(method, target, status, headers, payload):

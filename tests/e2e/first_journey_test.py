@@ -9,7 +9,7 @@ import unittest
 
 import websockets
 
-from filament_harness import Server, run_tests
+from filament_harness import CLUSTER, Server, run_tests
 
 ARGS = None
 PASSWORD = "correct horse battery"
@@ -152,6 +152,21 @@ class FirstJourney(unittest.TestCase):
             with self.assertRaises(websockets.ConnectionClosed):
                 while True:
                     await asyncio.wait_for(ws.recv(), 10)
+        if CLUSTER:
+            self.check_spread()
+
+    def check_spread(self):
+        """Through the front proxy, every api and every gateway process served this journey."""
+        spread = self.server.spread()
+        for pool in ("api", "gateway"):
+            ports = sorted(port for role, port in self.server.roles.items()
+                           if role.startswith(pool + "."))
+            self.assertGreaterEqual(len(ports), 2 if pool == "gateway" else 1)
+            served = {f"127.0.0.1:{port}": spread[pool].get(f"127.0.0.1:{port}", 0)
+                      for port in ports}
+            print(f"spread over {pool} processes: {served}", flush=True)
+            self.assertTrue(all(count > 0 for count in served.values()), served)
+            self.assertEqual(set(spread[pool]), set(served), spread)
 
 
 if __name__ == "__main__":

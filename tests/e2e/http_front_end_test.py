@@ -10,7 +10,7 @@ import socket
 import time
 import unittest
 
-from filament_harness import Server, run_tests
+from filament_harness import Server, run_tests, skip_in_cluster
 
 ARGS = None
 
@@ -80,6 +80,8 @@ class FrontEndTest(unittest.TestCase):
             self.assertEqual(reply.count("HTTP/1.1 "), 1, reply)  # nothing after it is served
             self.assertNotIn("<timeout>", reply)  # the server closed
 
+    @skip_in_cluster("the server's header deadline: in the cluster the proxy holds an "
+                     "incomplete head (up to its own 30 s bound) and the server never sees it")
     def test_a_stalled_header_block_gets_408_at_its_deadline(self):
         start = time.time()
         reply = exchange(self.server.port, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: a")

@@ -25,7 +25,7 @@ import urllib.request
 
 import websockets
 
-from filament_harness import Server, run_tests, wait_listening
+from filament_harness import Server, run_tests, skip_in_cluster, wait_listening
 
 ARGS = None
 PASSWORD = "correct horse battery"
@@ -145,6 +145,8 @@ class OpsTest(unittest.TestCase):
                                              "request_id"}, True, record)
         return ready, text
 
+    @skip_in_cluster("probes the `serve` process, then stops it and starts api, project and "
+                     "gateway by hand on its data dir")
     def test_every_role_answers_health_ready_metrics(self):
         token = self.login("olive")
         gid, cid = self.channel(token)

@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""Tests of tools/dev/front_proxy.py against fake backends (no filament binary needed).
+
+Each fake backend records the raw head it received and answers with its own name, so a test
+sees which process served each request and what the proxy sent it.
+Usage: front_proxy_test.py
+"""
+import os
+import signal
+import socket
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROXY = os.path.join(HERE, "front_proxy.py")
+
+
+class Backend(socketserver.ThreadingTCPServer):
+    """Answers each request with its name; a WebSocket upgrade gets 101 and then an echo."""
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, name):
+        self.name, self.heads = name, []
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.server_address[1]}"
+
+
+class Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = self.request.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        self.server.heads.append(head.decode("latin-1"))
+        if b"upgrade: websocket" in head.lower():
+            self.request.sendall(b"HTTP/1.1 101 Switching Protocols\r\n\r\n" + body)
+            while chunk := self.request.recv(65536):
+                self.request.sendall(chunk)
+            return
+        reply = self.server.name.encode()
+        self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                             % len(reply) + reply)
+
+
+def exchange(port, data, keep_open=None):
+    """Sends `data`, reads until the proxy closes; returns the bytes received."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(data)
+        if keep_open:
+            return keep_open(conn)
+        reply = b""
+        while chunk := conn.recv(65536):
+            reply += chunk
+        return reply
+
+
+def get(port, path="/health", headers=""):
+    return exchange(port, f"GET {path} HTTP/1.1\r\nHost: x\r\n{headers}\r\n".encode())
+
+
+def header_values(head, name):
+    return [line.split(":", 1)[1].strip() for line in head.split("\r\n")[1:]
+            if line.split(":", 1)[0].lower() == name]
+
+
+class FrontProxyTest(unittest.TestCase):
+    def setUp(self):
+        self.apis = [Backend("api-a"), Backend("api-b")]
+        self.gateways = [Backend("gw-a"), Backend("gw-b")]
+        self.proxy = None
+
+    def tearDown(self):
+        self.stop_proxy()
+        for backend in self.apis + self.gateways:
+            backend.shutdown()
+            backend.server_close()
+
+    def stop_proxy(self):
+        if self.proxy:
+            if self.proxy.poll() is None:
+                self.proxy.kill()
+                self.proxy.wait()
+            self.proxy.stdout.close()
+
+    def start(self, *extra, apis=None):
+        apis = apis or [b.address for b in self.apis]
+        self.proxy = subprocess.Popen(
+            [sys.executable, PROXY, "--listen", "127.0.0.1:0", "--api", ",".join(apis),
+             "--gateway", ",".join(b.address for b in self.gateways), *extra],
+            stdout=subprocess.PIPE, text=True)
+        line = self.proxy.stdout.readline()
+        self.assertRegex(line, r"^front proxy listening on port \d+$")
+        return int(line.split()[-1])
+
+    def test_spreads_requests_round_robin_over_the_api_processes(self):
+        port = self.start()
+        served = [get(port).rpartition(b"\r\n\r\n")[2].decode() for _ in range(6)]
+        self.assertEqual(served, ["api-a", "api-b"] * 3)
+        self.assertEqual([len(g.heads) for g in self.gateways], [0, 0])
+        for head in self.apis[0].heads:
+            self.assertEqual(header_values(head, "connection"), ["close"])  # one request each
+
+    def test_spreads_websocket_upgrades_over_the_gateway_processes(self):
+        port = self.start()
+        upgrade = (b"GET /gateway/ws?access_token=t HTTP/1.1\r\nHost: x\r\n"
+                   b"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: k\r\n"
+                   b"Sec-WebSocket-Version: 13\r\n\r\n")
+
+        def echo(conn):
+            reply = b""
+            while b"\r\n\r\n" not in reply:
+                reply += conn.recv(65536)
+            conn.sendall(b"ping")
+            while not reply.endswith(b"ping"):
+                reply += conn.recv(65536)
+            return reply
+
+        for _ in range(4):
+            self.assertTrue(exchange(port, upgrade, keep_open=echo).startswith(b"HTTP/1.1 101"))
+        self.assertEqual([len(g.heads) for g in self.gateways], [2, 2])
+        self.assertEqual(header_values(self.gateways[0].heads[0], "connection"), ["Upgrade"])
+        # The same path without an upgrade is a plain request: an api process answers it.
+        self.assertTrue(get(port, "/gateway/ws").endswith(b"api-a"))
+
+    def test_client_address_replaces_what_an_untrusted_client_claims(self):
+        port = self.start()
+        get(port, headers="X-Forwarded-For: 9.9.9.9\r\nCF-Connecting-IP: 8.8.8.8\r\n"
+                          "Connection: keep-alive\r\n")
+        head = self.apis[0].heads[0]
+        self.assertEqual(header_values(head, "x-forwarded-for"), ["127.0.0.1"])
+        self.assertEqual(header_values(head, "cf-connecting-ip"), [])
+        self.assertEqual(header_values(head, "connection"), ["close"])
+
+    def test_a_trusted_client_keeps_its_forwarded_headers(self):
+        port = self.start("--trusted-clients", "127.0.0.0/8")
+        get(port, headers="X-Forwarded-For: 9.9.9.9, 10.0.0.1\r\nCF-Connecting-IP: 8.8.8.8\r\n")
+        get(port)
+        first, second = self.apis[0].heads[0], self.apis[1].heads[0]
+        self.assertEqual(header_values(first, "x-forwarded-for"), ["9.9.9.9, 10.0.0.1"])
+        self.assertEqual(header_values(first, "cf-connecting-ip"), ["8.8.8.8"])
+        self.assertEqual(header_values(second, "x-forwarded-for"), ["127.0.0.1"])
+
+    def test_a_head_it_cannot_parse_reaches_an_api_unchanged(self):
+        port = self.start()
+        big = "X-Big: " + "a" * 20000 + "\r\n"
+        self.assertTrue(get(port, headers=big).endswith(b"api-a"))
+        self.assertNotIn("X-Forwarded-For", self.apis[0].heads[0])
+        self.assertTrue(get(port, headers=" folded\r\n").endswith(b"api-b"))
+        self.assertNotIn("X-Forwarded-For", self.apis[1].heads[0])
+
+    def test_a_refused_backend_is_skipped_and_none_left_is_502(self):
+        dead = socket.socket()
+        dead.bind(("127.0.0.1", 0))
+        dead_address = f"127.0.0.1:{dead.getsockname()[1]}"
+        dead.close()  # nothing listens there
+        port = self.start(apis=[dead_address, self.apis[0].address])
+        self.assertTrue(all(get(port).endswith(b"api-a") for _ in range(3)))
+        self.stop_proxy()
+        port = self.start(apis=[dead_address])
+        self.assertTrue(get(port).startswith(b"HTTP/1.1 502 "))
+
+    def test_sigterm_stops_accepting_and_exits_zero(self):
+        port = self.start()
+        get(port)
+        self.proxy.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proxy.wait(timeout=15), 0)
+        with self.assertRaises(OSError):
+            get(port)
+
+
+class ClusterScriptTest(unittest.TestCase):
+    def test_refuses_several_api_processes_naming_the_missing_piece(self):
+        script = os.path.join(HERE, "cluster.sh")
+        done = subprocess.run([script, "--api", "2"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("one command writer", done.stderr)
+        self.assertIn("`writers`", done.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
