@@ -455,7 +455,7 @@ int RunServer(const ServeOptions& options) {
   if (upgrade && api_handler) {
     limited_upgrade = std::make_unique<api::RateLimitedUpgrade>(*api_handler, *upgrade);
     upgrade_entry = limited_upgrade.get();
-  } else if (upgrade) {  // `filament gateway`: the same limit on its own (ADR 0088)
+  } else if (upgrade) {  // `filament gateway`: the same limit on its own (ADR 0089)
     gateway_limited_upgrade = std::make_unique<api::GlobalLimitedUpgrade>(
         clock, options.limits, *client_ip, *auth, *upgrade);
     upgrade_entry = gateway_limited_upgrade.get();
