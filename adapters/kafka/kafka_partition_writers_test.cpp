@@ -8,38 +8,19 @@
 
 #include "adapters/kafka/kafka_event_log.hpp"
 #include "adapters/kafka/mock_cluster.hpp"
-#include "core/ulid.hpp"
+#include "events/testing/log_records.hpp"
 
 namespace filament::adapters {
 namespace {
 
 using events::AppendBatch;
 using events::WriterMode;
+using events::testing::IsFenced;
+using events::testing::OneRecordBatch;
 using std::chrono::milliseconds;
 
 constexpr int16_t kProduceApi = 0;
 constexpr int kInvalidProducerEpoch = 47;  // what a broker answers a fenced producer's Produce
-
-AppendBatch OneRecord(const std::string& stream, int64_t expected) {
-  static core::UlidGenerator ids;
-  events::LogRecord r;
-  r.meta = {ids.Next(1'700'000'000'000).ToString(),
-            "test_happened",
-            1,
-            stream,
-            expected + 1,
-            1'700'000'000'000,
-            "",
-            "",
-            ""};
-  r.payload = "{}";
-  return AppendBatch{stream, expected, {r}};
-}
-
-bool IsFenced(const core::Result<std::vector<events::Position>>& r) {
-  return !r.ok() && r.error().code == core::ErrorCode::kFailedPrecondition &&
-         r.error().reason == events::kPartitionFencedReason;
-}
 
 class KafkaPartitionWritersTest : public ::testing::Test {
  protected:
@@ -98,16 +79,16 @@ TEST_F(KafkaPartitionWritersTest, FencedHandleAppendsOnlyToAcquiredPartitions) {
   auto log = Open(WriterMode::kFenced);
   ASSERT_NE(log, nullptr);
   const std::string stream = "guild:01HOWNED";
-  EXPECT_TRUE(IsFenced(log->Append(OneRecord(stream, 0))));
+  EXPECT_TRUE(IsFenced(log->Append(OneRecordBatch(stream, 0))));
   EXPECT_EQ(log->AcquirePartition(4).error().code, core::ErrorCode::kInvalidArgument);
   auto epoch = log->AcquirePartition(events::PartitionFor(stream, 4));
   ASSERT_TRUE(epoch.ok()) << epoch.error().message;
   EXPECT_EQ(*epoch, 1);
-  auto first = log->Append(OneRecord(stream, 0));
+  auto first = log->Append(OneRecordBatch(stream, 0));
   ASSERT_TRUE(first.ok()) << first.error().message;
-  auto second = log->Append(OneRecord(stream, AppendBatch::kAnyVersion));
+  auto second = log->Append(OneRecordBatch(stream, AppendBatch::kAnyVersion));
   ASSERT_TRUE(second.ok()) << second.error().message;
-  EXPECT_EQ(log->Append(OneRecord(stream, 0)).error().code, core::ErrorCode::kAborted);
+  EXPECT_EQ(log->Append(OneRecordBatch(stream, 0)).error().code, core::ErrorCode::kAborted);
   std::vector<events::StoredRecord> read = Read(*log, stream, 2);
   ASSERT_EQ(read.size(), 2u);
   EXPECT_EQ(read[0].record.meta.stream_version, 1);
@@ -124,11 +105,11 @@ TEST_F(KafkaPartitionWritersTest, AcquireLearnsWhatThePreviousOwnerWrote) {
   const std::string stream = "guild:01HRELEARN";
   const int32_t p = events::PartitionFor(stream, 4);
   ASSERT_TRUE(old_owner->AcquirePartition(p).ok());
-  ASSERT_TRUE(old_owner->Append(OneRecord(stream, 0)).ok());
-  ASSERT_TRUE(old_owner->Append(OneRecord(stream, 1)).ok());
+  ASSERT_TRUE(old_owner->Append(OneRecordBatch(stream, 0)).ok());
+  ASSERT_TRUE(old_owner->Append(OneRecordBatch(stream, 1)).ok());
   ASSERT_TRUE(next_owner->AcquirePartition(p).ok());
-  EXPECT_EQ(next_owner->Append(OneRecord(stream, 0)).error().code, core::ErrorCode::kAborted);
-  EXPECT_TRUE(next_owner->Append(OneRecord(stream, 2)).ok());
+  EXPECT_EQ(next_owner->Append(OneRecordBatch(stream, 0)).error().code, core::ErrorCode::kAborted);
+  EXPECT_TRUE(next_owner->Append(OneRecordBatch(stream, 2)).ok());
 }
 
 // The zombie's next produce is answered as a real broker answers a fenced producer (the mock
@@ -142,18 +123,18 @@ TEST_F(KafkaPartitionWritersTest, ZombieFencedByTheBrokerNeverAppendsAgain) {
   const std::string stream = "guild:01HZOMBIE";
   const int32_t p = events::PartitionFor(stream, 4);
   ASSERT_TRUE(zombie->AcquirePartition(p).ok());
-  ASSERT_TRUE(zombie->Append(OneRecord(stream, 0)).ok());
+  ASSERT_TRUE(zombie->Append(OneRecordBatch(stream, 0)).ok());
   ASSERT_TRUE(owner->AcquirePartition(p).ok());
   cluster_->PushRequestErrors(kProduceApi, {kInvalidProducerEpoch});
   std::set<std::string> zombie_ids;
   for (int64_t expected : {int64_t{1}, int64_t{1}, AppendBatch::kAnyVersion}) {
-    AppendBatch b = OneRecord(stream, expected);
+    AppendBatch b = OneRecordBatch(stream, expected);
     zombie_ids.insert(b.records[0].meta.event_id);
     auto r = zombie->Append(b);
     EXPECT_TRUE(IsFenced(r)) << (r.ok() ? "appended" : r.error().message);
   }
-  ASSERT_TRUE(owner->Append(OneRecord(stream, 1)).ok());
-  ASSERT_TRUE(owner->Append(OneRecord(stream, 2)).ok());
+  ASSERT_TRUE(owner->Append(OneRecordBatch(stream, 1)).ok());
+  ASSERT_TRUE(owner->Append(OneRecordBatch(stream, 2)).ok());
   std::vector<events::StoredRecord> read = Read(*owner, stream, 3);
   ASSERT_EQ(read.size(), 3u);
   for (size_t i = 0; i < read.size(); ++i) {

@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 
 #include "core/ulid.hpp"
+#include "events/testing/log_records.hpp"
 #include "tests/integration/event_log_harness.hpp"
 #include "tests/support/pg_test_cluster.hpp"
 
@@ -14,6 +15,7 @@ namespace filament::postgres {
 namespace {
 
 using events::AppendBatch;
+using events::testing::OneRecordBatch;
 using std::chrono::milliseconds;
 
 class PgHarness final : public testing::EventLogHarness {
@@ -36,22 +38,6 @@ class PgHarness final : public testing::EventLogHarness {
 [[maybe_unused]] const bool kRegistered = testing::RegisterEventLogHarness(
     "pg",
     []() -> std::unique_ptr<testing::EventLogHarness> { return std::make_unique<PgHarness>(); });
-
-AppendBatch OneRecord(const std::string& stream, int64_t expected, std::string payload = "{}") {
-  static core::UlidGenerator ids;
-  events::LogRecord r;
-  r.meta = {ids.Next(1'700'000'000'000).ToString(),
-            "test_happened",
-            1,
-            stream,
-            expected + 1,
-            1'700'000'000'000,
-            "",
-            "",
-            ""};
-  r.payload = std::move(payload);
-  return AppendBatch{stream, expected, {r}};
-}
 
 std::unique_ptr<PgEventLog> MustOpen(const std::string& conninfo, int32_t partitions) {
   auto log = PgEventLog::Open(conninfo, partitions);
@@ -85,7 +71,7 @@ TEST(PgEventLog, TextPostgresCannotStoreIsInvalid) {
   ASSERT_NE(log, nullptr);
   for (std::string bad : {std::string("{\"a\":\"\xC3\"}"), std::string("{\"a\":\"\0\"}", 9),
                           std::string("\xED\xA0\x80")}) {
-    auto result = log->Append(OneRecord("guild:01HBAD", 0, bad));
+    auto result = log->Append(OneRecordBatch("guild:01HBAD", 0, bad));
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().code, core::ErrorCode::kInvalidArgument);
   }
@@ -94,8 +80,8 @@ TEST(PgEventLog, TextPostgresCannotStoreIsInvalid) {
 TEST(PgEventLog, AnyVersionNumbersRecordsFromTheStreamHead) {
   auto log = MustOpen(testing::CreateMigratedDatabase(), 1);
   ASSERT_NE(log, nullptr);
-  ASSERT_TRUE(log->Append(OneRecord("user:01HANY", 0)).ok());
-  AppendBatch any = OneRecord("user:01HANY", AppendBatch::kAnyVersion);
+  ASSERT_TRUE(log->Append(OneRecordBatch("user:01HANY", 0)).ok());
+  AppendBatch any = OneRecordBatch("user:01HANY", AppendBatch::kAnyVersion);
   any.records.push_back(any.records[0]);
   any.records[1].meta.event_id = core::UlidGenerator().Next(1).ToString();
   ASSERT_TRUE(log->Append(any).ok());
@@ -110,9 +96,9 @@ TEST(PgEventLog, AnyVersionNumbersRecordsFromTheStreamHead) {
 TEST(PgEventLog, DuplicateEventIdIsInvalid) {
   auto log = MustOpen(testing::CreateMigratedDatabase(), 2);
   ASSERT_NE(log, nullptr);
-  AppendBatch first = OneRecord("user:01HDUP1", 0);
+  AppendBatch first = OneRecordBatch("user:01HDUP1", 0);
   ASSERT_TRUE(log->Append(first).ok());
-  AppendBatch second = OneRecord("user:01HDUP2", 0);
+  AppendBatch second = OneRecordBatch("user:01HDUP2", 0);
   second.records[0].meta.event_id = first.records[0].meta.event_id;
   auto result = log->Append(second);
   ASSERT_FALSE(result.ok());
@@ -150,7 +136,7 @@ TEST(PgEventLog, BrokenConnectionsAreUnavailableThenReconnect) {
   std::string db = testing::CreateMigratedDatabase();
   auto log = MustOpen(db, 1);
   ASSERT_NE(log, nullptr);
-  ASSERT_TRUE(log->Append(OneRecord("user:01HRECON", 0)).ok());
+  ASSERT_TRUE(log->Append(OneRecordBatch("user:01HRECON", 0)).ok());
   auto reader = log->OpenReader({{0, 0}});
   ASSERT_TRUE(reader.ok());
   ASSERT_EQ((*reader)->Poll(10, milliseconds(2000))->size(), 1u);
@@ -160,10 +146,10 @@ TEST(PgEventLog, BrokenConnectionsAreUnavailableThenReconnect) {
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
         "WHERE datname = current_database() AND pid <> pg_backend_pid()");
   }
-  auto append = log->Append(OneRecord("user:01HRECON", 1));
+  auto append = log->Append(OneRecordBatch("user:01HRECON", 1));
   if (!append.ok()) {
     EXPECT_EQ(append.error().code, core::ErrorCode::kUnavailable);
-    append = log->Append(OneRecord("user:01HRECON", 1));
+    append = log->Append(OneRecordBatch("user:01HRECON", 1));
   }
   ASSERT_TRUE(append.ok()) << append.error().message;
   auto polled = (*reader)->Poll(10, milliseconds(2000));

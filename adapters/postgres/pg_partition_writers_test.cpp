@@ -10,7 +10,7 @@
 #include <pqxx/pqxx>
 
 #include "adapters/postgres/pg_event_log.hpp"
-#include "core/ulid.hpp"
+#include "events/testing/log_records.hpp"
 #include "tests/support/pg_test_cluster.hpp"
 
 namespace filament::postgres {
@@ -18,33 +18,13 @@ namespace {
 
 using events::AppendBatch;
 using events::WriterMode;
-
-AppendBatch OneRecord(const std::string& stream, int64_t expected) {
-  static core::UlidGenerator ids;
-  static std::mutex mu;
-  events::LogRecord r;
-  {
-    std::lock_guard lock(mu);
-    r.meta.event_id = ids.Next(1'700'000'000'000).ToString();
-  }
-  r.meta.type = "test_happened";
-  r.meta.schema_version = 1;
-  r.meta.stream = stream;
-  r.meta.stream_version = expected + 1;
-  r.meta.time_unix_ms = 1'700'000'000'000;
-  r.payload = "{}";
-  return AppendBatch{stream, expected, {r}};
-}
+using events::testing::IsFenced;
+using events::testing::OneRecordBatch;
 
 std::unique_ptr<PgEventLog> MustOpen(const std::string& db, WriterMode mode) {
   auto log = PgEventLog::Open(db, 4, mode);
   EXPECT_TRUE(log.ok()) << (log.ok() ? "" : log.error().message);
   return log.ok() ? std::move(*log) : nullptr;
-}
-
-bool IsFenced(const core::Result<std::vector<events::Position>>& r) {
-  return !r.ok() && r.error().code == core::ErrorCode::kFailedPrecondition &&
-         r.error().reason == events::kPartitionFencedReason;
 }
 
 struct Row {
@@ -71,7 +51,7 @@ TEST(PgPartitionWriters, SingleWriterHandlesCannotAcquire) {
   auto acquired = log->AcquirePartition(0);
   ASSERT_FALSE(acquired.ok());
   EXPECT_EQ(acquired.error().code, core::ErrorCode::kFailedPrecondition);
-  EXPECT_TRUE(log->Append(OneRecord("user:01HSINGLE", 0)).ok());
+  EXPECT_TRUE(log->Append(OneRecordBatch("user:01HSINGLE", 0)).ok());
 }
 
 TEST(PgPartitionWriters, FencedHandleAppendsOnlyToAcquiredPartitions) {
@@ -79,16 +59,16 @@ TEST(PgPartitionWriters, FencedHandleAppendsOnlyToAcquiredPartitions) {
   ASSERT_NE(log, nullptr);
   const std::string stream = "guild:01HOWNED";
   const int32_t p = events::PartitionFor(stream, 4);
-  EXPECT_TRUE(IsFenced(log->Append(OneRecord(stream, 0))));
+  EXPECT_TRUE(IsFenced(log->Append(OneRecordBatch(stream, 0))));
   EXPECT_EQ(log->AcquirePartition(4).error().code, core::ErrorCode::kInvalidArgument);
   EXPECT_EQ(log->AcquirePartition(-1).error().code, core::ErrorCode::kInvalidArgument);
   auto epoch = log->AcquirePartition(p);
   ASSERT_TRUE(epoch.ok()) << epoch.error().message;
   EXPECT_EQ(*epoch, 1);
-  EXPECT_TRUE(log->Append(OneRecord(stream, 0)).ok());
-  EXPECT_EQ(log->Append(OneRecord(stream, 0)).error().code, core::ErrorCode::kAborted);
+  EXPECT_TRUE(log->Append(OneRecordBatch(stream, 0)).ok());
+  EXPECT_EQ(log->Append(OneRecordBatch(stream, 0)).error().code, core::ErrorCode::kAborted);
   EXPECT_EQ(*log->AcquirePartition(p), 2);  // re-acquiring is a new epoch, still the owner
-  EXPECT_TRUE(log->Append(OneRecord(stream, 1)).ok());
+  EXPECT_TRUE(log->Append(OneRecordBatch(stream, 1)).ok());
 }
 
 // The zombie (old owner) keeps appending after another handle acquired its partition: nothing
@@ -103,21 +83,21 @@ TEST(PgPartitionWriters, ZombieWriterNeverAppendsAfterTheFence) {
   const std::string stream = "guild:01HZOMBIE";
   const int32_t p = events::PartitionFor(stream, 4);
   ASSERT_EQ(*zombie->AcquirePartition(p), 1);
-  ASSERT_TRUE(zombie->Append(OneRecord(stream, 0)).ok());
+  ASSERT_TRUE(zombie->Append(OneRecordBatch(stream, 0)).ok());
   ASSERT_EQ(*owner->AcquirePartition(p), 2);
   std::set<std::string> zombie_tries;
   for (int64_t expected : {int64_t{1}, int64_t{2}, AppendBatch::kAnyVersion}) {
-    AppendBatch b = OneRecord(stream, expected);
+    AppendBatch b = OneRecordBatch(stream, expected);
     zombie_tries.insert(b.records[0].meta.event_id);
     EXPECT_TRUE(IsFenced(zombie->Append(b))) << expected;
   }
-  ASSERT_TRUE(owner->Append(OneRecord(stream, 1)).ok());
-  ASSERT_TRUE(owner->Append(OneRecord(stream, AppendBatch::kAnyVersion)).ok());
+  ASSERT_TRUE(owner->Append(OneRecordBatch(stream, 1)).ok());
+  ASSERT_TRUE(owner->Append(OneRecordBatch(stream, AppendBatch::kAnyVersion)).ok());
   // Other partitions of the zombie are not affected by losing this one.
   ASSERT_TRUE(zombie->AcquirePartition((p + 1) % 4).ok());
   ASSERT_EQ(*zombie->AcquirePartition(p), 3);
-  EXPECT_TRUE(IsFenced(owner->Append(OneRecord(stream, 3))));
-  EXPECT_TRUE(zombie->Append(OneRecord(stream, 3)).ok());
+  EXPECT_TRUE(IsFenced(owner->Append(OneRecordBatch(stream, 3))));
+  EXPECT_TRUE(zombie->Append(OneRecordBatch(stream, 3)).ok());
   std::vector<Row> rows = StreamRows(db, stream);
   ASSERT_EQ(rows.size(), 4u);
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -125,7 +105,7 @@ TEST(PgPartitionWriters, ZombieWriterNeverAppendsAfterTheFence) {
     EXPECT_FALSE(zombie_tries.contains(rows[i].event_id));
   }
   // A single-writer handle does not take part in ownership (ADR 0082): unchanged behaviour.
-  EXPECT_TRUE(single->Append(OneRecord(stream, 4)).ok());
+  EXPECT_TRUE(single->Append(OneRecordBatch(stream, 4)).ok());
 }
 
 // Two fenced handles on one database; 6 appender threads (3 per handle) on one stream.
@@ -173,7 +153,7 @@ class OwnershipRace {
     while (!stop_) {
       const int before = changes_.load();
       const int settled_owner = owner_.load();
-      AppendBatch b = OneRecord(stream_, AppendBatch::kAnyVersion);
+      AppendBatch b = OneRecordBatch(stream_, AppendBatch::kAnyVersion);
       auto r = logs_[me]->Append(b);
       bool must_fail = before % 2 == 0 && changes_.load() == before && settled_owner != me;
       if (r.ok()) {

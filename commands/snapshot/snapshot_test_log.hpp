@@ -23,10 +23,38 @@ inline std::string Id(char tag, int n) {
   return id;
 }
 
-// In log order, with the positions a log of kPartitions partitions gives them.
-class Log {
+// Events appended in log order, as the records a log of kPartitions partitions holds: stream
+// versions counted per stream, event ids Id(event_tag, n), offsets counted per partition.
+class RecordLog {
  public:
-  explicit Log(char event_tag = 'E') : event_tag_(event_tag) {
+  const std::vector<events::StoredRecord>& records() const { return records_; }
+
+ protected:
+  explicit RecordLog(char event_tag) : event_tag_(event_tag) {}
+  void Add(const events::Event& event) {
+    events::StoredRecord r;
+    r.record.meta.stream = events::StreamKeyOf(event);
+    r.record.meta.type = std::string(events::TypeOf(event));
+    r.record.meta.schema_version = events::SchemaVersionOf(event);
+    r.record.meta.stream_version = ++versions_[r.record.meta.stream];
+    r.record.meta.event_id = Id(event_tag_, static_cast<int>(records_.size()));
+    r.record.payload = events::EncodePayload(event);
+    r.position.partition = events::PartitionFor(r.record.meta.stream, kPartitions);
+    r.position.offset = next_[static_cast<size_t>(r.position.partition)]++;
+    records_.push_back(std::move(r));
+  }
+
+ private:
+  char event_tag_;
+  std::vector<events::StoredRecord> records_;
+  std::map<std::string, int64_t> versions_;
+  int64_t next_[kPartitions] = {0, 0};
+};
+
+// A log touching every part of the command-side state.
+class Log : public RecordLog {
+ public:
+  explicit Log(char event_tag = 'E') : RecordLog(event_tag) {
     const std::string g = Id('G', 0), c = Id('C', 0), a = Id('W', 0), b = Id('W', 1);
     Add(events::UserRegistered{a, "alice", 10});
     Add(events::UserRegistered{b, "bob", 11});
@@ -54,36 +82,15 @@ class Log {
     Add(events::MessagePosted{g, c, Id('M', 40), a, "after", {}, 55});
   }
 
-  const std::vector<events::StoredRecord>& records() const { return records_; }
-
   std::unique_ptr<CommandFold> Fold(size_t first, size_t count,
                                     std::unique_ptr<CommandFold> fold = nullptr) const {
     if (!fold) fold = std::make_unique<CommandFold>(kPartitions);
     for (size_t i = first; i < first + count; ++i) {
-      auto folded = fold->Fold(records_[i]);
+      auto folded = fold->Fold(records()[i]);
       EXPECT_TRUE(folded.ok()) << folded.error().message;
     }
     return fold;
   }
-
- private:
-  void Add(const events::Event& event) {
-    events::StoredRecord r;
-    r.record.meta.stream = events::StreamKeyOf(event);
-    r.record.meta.type = std::string(events::TypeOf(event));
-    r.record.meta.schema_version = events::SchemaVersionOf(event);
-    r.record.meta.stream_version = ++versions_[r.record.meta.stream];
-    r.record.meta.event_id = Id(event_tag_, static_cast<int>(records_.size()));
-    r.record.payload = events::EncodePayload(event);
-    r.position.partition = events::PartitionFor(r.record.meta.stream, kPartitions);
-    r.position.offset = next_[static_cast<size_t>(r.position.partition)]++;
-    records_.push_back(std::move(r));
-  }
-
-  char event_tag_;
-  std::vector<events::StoredRecord> records_;
-  std::map<std::string, int64_t> versions_;
-  int64_t next_[kPartitions] = {0, 0};
 };
 
 }  // namespace filament::commands::snapshot::snapshot_testing

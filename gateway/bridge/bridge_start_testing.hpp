@@ -20,9 +20,9 @@ using commands::snapshot::snapshot_testing::kPartitions;
 
 // A log touching everything the bridge folds: memberships (join, kick, ban), friendships
 // (accepted, removed), channel overrides and roles, the recorded server owner and voice.
-class BridgeLog {
+class BridgeLog : public commands::snapshot::snapshot_testing::RecordLog {
  public:
-  BridgeLog() {
+  BridgeLog() : RecordLog('E') {
     const std::string g = Id('G', 0), h = Id('G', 1), c = Id('C', 0), p = Id('C', 1);
     for (int i = 0; i < 5; ++i) Add(events::UserRegistered{U(i), "user" + std::to_string(i), i});
     Add(events::GuildCreated{g, "guild", "public", U(0), Id('R', 0), Id('R', 1), Id('R', 2),
@@ -50,7 +50,6 @@ class BridgeLog {
   }
 
   static std::string U(int i) { return Id('W', i); }
-  const std::vector<events::StoredRecord>& records() const { return records_; }
 
  private:
   static std::string Pair(int a, int b) { return commands::FriendPairKey(U(a), U(b)); }
@@ -59,22 +58,6 @@ class BridgeLog {
     Add(events::FriendRequestAccepted{Pair(a, b), Id('F', n), U(a), "sender", U(b), "recipient",
                                       18});
   }
-  void Add(const events::Event& event) {
-    events::StoredRecord r;
-    r.record.meta.stream = events::StreamKeyOf(event);
-    r.record.meta.type = std::string(events::TypeOf(event));
-    r.record.meta.schema_version = events::SchemaVersionOf(event);
-    r.record.meta.stream_version = ++versions_[r.record.meta.stream];
-    r.record.meta.event_id = Id('E', static_cast<int>(records_.size()));
-    r.record.payload = events::EncodePayload(event);
-    r.position.partition = events::PartitionFor(r.record.meta.stream, kPartitions);
-    r.position.offset = next_[static_cast<size_t>(r.position.partition)]++;
-    records_.push_back(std::move(r));
-  }
-
-  std::vector<events::StoredRecord> records_;
-  std::map<std::string, int64_t> versions_;
-  int64_t next_[kPartitions] = {0, 0};
 };
 
 // What the bridge folds, and everything it answers from it.
