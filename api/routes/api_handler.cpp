@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/routes/error_response.hpp"
 #include "api/routes/governance_helpers.hpp"
 #include "api/routes/upload_sink.hpp"
 #include "api/support/json_body.hpp"
@@ -18,15 +19,6 @@ namespace {
 void ReadModelsLate(const events::Position& position) {
   std::fprintf(stderr, "api: read models did not reach %s in time\n",
                events::FormatPosition(position).c_str());
-}
-
-http::HttpResponse FromReply(const ErrorReply& reply) {
-  http::HttpResponse response;
-  response.status = reply.status;
-  response.body = reply.body;
-  response.content_type = reply.content_type;
-  response.headers = reply.headers;
-  return response;
 }
 
 std::string EchoJson(const std::string& message) {

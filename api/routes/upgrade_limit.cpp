@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "api/routes/api_handler.hpp"
+#include "api/routes/error_response.hpp"
 #include "api/support/errors.hpp"
 
 namespace filament::api {
@@ -27,13 +28,7 @@ GlobalLimitedUpgrade::OnUpgradeRequest(const http::HttpRequest& request) {
   }
   RateDecision decision = limiter_.Check(key);
   if (decision.allowed) return inner_.OnUpgradeRequest(request);
-  const ErrorReply reply = RateLimitedReply(decision.retry_after_secs);
-  http::HttpResponse response;
-  response.status = reply.status;
-  response.body = reply.body;
-  response.content_type = reply.content_type;
-  response.headers = reply.headers;
-  return response;
+  return FromReply(RateLimitedReply(decision.retry_after_secs));
 }
 
 }  // namespace filament::api

@@ -1,5 +1,6 @@
 #include "api/routes/upload_sink.hpp"
 
+#include "api/routes/error_response.hpp"
 #include "api/support/errors.hpp"
 
 namespace filament::api {
@@ -14,13 +15,7 @@ core::Error TooLarge() {
 
 http::HttpResponse UploadSink::Fail(const core::Error& error) const {
   if (answer_) return answer_(error);
-  ErrorReply reply = MapError(error);
-  http::HttpResponse response;
-  response.status = reply.status;
-  response.body = reply.body;
-  response.content_type = reply.content_type;
-  response.headers = reply.headers;
-  return response;
+  return FromReply(MapError(error));
 }
 
 std::optional<http::HttpResponse> UploadSink::OnBegin(std::optional<int64_t> declared_length) {
