@@ -19,7 +19,8 @@ struct StorageOptions {
   int32_t partitions = 4;
   // Several command writers share the log (FILAMENT_WRITER_MODE=fenced, ADR 0091): the log is
   // opened in WriterMode::kFenced and the command side takes partitions on demand.
-  bool fenced_writers = false;
+  std::string writer_mode = "single";  // or "fenced"
+  bool fenced_writers() const { return writer_mode == "fenced"; }
 };
 
 // Which parts of the server a process runs. `serve` runs all of them.

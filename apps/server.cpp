@@ -257,7 +257,7 @@ int RunServer(const ServeOptions& options) {
     command_service =
         std::make_unique<commands::CommandService>(log, clock, ids, auth_store, options.limits);
     if (roles.api) {
-      if (options.storage.fenced_writers) {
+      if (options.storage.fenced_writers()) {
         command_service->UseFencedWriters([](const std::string& line) {
           LogEvent("info", "partition_writer", {{"message", line}});
         });
@@ -387,7 +387,7 @@ int RunServer(const ServeOptions& options) {
   }
 
   std::function<int32_t()> fenced_owned;  // ADR 0091: partitions owned now
-  if (roles.api && options.storage.fenced_writers) {
+  if (roles.api && options.storage.fenced_writers()) {
     fenced_owned = [service = command_service.get()] { return service->OwnedPartitions(); };
   }
   OpsMonitor monitor(log, applied, &bridge_seen, MigrationsCheck(pool),

@@ -29,7 +29,7 @@ core::Result<std::unique_ptr<Storage>> OpenStorage(const StorageOptions& options
   }
   FILAMENT_RETURN_IF_ERROR(postgres::ApplyMigrations(storage->conninfo));
   const auto mode =
-      options.fenced_writers ? events::WriterMode::kFenced : events::WriterMode::kSingle;
+      options.fenced_writers() ? events::WriterMode::kFenced : events::WriterMode::kSingle;
   if (options.kafka_brokers.empty()) {
     auto log = postgres::PgEventLog::Open(storage->conninfo, options.partitions, mode);
     if (!log.ok()) return log.error();
