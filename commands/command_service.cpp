@@ -181,11 +181,11 @@ core::Status CommandService::FoldLogged(FriendshipState& state, const events::Ev
   return core::OkStatus();
 }
 
-core::Result<Appended> CommandService::RegisterUser(const CommandContext& ctx,
-                                                    const std::string& username,
-                                                    const std::string& password_hash) {
+core::Result<Appended> CommandService::RegisterUserOnce(const CommandContext& ctx,
+                                                        const std::string& username,
+                                                        const std::string& password_hash) {
   Minter minter(ids_, clock_);
-  const std::string user_id = minter.NewId();
+  const std::string user_id = NewStreamId(minter, "user");
   FILAMENT_RETURN_IF_ERROR(OwnStream("user:" + user_id));  // before the directory lock
   std::lock_guard lock(directory_mutex_);
   auto decided = Decide(directory_, commands::RegisterUser{user_id, username, minter.NowUnix()});
@@ -213,9 +213,9 @@ core::Result<Appended> CommandService::RegisterUser(const CommandContext& ctx,
   return appended;
 }
 
-core::Result<Appended> CommandService::CreateGuild(const CommandContext& ctx,
-                                                   const std::string& name,
-                                                   const std::string& visibility) {
+core::Result<Appended> CommandService::CreateGuildOnce(const CommandContext& ctx,
+                                                       const std::string& name,
+                                                       const std::string& visibility) {
   std::lock_guard creator_lock(CreatorLock(ctx.actor_user_id));
   int64_t created = 0;
   {
@@ -224,7 +224,7 @@ core::Result<Appended> CommandService::CreateGuild(const CommandContext& ctx,
     if (it != directory_.guilds_created_by_user.end()) created = it->second;
   }
   Minter minter(ids_, clock_);
-  commands::CreateGuild cmd{.guild_id = minter.NewId(),
+  commands::CreateGuild cmd{.guild_id = NewStreamId(minter, "guild"),
                             .name = name,
                             .visibility = visibility,
                             .creator_user_id = ctx.actor_user_id,
@@ -285,9 +285,9 @@ std::optional<std::pair<std::string, std::string>> CommandService::FriendRequest
   return parties;
 }
 
-core::Result<Appended> CommandService::UpdateProfile(const CommandContext& ctx,
-                                                     const std::string& user_id,
-                                                     commands::UpdateProfile cmd) {
+core::Result<Appended> CommandService::UpdateProfileOnce(const CommandContext& ctx,
+                                                         const std::string& user_id,
+                                                         commands::UpdateProfile cmd) {
   FILAMENT_RETURN_IF_ERROR(OwnStream("user:" + user_id));  // before the directory lock
   // Directory before stream, as in RegisterUser: renames and registrations are serialized.
   std::lock_guard directory_lock(directory_mutex_);

@@ -147,16 +147,18 @@ class CommandService {
   core::Result<Appended> OnVoice(const CommandContext& ctx, const std::string& user_id,
                                  MakeCommand&& make) {
     if (!UserExists(user_id)) return core::NotFound("unknown user");
-    FILAMENT_RETURN_IF_ERROR(OwnStream("voice:" + user_id));
-    std::lock_guard voice_lock(voice_mutex_);
-    auto& slot = voices_.FindOrCreate(user_id);
-    std::lock_guard lock(slot.mutex);
-    Minter minter(ids_, clock_);
-    auto decided = Decide(VoiceView{slot.state, voice_registry_}, make(minter));
-    if (!decided.ok()) return decided.error();
-    auto appended = Commit(ctx, "voice:" + user_id, slot, std::move(*decided));
-    voice_registry_.Set(user_id, slot.state.participation);
-    return appended;
+    return OnceMoreIfFenced([&]() -> core::Result<Appended> {
+      FILAMENT_RETURN_IF_ERROR(OwnStream("voice:" + user_id));
+      std::lock_guard voice_lock(voice_mutex_);
+      auto& slot = voices_.FindOrCreate(user_id);
+      std::lock_guard lock(slot.mutex);
+      Minter minter(ids_, clock_);
+      auto decided = Decide(VoiceView{slot.state, voice_registry_}, make(minter));
+      if (!decided.ok()) return decided.error();
+      auto appended = Commit(ctx, "voice:" + user_id, slot, std::move(*decided));
+      voice_registry_.Set(user_id, slot.state.participation);
+      return appended;
+    });
   }
 
   // Every voice participation the log holds (expired ones until they are removed): what the
@@ -176,20 +178,45 @@ class CommandService {
   // in the credential store (unique across processes) before its event is appended; the claim
   // is moved back when the append fails. `cmd.now_unix`/`username_taken` are filled here.
   core::Result<Appended> UpdateProfile(const CommandContext& ctx, const std::string& user_id,
-                                       commands::UpdateProfile cmd);
+                                       const commands::UpdateProfile& cmd) {
+    return OnceMoreIfFenced([&] { return UpdateProfileOnce(ctx, user_id, cmd); });
+  }
   // Stream-creating commands.
   // `password_hash` is already hashed (hashing is slow and runs outside any lock). A taken
   // username appends nothing (the caller still answers "accepted": no enumeration).
   core::Result<Appended> RegisterUser(const CommandContext& ctx, const std::string& username,
-                                      const std::string& password_hash);
+                                      const std::string& password_hash) {
+    return OnceMoreIfFenced([&] { return RegisterUserOnce(ctx, username, password_hash); });
+  }
   // Checks the creator cap from the UserDirectory under a per-creator lock.
   core::Result<Appended> CreateGuild(const CommandContext& ctx, const std::string& name,
-                                     const std::string& visibility);
+                                     const std::string& visibility) {
+    return OnceMoreIfFenced([&] { return CreateGuildOnce(ctx, name, visibility); });
+  }
 
   // The attachment quota ledger, kept current with every fold and append (ADR 0040).
   AttachmentQuota& attachment_quota() { return attachment_quota_; }
 
  private:
+  core::Result<Appended> UpdateProfileOnce(const CommandContext& ctx, const std::string& user_id,
+                                           commands::UpdateProfile cmd);
+  core::Result<Appended> RegisterUserOnce(const CommandContext& ctx, const std::string& username,
+                                          const std::string& password_hash);
+  core::Result<Appended> CreateGuildOnce(const CommandContext& ctx, const std::string& name,
+                                         const std::string& visibility);
+
+  // Runs `attempt` once more when its append was refused because another process had taken
+  // the partition (AppendFailed marked it lost, so the second attempt takes it back first).
+  template <typename Attempt>
+  core::Result<Appended> OnceMoreIfFenced(Attempt&& attempt) {
+    auto result = attempt();
+    if (!result.ok() && result.error().code == core::ErrorCode::kUnavailable &&
+        result.error().reason == events::kPartitionFencedReason) {
+      result = attempt();
+    }
+    return result;
+  }
+
   template <typename State, typename MakeCommand>
   core::Result<Appended> OnExisting(StreamStates<State>& states, std::string_view category,
                                     const CommandContext& ctx, const std::string& id,
@@ -364,6 +391,10 @@ class CommandService {
   // look-up is worth it); always false with a single writer. AppendFailed turns a fenced
   // append into "partition lost" and kUnavailable (retry).
   core::Status OwnStream(const std::string& stream);
+  // A fresh id for a new stream "<category>:<id>": with fenced writers that own a partition,
+  // one in an owned partition (ids are minted until one falls there, a few on average), so
+  // creating a stream does not take a partition from another process.
+  std::string NewStreamId(Minter& minter, std::string_view category);
   bool CaughtUpOn(const std::string& stream);
   bool CaughtUpOnAll();
   static bool IsFencedAppend(const core::Error& error);

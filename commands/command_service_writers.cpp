@@ -24,7 +24,20 @@ bool CommandService::IsFencedAppend(const core::Error& error) {
 core::Error CommandService::AppendFailed(const std::string& stream, const core::Error& error) {
   if (!writers_ || !IsFencedAppend(error)) return error;
   writers_->Lost(events::PartitionFor(stream, log_.Partitions()));
-  return core::Unavailable("another process took over the writes of " + stream + "; retry");
+  return core::MakeError(core::ErrorCode::kUnavailable,
+                         "another process took over the writes of " + stream + "; retry",
+                         events::kPartitionFencedReason);
+}
+
+std::string CommandService::NewStreamId(Minter& minter, std::string_view category) {
+  std::string id = minter.NewId();
+  if (!writers_ || writers_->OwnedCount() == 0) return id;
+  const std::string prefix = std::string(category) + ":";
+  for (int tries = 0; tries < 64; ++tries) {
+    if (writers_->Owns(events::PartitionFor(prefix + id, log_.Partitions()))) return id;
+    id = minter.NewId();
+  }
+  return id;
 }
 
 core::Status CommandService::Follow(const events::StoredRecord& stored) {
@@ -55,13 +68,14 @@ core::Status CommandService::Follow(const events::StoredRecord& stored) {
     voice_registry_.Set(id, slot.state.participation);
   }
   // Own appends are folded under the stream's lock before the follower can see them, so a new
-  // record in a partition this process owns was appended by another writer after it took the
-  // partition: the log did not fence (the librdkafka mock does not, ADR 0082 §6). Give the
+  // record in a partition this process owns was appended by another writer: it took the
+  // partition over (on PostgreSQL this process's next append would be refused anyway; on a log
+  // that does not fence, the librdkafka mock, ADR 0082 §6, this is the only signal). Give the
   // partition up; the next command takes it again and folds it to the end first.
   if (foreign && writers_->Owns(stored.position.partition)) {
-    writers_log_("another writer appended to owned partition " +
+    writers_log_("another writer appended to partition " +
                  std::to_string(stored.position.partition) + " (" + meta.stream + " version " +
-                 std::to_string(version) + "): the log did not fence it");
+                 std::to_string(version) + "): it took the partition over");
     writers_->Lost(stored.position.partition);
   }
   return core::OkStatus();  // other streams (server:main) are read on demand
