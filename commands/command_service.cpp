@@ -72,7 +72,11 @@ void CommandService::ObserveStartFold(int64_t records_before_end,
 
 // Moves a fold into the per-stream slots (Start() runs before any command).
 void CommandService::Install(std::unique_ptr<CommandFold> fold) {
-  for (auto& [id, state] : fold->guilds) guilds_.FindOrCreate(id).state = std::move(state);
+  for (auto& [id, state] : fold->guilds) {
+    auto& slot = guilds_.FindOrCreate(id);
+    slot.state = std::move(state);
+    slot.rest = fold->TakeGuildBody(id);  // decoded on the guild's first use (ADR 0095)
+  }
   for (auto& [id, state] : fold->users) users_.FindOrCreate(id).state = std::move(state);
   for (auto& [id, state] : fold->friendships) {
     friendships_.FindOrCreate(id).state = std::move(state);

@@ -5,7 +5,9 @@
 #include "commands/snapshot/snapshot_codec.hpp"
 
 // GuildState in the snapshot encoding (ADR 0078). Messages carry their channel and author as
-// indexes into a per-guild table of ids, so a message costs its id and a few bytes.
+// indexes into a per-guild table of ids, so a message costs its id and a few bytes. A guild is
+// its head (everything but messages and attachments) and its length-prefixed body (those two),
+// so that a start can decode every head and leave each body for the guild's first use (ADR 0095).
 namespace filament::commands::snapshot {
 namespace {
 
@@ -244,9 +246,67 @@ void DecodeRest(SnapshotReader& r, GuildState& g) {
   }
 }
 
+// What DecodeMessages and DecodeAttachments accept, checked without building anything
+// (ADR 0095): views into the input, no allocation per message. Stricter in one way: keys must
+// come in the encoder's (ascending) order, which also rules out duplicates.
+class BodyChecker {
+ public:
+  explicit BodyChecker(std::string_view body) : r_(body) {}
+
+  std::string Check() {
+    for (uint64_t n = r_.Count(); n > 0 && r_.ok(); --n) table_.push_back(r_.View());
+    const uint64_t count = r_.Count();
+    std::string_view previous;
+    for (uint64_t i = 0; i < count && r_.ok(); ++i) {
+      Ascending(i, previous, r_.View(), "duplicate message");
+      Message();
+    }
+    previous = {};
+    const uint64_t attachments = r_.Count();
+    for (uint64_t i = 0; i < attachments && r_.ok(); ++i) {
+      Ascending(i, previous, r_.View(), "duplicate attachment");
+      for (int s = 0; s < 3; ++s) r_.View();
+      r_.U64();
+      for (int s = 0; s < 3; ++s) r_.View();
+    }
+    if (r_.ok() && !r_.AtEnd()) r_.Fail("bytes after the guild's last field");
+    return r_.error();
+  }
+
+ private:
+  void Ascending(uint64_t i, std::string_view& previous, std::string_view key, const char* what) {
+    if (i > 0 && r_.ok() && key <= previous) r_.Fail(what);
+    previous = key;
+  }
+  std::string_view Lookup() {
+    const uint64_t i = r_.U64();
+    if (i >= table_.size()) return r_.Fail("id index out of range"), std::string_view();
+    return table_[i];
+  }
+  void Message() {
+    Lookup();
+    Lookup();
+    const uint64_t attachments = r_.Count(kMaxAttachmentsPerMessage);
+    for (uint64_t i = 0; i < attachments && r_.ok(); ++i) r_.View();
+    std::string_view emoji;
+    const uint64_t reactions = r_.Count();
+    for (uint64_t e = 0; e < reactions && r_.ok(); ++e) {
+      Ascending(e, emoji, r_.View(), "duplicate emoji");
+      std::string_view user;
+      const uint64_t users = r_.Count();
+      for (uint64_t u = 0; u < users && r_.ok(); ++u) {
+        Ascending(u, user, Lookup(), "duplicate reaction");
+      }
+    }
+  }
+
+  SnapshotReader r_;
+  std::vector<std::string_view> table_;
+};
+
 }  // namespace
 
-void EncodeGuild(SnapshotWriter& w, const GuildState& g) {
+void EncodeGuildHead(SnapshotWriter& w, const GuildState& g) {
   w.I64(g.version);
   w.Bool(g.exists);
   for (const auto* s : {&g.guild_id, &g.name, &g.visibility, &g.creator_user_id}) w.Str(*s);
@@ -254,12 +314,22 @@ void EncodeGuild(SnapshotWriter& w, const GuildState& g) {
   EncodeAuthz(w, g.authz);
   w.U64(g.channel_ids.size());
   for (const auto& id : g.channel_ids) w.Str(id);
-  EncodeMessages(w, g);
-  EncodeAttachments(w, g);
   EncodeRest(w, g);
 }
 
-GuildState DecodeGuild(SnapshotReader& r) {
+std::string EncodeGuildBody(const GuildState& g) {
+  SnapshotWriter w;
+  EncodeMessages(w, g);
+  EncodeAttachments(w, g);
+  return std::move(w.bytes());
+}
+
+void EncodeGuild(SnapshotWriter& w, const GuildState& g) {
+  EncodeGuildHead(w, g);
+  w.Str(EncodeGuildBody(g));
+}
+
+GuildState DecodeGuildHead(SnapshotReader& r) {
   GuildState g;
   g.version = r.I64();
   g.exists = r.Bool();
@@ -267,10 +337,19 @@ GuildState DecodeGuild(SnapshotReader& r) {
   g.created_at_unix = r.I64();
   g.authz = DecodeAuthz(r);
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) g.channel_ids.push_back(r.Str());
-  DecodeMessages(r, g);
-  DecodeAttachments(r, g);
   DecodeRest(r, g);
   return g;
+}
+
+std::string CheckGuildBody(std::string_view body) { return BodyChecker(body).Check(); }
+
+core::Status DecodeGuildBody(std::string_view body, GuildState& g) {
+  SnapshotReader r(body);
+  DecodeMessages(r, g);
+  DecodeAttachments(r, g);
+  if (r.ok() && !r.AtEnd()) r.Fail("bytes after the guild's last field");
+  if (!r.ok()) return core::Internal("guild " + g.guild_id + ": " + r.error());
+  return core::OkStatus();
 }
 
 }  // namespace filament::commands::snapshot

@@ -22,8 +22,15 @@ TEST(SnapshotCodec, RoundTripEqualsTheFold) {
   const std::string bytes = EncodeSnapshot(*fold);
   auto decoded = DecodeSnapshot(bytes, kPartitions);
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
-  EXPECT_EQ(EncodeSnapshot(**decoded), bytes);
-  const CommandFold& d = **decoded;
+  EXPECT_EQ(EncodeSnapshot(**decoded), bytes);  // bodies still encoded are written as read
+  CommandFold& d = **decoded;
+  // Guild heads are decoded, their messages and attachments left encoded (ADR 0095).
+  EXPECT_EQ(d.undecoded_guilds.count(Id('G', 0)), 1u);
+  EXPECT_TRUE(d.guilds.at(Id('G', 0)).messages.empty());
+  EXPECT_EQ(d.guilds.at(Id('G', 0)).authz.banned_user_ids.count(Id('W', 1)), 1u);
+  ASSERT_TRUE(d.CompleteGuilds().ok());
+  EXPECT_TRUE(d.undecoded_guilds.empty());
+  EXPECT_EQ(EncodeSnapshot(d), bytes);
   EXPECT_EQ(d.ends, fold->ends);
   EXPECT_EQ(d.last_event_ids, fold->last_event_ids);
   const GuildState& g = d.guilds.at(Id('G', 0));
@@ -107,6 +114,7 @@ TEST(SnapshotCodec, ManyGuildsDecodedInParallelGiveTheSameFold) {
   auto decoded = DecodeSnapshot(bytes, kPartitions);
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   EXPECT_EQ(EncodeSnapshot(**decoded), bytes);
+  ASSERT_TRUE((*decoded)->CompleteGuild(Id('G', 17)).ok());
   EXPECT_EQ((*decoded)->guilds.at(Id('G', 17)).messages.at("01HZZZZZZZZZZZZZ1000170005").author_id,
             Id('W', 5));
   // Message 1000250000's channel index (the byte after its key) points outside the id table.
@@ -132,7 +140,12 @@ TEST(SnapshotCodec, BodiesWithAValidChecksumAreStillCheckedStrictly) {
   for (int i = 0; i < 5000; ++i) {
     std::string mutated = body;
     mutated[rng() % mutated.size()] = static_cast<char>(rng());
-    (void)DecodeSnapshot(WithBody(bytes, mutated), kPartitions);  // must not crash or hang
+    // Must not crash or hang; and a body the load's check accepts must decode (ADR 0095).
+    auto decoded = DecodeSnapshot(WithBody(bytes, mutated), kPartitions);
+    if (decoded.ok()) {
+      auto completed = (*decoded)->CompleteGuilds();
+      EXPECT_TRUE(completed.ok()) << completed.error().message;
+    }
   }
   // A hostile count is refused before anything is allocated.
   SnapshotWriter hostile;
@@ -143,6 +156,43 @@ TEST(SnapshotCodec, BodiesWithAValidChecksumAreStillCheckedStrictly) {
   auto refused = DecodeSnapshot(WithBody(bytes, hostile.bytes()), kPartitions);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("count out of range"), std::string::npos);
+}
+
+// The load's check of a guild body (ADR 0095) refuses what the decoder would refuse, and keys
+// out of the encoder's order.
+TEST(SnapshotCodec, GuildBodiesAreCheckedAtLoadAsStrictlyAsTheirDecode) {
+  GuildState g;
+  g.guild_id = Id('G', 0);
+  for (int m = 0; m < 3; ++m) {
+    g.messages[Id('M', m)] = MessageFacts{.channel_id = Id('C', 0), .author_id = Id('W', m)};
+  }
+  g.messages[Id('M', 1)].reactions["x"] = {Id('W', 0), Id('W', 1)};
+  const std::string body = EncodeGuildBody(g);
+  EXPECT_EQ(CheckGuildBody(body), "");
+  for (size_t size = 0; size < body.size(); ++size) {
+    EXPECT_NE(CheckGuildBody(body.substr(0, size)), "") << size;
+  }
+  EXPECT_NE(CheckGuildBody(body + "x"), "");
+  std::string swapped = body;  // messages 0 and 2 swap ids: out of order
+  const size_t m0 = swapped.find(Id('M', 0)), m2 = swapped.find(Id('M', 2));
+  swapped.replace(m0, Id('M', 0).size(), Id('M', 2));
+  swapped.replace(m2, Id('M', 2).size(), Id('M', 0));
+  EXPECT_NE(CheckGuildBody(swapped).find("duplicate message"), std::string::npos);
+  std::string twice = body;  // message 1 gets message 0's id: a duplicate
+  twice.replace(twice.find(Id('M', 1)), Id('M', 1).size(), Id('M', 0));
+  EXPECT_NE(CheckGuildBody(twice).find("duplicate message"), std::string::npos);
+  GuildState decoded;
+  EXPECT_FALSE(DecodeGuildBody(twice, decoded).ok());
+  for (size_t at = 0; at < body.size(); ++at) {  // what the check accepts, the decode accepts
+    for (char mask : {'\x01', '\x7f', '\x80'}) {
+      std::string flipped = body;
+      flipped[at] = static_cast<char>(flipped[at] ^ mask);
+      GuildState out;
+      if (CheckGuildBody(flipped).empty()) {
+        EXPECT_TRUE(DecodeGuildBody(flipped, out).ok()) << at;
+      }
+    }
+  }
 }
 
 TEST(SnapshotCodec, AnotherVersionOrPartitionCountIsRefused) {
