@@ -1,8 +1,11 @@
 #include <algorithm>
+#include <array>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "commands/snapshot/snapshot_codec.hpp"
+#include "core/ulid.hpp"
 
 // GuildState in the snapshot encoding (ADR 0078). Messages carry their channel and author as
 // indexes into a per-guild table of ids, so a message costs its id and a few bytes. A guild is
@@ -139,13 +142,43 @@ std::string Lookup(SnapshotReader& r, const std::vector<std::string>& table) {
   return table[i];
 }
 
+// A message id as its 16 bytes when it is a canonical ULID (26 upper-case Crockford
+// characters), else nullopt. Binary ULIDs sort like their text, so key order is kept.
+std::optional<std::array<uint8_t, 16>> UlidBytes(const std::string& id) {
+  auto ulid = core::Ulid::Parse(id);
+  if (!ulid || ulid->ToString() != id) return std::nullopt;
+  return ulid->bytes();
+}
+
+std::string UlidText(std::string_view bytes) {
+  uint64_t unix_ms = 0;
+  for (size_t i = 0; i < 6; ++i) unix_ms = (unix_ms << 8) | static_cast<uint8_t>(bytes[i]);
+  std::array<uint8_t, 10> random{};
+  for (size_t i = 0; i < 10; ++i) random[i] = static_cast<uint8_t>(bytes[6 + i]);
+  return core::Ulid::FromParts(unix_ms, random).ToString();
+}
+
+// Messages: the id table, whether ids are binary ULIDs (ADR 0095: when every message id of the
+// guild is a canonical ULID, each is written as 16 bytes, not 27), the count, the messages.
 void EncodeMessages(SnapshotWriter& w, const GuildState& g) {
   auto sorted = Sorted(g.messages);
+  std::vector<std::array<uint8_t, 16>> binary_ids;
+  binary_ids.reserve(sorted.size());
+  for (const auto* entry : sorted) {
+    auto bytes = UlidBytes(entry->first);
+    if (!bytes) break;
+    binary_ids.push_back(*bytes);
+  }
+  const bool binary = binary_ids.size() == sorted.size();
   IdTable table;
   SnapshotWriter body;
-  for (const auto* entry : sorted) {
-    const MessageFacts& m = entry->second;
-    body.Str(entry->first);
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const MessageFacts& m = sorted[i]->second;
+    if (binary) {
+      body.bytes().append(reinterpret_cast<const char*>(binary_ids[i].data()), 16);
+    } else {
+      body.Str(sorted[i]->first);
+    }
     body.U64(table.Index(m.channel_id));
     body.U64(table.Index(m.author_id));
     body.U64(m.attachment_ids.size());
@@ -158,6 +191,7 @@ void EncodeMessages(SnapshotWriter& w, const GuildState& g) {
     }
   }
   table.Encode(w);
+  w.Bool(binary);
   w.U64(sorted.size());
   w.bytes().append(body.bytes());
 }
@@ -182,10 +216,19 @@ void DecodeMessage(SnapshotReader& r, const std::vector<std::string>& table, Mes
 void DecodeMessages(SnapshotReader& r, GuildState& g) {
   std::vector<std::string> table;
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) table.push_back(r.Str());
+  const bool binary = r.Bool();
   const uint64_t count = r.Count();
   g.messages.reserve(count);
   for (uint64_t i = 0; i < count && r.ok(); ++i) {
-    auto [it, added] = g.messages.try_emplace(r.Str());
+    std::string id;
+    if (binary) {
+      const std::string_view bytes = r.Fixed(16);
+      if (!r.ok()) break;
+      id = UlidText(bytes);
+    } else {
+      id = r.Str();
+    }
+    auto [it, added] = g.messages.try_emplace(std::move(id));
     if (!added) return r.Fail("duplicate message");
     DecodeMessage(r, table, it->second);
   }
@@ -255,10 +298,11 @@ class BodyChecker {
 
   std::string Check() {
     for (uint64_t n = r_.Count(); n > 0 && r_.ok(); --n) table_.push_back(r_.View());
+    const bool binary = r_.Bool();
     const uint64_t count = r_.Count();
     std::string_view previous;
     for (uint64_t i = 0; i < count && r_.ok(); ++i) {
-      Ascending(i, previous, r_.View(), "duplicate message");
+      Ascending(i, previous, binary ? r_.Fixed(16) : r_.View(), "duplicate message");
       Message();
     }
     previous = {};

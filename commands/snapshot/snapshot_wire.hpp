@@ -89,6 +89,13 @@ class SnapshotReader {
     at_ += size;
     return v;
   }
+  // The next `n` bytes as a view into the input.
+  std::string_view Fixed(size_t n) {
+    if (!Need(n, "bytes")) return {};
+    const std::string_view v = in_.substr(at_, n);
+    at_ += n;
+    return v;
+  }
   // A length-prefixed run of bytes as a view into the input (no copy; bounded by the input).
   std::string_view Bytes() {
     const uint64_t size = U64();
