@@ -37,6 +37,11 @@ void AddStorageFlags(CLI::App* cmd, app::StorageOptions& s) {
 void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
                    std::map<std::string, std::string>& limits) {
   AddStorageFlags(cmd, o.storage);
+  cmd->add_option("--writer-mode", o.storage.writer_mode,
+                  "single: the only command writer of the log; fenced: one of several (ADR 0091)")
+      ->envname("FILAMENT_WRITER_MODE")
+      ->check(CLI::IsMember({"single", "fenced"}))
+      ->capture_default_str();
   cmd->add_option("--listen", o.listen, "HTTP and WebSocket address host:port")
       ->envname("FILAMENT_BIND_ADDR")
       ->capture_default_str();
