@@ -103,6 +103,9 @@ void InstallStates(std::unordered_map<std::string, State>& folded, StreamStates<
 void CommandService::Install(std::unique_ptr<CommandFold> fold) {
   for (auto& [id, state] : fold->voices) voice_registry_.Set(id, state.participation);
   InstallStates(fold->guilds, guilds_);
+  for (const auto& [id, state] : fold->guilds) {  // decoded on first use (ADR 0095)
+    guilds_.FindOrCreate(id).rest = fold->TakeGuildBody(id);
+  }
   InstallStates(fold->users, users_);
   InstallStates(fold->friendships, friendships_);
   InstallStates(fold->voices, voices_);

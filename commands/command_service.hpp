@@ -355,9 +355,11 @@ class CommandService {
     for (const auto& e : all) attachment_quota_.Apply(e);
   }
 
-  // Folds `slot` again from the log when it is marked stale (the caller holds its lock).
+  // Folds `slot` again from the log when it is marked stale (the caller holds its lock). First
+  // completes a state installed from a snapshot with a part still encoded (ADR 0095).
   template <typename State>
   core::Status RefoldIfStale(typename StreamStates<State>::Slot& slot, const std::string& stream) {
+    if (!slot.Complete()) slot.stale = true;
     if (!slot.stale) return core::OkStatus();
     State fresh;
     FILAMENT_RETURN_IF_ERROR(
@@ -412,6 +414,7 @@ class CommandService {
     bool fresh = false;
     {
       std::lock_guard lock(slot.mutex);
+      if (!slot.Complete()) slot.stale = true;  // a body still encoded first (ADR 0095)
       if (!slot.stale && version == slot.state.version + 1) {
         Apply(slot.state, typed);
         fresh = true;

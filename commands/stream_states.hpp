@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +27,18 @@ class StreamStates {
     // the attachment ledger (the log follower folds only later ones there, ADR 0091).
     int64_t side_version = 0;
     CommandQueue queue;  // commands waiting for this stream (group commit, ADR 0070)
+    // Set when `state` was installed from a snapshot with a part still encoded (ADR 0095: a
+    // guild's messages and attachments): decodes it into `state`, false when it does not decode.
+    std::function<bool(State&)> rest;
+
+    // Completes `state` before anything decides on or folds into it (the caller holds `mutex`).
+    // False when the rest did not decode: `state` must then be folded again from the log.
+    bool Complete() {
+      if (!rest) return true;
+      auto decode = std::move(rest);
+      rest = nullptr;
+      return decode(state);
+    }
   };
 
   // The slot of an existing stream, or nullptr. Never creates one: ids come from clients.

@@ -1,6 +1,7 @@
 #include "events/log_archive.hpp"
 
 #include <array>
+#include <cstring>
 #include <istream>
 #include <ostream>
 
@@ -117,11 +118,40 @@ std::string RecordProblem(const StoredRecord& r, const ArchiveHeader& h,
 
 }  // namespace
 
-uint32_t Crc32c(std::string_view bytes, uint32_t crc) {
+namespace {
+
+uint32_t Crc32cTable(std::string_view bytes, uint32_t crc) {
   static const std::array<uint32_t, 256> kTable = MakeCrcTable();
-  crc = ~crc;
   for (char ch : bytes) crc = kTable[(crc ^ static_cast<unsigned char>(ch)) & 0xFF] ^ (crc >> 8);
-  return ~crc;
+  return crc;
+}
+
+#if defined(__x86_64__)
+// SSE 4.2's crc32 instruction computes exactly CRC-32C, 8 bytes at a time (~10× the table:
+// a 125 MiB snapshot's check went from ~0.3 s to a few tens of ms, ADR 0095).
+__attribute__((target("sse4.2"))) uint32_t Crc32cSse42(std::string_view bytes, uint32_t crc) {
+  const char* p = bytes.data();
+  size_t n = bytes.size();
+  uint64_t c = crc;
+  for (; n >= 8; n -= 8, p += 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = __builtin_ia32_crc32di(c, word);
+  }
+  auto c32 = static_cast<uint32_t>(c);
+  for (; n > 0; --n, ++p) c32 = __builtin_ia32_crc32qi(c32, static_cast<unsigned char>(*p));
+  return c32;
+}
+#endif
+
+}  // namespace
+
+uint32_t Crc32c(std::string_view bytes, uint32_t crc) {
+#if defined(__x86_64__)
+  static const bool kSse42 = __builtin_cpu_supports("sse4.2");
+  if (kSse42) return ~Crc32cSse42(bytes, ~crc);
+#endif
+  return ~Crc32cTable(bytes, ~crc);
 }
 
 // ---- writer ---------------------------------------------------------------------------------

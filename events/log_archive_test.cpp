@@ -270,6 +270,17 @@ TEST(LogArchive, ImportStopsWhenTheLogPutsARecordElsewhere) {
 
 TEST(LogArchive, Crc32cMatchesTheStandardCheckValue) {
   EXPECT_EQ(Crc32c("123456789"), 0xE3069283u);
+  // Every length and alignment (the hardware path takes 8 bytes at a time), and chaining: the
+  // CRC of a whole equals the CRC continued piece by piece.
+  std::string bytes;
+  for (int i = 0; i < 300; ++i) bytes.push_back(static_cast<char>(i * 37 + 11));
+  const uint32_t whole = Crc32c(bytes);
+  for (size_t cut = 0; cut <= bytes.size(); cut += 7) {
+    EXPECT_EQ(Crc32c(std::string_view(bytes).substr(cut), Crc32c(bytes.substr(0, cut))), whole)
+        << cut;
+  }
+  EXPECT_EQ(Crc32c(std::string(32, '\0')), 0x8A9136AAu);  // RFC 3720 B.4
+  EXPECT_EQ(Crc32c(std::string(32, '\xff')), 0x62A8AB43u);
 }
 
 }  // namespace

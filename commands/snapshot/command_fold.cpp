@@ -1,5 +1,7 @@
 #include "commands/snapshot/command_fold.hpp"
 
+#include "commands/snapshot/snapshot_codec.hpp"
+
 namespace filament::commands {
 namespace {
 
@@ -40,7 +42,10 @@ core::Status CommandFold::Fold(const events::StoredRecord& stored) {
   }
   core::Status folded = core::OkStatus();
   if (auto guild_event = events::AsGuildEvent(*event)) {
-    folded = FoldInto(guilds, meta, *guild_event);
+    if (!undecoded_guilds.empty()) {
+      folded = CompleteGuild(meta.stream.substr(meta.stream.find(':') + 1));
+    }
+    if (folded.ok()) folded = FoldInto(guilds, meta, *guild_event);
   } else if (auto user_event = events::AsUserEvent(*event)) {
     folded = FoldInto(users, meta, *user_event);
   } else if (auto pair_event = events::AsFriendshipEvent(*event)) {
@@ -51,6 +56,32 @@ core::Status CommandFold::Fold(const events::StoredRecord& stored) {
   if (!folded.ok()) return core::Internal(folded.error().message + where());
   ends[partition] = stored.position.offset + 1;
   last_event_ids[partition] = meta.event_id;
+  return core::OkStatus();
+}
+
+core::Status CommandFold::CompleteGuild(const std::string& id) {
+  auto it = undecoded_guilds.find(id);
+  if (it == undecoded_guilds.end()) return core::OkStatus();
+  const EncodedGuildBody body = std::move(it->second);
+  undecoded_guilds.erase(it);
+  return snapshot::DecodeGuildBody(body.bytes, guilds[id]);
+}
+
+std::function<bool(GuildState&)> CommandFold::TakeGuildBody(const std::string& id) {
+  auto it = undecoded_guilds.find(id);
+  if (it == undecoded_guilds.end()) return nullptr;
+  EncodedGuildBody body = std::move(it->second);
+  undecoded_guilds.erase(it);
+  return [body = std::move(body)](GuildState& state) {
+    return snapshot::DecodeGuildBody(body.bytes, state).ok();
+  };
+}
+
+core::Status CommandFold::CompleteGuilds() {
+  while (!undecoded_guilds.empty()) {
+    const std::string id = undecoded_guilds.begin()->first;
+    FILAMENT_RETURN_IF_ERROR(CompleteGuild(id));
+  }
   return core::OkStatus();
 }
 

@@ -1,7 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -30,6 +33,16 @@ struct CommandFold {
   // the log it is resumed on (a recreated topic of the same length must not reuse it).
   std::vector<std::string> last_event_ids;
   std::unordered_map<std::string, GuildState> guilds;
+  // A guild's messages and attachments as a loaded snapshot encodes them (ADR 0095): checked at
+  // load, decoded on the guild's first use. `owner` keeps the snapshot's bytes alive.
+  struct EncodedGuildBody {
+    std::shared_ptr<const std::string> owner;
+    std::string_view bytes;
+  };
+  // Guilds whose `guilds` entry holds all but its messages and attachments, which are still
+  // encoded here. Whatever reads a guild's messages or attachments, or folds into it, first
+  // calls CompleteGuild (Fold does); the rest of a guild's state is always there.
+  std::unordered_map<std::string, EncodedGuildBody> undecoded_guilds;
   std::unordered_map<std::string, UserState> users;
   std::unordered_map<std::string, FriendshipState> friendships;
   std::unordered_map<std::string, VoiceState> voices;
@@ -44,6 +57,15 @@ struct CommandFold {
   // decode (the message names its position and type), a stream version gap, a partition
   // outside `ends`.
   core::Status Fold(const events::StoredRecord& stored);
+
+  // Decodes the body of guild `id` (or of every guild) when it is still encoded. Errors
+  // (kInternal): a body that does not decode — cannot happen for one the load checked.
+  core::Status CompleteGuild(const std::string& id);
+  core::Status CompleteGuilds();
+  // Moves guild `id`'s still-encoded body out of the fold as the function that decodes it into
+  // the guild's state (false when it does not decode); null when it has none. For a
+  // StreamStates slot's `rest` (CommandService::Install).
+  std::function<bool(GuildState&)> TakeGuildBody(const std::string& id);
 };
 
 }  // namespace filament::commands

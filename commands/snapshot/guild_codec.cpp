@@ -1,11 +1,16 @@
 #include <algorithm>
+#include <array>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "commands/snapshot/snapshot_codec.hpp"
+#include "core/ulid.hpp"
 
 // GuildState in the snapshot encoding (ADR 0078). Messages carry their channel and author as
-// indexes into a per-guild table of ids, so a message costs its id and a few bytes.
+// indexes into a per-guild table of ids, so a message costs its id and a few bytes. A guild is
+// its head (everything but messages and attachments) and its length-prefixed body (those two),
+// so that a start can decode every head and leave each body for the guild's first use (ADR 0095).
 namespace filament::commands::snapshot {
 namespace {
 
@@ -137,13 +142,43 @@ std::string Lookup(SnapshotReader& r, const std::vector<std::string>& table) {
   return table[i];
 }
 
+// A message id as its 16 bytes when it is a canonical ULID (26 upper-case Crockford
+// characters), else nullopt. Binary ULIDs sort like their text, so key order is kept.
+std::optional<std::array<uint8_t, 16>> UlidBytes(const std::string& id) {
+  auto ulid = core::Ulid::Parse(id);
+  if (!ulid || ulid->ToString() != id) return std::nullopt;
+  return ulid->bytes();
+}
+
+std::string UlidText(std::string_view bytes) {
+  uint64_t unix_ms = 0;
+  for (size_t i = 0; i < 6; ++i) unix_ms = (unix_ms << 8) | static_cast<uint8_t>(bytes[i]);
+  std::array<uint8_t, 10> random{};
+  for (size_t i = 0; i < 10; ++i) random[i] = static_cast<uint8_t>(bytes[6 + i]);
+  return core::Ulid::FromParts(unix_ms, random).ToString();
+}
+
+// Messages: the id table, whether ids are binary ULIDs (ADR 0095: when every message id of the
+// guild is a canonical ULID, each is written as 16 bytes, not 27), the count, the messages.
 void EncodeMessages(SnapshotWriter& w, const GuildState& g) {
   auto sorted = Sorted(g.messages);
+  std::vector<std::array<uint8_t, 16>> binary_ids;
+  binary_ids.reserve(sorted.size());
+  for (const auto* entry : sorted) {
+    auto bytes = UlidBytes(entry->first);
+    if (!bytes) break;
+    binary_ids.push_back(*bytes);
+  }
+  const bool binary = binary_ids.size() == sorted.size();
   IdTable table;
   SnapshotWriter body;
-  for (const auto* entry : sorted) {
-    const MessageFacts& m = entry->second;
-    body.Str(entry->first);
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const MessageFacts& m = sorted[i]->second;
+    if (binary) {
+      body.bytes().append(reinterpret_cast<const char*>(binary_ids[i].data()), 16);
+    } else {
+      body.Str(sorted[i]->first);
+    }
     body.U64(table.Index(m.channel_id));
     body.U64(table.Index(m.author_id));
     body.U64(m.attachment_ids.size());
@@ -156,6 +191,7 @@ void EncodeMessages(SnapshotWriter& w, const GuildState& g) {
     }
   }
   table.Encode(w);
+  w.Bool(binary);
   w.U64(sorted.size());
   w.bytes().append(body.bytes());
 }
@@ -180,10 +216,19 @@ void DecodeMessage(SnapshotReader& r, const std::vector<std::string>& table, Mes
 void DecodeMessages(SnapshotReader& r, GuildState& g) {
   std::vector<std::string> table;
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) table.push_back(r.Str());
+  const bool binary = r.Bool();
   const uint64_t count = r.Count();
   g.messages.reserve(count);
   for (uint64_t i = 0; i < count && r.ok(); ++i) {
-    auto [it, added] = g.messages.try_emplace(r.Str());
+    std::string id;
+    if (binary) {
+      const std::string_view bytes = r.Fixed(16);
+      if (!r.ok()) break;
+      id = UlidText(bytes);
+    } else {
+      id = r.Str();
+    }
+    auto [it, added] = g.messages.try_emplace(std::move(id));
     if (!added) return r.Fail("duplicate message");
     DecodeMessage(r, table, it->second);
   }
@@ -244,9 +289,68 @@ void DecodeRest(SnapshotReader& r, GuildState& g) {
   }
 }
 
+// What DecodeMessages and DecodeAttachments accept, checked without building anything
+// (ADR 0095): views into the input, no allocation per message. Stricter in one way: keys must
+// come in the encoder's (ascending) order, which also rules out duplicates.
+class BodyChecker {
+ public:
+  explicit BodyChecker(std::string_view body) : r_(body) {}
+
+  std::string Check() {
+    for (uint64_t n = r_.Count(); n > 0 && r_.ok(); --n) table_.push_back(r_.View());
+    const bool binary = r_.Bool();
+    const uint64_t count = r_.Count();
+    std::string_view previous;
+    for (uint64_t i = 0; i < count && r_.ok(); ++i) {
+      Ascending(i, previous, binary ? r_.Fixed(16) : r_.View(), "duplicate message");
+      Message();
+    }
+    previous = {};
+    const uint64_t attachments = r_.Count();
+    for (uint64_t i = 0; i < attachments && r_.ok(); ++i) {
+      Ascending(i, previous, r_.View(), "duplicate attachment");
+      for (int s = 0; s < 3; ++s) r_.View();
+      r_.U64();
+      for (int s = 0; s < 3; ++s) r_.View();
+    }
+    if (r_.ok() && !r_.AtEnd()) r_.Fail("bytes after the guild's last field");
+    return r_.error();
+  }
+
+ private:
+  void Ascending(uint64_t i, std::string_view& previous, std::string_view key, const char* what) {
+    if (i > 0 && r_.ok() && key <= previous) r_.Fail(what);
+    previous = key;
+  }
+  std::string_view Lookup() {
+    const uint64_t i = r_.U64();
+    if (i >= table_.size()) return r_.Fail("id index out of range"), std::string_view();
+    return table_[i];
+  }
+  void Message() {
+    Lookup();
+    Lookup();
+    const uint64_t attachments = r_.Count(kMaxAttachmentsPerMessage);
+    for (uint64_t i = 0; i < attachments && r_.ok(); ++i) r_.View();
+    std::string_view emoji;
+    const uint64_t reactions = r_.Count();
+    for (uint64_t e = 0; e < reactions && r_.ok(); ++e) {
+      Ascending(e, emoji, r_.View(), "duplicate emoji");
+      std::string_view user;
+      const uint64_t users = r_.Count();
+      for (uint64_t u = 0; u < users && r_.ok(); ++u) {
+        Ascending(u, user, Lookup(), "duplicate reaction");
+      }
+    }
+  }
+
+  SnapshotReader r_;
+  std::vector<std::string_view> table_;
+};
+
 }  // namespace
 
-void EncodeGuild(SnapshotWriter& w, const GuildState& g) {
+void EncodeGuildHead(SnapshotWriter& w, const GuildState& g) {
   w.I64(g.version);
   w.Bool(g.exists);
   for (const auto* s : {&g.guild_id, &g.name, &g.visibility, &g.creator_user_id}) w.Str(*s);
@@ -254,12 +358,22 @@ void EncodeGuild(SnapshotWriter& w, const GuildState& g) {
   EncodeAuthz(w, g.authz);
   w.U64(g.channel_ids.size());
   for (const auto& id : g.channel_ids) w.Str(id);
-  EncodeMessages(w, g);
-  EncodeAttachments(w, g);
   EncodeRest(w, g);
 }
 
-GuildState DecodeGuild(SnapshotReader& r) {
+std::string EncodeGuildBody(const GuildState& g) {
+  SnapshotWriter w;
+  EncodeMessages(w, g);
+  EncodeAttachments(w, g);
+  return std::move(w.bytes());
+}
+
+void EncodeGuild(SnapshotWriter& w, const GuildState& g) {
+  EncodeGuildHead(w, g);
+  w.Str(EncodeGuildBody(g));
+}
+
+GuildState DecodeGuildHead(SnapshotReader& r) {
   GuildState g;
   g.version = r.I64();
   g.exists = r.Bool();
@@ -267,10 +381,19 @@ GuildState DecodeGuild(SnapshotReader& r) {
   g.created_at_unix = r.I64();
   g.authz = DecodeAuthz(r);
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) g.channel_ids.push_back(r.Str());
-  DecodeMessages(r, g);
-  DecodeAttachments(r, g);
   DecodeRest(r, g);
   return g;
+}
+
+std::string CheckGuildBody(std::string_view body) { return BodyChecker(body).Check(); }
+
+core::Status DecodeGuildBody(std::string_view body, GuildState& g) {
+  SnapshotReader r(body);
+  DecodeMessages(r, g);
+  DecodeAttachments(r, g);
+  if (r.ok() && !r.AtEnd()) r.Fail("bytes after the guild's last field");
+  if (!r.ok()) return core::Internal("guild " + g.guild_id + ": " + r.error());
+  return core::OkStatus();
 }
 
 }  // namespace filament::commands::snapshot

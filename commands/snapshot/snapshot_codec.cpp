@@ -40,15 +40,23 @@ void DecodeStates(SnapshotReader& r, std::unordered_map<std::string, State>& sta
 }
 
 // The guild section: count, then (key, length-prefixed guild encoding) pairs. The lengths let
-// the decoder split the section first and decode the guilds on several threads (ADR 0086).
-void EncodeGuilds(SnapshotWriter& w, const std::unordered_map<std::string, GuildState>& guilds) {
-  auto sorted = Sorted(guilds);
+// the decoder split the section first and decode the guilds on several threads (ADR 0086). A
+// guild whose body was never decoded is written with its body's bytes as they were read
+// (ADR 0095: the encoding is canonical, so they are the bytes its state would encode to).
+void EncodeGuilds(SnapshotWriter& w, const CommandFold& fold) {
+  auto sorted = Sorted(fold.guilds);
   w.U64(sorted.size());
   SnapshotWriter one;
   for (const auto* entry : sorted) {
     w.Str(entry->first);
     one.bytes().clear();
-    EncodeGuild(one, entry->second);
+    EncodeGuildHead(one, entry->second);
+    auto undecoded = fold.undecoded_guilds.find(entry->first);
+    if (undecoded != fold.undecoded_guilds.end()) {
+      one.Str(undecoded->second.bytes);
+    } else {
+      one.Str(EncodeGuildBody(entry->second));
+    }
     w.Str(one.bytes());
   }
 }
@@ -56,16 +64,22 @@ void EncodeGuilds(SnapshotWriter& w, const std::unordered_map<std::string, Guild
 struct GuildSlice {
   std::string key;
   std::string_view bytes;
-  GuildState state;
+  GuildState state;       // the head
+  std::string_view body;  // checked, not decoded
   std::string error;
 };
 
 void DecodeSlices(std::vector<GuildSlice>& slices, size_t first, size_t last) {
   for (size_t i = first; i < last; ++i) {
     SnapshotReader r(slices[i].bytes);
-    slices[i].state = DecodeGuild(r);
+    slices[i].state = DecodeGuildHead(r);
+    slices[i].body = r.Bytes();
     if (r.ok() && !r.AtEnd()) r.Fail("bytes after the guild's last field");
-    if (!r.ok()) slices[i].error = r.error();
+    if (r.ok()) {
+      slices[i].error = CheckGuildBody(slices[i].body);
+    } else {
+      slices[i].error = r.error();
+    }
   }
 }
 
@@ -89,7 +103,9 @@ void DecodeSlicesInParallel(std::vector<GuildSlice>& slices) {
   for (auto& worker : workers) worker.join();
 }
 
-void DecodeGuilds(SnapshotReader& r, std::unordered_map<std::string, GuildState>& guilds) {
+// Every guild's head decoded and its body checked; the bodies stay encoded (ADR 0095).
+void DecodeGuilds(SnapshotReader& r, const std::shared_ptr<const std::string>& owner,
+                  CommandFold& fold) {
   std::vector<GuildSlice> slices;
   for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
     GuildSlice slice{.key = r.Str()};
@@ -98,10 +114,14 @@ void DecodeGuilds(SnapshotReader& r, std::unordered_map<std::string, GuildState>
   }
   if (!r.ok()) return;
   DecodeSlicesInParallel(slices);
-  guilds.reserve(slices.size());
+  fold.guilds.reserve(slices.size());
+  fold.undecoded_guilds.reserve(slices.size());
   for (auto& slice : slices) {
     if (!slice.error.empty()) return r.Fail("guild " + slice.key + ": " + slice.error);
-    if (!guilds.emplace(std::move(slice.key), std::move(slice.state)).second) {
+    if (!slice.body.empty()) {
+      fold.undecoded_guilds.emplace(slice.key, CommandFold::EncodedGuildBody{owner, slice.body});
+    }
+    if (!fold.guilds.emplace(std::move(slice.key), std::move(slice.state)).second) {
       return r.Fail("duplicate stream");
     }
   }
@@ -226,7 +246,8 @@ uint64_t GetFixed(std::string_view in, size_t at, int bytes) {
   return v;
 }
 
-core::Status DecodeBody(SnapshotReader& r, CommandFold& fold) {
+core::Status DecodeBody(SnapshotReader& r, const std::shared_ptr<const std::string>& owner,
+                        CommandFold& fold) {
   for (auto& end : fold.ends) {
     end = r.I64();
     if (end < 0) r.Fail("negative end offset");
@@ -235,7 +256,7 @@ core::Status DecodeBody(SnapshotReader& r, CommandFold& fold) {
     fold.last_event_ids[p] = r.Str();
     if (fold.last_event_ids[p].empty() != (fold.ends[p] == 0)) r.Fail("last event id mismatch");
   }
-  DecodeGuilds(r, fold.guilds);
+  DecodeGuilds(r, owner, fold);
   DecodeStates(r, fold.users, DecodeUser);
   DecodeStates(r, fold.friendships, DecodeFriendship);
   DecodeStates(r, fold.voices, DecodeVoice);
@@ -260,7 +281,7 @@ std::string EncodeSnapshot(const CommandFold& fold) {
   w.U64(fold.ends.size());
   for (int64_t end : fold.ends) w.I64(end);
   for (const auto& id : fold.last_event_ids) w.Str(id);
-  EncodeGuilds(w, fold.guilds);
+  EncodeGuilds(w, fold);
   EncodeStates(w, fold.users, EncodeUser);
   EncodeStates(w, fold.friendships, EncodeFriendship);
   EncodeStates(w, fold.voices, EncodeVoice);
@@ -282,6 +303,12 @@ std::string EncodeSnapshot(const CommandFold& fold) {
 
 core::Result<std::unique_ptr<CommandFold>> DecodeSnapshot(std::string_view bytes,
                                                           int32_t partitions) {
+  return DecodeSnapshot(std::make_shared<const std::string>(bytes), partitions);
+}
+
+core::Result<std::unique_ptr<CommandFold>> DecodeSnapshot(std::shared_ptr<const std::string> owner,
+                                                          int32_t partitions) {
+  const std::string_view bytes = *owner;
   if (bytes.size() < kSnapshotHeaderBytes || bytes.substr(0, 8) != kSnapshotMagic) {
     return core::InvalidArgument("snapshot corrupt: no snapshot header");
   }
@@ -307,7 +334,7 @@ core::Result<std::unique_ptr<CommandFold>> DecodeSnapshot(std::string_view bytes
                                " partitions, the log has " + std::to_string(partitions));
   }
   auto fold = std::make_unique<CommandFold>(partitions);
-  FILAMENT_RETURN_IF_ERROR(DecodeBody(r, *fold));
+  FILAMENT_RETURN_IF_ERROR(DecodeBody(r, owner, *fold));
   return fold;
 }
 

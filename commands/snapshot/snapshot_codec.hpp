@@ -25,19 +25,33 @@ namespace filament::commands::snapshot {
 
 inline constexpr std::string_view kSnapshotMagic = "FLMTSNAP";
 // 2: the recorded server owner (ADR 0085). 3: guilds length-prefixed, decoded in parallel
-// (ADR 0086).
-inline constexpr uint32_t kSnapshotFormatVersion = 3;
+// (ADR 0086). 4: a guild's messages and attachments last, length-prefixed, decoded on first
+// use (ADR 0095).
+inline constexpr uint32_t kSnapshotFormatVersion = 4;
 inline constexpr size_t kSnapshotHeaderBytes = 8 + 4 + 8 + 4;
 
 std::string EncodeSnapshot(const CommandFold& fold);
 
 // Errors: kInvalidArgument (corrupt: the message says where), kFailedPrecondition (another
 // format version, or a snapshot of a log with another partition count than `partitions`).
+// Every guild's body (its messages and attachments) is checked but left encoded in the
+// returned fold's `undecoded_guilds`, which keeps `bytes` alive (ADR 0095).
+core::Result<std::unique_ptr<CommandFold>> DecodeSnapshot(std::shared_ptr<const std::string> bytes,
+                                                          int32_t partitions);
+// The same on a copy of `bytes`.
 core::Result<std::unique_ptr<CommandFold>> DecodeSnapshot(std::string_view bytes,
                                                           int32_t partitions);
 
-// One guild's state (guild_codec.cpp).
+// One guild's state (guild_codec.cpp): its head (all but messages and attachments), then its
+// body (those two) length-prefixed (ADR 0095).
 void EncodeGuild(SnapshotWriter& w, const GuildState& g);
-GuildState DecodeGuild(SnapshotReader& r);
+void EncodeGuildHead(SnapshotWriter& w, const GuildState& g);
+std::string EncodeGuildBody(const GuildState& g);
+GuildState DecodeGuildHead(SnapshotReader& r);
+// Whether DecodeGuildBody would accept `body`, without building anything: "" when it would,
+// else what is wrong. (Stricter: keys must come in the encoder's ascending order.)
+std::string CheckGuildBody(std::string_view body);
+// Decodes a body into `g` (whose messages and attachments are empty). Errors: kInternal.
+core::Status DecodeGuildBody(std::string_view body, GuildState& g);
 
 }  // namespace filament::commands::snapshot

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "commands/snapshot/snapshot_test_log.hpp"
+#include "core/ulid.hpp"
 #include "events/log_archive.hpp"
 
 namespace filament::commands::snapshot {
@@ -22,8 +23,15 @@ TEST(SnapshotCodec, RoundTripEqualsTheFold) {
   const std::string bytes = EncodeSnapshot(*fold);
   auto decoded = DecodeSnapshot(bytes, kPartitions);
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
-  EXPECT_EQ(EncodeSnapshot(**decoded), bytes);
-  const CommandFold& d = **decoded;
+  EXPECT_EQ(EncodeSnapshot(**decoded), bytes);  // bodies still encoded are written as read
+  CommandFold& d = **decoded;
+  // Guild heads are decoded, their messages and attachments left encoded (ADR 0095).
+  EXPECT_EQ(d.undecoded_guilds.count(Id('G', 0)), 1u);
+  EXPECT_TRUE(d.guilds.at(Id('G', 0)).messages.empty());
+  EXPECT_EQ(d.guilds.at(Id('G', 0)).authz.banned_user_ids.count(Id('W', 1)), 1u);
+  ASSERT_TRUE(d.CompleteGuilds().ok());
+  EXPECT_TRUE(d.undecoded_guilds.empty());
+  EXPECT_EQ(EncodeSnapshot(d), bytes);
   EXPECT_EQ(d.ends, fold->ends);
   EXPECT_EQ(d.last_event_ids, fold->last_event_ids);
   const GuildState& g = d.guilds.at(Id('G', 0));
@@ -86,6 +94,13 @@ std::string WithBody(const std::string& bytes, const std::string& body) {
   return out + body;
 }
 
+// How a message id appears in a guild body: 16 bytes for a canonical ULID, else its text.
+std::string InBody(const std::string& id) {
+  auto ulid = core::Ulid::Parse(id);
+  if (!ulid || ulid->ToString() != id) return id;
+  return std::string(reinterpret_cast<const char*>(ulid->bytes().data()), 16);
+}
+
 // Enough guilds and messages (> 1 MiB) for the guild section to be decoded on several threads
 // (ADR 0086): the round trip still equals the fold, and a guild whose content is corrupt in the
 // middle of the section is still refused, by name.
@@ -107,13 +122,16 @@ TEST(SnapshotCodec, ManyGuildsDecodedInParallelGiveTheSameFold) {
   auto decoded = DecodeSnapshot(bytes, kPartitions);
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   EXPECT_EQ(EncodeSnapshot(**decoded), bytes);
+  ASSERT_TRUE((*decoded)->CompleteGuild(Id('G', 17)).ok());
   EXPECT_EQ((*decoded)->guilds.at(Id('G', 17)).messages.at("01HZZZZZZZZZZZZZ1000170005").author_id,
             Id('W', 5));
   // Message 1000250000's channel index (the byte after its key) points outside the id table.
   std::string body = bytes.substr(kSnapshotHeaderBytes);
-  const size_t at = body.find("01HZZZZZZZZZZZZZ1000250000");
+  const std::string id = InBody("01HZZZZZZZZZZZZZ1000250000");
+  ASSERT_EQ(id.size(), 16u);  // a canonical ULID: written as 16 bytes (ADR 0095)
+  const size_t at = body.find(id);
   ASSERT_NE(at, std::string::npos);
-  body[at + 26] = 0x7f;
+  body[at + 16] = 0x7f;
   auto refused = DecodeSnapshot(WithBody(bytes, body), kPartitions);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("guild " + Id('G', 25) + ": id index out of range"),
@@ -132,7 +150,12 @@ TEST(SnapshotCodec, BodiesWithAValidChecksumAreStillCheckedStrictly) {
   for (int i = 0; i < 5000; ++i) {
     std::string mutated = body;
     mutated[rng() % mutated.size()] = static_cast<char>(rng());
-    (void)DecodeSnapshot(WithBody(bytes, mutated), kPartitions);  // must not crash or hang
+    // Must not crash or hang; and a body the load's check accepts must decode (ADR 0095).
+    auto decoded = DecodeSnapshot(WithBody(bytes, mutated), kPartitions);
+    if (decoded.ok()) {
+      auto completed = (*decoded)->CompleteGuilds();
+      EXPECT_TRUE(completed.ok()) << completed.error().message;
+    }
   }
   // A hostile count is refused before anything is allocated.
   SnapshotWriter hostile;
@@ -143,6 +166,74 @@ TEST(SnapshotCodec, BodiesWithAValidChecksumAreStillCheckedStrictly) {
   auto refused = DecodeSnapshot(WithBody(bytes, hostile.bytes()), kPartitions);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("count out of range"), std::string::npos);
+}
+
+// The load's check of a guild body (ADR 0095) refuses what the decoder would refuse, and keys
+// out of the encoder's order.
+// Message ids that are canonical ULIDs (written as 16 bytes, ADR 0095) and ids that are not
+// (written as text) round-trip exactly.
+TEST(SnapshotCodec, MessageIdsAsBinaryUlidsOrTextRoundTrip) {
+  std::vector<size_t> sizes;
+  for (const std::string prefix : {"01HZZZZZZZZZZZZZZZZZZZZM", "01hzzzzzzzzzzzzzzzzzzzzm", "m"}) {
+    GuildState g;
+    for (int m = 0; m < 12; ++m) {
+      g.messages[prefix + std::to_string(10 + m)] =
+          MessageFacts{.channel_id = "c", .author_id = "a"};
+    }
+    const std::string body = EncodeGuildBody(g);
+    EXPECT_EQ(CheckGuildBody(body), "");
+    GuildState out;
+    ASSERT_TRUE(DecodeGuildBody(body, out).ok()) << prefix;
+    EXPECT_EQ(out.messages.size(), g.messages.size());
+    for (const auto& [id, facts] : g.messages) EXPECT_EQ(out.messages.count(id), 1u) << id;
+    EXPECT_EQ(EncodeGuildBody(out), body);
+    sizes.push_back(body.size());
+  }
+  // A canonical ULID takes 16 bytes, a 26-character id that is not canonical (lower case) 27.
+  EXPECT_EQ(sizes[1] - sizes[0], 12u * 11u);
+}
+
+// The load's check of a guild body (ADR 0095) refuses what the decoder would refuse, and keys
+// out of the encoder's order; for binary ULID ids and for text ids.
+TEST(SnapshotCodec, GuildBodiesAreCheckedAtLoadAsStrictlyAsTheirDecode) {
+  for (char tag : {'M', '-'}) {
+    auto id = [tag](int m) { return tag == '-' ? "m-" + std::to_string(m) : Id(tag, m); };
+    GuildState g;
+    g.guild_id = Id('G', 0);
+    for (int m = 0; m < 3; ++m) {
+      g.messages[id(m)] = MessageFacts{.channel_id = Id('C', 0), .author_id = Id('W', m)};
+    }
+    g.messages[id(1)].reactions["x"] = {Id('W', 0), Id('W', 1)};
+    const std::string body = EncodeGuildBody(g);
+    EXPECT_EQ(CheckGuildBody(body), "");
+    for (size_t size = 0; size < body.size(); ++size) {
+      EXPECT_NE(CheckGuildBody(body.substr(0, size)), "") << size;
+    }
+    EXPECT_NE(CheckGuildBody(body + "x"), "");
+    const std::string m0 = InBody(id(0)), m1 = InBody(id(1)), m2 = InBody(id(2));
+    std::string swapped = body;  // messages 0 and 2 swap ids: out of order
+    const size_t at0 = swapped.find(m0), at2 = swapped.find(m2);
+    ASSERT_NE(at0, std::string::npos);
+    ASSERT_NE(at2, std::string::npos);
+    swapped.replace(at0, m0.size(), m2);
+    swapped.replace(at2, m2.size(), m0);
+    EXPECT_NE(CheckGuildBody(swapped).find("duplicate message"), std::string::npos);
+    std::string twice = body;  // message 1 gets message 0's id: a duplicate
+    twice.replace(twice.find(m1), m1.size(), m0);
+    EXPECT_NE(CheckGuildBody(twice).find("duplicate message"), std::string::npos);
+    GuildState decoded;
+    EXPECT_FALSE(DecodeGuildBody(twice, decoded).ok());
+    for (size_t at = 0; at < body.size(); ++at) {  // what the check accepts, the decode accepts
+      for (char mask : {'\x01', '\x7f', '\x80'}) {
+        std::string flipped = body;
+        flipped[at] = static_cast<char>(flipped[at] ^ mask);
+        GuildState out;
+        if (CheckGuildBody(flipped).empty()) {
+          EXPECT_TRUE(DecodeGuildBody(flipped, out).ok()) << at;
+        }
+      }
+    }
+  }
 }
 
 TEST(SnapshotCodec, AnotherVersionOrPartitionCountIsRefused) {

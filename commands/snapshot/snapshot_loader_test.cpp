@@ -113,7 +113,7 @@ TEST_F(SnapshotLoader, IgnoresSnapshotsOfAnotherLogOrFormat) {
   EXPECT_TRUE(Logged("ignoring snapshot 1: snapshot beyond the end of partition"));
 }
 
-// A snapshot written by the previous format (version 2: guilds not length-prefixed) must not be
+// A snapshot written by the previous format (version 3: guild bodies not last) must not be
 // misread by this one: it is ignored by its version and the log is folded from 0, to the same
 // state as a fold without any snapshot.
 TEST_F(SnapshotLoader, ASnapshotOfThePreviousFormatIsIgnoredAndTheLogFolded) {
@@ -123,12 +123,12 @@ TEST_F(SnapshotLoader, ASnapshotOfThePreviousFormatIsIgnoredAndTheLogFolded) {
   FakeStore store;
   auto old = log_.Fold(0, 20);
   std::string old_bytes = EncodeSnapshot(*old);
-  ASSERT_EQ(kSnapshotFormatVersion, 3u);
+  ASSERT_EQ(kSnapshotFormatVersion, 4u);
   old_bytes[8] = static_cast<char>(kSnapshotFormatVersion - 1);
   ASSERT_TRUE(store.Save(old_bytes, old->ends, 2).ok());
   EXPECT_EQ(Resume(memory, store), full);
   EXPECT_EQ(loaded_ends_, std::vector<int64_t>(kPartitions, 0));
-  EXPECT_TRUE(Logged("ignoring snapshot 1: snapshot format version 2, this build reads 3"));
+  EXPECT_TRUE(Logged("ignoring snapshot 1: snapshot format version 3, this build reads 4"));
 }
 
 }  // namespace

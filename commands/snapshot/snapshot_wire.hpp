@@ -80,6 +80,22 @@ class SnapshotReader {
     at_ += size;
     return s;
   }
+  // A string as a view into the input (no copy), with Str()'s bounds.
+  std::string_view View() {
+    const uint64_t size = U64();
+    if (size > kMaxString) return Fail("string too long"), std::string_view();
+    if (!Need(size, "string")) return {};
+    const std::string_view v = in_.substr(at_, size);
+    at_ += size;
+    return v;
+  }
+  // The next `n` bytes as a view into the input.
+  std::string_view Fixed(size_t n) {
+    if (!Need(n, "bytes")) return {};
+    const std::string_view v = in_.substr(at_, n);
+    at_ += n;
+    return v;
+  }
   // A length-prefixed run of bytes as a view into the input (no copy; bounded by the input).
   std::string_view Bytes() {
     const uint64_t size = U64();
