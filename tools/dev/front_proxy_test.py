@@ -17,6 +17,8 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROXY = os.path.join(HERE, "front_proxy.py")
+sys.path.insert(0, HERE)
+import front_proxy  # noqa: E402 (the key function, tested directly)
 
 
 class Backend(socketserver.ThreadingTCPServer):
@@ -112,6 +114,61 @@ class FrontProxyTest(unittest.TestCase):
         for head in self.apis[0].heads:
             self.assertEqual(header_values(head, "connection"), ["close"])  # one request each
 
+    def test_a_guild_goes_to_one_api_process_with_or_without_the_api_prefix(self):
+        port = self.start()
+        names = [b.name for b in self.apis]
+        for guild in ("101", "102", "103", "104", "105", "106"):
+            want = names[front_proxy.backend_index("guild:" + guild, 2)]
+            for path in (f"/guilds/{guild}", f"/api/guilds/{guild}/channels/7/messages",
+                         f"/guilds/{guild}/members?limit=5"):
+                for auth in ("", "Authorization: Bearer one\r\n", "Authorization: Bearer two\r\n"):
+                    self.assertTrue(get(port, path, auth).endswith(want.encode()), (path, auth))
+
+    def test_other_requests_go_by_authorization_else_round_robin(self):
+        port = self.start()
+        names = [b.name for b in self.apis]
+        tokens = [f"Bearer token-{i}" for i in range(8)]
+        wants = [names[front_proxy.backend_index("auth:" + t, 2)] for t in tokens]
+        self.assertEqual(set(wants), set(names))  # the sample covers both processes
+        for token, want in zip(tokens * 2, wants * 2):
+            for path in ("/users/@me", "/api/guilds", "/friends"):
+                served = get(port, path, f"Authorization: {token}\r\n")
+                self.assertTrue(served.endswith(want.encode()), (token, path))
+        served = [get(port, "/api/guilds").rpartition(b"\r\n\r\n")[2].decode() for _ in range(4)]
+        self.assertEqual(sorted(served), sorted(names * 2))  # no key: round-robin
+
+    def test_the_key_of_a_request(self):
+        key = front_proxy.affinity_key
+        self.assertEqual(key("/guilds/42", None), "guild:42")
+        self.assertEqual(key("/api/guilds/42/roles/3", "Bearer t"), "guild:42")
+        self.assertEqual(key("/guilds/42/", None), "guild:42")
+        self.assertEqual(key("/guilds", "Bearer t"), "auth:Bearer t")
+        self.assertEqual(key("/guilds/", "Bearer t"), "auth:Bearer t")
+        self.assertEqual(key("/api/guilds", None), None)
+        self.assertEqual(key("/apiguilds/42", None), None)
+        self.assertEqual(key("/api", "Basic x"), "auth:Basic x")
+        self.assertEqual(key("/users/@me/guilds/42", "Bearer t"), "auth:Bearer t")
+        self.assertEqual(key("/health", None), None)
+        self.assertEqual(key("/health", ""), None)
+        # Stable across runs and processes (not Python's salted hash()): CRC-32.
+        self.assertEqual([front_proxy.backend_index(k, 3) for k in ("a", "b", "c")],
+                         [0xE8B7BE43 % 3, 0x71BEEFF9 % 3, 0x06B9DF6F % 3])
+
+    def test_a_refused_affinity_backend_fails_over_to_the_next(self):
+        dead = socket.socket()
+        dead.bind(("127.0.0.1", 0))
+        dead_address = f"127.0.0.1:{dead.getsockname()[1]}"
+        dead.close()
+        guild = next(g for g in map(str, range(100, 200))
+                     if front_proxy.backend_index("guild:" + g, 2) == 0)
+        port = self.start(apis=[dead_address, self.apis[0].address])
+        self.assertTrue(get(port, f"/guilds/{guild}/messages").endswith(b"api-a"))
+        self.stop_proxy()
+        port2 = self.start(apis=[self.apis[1].address, dead_address])
+        other = next(g for g in map(str, range(100, 200))
+                     if front_proxy.backend_index("guild:" + g, 2) == 1)
+        self.assertTrue(get(port2, f"/guilds/{other}/messages").endswith(b"api-b"))  # wraps
+
     def test_spreads_websocket_upgrades_over_the_gateway_processes(self):
         port = self.start()
         upgrade = (b"GET /gateway/ws?access_token=t HTTP/1.1\r\nHost: x\r\n"
@@ -181,12 +238,13 @@ class FrontProxyTest(unittest.TestCase):
 
 
 class ClusterScriptTest(unittest.TestCase):
-    def test_refuses_several_api_processes_naming_the_missing_piece(self):
+    def test_refuses_api_counts_outside_one_to_four(self):
         script = os.path.join(HERE, "cluster.sh")
-        done = subprocess.run([script, "--api", "2"], capture_output=True, text=True, timeout=30)
-        self.assertEqual(done.returncode, 2)
-        self.assertIn("one command writer", done.stderr)
-        self.assertIn("`writers`", done.stderr)
+        for count in ("0", "5", "two"):
+            done = subprocess.run([script, "--api", count], capture_output=True, text=True,
+                                  timeout=30)
+            self.assertEqual(done.returncode, 2)
+            self.assertIn("--api is 1..4", done.stderr)
 
 
 if __name__ == "__main__":
