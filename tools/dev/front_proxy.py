@@ -4,13 +4,15 @@
 One listening port: a WebSocket upgrade of `/gateway/ws` goes to the next gateway process
 (round-robin), every other request to an api process chosen by affinity (ADR 0093): the
 guild id when the path (with or without the `/api` prefix) starts with `/guilds/<id>`, else the
-`Authorization` header, else round-robin; the key's CRC-32 modulo the number of api processes
-picks it, so one guild's commands (and one client's user commands) go to one process and its
-partition ownership (ADR 0082, fenced writers) does not move on every request. Correctness never
-depends on this: any api process may serve any request. Each request is routed on its own: the
-proxy forwards a non-upgrade request with `Connection: close`, so the backend closes after its
-response and a keep-alive client opens a new connection (a new pick) for its next request;
-pipelined requests behind the first on one connection are not forwarded.
+`Authorization` header, else the connection's peer address (register, login, refresh: one
+client address keeps one process, so the per-address auth limits count as on one process); the
+key's CRC-32 modulo the number of api processes picks it, so one guild's commands (and one
+client's user commands) go to one process and its partition ownership (ADR 0082, fenced
+writers) does not move on every request. Correctness never depends on this: any api process
+may serve any request. A head the proxy cannot parse goes round-robin. Each request is routed
+on its own: the proxy forwards a non-upgrade request with `Connection: close`, so the backend
+closes after its response and a keep-alive client opens a new connection (a new pick) for its
+next request; pipelined requests behind the first on one connection are not forwarded.
 
 The client address goes on in `X-Forwarded-For` (what `--trusted-proxy-cidrs` reads, REST_API.md
 §1.1): from a peer outside `--trusted-clients`, any `X-Forwarded-For` / `CF-Connecting-IP` it
@@ -71,9 +73,10 @@ def head_end(buffer):
     return at + (3 if buffer[at + 1:at + 2] == b"\r" else 2)
 
 
-def affinity_key(path, authorization):
+def affinity_key(path, authorization, peer=None):
     """What picks the api process of a request: "guild:<id>" for a path (with or without the
-    `/api` prefix) under /guilds/<id>, else "auth:<Authorization value>", else None."""
+    `/api` prefix) under /guilds/<id>, else "auth:<Authorization value>", else "peer:<peer>"
+    (the TCP peer's address, never a forwarded header), else None."""
     if path == "/api" or path.startswith("/api/"):
         path = path[4:]
     parts = path.split("/")
@@ -81,6 +84,8 @@ def affinity_key(path, authorization):
         return "guild:" + parts[2]
     if authorization:
         return "auth:" + authorization
+    if peer:
+        return "peer:" + peer
     return None
 
 
@@ -121,9 +126,9 @@ class Request:
     def header(self, name):
         return [v for n, v in self.fields if n.lower() == name]
 
-    def affinity(self):
+    def affinity(self, peer):
         authorization = self.header("authorization")
-        return affinity_key(self.path, authorization[0] if authorization else None)
+        return affinity_key(self.path, authorization[0] if authorization else None, peer)
 
     def is_upgrade(self):
         return (self.method == "GET" and self.path == GATEWAY_PATH and
@@ -157,7 +162,7 @@ class Proxy:
 
     def pick(self, pool, key=None):
         """The backends of `pool` in the order to try: the key's backend (round-robin without a
-        key), then the ones after it."""
+        key: gateways, unparsed heads), then the ones after it."""
         backends = self.pools[pool]
         if key is not None:
             start = backend_index(key, len(backends))
@@ -203,7 +208,7 @@ class Proxy:
         head, rest = await asyncio.wait_for(self.read_head(reader), HEAD_TIMEOUT_S)
         request = Request.parse(head) if head is not None else None
         pool = "gateway" if request is not None and request.is_upgrade() else "api"
-        key = request.affinity() if request is not None and pool == "api" else None
+        key = request.affinity(peer) if request is not None and pool == "api" else None
         if request is not None:
             first = request.rewritten(peer, self.is_trusted(peer)) + rest
         else:

@@ -106,12 +106,14 @@ class FrontProxyTest(unittest.TestCase):
         self.assertRegex(line, r"^front proxy listening on port \d+$")
         return int(line.split()[-1])
 
-    def test_spreads_requests_round_robin_over_the_api_processes(self):
+    def test_one_connection_per_request_to_the_api_processes(self):
         port = self.start()
-        served = [get(port).rpartition(b"\r\n\r\n")[2].decode() for _ in range(6)]
-        self.assertEqual(served, ["api-a", "api-b"] * 3)
+        served = [get(port, f"/guilds/{g}").rpartition(b"\r\n\r\n")[2].decode()
+                  for g in range(12)]
+        self.assertEqual(set(served), {"api-a", "api-b"})
         self.assertEqual([len(g.heads) for g in self.gateways], [0, 0])
-        for head in self.apis[0].heads:
+        self.assertEqual(sum(len(b.heads) for b in self.apis), 12)
+        for head in self.apis[0].heads + self.apis[1].heads:
             self.assertEqual(header_values(head, "connection"), ["close"])  # one request each
 
     def test_a_guild_goes_to_one_api_process_with_or_without_the_api_prefix(self):
@@ -124,7 +126,7 @@ class FrontProxyTest(unittest.TestCase):
                 for auth in ("", "Authorization: Bearer one\r\n", "Authorization: Bearer two\r\n"):
                     self.assertTrue(get(port, path, auth).endswith(want.encode()), (path, auth))
 
-    def test_other_requests_go_by_authorization_else_round_robin(self):
+    def test_other_requests_go_by_authorization_else_by_peer_address(self):
         port = self.start()
         names = [b.name for b in self.apis]
         tokens = [f"Bearer token-{i}" for i in range(8)]
@@ -134,8 +136,12 @@ class FrontProxyTest(unittest.TestCase):
             for path in ("/users/@me", "/api/guilds", "/friends"):
                 served = get(port, path, f"Authorization: {token}\r\n")
                 self.assertTrue(served.endswith(want.encode()), (token, path))
-        served = [get(port, "/api/guilds").rpartition(b"\r\n\r\n")[2].decode() for _ in range(4)]
-        self.assertEqual(sorted(served), sorted(names * 2))  # no key: round-robin
+        # Neither: the peer's address (never a forwarded header), so one client keeps one
+        # process and its per-address limits (login, register) count as on one.
+        want = names[front_proxy.backend_index("peer:127.0.0.1", 2)]
+        for headers in ("", "X-Forwarded-For: 9.9.9.9\r\n", "X-Forwarded-For: 8.8.8.8\r\n"):
+            for path in ("/auth/login", "/api/guilds", "/health"):
+                self.assertTrue(get(port, path, headers).endswith(want.encode()), (path, headers))
 
     def test_the_key_of_a_request(self):
         key = front_proxy.affinity_key
@@ -145,6 +151,10 @@ class FrontProxyTest(unittest.TestCase):
         self.assertEqual(key("/guilds", "Bearer t"), "auth:Bearer t")
         self.assertEqual(key("/guilds/", "Bearer t"), "auth:Bearer t")
         self.assertEqual(key("/api/guilds", None), None)
+        self.assertEqual(key("/api/guilds", None, "10.0.0.7"), "peer:10.0.0.7")
+        self.assertEqual(key("/auth/login", "", "::1"), "peer:::1")
+        self.assertEqual(key("/guilds/42", None, "::1"), "guild:42")
+        self.assertEqual(key("/users/@me", "Bearer t", "::1"), "auth:Bearer t")
         self.assertEqual(key("/apiguilds/42", None), None)
         self.assertEqual(key("/api", "Basic x"), "auth:Basic x")
         self.assertEqual(key("/users/@me/guilds/42", "Bearer t"), "auth:Bearer t")
@@ -189,13 +199,17 @@ class FrontProxyTest(unittest.TestCase):
         self.assertEqual([len(g.heads) for g in self.gateways], [2, 2])
         self.assertEqual(header_values(self.gateways[0].heads[0], "connection"), ["Upgrade"])
         # The same path without an upgrade is a plain request: an api process answers it.
-        self.assertTrue(get(port, "/gateway/ws").endswith(b"api-a"))
+        self.assertTrue(get(port, "/gateway/ws").endswith(self.peer_api().name.encode()))
+
+    def peer_api(self):
+        """The api backend a keyless request from 127.0.0.1 goes to."""
+        return self.apis[front_proxy.backend_index("peer:127.0.0.1", len(self.apis))]
 
     def test_client_address_replaces_what_an_untrusted_client_claims(self):
         port = self.start()
         get(port, headers="X-Forwarded-For: 9.9.9.9\r\nCF-Connecting-IP: 8.8.8.8\r\n"
                           "Connection: keep-alive\r\n")
-        head = self.apis[0].heads[0]
+        head = self.peer_api().heads[0]
         self.assertEqual(header_values(head, "x-forwarded-for"), ["127.0.0.1"])
         self.assertEqual(header_values(head, "cf-connecting-ip"), [])
         self.assertEqual(header_values(head, "connection"), ["close"])
@@ -204,7 +218,7 @@ class FrontProxyTest(unittest.TestCase):
         port = self.start("--trusted-clients", "127.0.0.0/8")
         get(port, headers="X-Forwarded-For: 9.9.9.9, 10.0.0.1\r\nCF-Connecting-IP: 8.8.8.8\r\n")
         get(port)
-        first, second = self.apis[0].heads[0], self.apis[1].heads[0]
+        first, second = self.peer_api().heads
         self.assertEqual(header_values(first, "x-forwarded-for"), ["9.9.9.9, 10.0.0.1"])
         self.assertEqual(header_values(first, "cf-connecting-ip"), ["8.8.8.8"])
         self.assertEqual(header_values(second, "x-forwarded-for"), ["127.0.0.1"])
