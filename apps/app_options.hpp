@@ -17,6 +17,9 @@ struct StorageOptions {
   std::string kafka_brokers;  // put the log on Kafka instead of PostgreSQL
   std::string kafka_topic = "filament.events";
   int32_t partitions = 4;
+  // Several command writers share the log (FILAMENT_WRITER_MODE=fenced, ADR 0091): the log is
+  // opened in WriterMode::kFenced and the command side takes partitions on demand.
+  bool fenced_writers = false;
 };
 
 // Which parts of the server a process runs. `serve` runs all of them.

@@ -37,6 +37,12 @@ void AddStorageFlags(CLI::App* cmd, app::StorageOptions& s) {
 void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
                    std::map<std::string, std::string>& limits) {
   AddStorageFlags(cmd, o.storage);
+  cmd->add_option_function<std::string>(
+         "--writer-mode",
+         [&o](const std::string& mode) { o.storage.fenced_writers = mode == "fenced"; },
+         "single: the only command writer of the log; fenced: one of several (ADR 0091)")
+      ->envname("FILAMENT_WRITER_MODE")
+      ->check(CLI::IsMember({"single", "fenced"}));
   cmd->add_option("--listen", o.listen, "HTTP and WebSocket address host:port")
       ->envname("FILAMENT_BIND_ADDR")
       ->capture_default_str();

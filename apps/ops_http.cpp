@@ -4,6 +4,7 @@
 
 #include "apps/ops_log.hpp"
 #include "apps/ops_monitor.hpp"
+#include "commands/command_service.hpp"
 #include "gateway/gateway_hub.hpp"
 
 namespace filament::app {
@@ -39,6 +40,19 @@ void AppendServerGauges(const http::HttpServer& server, std::string& out) {
                            "Open HTTP connections (upgraded sockets not included).");
   core::prom::AppendSample(out, "filament_http_connections", "",
                            static_cast<double>(server.connection_count()));
+}
+
+void AppendWriterCounters(const commands::CommandService& commands, std::string& out) {
+  const commands::PartitionWriters* writers = commands.partition_writers();
+  if (writers == nullptr) return;
+  core::prom::AppendHeader(out, "filament_partition_acquisitions_total", "counter",
+                           "Log partitions this process took over to write commands.");
+  core::prom::AppendSample(out, "filament_partition_acquisitions_total", "",
+                           static_cast<double>(writers->Acquisitions()));
+  core::prom::AppendHeader(out, "filament_partition_losses_total", "counter",
+                           "Log partitions another writer took from this process.");
+  core::prom::AppendSample(out, "filament_partition_losses_total", "",
+                           static_cast<double>(writers->Losses()));
 }
 
 void CloseGatewayForDrain(gateway::GatewayHub& hub, std::chrono::milliseconds timeout) {

@@ -15,6 +15,9 @@
 namespace filament::gateway {
 class GatewayHub;
 }  // namespace filament::gateway
+namespace filament::commands {
+class CommandService;
+}  // namespace filament::commands
 
 namespace filament::app {
 
@@ -27,6 +30,9 @@ std::string RoleName(const Roles& roles);
 void AppendHubGauges(gateway::GatewayHub& hub, std::string& out);
 // filament_http_connections.
 void AppendServerGauges(const http::HttpServer& server, std::string& out);
+// With several command writers (ADR 0091): filament_partition_acquisitions_total and
+// filament_partition_losses_total. Nothing with a single writer.
+void AppendWriterCounters(const commands::CommandService& commands, std::string& out);
 
 // SIGTERM on a gateway (ADR 0076): every WebSocket is closed with 1001 going away and the
 // reason "server shutting down" (new ones too), then waits at most `timeout` for them to go.

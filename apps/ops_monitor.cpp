@@ -138,7 +138,7 @@ OpsMonitor::Answer OpsMonitor::Ready() const {
   check("migrations", migrations_at_ms_ >= 0 && migrations_error_.empty(), migration_detail);
   // With a command side, "started" means its state is folded and its partitions owned.
   check(options_.owned_partitions > 0 ? "command_state" : "started", started_.load(),
-        {{"owned_partitions", options_.owned_partitions}});
+        {{"owned_partitions", OwnedPartitions()}});
   nlohmann::ordered_json lag_ms = nlohmann::ordered_json::object();
   bool projections_ok = true;
   for (const Lag& lag : Lags()) {
@@ -173,7 +173,7 @@ void OpsMonitor::AppendPrometheus(std::string& out) const {
   prom::AppendSample(out, "filament_log_reachable", "", log_error_.empty() ? 1 : 0);
   prom::AppendHeader(out, "filament_owned_partitions", "gauge",
                      "Log partitions whose commands this process writes.");
-  prom::AppendSample(out, "filament_owned_partitions", "", options_.owned_partitions);
+  prom::AppendSample(out, "filament_owned_partitions", "", OwnedPartitions());
   const auto lags = Lags();
   prom::AppendHeader(out, "filament_projection_lag_seconds", "gauge",
                      "How long ago a record this consumer has not applied was in the log.");

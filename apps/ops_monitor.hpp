@@ -35,9 +35,11 @@ struct OpsMonitorOptions {
   std::vector<std::string> projections;  // read models this process runs (lag-checked)
   bool gateway_bridge = false;           // the bridge's position is lag-checked
   int32_t owned_partitions = 0;          // partitions whose commands this process writes
-  int64_t max_lag_ms = 5000;             // FILAMENT_READY_MAX_PROJECTION_LAG_MS
-  int sample_interval_ms = 200;          // how often the log's end is read
-  int migrations_interval_ms = 10'000;   // how often schema_migrations is re-read
+  // With several writers (ADR 0091) the partitions owned now, which change; else unset.
+  std::function<int32_t()> owned_now;
+  int64_t max_lag_ms = 5000;            // FILAMENT_READY_MAX_PROJECTION_LAG_MS
+  int sample_interval_ms = 200;         // how often the log's end is read
+  int migrations_interval_ms = 10'000;  // how often schema_migrations is re-read
 };
 
 // The readiness of a process and its gauges: a thread samples the log's end offsets (log
@@ -70,6 +72,9 @@ class OpsMonitor {
   // filament_ready, filament_log_reachable, filament_owned_partitions,
   // filament_projection_lag_seconds{projection}, filament_projection_lag_records{projection}.
   void AppendPrometheus(std::string& out) const;
+  int32_t OwnedPartitions() const {
+    return options_.owned_now ? options_.owned_now() : options_.owned_partitions;
+  }
 
  private:
   struct Lag {

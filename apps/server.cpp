@@ -257,6 +257,11 @@ int RunServer(const ServeOptions& options) {
     command_service =
         std::make_unique<commands::CommandService>(log, clock, ids, auth_store, options.limits);
     if (roles.api) {
+      if (options.storage.fenced_writers) {
+        command_service->UseFencedWriters([](const std::string& line) {
+          LogEvent("info", "partition_writer", {{"message", line}});
+        });
+      }
       snapshots = std::make_unique<CommandSnapshots>(log, pool, options.limits);
       snapshots->Attach(*command_service);
       if (roles.gateway) {
@@ -381,11 +386,16 @@ int RunServer(const ServeOptions& options) {
     run_projections.emplace_back(projections::kSearchProjectionName);
   }
 
+  std::function<int32_t()> fenced_owned;  // ADR 0091: partitions owned now
+  if (roles.api && options.storage.fenced_writers) {
+    fenced_owned = [service = command_service.get()] { return service->OwnedPartitions(); };
+  }
   OpsMonitor monitor(log, applied, &bridge_seen, MigrationsCheck(pool),
                      {.role = RoleName(roles),
                       .projections = run_projections,
                       .gateway_bridge = roles.gateway,
                       .owned_partitions = roles.api ? log.Partitions() : 0,
+                      .owned_now = fenced_owned,
                       .max_lag_ms = options.limits.ready_max_projection_lag_ms});
   monitor.Start();
   std::unique_ptr<ObservedHandler> observed;
@@ -397,6 +407,7 @@ int RunServer(const ServeOptions& options) {
     runner_metrics.AppendPrometheus(out);
     if (hub) AppendHubGauges(*hub, out);
     if (auto* running = server_ptr.load()) AppendServerGauges(*running, out);
+    if (roles.api && command_service) AppendWriterCounters(*command_service, out);
   };
 
   OpsHandler ops_handler(monitor, role_metrics);

@@ -28,14 +28,17 @@ core::Result<std::unique_ptr<Storage>> OpenStorage(const StorageOptions& options
     storage->conninfo = options.database_url;
   }
   FILAMENT_RETURN_IF_ERROR(postgres::ApplyMigrations(storage->conninfo));
+  const auto mode =
+      options.fenced_writers ? events::WriterMode::kFenced : events::WriterMode::kSingle;
   if (options.kafka_brokers.empty()) {
-    auto log = postgres::PgEventLog::Open(storage->conninfo, options.partitions);
+    auto log = postgres::PgEventLog::Open(storage->conninfo, options.partitions, mode);
     if (!log.ok()) return log.error();
     storage->log = std::move(*log);
   } else {
     auto log = adapters::KafkaEventLog::Open({.brokers = options.kafka_brokers,
                                               .topic = options.kafka_topic,
-                                              .partitions = options.partitions});
+                                              .partitions = options.partitions,
+                                              .writer_mode = mode});
     if (!log.ok()) return log.error();
     storage->log = std::move(*log);
   }

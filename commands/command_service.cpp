@@ -25,6 +25,10 @@ CommandService::CommandService(events::EventLog& log, const core::Clock& clock,
       limits_(limits),
       attachment_quota_(static_cast<uint64_t>(limits.user_attachment_quota_bytes)) {}
 
+CommandService::~CommandService() {
+  if (writers_) writers_->Stop();
+}
+
 std::mutex& CommandService::CreatorLock(const std::string& user_id) {
   std::lock_guard lock(creator_locks_mutex_);
   auto& mutex = creator_locks_[user_id];
@@ -50,6 +54,7 @@ core::Status CommandService::Start() {
   int64_t tail = 0;
   for (size_t p = 0; p < from.size(); ++p) tail += (*ends)[p] - from[p];
   Install(std::move(fold));
+  if (writers_) FILAMENT_RETURN_IF_ERROR(writers_->Start(*ends));
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
@@ -70,17 +75,37 @@ void CommandService::ObserveStartFold(int64_t records_before_end,
   observe_fold_ = std::move(observe);
 }
 
+void CommandService::UseFencedWriters(std::function<void(const std::string&)> log_line) {
+  writers_log_ = log_line ? std::move(log_line) : [](const std::string&) {};
+  writers_ = std::make_unique<PartitionWriters>(
+      log_, [this](const events::StoredRecord& stored) { return Follow(stored); }, writers_log_);
+}
+
+int32_t CommandService::OwnedPartitions() const {
+  return writers_ ? writers_->OwnedCount() : log_.Partitions();
+}
+
+namespace {
+
+// Moves the states of `folded` into `slots`: their side effects are in the fold's directory.
+template <typename State>
+void InstallStates(std::unordered_map<std::string, State>& folded, StreamStates<State>& slots) {
+  for (auto& [id, state] : folded) {
+    auto& slot = slots.FindOrCreate(id);
+    slot.side_version = state.version;
+    slot.state = std::move(state);
+  }
+}
+
+}  // namespace
+
 // Moves a fold into the per-stream slots (Start() runs before any command).
 void CommandService::Install(std::unique_ptr<CommandFold> fold) {
-  for (auto& [id, state] : fold->guilds) guilds_.FindOrCreate(id).state = std::move(state);
-  for (auto& [id, state] : fold->users) users_.FindOrCreate(id).state = std::move(state);
-  for (auto& [id, state] : fold->friendships) {
-    friendships_.FindOrCreate(id).state = std::move(state);
-  }
-  for (auto& [id, state] : fold->voices) {
-    voice_registry_.Set(id, state.participation);
-    voices_.FindOrCreate(id).state = std::move(state);
-  }
+  for (auto& [id, state] : fold->voices) voice_registry_.Set(id, state.participation);
+  InstallStates(fold->guilds, guilds_);
+  InstallStates(fold->users, users_);
+  InstallStates(fold->friendships, friendships_);
+  InstallStates(fold->voices, voices_);
   directory_ = std::move(fold->directory);
   attachment_quota_.Restore(fold->attachments.Live());
 }
@@ -159,9 +184,10 @@ core::Status CommandService::FoldLogged(FriendshipState& state, const events::Ev
 core::Result<Appended> CommandService::RegisterUser(const CommandContext& ctx,
                                                     const std::string& username,
                                                     const std::string& password_hash) {
-  std::lock_guard lock(directory_mutex_);
   Minter minter(ids_, clock_);
   const std::string user_id = minter.NewId();
+  FILAMENT_RETURN_IF_ERROR(OwnStream("user:" + user_id));  // before the directory lock
+  std::lock_guard lock(directory_mutex_);
   auto decided = Decide(directory_, commands::RegisterUser{user_id, username, minter.NowUnix()});
   if (!decided.ok()) return decided.error();
   if (decided->empty()) return Appended{};
@@ -172,16 +198,18 @@ core::Result<Appended> CommandService::RegisterUser(const CommandContext& ctx,
   for (const auto& e : *decided) appended.events.push_back(events::ToEvent(e));
   CommandContext own = ctx;
   own.actor_user_id = user_id;
+  // The slot is held across the append, so the log follower folds the record only after it.
+  auto& slot = users_.FindOrCreate(user_id);
+  std::lock_guard slot_lock(slot.mutex);
   auto positions = AppendRecords(own, "user:" + user_id, 0, appended.events);
   if (!positions.ok()) {
     (void)credentials_.Release(user_id);  // best effort; a stale claim only blocks the name
-    return positions.error();
+    return AppendFailed("user:" + user_id, positions.error());
   }
   appended.positions = std::move(*positions);
   for (const auto& e : appended.events) Apply(directory_, e);  // under the directory lock
-  auto& slot = users_.FindOrCreate(user_id);
-  std::lock_guard slot_lock(slot.mutex);
   for (const auto& e : *decided) Apply(slot.state, e);
+  slot.side_version = slot.state.version;
   return appended;
 }
 
@@ -211,9 +239,10 @@ core::Result<Appended> CommandService::CreateGuild(const CommandContext& ctx,
   // the slot only for an accepted command.
   auto decided = Decide(GuildState{}, cmd);
   if (!decided.ok()) return decided.error();
+  FILAMENT_RETURN_IF_ERROR(OwnStream("guild:" + cmd.guild_id));
   auto& slot = guilds_.FindOrCreate(cmd.guild_id);
   std::lock_guard lock(slot.mutex);
-  return Commit(ctx, "guild:" + cmd.guild_id, slot.state, std::move(*decided));
+  return Commit(ctx, "guild:" + cmd.guild_id, slot, std::move(*decided));
 }
 
 std::vector<VoiceRegistry::Entry> CommandService::VoiceParticipants() {
@@ -222,30 +251,44 @@ std::vector<VoiceRegistry::Entry> CommandService::VoiceParticipants() {
 }
 
 bool CommandService::UserExists(const std::string& user_id) {
-  std::lock_guard lock(directory_mutex_);
-  return directory_.username_by_user_id.count(user_id) != 0;
+  auto known = [&] {
+    std::lock_guard lock(directory_mutex_);
+    return directory_.username_by_user_id.count(user_id) != 0;
+  };
+  return known() || (CaughtUpOn("user:" + user_id) && known());
 }
 
 std::optional<std::string> CommandService::UsernameOf(const std::string& user_id) {
-  std::lock_guard lock(directory_mutex_);
-  auto it = directory_.username_by_user_id.find(user_id);
-  if (it == directory_.username_by_user_id.end()) return std::nullopt;
-  return it->second;
+  auto known = [&]() -> std::optional<std::string> {
+    std::lock_guard lock(directory_mutex_);
+    auto it = directory_.username_by_user_id.find(user_id);
+    if (it == directory_.username_by_user_id.end()) return std::nullopt;
+    return it->second;
+  };
+  auto name = known();
+  if (!name && CaughtUpOn("user:" + user_id)) name = known();
+  return name;
 }
 
 std::optional<std::pair<std::string, std::string>> CommandService::FriendRequestParties(
     const std::string& request_id) {
-  std::lock_guard lock(directory_mutex_);
-  auto it = directory_.friend_pair_by_request.find(request_id);
-  if (it == directory_.friend_pair_by_request.end()) return std::nullopt;
-  const std::string& key = it->second;
-  const size_t dot = key.find('.');
-  return std::make_pair(key.substr(0, dot), key.substr(dot + 1));
+  auto known = [&]() -> std::optional<std::pair<std::string, std::string>> {
+    std::lock_guard lock(directory_mutex_);
+    auto it = directory_.friend_pair_by_request.find(request_id);
+    if (it == directory_.friend_pair_by_request.end()) return std::nullopt;
+    const std::string& key = it->second;
+    const size_t dot = key.find('.');
+    return std::make_pair(key.substr(0, dot), key.substr(dot + 1));
+  };
+  auto parties = known();
+  if (!parties && CaughtUpOnAll()) parties = known();  // the pair's stream is not known here
+  return parties;
 }
 
 core::Result<Appended> CommandService::UpdateProfile(const CommandContext& ctx,
                                                      const std::string& user_id,
                                                      commands::UpdateProfile cmd) {
+  FILAMENT_RETURN_IF_ERROR(OwnStream("user:" + user_id));  // before the directory lock
   // Directory before stream, as in RegisterUser: renames and registrations are serialized.
   std::lock_guard directory_lock(directory_mutex_);
   auto* slot = users_.Find(user_id);
@@ -274,11 +317,12 @@ core::Result<Appended> CommandService::UpdateProfile(const CommandContext& ctx,
   auto positions = AppendRecords(ctx, "user:" + user_id, slot->state.version, appended.events);
   if (!positions.ok()) {
     if (renames) (void)credentials_.Rename(user_id, old_name);  // best effort
-    return positions.error();
+    return AppendFailed("user:" + user_id, positions.error());
   }
   appended.positions = std::move(*positions);
   for (const auto& e : *decided) Apply(slot->state, e);
   for (const auto& e : appended.events) Apply(directory_, e);  // under the directory lock
+  slot->side_version = slot->state.version;
   return appended;
 }
 

@@ -13,6 +13,7 @@
 #include "commands/command_batch.hpp"
 #include "commands/friendship/friendship_state.hpp"
 #include "commands/guild/guild_state.hpp"
+#include "commands/partition_writers.hpp"
 #include "commands/ports.hpp"
 #include "commands/snapshot/command_fold.hpp"
 #include "commands/snapshot/snapshot_store.hpp"
@@ -67,7 +68,10 @@ class Minter {
 // and kept current by applying every batch this service appends, so decisions are
 // linearizable per stream as long as this is the only command writer
 // (docs/adr/0002-command-state.md). The log's expected-version check is the safety net: a
-// second writer gets kAborted, never a forked stream.
+// second writer gets kAborted, never a forked stream. With UseFencedWriters() several
+// processes share the log (ADR 0091): a command runs only once this process owns its stream's
+// partition (taken on demand, fencing the previous owner) and has folded it to the end, and a
+// follower thread folds what the other writers append.
 // Commands on one stream are group-committed (ADR 0070): callers queue on the stream, and one
 // of them decides a batch of queued commands one after another on the stream's state, appends
 // all their events as one batch with one expected version, and answers each caller with its
@@ -77,6 +81,9 @@ class CommandService {
  public:
   CommandService(events::EventLog& log, const core::Clock& clock, core::UlidGenerator& ids,
                  CredentialStore& credentials, core::Limits limits);
+  ~CommandService();
+  CommandService(const CommandService&) = delete;
+  CommandService& operator=(const CommandService&) = delete;
 
   // Folds the log up to its current end. Errors: a record that fails to decode (the message
   // names its position and type), a stream version gap, or the log being unreachable.
@@ -92,6 +99,17 @@ class CommandService {
   // (the gateway's log bridge starts from it instead of folding the whole log, ADR 0085).
   // `observe` may copy from the fold; it must leave it as it found it. Call before Start().
   void ObserveStartFold(int64_t records_before_end, std::function<void(CommandFold&)> observe);
+
+  // Several command writers on one log (ADR 0091): `log` was opened in WriterMode::kFenced.
+  // Start() then starts a follower of the log, and every command first makes this process the
+  // writer of its stream's partition (PartitionWriters). `log_line` reports acquisitions,
+  // losses and follower trouble. Call before Start().
+  void UseFencedWriters(std::function<void(const std::string&)> log_line);
+  // Partitions this process may append to: all of them with a single writer, the owned ones
+  // with fenced writers.
+  int32_t OwnedPartitions() const;
+  // The fenced writers' state, or nullptr with a single writer.
+  const PartitionWriters* partition_writers() const { return writers_.get(); }
 
   // Decides the command `make(minter)` against the existing guild `guild_id` and appends its
   // events. An unknown guild is decided against an empty state (the decider picks the
@@ -129,13 +147,14 @@ class CommandService {
   core::Result<Appended> OnVoice(const CommandContext& ctx, const std::string& user_id,
                                  MakeCommand&& make) {
     if (!UserExists(user_id)) return core::NotFound("unknown user");
+    FILAMENT_RETURN_IF_ERROR(OwnStream("voice:" + user_id));
     std::lock_guard voice_lock(voice_mutex_);
     auto& slot = voices_.FindOrCreate(user_id);
     std::lock_guard lock(slot.mutex);
     Minter minter(ids_, clock_);
     auto decided = Decide(VoiceView{slot.state, voice_registry_}, make(minter));
     if (!decided.ok()) return decided.error();
-    auto appended = Commit(ctx, "voice:" + user_id, slot.state, std::move(*decided));
+    auto appended = Commit(ctx, "voice:" + user_id, slot, std::move(*decided));
     voice_registry_.Set(user_id, slot.state.participation);
     return appended;
   }
@@ -177,6 +196,7 @@ class CommandService {
                                     MakeCommand&& make) {
     Minter minter(ids_, clock_);
     auto* slot = states.Find(id);
+    if (slot == nullptr && CaughtUpOn(std::string(category) + ":" + id)) slot = states.Find(id);
     if (slot == nullptr) {
       static const State kNone;
       auto decided = Decide(kNone, make(minter));
@@ -229,18 +249,36 @@ class CommandService {
     return std::move(cmd.result);
   }
 
-  // The leader's part: under the stream's lock, decides the batch command by command on the
-  // slot's state (folding each accepted command before deciding the next), appends every
-  // accepted event as ONE batch expecting the version the stream had, and answers each
-  // command. A failed append fails every accepted command and folds the stream again from
-  // the log (the state had been folded ahead), so it ends exactly as the log has it.
+  // The leader's part. Owns the stream's partition (fenced writers), then decides and appends
+  // the batch under the stream's lock (DecideAndAppend). An append refused because another
+  // process took the partition in between is decided again once, after taking it back, so the
+  // callers do not see the hand-over.
   template <typename State>
   void RunBatch(typename StreamStates<State>::Slot& slot, const std::string& stream,
                 const std::vector<QueuedCommandBase*>& batch) {
-    std::lock_guard lock(slot.mutex);
+    for (int attempt = 0;; ++attempt) {
+      if (auto owned = OwnStream(stream); !owned.ok()) {
+        for (auto* c : batch) static_cast<QueuedCommand<State>*>(c)->result = owned.error();
+        return;
+      }
+      std::lock_guard lock(slot.mutex);
+      if (!DecideAndAppend<State>(slot, stream, batch) || attempt > 0) return;
+      for (auto* c : batch) static_cast<QueuedCommand<State>*>(c)->result = Appended{};
+    }
+  }
+
+  // Under the stream's lock: decides the batch command by command on the slot's state
+  // (folding each accepted command before deciding the next), appends every accepted event as
+  // ONE batch expecting the version the stream had, and answers each command. A failed append
+  // fails every accepted command and folds the stream again from the log (the state had been
+  // folded ahead), so it ends exactly as the log has it. Returns whether the append was refused
+  // as fenced (the partition is marked lost).
+  template <typename State>
+  bool DecideAndAppend(typename StreamStates<State>::Slot& slot, const std::string& stream,
+                       const std::vector<QueuedCommandBase*>& batch) {
     if (auto fresh = RefoldIfStale<State>(slot, stream); !fresh.ok()) {
       for (auto* c : batch) static_cast<QueuedCommand<State>*>(c)->result = fresh.error();
-      return;
+      return false;
     }
     events::AppendBatch append{stream, slot.state.version, {}};
     std::vector<QueuedCommand<State>*> accepted;
@@ -256,15 +294,19 @@ class CommandService {
         accepted.push_back(cmd);
       }
     }
-    if (accepted.empty()) return;
+    if (accepted.empty()) return false;
     auto positions = log_.Append(append);
     if (!positions.ok()) {
-      for (auto* cmd : accepted) cmd->result = positions.error();
+      const bool fenced = IsFencedAppend(positions.error());
+      const core::Error error = AppendFailed(stream, positions.error());
+      for (auto* cmd : accepted) cmd->result = error;
       slot.stale = true;
       (void)RefoldIfStale<State>(slot, stream);  // else the next batch retries
-      return;
+      return fenced;
     }
     AnswerBatch(accepted, *positions);
+    slot.side_version = slot.state.version;
+    return false;
   }
 
   // Hands each accepted command its positions (the append's, in order) and folds the batch
@@ -298,21 +340,61 @@ class CommandService {
     return core::OkStatus();
   }
 
-  // Appends `decided` to `stream` expecting `state.version`, then folds it into `state` (and
-  // into the directory when it concerns it). The caller holds the stream's lock.
-  template <typename State, typename StreamEvent>
-  core::Result<Appended> Commit(const CommandContext& ctx, const std::string& stream, State& state,
+  // Appends `decided` to `stream` expecting the slot's version, then folds it into the slot's
+  // state (and into the directory when it concerns it). The caller holds the stream's lock.
+  template <typename Slot, typename StreamEvent>
+  core::Result<Appended> Commit(const CommandContext& ctx, const std::string& stream, Slot& slot,
                                 std::vector<StreamEvent> decided) {
     if (decided.empty()) return Appended{};
     Appended appended;
     for (const auto& e : decided) appended.events.push_back(events::ToEvent(e));
-    auto positions = AppendRecords(ctx, stream, state.version, appended.events);
-    if (!positions.ok()) return positions.error();
+    auto positions = AppendRecords(ctx, stream, slot.state.version, appended.events);
+    if (!positions.ok()) return AppendFailed(stream, positions.error());
     appended.positions = std::move(*positions);
-    for (const auto& e : decided) Apply(state, e);
+    for (const auto& e : decided) Apply(slot.state, e);
     ApplyToDirectory(appended.events);
     for (const auto& e : appended.events) attachment_quota_.Apply(e);
+    slot.side_version = slot.state.version;
     return appended;
+  }
+
+  // Fenced writers (ADR 0091). OwnStream makes this process the writer of the stream's
+  // partition (always OK with a single writer). CaughtUpOn, for a stream this process does not
+  // know: whether it folded the stream's partition to the log's end just now (so a second
+  // look-up is worth it); always false with a single writer. AppendFailed turns a fenced
+  // append into "partition lost" and kUnavailable (retry).
+  core::Status OwnStream(const std::string& stream);
+  bool CaughtUpOn(const std::string& stream);
+  bool CaughtUpOnAll();
+  static bool IsFencedAppend(const core::Error& error);
+  core::Error AppendFailed(const std::string& stream, const core::Error& error);
+  // The follower's fold of one record (any writer's, this process's own included): folds it
+  // into the stream's state when it is the next version, and into the directory and the
+  // attachment ledger when they have not seen it (the slot's side_version).
+  core::Status Follow(const events::StoredRecord& stored);
+  // Returns whether the record was new to the stream's state (another writer's).
+  template <typename State, typename StreamEvent>
+  bool FollowInto(StreamStates<State>& states, const std::string& id, int64_t version,
+                  const StreamEvent& typed, const events::Event& event) {
+    auto& slot = states.FindOrCreate(id);
+    bool side = false;
+    bool fresh = false;
+    {
+      std::lock_guard lock(slot.mutex);
+      if (!slot.stale && version == slot.state.version + 1) {
+        Apply(slot.state, typed);
+        fresh = true;
+      } else if (version > slot.state.version + 1) {
+        slot.stale = true;  // folded from the log before the next command on it
+      }
+      if (version > slot.side_version) {
+        slot.side_version = version;
+        attachment_quota_.Apply(event);
+        side = true;
+      }
+    }
+    if (side) ApplyToDirectory({event});
+    return fresh;
   }
 
   // Appends the records of one command's `decided` events to `batch` (stream versions follow
@@ -356,6 +438,11 @@ class CommandService {
   std::function<void(const std::string&)> snapshot_log_ = [](const std::string&) {};
   int64_t observe_before_end_ = 0;
   std::function<void(CommandFold&)> observe_fold_;
+
+  std::function<void(const std::string&)> writers_log_;
+  // Fenced writers only (ADR 0091). Last member: its follower thread uses the ones above, so
+  // it stops before they go.
+  std::unique_ptr<PartitionWriters> writers_;
 };
 
 }  // namespace filament::commands

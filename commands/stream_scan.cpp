@@ -1,5 +1,6 @@
 #include "commands/stream_scan.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace filament::commands {
@@ -49,6 +50,7 @@ core::Status ScanStream(events::EventLog& log, const std::string& stream,
       if (stored.record.meta.stream != stream) continue;
       FILAMENT_RETURN_IF_ERROR(FoldOne(stored, version, fn));
     }
+    next = std::max(next, (*reader)->NextOffset(partition));  // past trailing markers (Kafka)
   }
   return core::OkStatus();
 }

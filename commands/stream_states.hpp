@@ -22,6 +22,9 @@ class StreamStates {
     // `state` may be ahead of the log (a batch was folded but its append failed): fold the
     // stream again from the log before deciding on it (ADR 0070).
     bool stale = false;
+    // The stream version up to which this stream's events are folded into the directory and
+    // the attachment ledger (the log follower folds only later ones there, ADR 0091).
+    int64_t side_version = 0;
     CommandQueue queue;  // commands waiting for this stream (group commit, ADR 0070)
   };
 

@@ -23,6 +23,13 @@ class LogReader {
   // Errors: kUnavailable (log unreachable; call again), kInternal (corrupt log).
   virtual core::Result<std::vector<StoredRecord>> Poll(size_t max_records,
                                                        std::chrono::milliseconds wait) = 0;
+
+  // The offset at which this reader stands in `partition`: every record below it has been
+  // returned by Poll, and the next one returned will be at or after it. It may lie past the
+  // last record returned (Kafka's transaction markers take offsets), so "NextOffset(p) >= end"
+  // is how a reader knows it has read everything below an end offset. -1 for a partition the
+  // reader does not read.
+  virtual int64_t NextOffset(int32_t partition) const = 0;
 };
 
 // Error::reason of an append refused because the partition is owned by another writer, or

@@ -1,5 +1,6 @@
 #include "events/log_scan.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -49,6 +50,10 @@ core::Status ReadLogFromUpTo(EventLog& log, const std::vector<int64_t>& from,
       if (p >= ends.size() || record.position.offset >= ends[p]) continue;
       next[p] = record.position.offset + 1;
       FILAMENT_RETURN_IF_ERROR(fn(record));
+    }
+    // A partition may end in offsets without records (Kafka's transaction markers).
+    for (size_t p = 0; p < ends.size(); ++p) {
+      next[p] = std::max(next[p], (*reader)->NextOffset(static_cast<int32_t>(p)));
     }
   }
   return core::OkStatus();

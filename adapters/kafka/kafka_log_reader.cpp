@@ -109,6 +109,7 @@ class KafkaLogReader : public events::LogReader {
   }
 
   // The next offset this reader returns from `partition` (past the end once EOF was seen).
+  int64_t NextOffset(int32_t partition) const override { return Next(partition); }
   int64_t Next(int32_t partition) const {
     auto it = next_.find(partition);
     return it == next_.end() ? -1 : it->second;

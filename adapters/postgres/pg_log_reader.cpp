@@ -41,6 +41,17 @@ PgLogReader::PgLogReader(std::string conninfo, int32_t partitions,
 
 PgLogReader::~PgLogReader() { conn_.Reset(); }
 
+int64_t PgLogReader::NextOffset(int32_t partition) const {
+  // Rows read ahead have not been returned yet: the first of them is where the reader stands.
+  for (const auto& record : ahead_) {
+    if (record.position.partition == partition) return record.position.offset;
+  }
+  for (const auto& next : next_) {
+    if (next.partition == partition) return next.offset;
+  }
+  return -1;
+}
+
 core::Result<std::vector<events::StoredRecord>> PgLogReader::Poll(size_t max_records,
                                                                   std::chrono::milliseconds wait) {
   using Clock = std::chrono::steady_clock;

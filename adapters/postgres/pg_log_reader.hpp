@@ -27,6 +27,7 @@ class PgLogReader final : public events::LogReader {
 
   core::Result<std::vector<events::StoredRecord>> Poll(size_t max_records,
                                                        std::chrono::milliseconds wait) override;
+  int64_t NextOffset(int32_t partition) const override;
 
  private:
   class Wakeup;

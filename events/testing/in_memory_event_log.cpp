@@ -37,6 +37,13 @@ class InMemoryReader final : public events::LogReader {
     return Take(max_records);
   }
 
+  int64_t NextOffset(int32_t partition) const override {
+    for (const auto& pos : next_) {
+      if (pos.partition == partition) return pos.offset;
+    }
+    return -1;
+  }
+
  private:
   size_t Available() const {
     size_t total = 0;
