@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The multi-process deployment on loopback (issue #10, ADR 0088): PostgreSQL, optionally the
 # Kafka mock, `--api N` `filament api` (1..4; with N > 1 each runs FILAMENT_WRITER_MODE=fenced,
-# ADR 0082: partitions taken on demand, the newest owner fences the older), 2 `project` (the
+# ADR 0091: partitions taken on demand, the newest owner fences the older), 2 `project` (the
 # projections split with --only), 2 `gateway`, and the front proxy (tools/dev/front_proxy.py)
 # on one port. Prints where each listens, then runs until Ctrl-C/SIGTERM (forwarded to every
 # process: proxy, gateways and api drain first, then the projections, then the log and
@@ -102,7 +102,7 @@ start_role() {
 }
 
 # launch NAME SUBCOMMAND FLAGS...: runs the binary in the background with stdout as given.
-# With several api processes each is a fenced writer (ADR 0082).
+# With several api processes each is a fenced writer (ADR 0091).
 launch() {
   local name=$1
   shift
