@@ -342,8 +342,23 @@ class ClusterChaos(unittest.TestCase):
             flush=True)
         self.assertTrue(all(p.acked for p in takeover),
                         [(p.status, p.reply) for p in takeover])
+        counters = {role: self.writer_counters(role) for role in ("api.1", "api.2")}
+        print(f"chaos: partition writers after the zombie: {counters}", flush=True)
+        if ARGS.log == "pg":  # the Kafka mock does not fence (ADR 0082 §6): nothing is lost
+            self.assertGreater(counters["api.2"]["filament_partition_losses_total"], 0,
+                               "the zombie was never fenced: the scenario did not happen")
         return {"api.2 stopped → first ack by api.1 on its guild":
                 round(first - stopped_at, 3) if first else float("inf")}
+
+    def writer_counters(self, role):
+        """The fenced-writer metrics of an api process (ADR 0091)."""
+        url = f"http://127.0.0.1:{self.server.roles[role]}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            text = resp.read().decode()
+        names = ("filament_owned_partitions", "filament_partition_acquisitions_total",
+                 "filament_partition_losses_total")
+        return {line.split()[0]: float(line.split()[1]) for line in text.splitlines()
+                if line.split(" ")[0] in names}
 
     # ----------------------------------------------------------------------------------------
     def history(self, owner, gid, cid):

@@ -252,7 +252,7 @@ main() {
 
 start_proxy() {
   /usr/bin/python3 "$root/tools/dev/front_proxy.py" --listen "127.0.0.1:$port" --api "$1" \
-    --gateway "$2" ${FILAMENT_PROXY_FLAGS:-} >"$data_dir/logs/proxy.log" 2>&1 &
+    --gateway "$2" --partitions "${FILAMENT_LOG_PARTITIONS:-4}" ${FILAMENT_PROXY_FLAGS:-} >"$data_dir/logs/proxy.log" 2>&1 &
   name_of[$!]=proxy
   pid_of[proxy]=$!
   echo "$!" >"$data_dir/pids/proxy"

@@ -6,10 +6,12 @@ One listening port: a WebSocket upgrade of `/gateway/ws` goes to the next gatewa
 guild id when the path (with or without the `/api` prefix) starts with `/guilds/<id>`, else the
 `Authorization` header, else the connection's peer address (register, login, refresh: one
 client address keeps one process, so the per-address auth limits count as on one process); the
-key's CRC-32 modulo the number of api processes picks it, so one guild's commands (and one
-client's user commands) go to one process and its partition ownership (ADR 0082, fenced
-writers) does not move on every request. Correctness never depends on this: any api process
-may serve any request. A head the proxy cannot parse goes round-robin. Each request is routed
+guild's log partition (`--partitions`, FNV-1a like the server's PartitionFor) modulo the
+number of api processes picks the process for a guild, so every guild of one partition goes to
+one process; other keys go by CRC-32 modulo the number of processes. Partition ownership (ADR
+0091, fenced writers) then does not move on every request. Correctness never depends on this:
+any api process may serve any request. A head the proxy cannot parse goes round-robin. Each
+request is routed
 on its own: the proxy forwards a non-upgrade request with `Connection: close`, so the backend
 closes after its response and a keep-alive client opens a new connection (a new pick) for its
 next request; pipelined requests behind the first on one connection are not forwarded.
@@ -27,7 +29,7 @@ no TLS, no health checks beyond a refused connect (the next backends in order ar
 killed api process fails no request while another lives), no keep-alive to backends. Standard library only; run with /usr/bin/python3.
 
 Usage: front_proxy.py --listen 127.0.0.1:0 --api H:P[,H:P] --gateway H:P[,H:P]
-                      [--trusted-clients CIDR[,CIDR]] [--log-connections]
+                      [--partitions 4] [--trusted-clients CIDR[,CIDR]] [--log-connections]
 Prints "front proxy listening on port N" once listening.
 """
 import argparse
@@ -89,8 +91,21 @@ def affinity_key(path, authorization, peer=None):
     return None
 
 
-def backend_index(key, count):
-    """The stable (process- and run-independent) index of `key` among `count` backends."""
+def partition_of(stream, partitions):
+    """The log partition of `stream`: events::PartitionFor (FNV-1a 32-bit modulo the count),
+    part of the log's format (a stream never moves), pinned by events_test."""
+    value = 2166136261
+    for byte in stream.encode("utf-8"):
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value % partitions if partitions > 1 else 0
+
+
+def backend_index(key, count, partitions=4):
+    """The stable (process- and run-independent) index of `key` among `count` backends: a
+    guild by its log partition (ULIDs in canonical upper case, as the server names streams),
+    so that a partition has one process; any other key by its CRC-32."""
+    if key.startswith("guild:"):
+        return partition_of("guild:" + key[6:].upper(), partitions) % count
     return zlib.crc32(key.encode("utf-8")) % count
 
 
@@ -157,6 +172,7 @@ class Proxy:
         self.pools = {"api": args.api, "gateway": args.gateway}
         self.next = {"api": 0, "gateway": 0}
         self.trusted = args.trusted_clients
+        self.partitions = args.partitions
         self.log_connections = args.log_connections
         self.tasks = set()
 
@@ -165,7 +181,7 @@ class Proxy:
         key: gateways, unparsed heads), then the ones after it."""
         backends = self.pools[pool]
         if key is not None:
-            start = backend_index(key, len(backends))
+            start = backend_index(key, len(backends), self.partitions)
         else:
             start = self.next[pool]
             self.next[pool] = (start + 1) % len(backends)
@@ -283,6 +299,8 @@ def parse_args(argv):
     parser.add_argument("--gateway", type=parse_pool, required=True)
     parser.add_argument("--trusted-clients", type=parse_cidrs, default=[])
     parser.add_argument("--drain-s", type=float, default=10.0)
+    parser.add_argument("--partitions", type=int, default=4,
+                        help="the log's partition count (FILAMENT_LOG_PARTITIONS)")
     parser.add_argument("--log-connections", action="store_true",
                         help="one JSON line per proxied connection on stdout")
     return parser.parse_args(argv)

@@ -163,6 +163,25 @@ class FrontProxyTest(unittest.TestCase):
         # Stable across runs and processes (not Python's salted hash()): CRC-32.
         self.assertEqual([front_proxy.backend_index(k, 3) for k in ("a", "b", "c")],
                          [0xE8B7BE43 % 3, 0x71BEEFF9 % 3, 0x06B9DF6F % 3])
+        # A guild by its log partition (events::PartitionFor, FNV-1a; the same values are
+        # pinned in events/log_record_test.cpp), then modulo the processes; ids in any case.
+        stream = "guild:01ARZ3NDEKTSV4RRFFQ69G5FAV"
+        self.assertEqual(front_proxy.partition_of(stream, 4), 2632991971 % 4)
+        self.assertEqual(front_proxy.partition_of(stream, 7), 2632991971 % 7)
+        self.assertEqual(front_proxy.partition_of("user:01ARZ3NDEKTSV4RRFFQ69G5FAV", 4),
+                         169350321 % 4)
+        self.assertEqual(front_proxy.partition_of(stream, 1), 0)
+        for key in (stream, stream.lower()):
+            self.assertEqual(front_proxy.backend_index(key, 2, 4), (2632991971 % 4) % 2)
+            self.assertEqual(front_proxy.backend_index(key, 3, 7), (2632991971 % 7) % 3)
+        # Every guild of one partition goes to one process.
+        guilds = [f"guild:01ARZ3NDEKTSV4RRFFQ69G5F{a}{b}" for a in "ABCD" for b in "0123456789"]
+        for count in (2, 3, 4):
+            owner = {}
+            for key in guilds:
+                owner.setdefault(front_proxy.partition_of(key, 4), set()).add(
+                    front_proxy.backend_index(key, count, 4))
+            self.assertTrue(all(len(v) == 1 for v in owner.values()), owner)
 
     def test_a_refused_affinity_backend_fails_over_to_the_next(self):
         dead = socket.socket()
