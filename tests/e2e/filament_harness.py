@@ -158,6 +158,13 @@ class Server:
                     pool[record["backend"]] = pool.get(record["backend"], 0) + 1
         return counts
 
+    def spool_dirs(self):
+        """Where uploads are spooled: the data dir, and in cluster mode also each further api
+        process's own data dir (cluster.sh: DATA_DIR/api.K)."""
+        extra = sorted(os.path.join(self.data_dir, name) for name in os.listdir(self.data_dir)
+                       if CLUSTER and re.fullmatch(r"api\.\d+", name))
+        return [self.data_dir] + extra
+
     def pid(self, role):
         """Cluster mode: the pid of role `role` (api.1, gateway.2, ...) from cluster.sh's
         DATA_DIR/pids (rewritten when --supervise restarts it)."""
@@ -205,6 +212,10 @@ class Server:
                 raise AssertionError(f"the cluster did not stop cleanly (exit "
                                      f"{self.proc.returncode}):\n" + "".join(self.output[-20:]))
         finally:
+            keep = os.environ.get("FILAMENT_E2E_KEEP_LOGS")  # cluster mode: the role logs
+            if keep and CLUSTER and os.path.isdir(os.path.join(self.data_dir, "logs")):
+                shutil.copytree(os.path.join(self.data_dir, "logs"),
+                                os.path.join(keep, os.path.basename(self.data_dir)))
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def _raise_on_sanitizer_report(self):
