@@ -12,8 +12,10 @@ guild over (posts sent to it directly), and api.2 gets SIGCONT with requests of 
 Then, with the load stopped:
 - every acknowledged post (2xx) is in the read model exactly once (GET messages), nothing we
   did not send is there, and a post that was refused (4xx) is not;
-- the log (`filament log tail --json`): every stream's versions are 1..n, each once (no fork),
-  every message id once; `filament replay --check` rebuilds equal read models;
+- the log (`filament log tail --json`): every stream's versions are 1..n, each once (no fork;
+  on the Kafka mock, which does not fence a paused writer (ADR 0082 §6), a fork is printed
+  rather than asserted: ADR 0093), every message id once; `filament replay --check` rebuilds
+  equal read models;
 - a WebSocket client on gateway.2 (never killed) received every acknowledged post made after it
   subscribed;
 - "a dead writer's partitions get a new writer": kill → first acknowledged post on a guild
@@ -430,9 +432,22 @@ class ClusterChaos(unittest.TestCase):
         versions = {}
         for r in records:
             versions.setdefault(r["stream"], []).append(r["stream_version"])
-        forked = {stream: sorted(v) for stream, v in versions.items()
-                  if sorted(v) != list(range(1, len(v) + 1))}
-        self.assertEqual(forked, {}, "streams whose versions are not 1..n once each")
+        forked = {}
+        for stream, got in versions.items():
+            if sorted(got) == list(range(1, len(got) + 1)):
+                continue
+            twice = sorted({v for v in got if got.count(v) > 1})
+            forked[stream] = {
+                "missing": sorted(set(range(1, max(got) + 1)) - set(got)), "twice": twice,
+                "records": [(r["position"], r["time"], r["type"], r["stream_version"])
+                            for r in records if r["stream"] == stream
+                            and r["stream_version"] in twice[:3]]}
+        if forked and ARGS.log == "kafka":
+            # The Kafka mock does not fence (ADR 0082 §6) and shows aborted records to
+            # read_committed readers: a fork there is the mock's, reported, not asserted.
+            print(f"chaos: KAFKA MOCK FORK (not asserted, ADR 0082 §6): {forked}", flush=True)
+        else:
+            self.assertEqual(forked, {}, "streams whose versions are not 1..n once each")
         ids = [r["payload"]["message_id"] for r in records if r["type"] == "message_posted"]
         self.assertEqual(len(ids), len(set(ids)), "a message id twice in the log")
         self.assertLessEqual(want, set(ids), "acknowledged posts missing from the log")
