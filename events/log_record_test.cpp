@@ -19,6 +19,14 @@ TEST(Position, RejectsMalformedText) {
   }
 }
 
+// The placement is part of the log's format (a stream's records never move), and
+// tools/dev/front_proxy.py computes it too (ADR 0093): these values must never change.
+TEST(PartitionFor, IsFnv1a32ModuloThePartitionCount) {
+  EXPECT_EQ(PartitionFor("guild:01ARZ3NDEKTSV4RRFFQ69G5FAV", 4), 2632991971u % 4);
+  EXPECT_EQ(PartitionFor("guild:01ARZ3NDEKTSV4RRFFQ69G5FAV", 7), 2632991971u % 7);
+  EXPECT_EQ(PartitionFor("user:01ARZ3NDEKTSV4RRFFQ69G5FAV", 4), 169350321u % 4);
+}
+
 TEST(PartitionFor, IsStableAndInRange) {
   EXPECT_EQ(PartitionFor("guild:01ARZ3NDEKTSV4RRFFQ69G5FAV", 1), 0);
   for (int n : {2, 4, 7}) {

@@ -135,5 +135,22 @@ TEST(LogTail, FromBeginningAsJson) {
   EXPECT_NE(out.str().find("before_tail"), std::string::npos);
 }
 
+TEST(LogTail, JsonNamesTheStreamVersion) {  // what a fork check reads (test_cluster_chaos.py)
+  InMemoryEventLog log(2);
+  Add(log, "guild:g", "first", "a", kT0);
+  Add(log, "guild:g", "second", "a", kT0);
+  std::ostringstream out;
+  std::atomic<bool> stop{false};
+  std::thread tail([&] { EXPECT_TRUE(TailLog(log, {true, true, 10ms}, out, stop).ok()); });
+  std::this_thread::sleep_for(100ms);
+  stop = true;
+  tail.join();
+  EXPECT_NE(out.str().find("\"type\":\"first\",\"stream\":\"guild:g\",\"stream_version\":1,"),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("\"type\":\"second\",\"stream\":\"guild:g\",\"stream_version\":2,"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace filament::projections

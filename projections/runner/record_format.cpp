@@ -131,6 +131,7 @@ std::string RecordToJson(const events::StoredRecord& record) {
   out["time"] = FormatRfc3339(meta.time_unix_ms);
   out["type"] = meta.type;
   out["stream"] = meta.stream;
+  out["stream_version"] = meta.stream_version;
   out["actor"] = meta.actor_user_id;
   out["event_id"] = meta.event_id;
   out["correlation_id"] = meta.correlation_id;

@@ -39,10 +39,12 @@ RECORDED = []
 EXTERNAL_SERVER = os.environ.get("FILAMENT_E2E_SERVER")
 
 # FILAMENT_E2E_TOPOLOGY=cluster: `Server` starts the multi-process recipe (tools/dev/cluster.sh:
-# PostgreSQL, api, 2 project, 2 gateway, the front proxy) with the same environment and extra
-# flags for every role, and every request and WebSocket goes through the proxy (ADR 0088).
+# PostgreSQL, FILAMENT_E2E_CLUSTER_APIS api processes (default 2, fenced writers, ADR 0093),
+# 2 project, 2 gateway, the front proxy) with the same environment and extra flags for every
+# role, and every request and WebSocket goes through the proxy (ADR 0088).
 TOPOLOGY = os.environ.get("FILAMENT_E2E_TOPOLOGY", "single")
 CLUSTER = TOPOLOGY == "cluster"
+CLUSTER_APIS = os.environ.get("FILAMENT_E2E_CLUSTER_APIS", "2")
 API_ONLY_FLAGS = ("--web-root", "--search-dir")
 
 
@@ -56,8 +58,10 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 
 
 class Server:
-    def __init__(self, binary, log="pg", env=None, extra_args=()):
+    def __init__(self, binary, log="pg", env=None, extra_args=(), cluster_args=()):
+        """cluster_args: more flags for cluster.sh in cluster mode (e.g. --supervise)."""
         self.binary = binary
+        self.cluster_args = list(cluster_args)
         self.log = log
         self.env = dict(os.environ, **(env or {}))
         self.extra_args = list(extra_args)
@@ -121,7 +125,7 @@ class Server:
             env["FILAMENT_TRUSTED_PROXY_CIDRS"] = trusted + ",127.0.0.1/32"
         args = [os.path.join(ROOT, "tools", "dev", "cluster.sh"), "--binary", self.binary,
                 "--log", "kafka" if bootstrap else "pg", "--port", "0", "--data-dir",
-                self.data_dir]
+                self.data_dir, "--api", CLUSTER_APIS, *self.cluster_args]
         rest = list(self.extra_args)
         while rest and rest[0] in API_ONLY_FLAGS:  # flags the other roles refuse
             args += ["--api-arg", f"{rest[0]}={rest[1]}"]
@@ -153,6 +157,19 @@ class Server:
                     pool = counts[record["pool"]]
                     pool[record["backend"]] = pool.get(record["backend"], 0) + 1
         return counts
+
+    def spool_dirs(self):
+        """Where uploads are spooled: the data dir, and in cluster mode also each further api
+        process's own data dir (cluster.sh: DATA_DIR/api.K)."""
+        extra = sorted(os.path.join(self.data_dir, name) for name in os.listdir(self.data_dir)
+                       if CLUSTER and re.fullmatch(r"api\.\d+", name))
+        return [self.data_dir] + extra
+
+    def pid(self, role):
+        """Cluster mode: the pid of role `role` (api.1, gateway.2, ...) from cluster.sh's
+        DATA_DIR/pids (rewritten when --supervise restarts it)."""
+        with open(os.path.join(self.data_dir, "pids", role), encoding="ascii") as f:
+            return int(f.read())
 
     def role_output(self):
         """Cluster mode: the output of every role (data dir's logs/), one string."""
@@ -195,6 +212,10 @@ class Server:
                 raise AssertionError(f"the cluster did not stop cleanly (exit "
                                      f"{self.proc.returncode}):\n" + "".join(self.output[-20:]))
         finally:
+            keep = os.environ.get("FILAMENT_E2E_KEEP_LOGS")  # cluster mode: the role logs
+            if keep and CLUSTER and os.path.isdir(os.path.join(self.data_dir, "logs")):
+                shutil.copytree(os.path.join(self.data_dir, "logs"),
+                                os.path.join(keep, os.path.basename(self.data_dir)))
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def _raise_on_sanitizer_report(self):

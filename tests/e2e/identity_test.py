@@ -268,7 +268,7 @@ class Identity(unittest.TestCase):
         created, and the connection closes; without a body it stays open. A wrong method or
         route with a large declared body is 405/404, not 413."""
         token, _ = self.user("img_head")
-        watch = upload_probe.SpoolWatch(self.server.data_dir)
+        watch = upload_probe.SpoolWatch(self.server.spool_dirs())
         try:
             for kind in ("avatar", "banner"):
                 for headers in ({}, {"Authorization": "Bearer not-a-token"},

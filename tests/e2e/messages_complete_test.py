@@ -357,7 +357,7 @@ class MessagesComplete(unittest.TestCase):
                  (base + "?name=x", bearer("bob"), 400, "invalid_request"),
                  (base, {**bearer("bob"), "Content-Type": "not a type"}, 400, "invalid_request"),
                  (base, bearer("bob"), 413, "payload_too_large")]
-        watch = upload_probe.SpoolWatch(self.server.data_dir)
+        watch = upload_probe.SpoolWatch(self.server.spool_dirs())
         try:
             for target, headers, want, code in cases:
                 status, got, body, elapsed, closed = upload_probe.refused_before_body(

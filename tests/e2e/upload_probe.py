@@ -19,14 +19,16 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 
 class SpoolWatch:
-    """Counts `filament-upload-*` files created in `directory` (Linux inotify)."""
+    """Counts `filament-upload-*` files created in `directory` (a path, or a list of them: one
+    spool directory per api process in cluster mode, `Server.spool_dirs()`; Linux inotify)."""
 
     def __init__(self, directory):
         self.fd = _libc.inotify_init1(_IN_NONBLOCK)
         if self.fd < 0:
             raise OSError(ctypes.get_errno(), "inotify_init1")
-        if _libc.inotify_add_watch(self.fd, directory.encode(), _IN_CREATE) < 0:
-            raise OSError(ctypes.get_errno(), "inotify_add_watch")
+        for path in [directory] if isinstance(directory, str) else directory:
+            if _libc.inotify_add_watch(self.fd, path.encode(), _IN_CREATE) < 0:
+                raise OSError(ctypes.get_errno(), "inotify_add_watch")
 
     def created(self):
         """Spool files created since the last call."""

@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # The multi-process deployment on loopback (issue #10, ADR 0088): PostgreSQL, optionally the
-# Kafka mock, `filament api`, 2 `project` (the projections split with --only), 2 `gateway`, and
-# the front proxy (tools/dev/front_proxy.py) on one port. Prints where each listens, then runs
-# until Ctrl-C/SIGTERM (forwarded to every process: proxy, gateways and api drain first, then
-# the projections, then the log and PostgreSQL). Exits non-zero when a process dies on its own
-# or does not stop cleanly. Every FILAMENT_* variable in the environment reaches every role:
+# Kafka mock, `--api N` `filament api` (1..4; with N > 1 each runs FILAMENT_WRITER_MODE=fenced,
+# ADR 0091: partitions taken on demand, the newest owner fences the older), 2 `project` (the
+# projections split with --only), 2 `gateway`, and the front proxy (tools/dev/front_proxy.py)
+# on one port. Prints where each listens, then runs until Ctrl-C/SIGTERM (forwarded to every
+# process: proxy, gateways and api drain first, then the projections, then the log and
+# PostgreSQL). Exits non-zero when a process dies on its own (unless --supervise) or does not
+# stop cleanly. Every FILAMENT_* variable in the environment reaches every role:
 # with FILAMENT_DATABASE_URL set no PostgreSQL is started (that database is used), with
 # FILAMENT_KAFKA_BROKERS set and --log kafka no mock is started (that cluster is used).
 # The roles trust the proxy's X-Forwarded-For (FILAMENT_TRUSTED_PROXY_CIDRS, default
 # 127.0.0.1/32); FILAMENT_PROXY_FLAGS adds flags to front_proxy.py (e.g. --trusted-clients).
+# Each role's pid is in <data dir>/pids/<role> (api.1, project.2, gateway.1, proxy).
 #
 # Usage: cluster.sh [--log pg|kafka] [--api N] [--project N] [--gateway N] [--port P]
-#                   [--data-dir DIR] [--binary PATH] [--no-fsync] [--api-arg FLAG]...
-#                   [-- FLAGS FOR EVERY ROLE]
+#                   [--data-dir DIR] [--binary PATH] [--no-fsync] [--supervise]
+#                   [--api-arg FLAG]... [-- FLAGS FOR EVERY ROLE]
 # --api-arg: a flag for the api only (repeat it; e.g. --api-arg --web-root=DIR).
+# --supervise: a role (not the proxy) that exits on its own is started again on its own port
+#   after 1 s, like a service manager would ("cluster: restarted ROLE (pid N)" on stdout; the
+#   pid file is rewritten), instead of stopping the whole recipe. For the chaos test.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 log=pg api=1 projects=2 gateways=2 port=3000 data_dir="" binary="$root/build/filament" durable=1
+supervise=0
 role_flags=() api_flags=()
 while (($#)); do
   case $1 in
@@ -28,25 +35,22 @@ while (($#)); do
     --data-dir) data_dir=$2; shift 2 ;;
     --binary) binary=$2; shift 2 ;;
     --no-fsync) durable=0; shift ;;
+    --supervise) supervise=1; shift ;;
     --api-arg) api_flags+=("$2"); shift 2 ;;
     --) shift; role_flags=("$@"); break ;;
     *) echo "cluster: unknown argument $1 (see the usage at the top of $0)" >&2; exit 2 ;;
   esac
 done
 [[ $log == pg || $log == kafka ]] || { echo "cluster: --log is pg or kafka" >&2; exit 2; }
-if [[ $api != 1 ]]; then
-  echo "cluster: --api $api: only one \`filament api\` may write to a log today (ADR 0002/0009:" \
-       "one command writer). Several api processes need partition ownership and fencing of the" \
-       "command writers (the \`writers\` work), which is not in this build." >&2
-  exit 2
-fi
+[[ $api =~ ^[1-4]$ ]] || { echo "cluster: --api is 1..4" >&2; exit 2; }
 ((projects >= 1 && projects <= 5 && gateways >= 1)) || { echo "cluster: bad counts" >&2; exit 2; }
 [[ -x $binary ]] || { echo "cluster: no binary at $binary (tools/dev/build.sh filament)" >&2; exit 2; }
 
 keep_dir=1
 if [[ -z $data_dir ]]; then data_dir=$(mktemp -d /tmp/filament-cluster.XXXXXX); keep_dir=0; fi
-mkdir -p "$data_dir/logs" && chmod 755 "$data_dir"
-declare -A name_of=() pid_of=()  # pid -> role name, role name -> pid
+mkdir -p "$data_dir/logs" "$data_dir/pids" && chmod 755 "$data_dir"
+# pid -> role name; role name -> pid, its command line (printf %q), its port once known
+declare -A name_of=() pid_of=() args_of=() port_num=()
 declare -a table=() front=() back=() infra=()
 stopping=0 failed=0
 
@@ -75,8 +79,9 @@ start_postgres() {
 
 start_kafka_mock() {
   "$binary" kafka-mock >"$data_dir/logs/kafka-mock.out" 2>"$data_dir/logs/kafka-mock.log" &
-  infra+=($!)
+  infra+=(kafka-mock)
   name_of[$!]=kafka-mock
+  pid_of[kafka-mock]=$!
   for _ in $(seq 100); do
     FILAMENT_KAFKA_BROKERS=$(head -n1 "$data_dir/logs/kafka-mock.out")
     [[ -n $FILAMENT_KAFKA_BROKERS ]] && break
@@ -87,14 +92,42 @@ start_kafka_mock() {
   table+=("kafka-mock|$FILAMENT_KAFKA_BROKERS|the log's topic (filament kafka-mock)")
 }
 
-# start_role NAME ARRAY SUBCOMMAND FLAGS...: starts it, appends its pid to ARRAY.
+# start_role NAME ARRAY SUBCOMMAND FLAGS...: starts it, appends its name to ARRAY.
 start_role() {
   local name=$1 group=$2
   shift 2
-  "$binary" "$@" "${role_flags[@]}" >"$data_dir/logs/$name.log" 2>&1 &
+  args_of[$name]=$(printf '%q ' "$@")
+  launch "$name" "$@" >"$data_dir/logs/$name.log"
+  eval "$group+=($name)"
+}
+
+# launch NAME SUBCOMMAND FLAGS...: runs the binary in the background with stdout as given.
+# With several api processes each is a fenced writer (ADR 0091).
+launch() {
+  local name=$1
+  shift
+  if [[ $name == api.* ]] && ((api > 1)); then
+    FILAMENT_WRITER_MODE=fenced "$binary" "$@" "${role_flags[@]}" 2>&1 &
+  else
+    "$binary" "$@" "${role_flags[@]}" 2>&1 &
+  fi
   name_of[$!]=$name
   pid_of[$name]=$!
-  eval "$group+=($!)"
+  echo "$!" >"$data_dir/pids/$name"
+}
+
+# --supervise: role $1 ended; start it again with its command line, on the port it had.
+restart_role() {
+  local name=$1 arg
+  local -a args=()
+  eval "set -- ${args_of[$name]}"
+  for arg in "$@"; do
+    [[ $arg == 127.0.0.1:0 ]] && arg=127.0.0.1:${port_num[$name]}
+    args+=("$arg")
+  done
+  echo "cluster: restarting $name at $(date -u +%FT%T.%3NZ)" >>"$data_dir/logs/$name.log"
+  launch "$name" "${args[@]}" >>"$data_dir/logs/$name.log"
+  echo "cluster: restarted $name (pid ${pid_of[$name]})"
 }
 
 # The port a role printed ("listening on port N"), waiting up to 120 s.
@@ -121,11 +154,12 @@ wait_ready() {
   return 1
 }
 
-# Sends SIGTERM to the given pids and waits for each; a non-zero exit marks the run failed.
+# Sends SIGTERM to the given roles and waits for each; a non-zero exit marks the run failed.
 stop_group() {
-  local pid code
-  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "$@"; do
+  local name pid code
+  for name in "$@"; do kill -TERM "${pid_of[$name]}" 2>/dev/null; done
+  for name in "$@"; do
+    pid=${pid_of[$name]}
     wait "$pid"; code=$?
     # A signal arriving meanwhile interrupts `wait` (status > 128) while the process lives on.
     while ((code > 128)) && kill -0 "$pid" 2>/dev/null; do wait "$pid"; code=$?; done
@@ -175,11 +209,22 @@ main() {
   "$binary" migrate >"$data_dir/logs/migrate.log" 2>&1 ||
     { echo "cluster: migrate failed; see $data_dir/logs/migrate.log" >&2; return 1; }
   local -a names=(api.1) ports=() only
-  local i api_port gw_list="" name p
-  # --data-dir beside the URL: the api keeps its upload spool and search index there.
+  local i gw_list="" api_list="" name p
+  # --data-dir beside the URL: the api keeps its upload spool and search index there (one
+  # index per process: api.2.. each get a directory of their own).
   start_role api.1 front api --listen 127.0.0.1:0 --data-dir "$data_dir" "${api_flags[@]}"
-  api_port=$(port_of api.1) || return 1  # the writer first: it sets the log up
-  ports+=("$api_port")
+  p=$(port_of api.1) || return 1  # the first writer alone: it sets the log up
+  if ((api > 1)); then
+    wait_ready api.1 || { echo "cluster: api.1 never ready" >&2; return 1; }
+  fi
+  ports+=("$p")
+  port_num[api.1]=$p
+  for ((i = 2; i <= api; i++)); do
+    mkdir -p "$data_dir/api.$i"
+    start_role "api.$i" front api --listen 127.0.0.1:0 --data-dir "$data_dir/api.$i" \
+      "${api_flags[@]}"
+    names+=("api.$i")
+  done
   mapfile -t only < <(split_projections)
   for ((i = 1; i <= projects; i++)); do
     start_role "project.$i" back project --ops-listen 127.0.0.1:0 --only "${only[i - 1]}"
@@ -192,23 +237,26 @@ main() {
   for name in "${names[@]:1}"; do
     p=$(port_of "$name") || return 1
     ports+=("$p")
-    [[ $name == gateway.* ]] && gw_list+="${gw_list:+,}127.0.0.1:$p"
+    port_num[$name]=$p
   done
   for i in "${!names[@]}"; do
     wait_ready "${names[i]}" || { echo "cluster: ${names[i]} never ready" >&2; return 1; }
     local what="http://127.0.0.1:${ports[i]}/health /ready /metrics"
     [[ ${names[i]} == project.* ]] && what+="  --only ${only[${names[i]#project.} - 1]}"
+    [[ ${names[i]} == gateway.* ]] && gw_list+="${gw_list:+,}127.0.0.1:${ports[i]}"
+    [[ ${names[i]} == api.* ]] && api_list+="${api_list:+,}127.0.0.1:${ports[i]}"
     table+=("${names[i]}|127.0.0.1:${ports[i]}|$what")
   done
-  start_proxy "$api_port" "$gw_list" || return 1
+  start_proxy "$api_list" "$gw_list" || return 1
 }
 
 start_proxy() {
-  /usr/bin/python3 "$root/tools/dev/front_proxy.py" --listen "127.0.0.1:$port" --api "127.0.0.1:$1" \
-    --gateway "$2" ${FILAMENT_PROXY_FLAGS:-} >"$data_dir/logs/proxy.log" 2>&1 &
+  /usr/bin/python3 "$root/tools/dev/front_proxy.py" --listen "127.0.0.1:$port" --api "$1" \
+    --gateway "$2" --partitions "${FILAMENT_LOG_PARTITIONS:-4}" ${FILAMENT_PROXY_FLAGS:-} >"$data_dir/logs/proxy.log" 2>&1 &
   name_of[$!]=proxy
   pid_of[proxy]=$!
-  front=("$!" "${front[@]}")
+  echo "$!" >"$data_dir/pids/proxy"
+  front=(proxy "${front[@]}")
   local proxy_port
   proxy_port=$(port_of proxy) || return 1
   table+=("proxy|127.0.0.1:$proxy_port|clients: http://127.0.0.1:$proxy_port (REST) and ws://127.0.0.1:$proxy_port/gateway/ws")
@@ -220,22 +268,33 @@ run() {
     exit 1
   fi
   echo "cluster: log $log, data dir $data_dir, role logs in $data_dir/logs"
-  local row name address what dead
+  local row name address what dead code
   for row in "${table[@]}"; do
     IFS='|' read -r name address what <<<"$row"
     printf '  %-11s %-21s %s\n' "$name" "$address" "$what"
   done
   echo "cluster: ready (Ctrl-C stops every process)"
   while :; do  # a process that ends before we stop is a failure of the whole recipe
-    dead=""
-    wait -n -p dead
+    # Polled, not `wait -n`: processes that end together are reported by one `wait -n` only.
+    sleep 0.2
     ((stopping)) && break
-    if [[ -n $dead ]]; then
-      echo "cluster: ${name_of[$dead]:-pid $dead} exited on its own; stopping" >&2
+    for name in "${front[@]}" "${back[@]}" "${infra[@]}"; do
+      dead=${pid_of[$name]}
+      kill -0 "$dead" 2>/dev/null && continue
+      wait "$dead"
+      code=$?
+      ((stopping)) && break
+      if ((supervise)) && [[ $name =~ ^(api|project|gateway)\. ]]; then
+        echo "cluster: $name (pid $dead) exited $code; restarting it in 1 s"
+        sleep 1
+        restart_role "$name"
+        continue
+      fi
+      echo "cluster: $name exited on its own ($code); stopping" >&2
       failed=1
       stop_all
       exit 1
-    fi
+    done
   done
 }
 

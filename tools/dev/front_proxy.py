@@ -1,9 +1,18 @@
 #!/usr/bin/python3
 """A small front proxy for the multi-process recipe (tools/dev/cluster.sh, ADR 0088).
 
-One listening port: a WebSocket upgrade of `/gateway/ws` goes to the next gateway process,
-every other request to the next api process (round-robin per pool). Each request is spread on
-its own: the proxy forwards a non-upgrade request with `Connection: close`, so the backend
+One listening port: a WebSocket upgrade of `/gateway/ws` goes to the next gateway process
+(round-robin), every other request to an api process chosen by affinity (ADR 0093): the
+guild id when the path (with or without the `/api` prefix) starts with `/guilds/<id>`, else the
+`Authorization` header, else the connection's peer address (register, login, refresh: one
+client address keeps one process, so the per-address auth limits count as on one process); the
+guild's log partition (`--partitions`, FNV-1a like the server's PartitionFor) modulo the
+number of api processes picks the process for a guild, so every guild of one partition goes to
+one process; other keys go by CRC-32 modulo the number of processes. Partition ownership (ADR
+0091, fenced writers) then does not move on every request. Correctness never depends on this:
+any api process may serve any request. A head the proxy cannot parse goes round-robin. Each
+request is routed
+on its own: the proxy forwards a non-upgrade request with `Connection: close`, so the backend
 closes after its response and a keep-alive client opens a new connection (a new pick) for its
 next request; pipelined requests behind the first on one connection are not forwarded.
 
@@ -16,11 +25,11 @@ Bounded: a head is read up to 16 KiB + 1 KiB (the server's own cap is 16 KiB) an
 the proxy cannot take apart (too long, not HTTP/1.x, no end) is passed on to an api process
 unchanged, which answers with its own error. SIGTERM/SIGINT: stop accepting, let open
 connections finish for up to --drain-s seconds, then exit 0. Not a production load balancer:
-no TLS, no health checks beyond a refused connect (the next backend is tried), no keep-alive
-to backends. Standard library only; run with /usr/bin/python3.
+no TLS, no health checks beyond a refused connect (the next backends in order are tried: a
+killed api process fails no request while another lives), no keep-alive to backends. Standard library only; run with /usr/bin/python3.
 
 Usage: front_proxy.py --listen 127.0.0.1:0 --api H:P[,H:P] --gateway H:P[,H:P]
-                      [--trusted-clients CIDR[,CIDR]] [--log-connections]
+                      [--partitions 4] [--trusted-clients CIDR[,CIDR]] [--log-connections]
 Prints "front proxy listening on port N" once listening.
 """
 import argparse
@@ -29,6 +38,7 @@ import ipaddress
 import json
 import signal
 import sys
+import zlib
 
 MAX_HEAD = 16384 + 1024
 HEAD_TIMEOUT_S = 30
@@ -65,6 +75,40 @@ def head_end(buffer):
     return at + (3 if buffer[at + 1:at + 2] == b"\r" else 2)
 
 
+def affinity_key(path, authorization, peer=None):
+    """What picks the api process of a request: "guild:<id>" for a path (with or without the
+    `/api` prefix) under /guilds/<id>, else "auth:<Authorization value>", else "peer:<peer>"
+    (the TCP peer's address, never a forwarded header), else None."""
+    if path == "/api" or path.startswith("/api/"):
+        path = path[4:]
+    parts = path.split("/")
+    if len(parts) >= 3 and parts[0] == "" and parts[1] == "guilds" and parts[2]:
+        return "guild:" + parts[2]
+    if authorization:
+        return "auth:" + authorization
+    if peer:
+        return "peer:" + peer
+    return None
+
+
+def partition_of(stream, partitions):
+    """The log partition of `stream`: events::PartitionFor (FNV-1a 32-bit modulo the count),
+    part of the log's format (a stream never moves), pinned by events_test."""
+    value = 2166136261
+    for byte in stream.encode("utf-8"):
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value % partitions if partitions > 1 else 0
+
+
+def backend_index(key, count, partitions=4):
+    """The stable (process- and run-independent) index of `key` among `count` backends: a
+    guild by its log partition (ULIDs in canonical upper case, as the server names streams),
+    so that a partition has one process; any other key by its CRC-32."""
+    if key.startswith("guild:"):
+        return partition_of("guild:" + key[6:].upper(), partitions) % count
+    return zlib.crc32(key.encode("utf-8")) % count
+
+
 def has_token(value, token):
     return any(part.strip().lower() == token for part in value.split(","))
 
@@ -97,6 +141,10 @@ class Request:
     def header(self, name):
         return [v for n, v in self.fields if n.lower() == name]
 
+    def affinity(self, peer):
+        authorization = self.header("authorization")
+        return affinity_key(self.path, authorization[0] if authorization else None, peer)
+
     def is_upgrade(self):
         return (self.method == "GET" and self.path == GATEWAY_PATH and
                 any(has_token(v, "websocket") for v in self.header("upgrade")))
@@ -124,14 +172,19 @@ class Proxy:
         self.pools = {"api": args.api, "gateway": args.gateway}
         self.next = {"api": 0, "gateway": 0}
         self.trusted = args.trusted_clients
+        self.partitions = args.partitions
         self.log_connections = args.log_connections
         self.tasks = set()
 
-    def pick(self, pool):
-        """The backends of `pool` in the order to try: round-robin start, then the others."""
+    def pick(self, pool, key=None):
+        """The backends of `pool` in the order to try: the key's backend (round-robin without a
+        key: gateways, unparsed heads), then the ones after it."""
         backends = self.pools[pool]
-        start = self.next[pool]
-        self.next[pool] = (start + 1) % len(backends)
+        if key is not None:
+            start = backend_index(key, len(backends), self.partitions)
+        else:
+            start = self.next[pool]
+            self.next[pool] = (start + 1) % len(backends)
         return [backends[(start + i) % len(backends)] for i in range(len(backends))]
 
     def is_trusted(self, peer):
@@ -171,11 +224,12 @@ class Proxy:
         head, rest = await asyncio.wait_for(self.read_head(reader), HEAD_TIMEOUT_S)
         request = Request.parse(head) if head is not None else None
         pool = "gateway" if request is not None and request.is_upgrade() else "api"
+        key = request.affinity(peer) if request is not None and pool == "api" else None
         if request is not None:
             first = request.rewritten(peer, self.is_trusted(peer)) + rest
         else:
             first = (head or b"") + rest  # passed on unchanged: the api answers it
-        backend = await self.connect(pool)
+        backend = await self.connect(pool, key)
         if backend is None:
             writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n"
                          b"Connection: close\r\n\r\n")
@@ -194,8 +248,8 @@ class Proxy:
             await asyncio.gather(upstream, return_exceptions=True)
             up_writer.close()
 
-    async def connect(self, pool):
-        for address in self.pick(pool):
+    async def connect(self, pool, key):
+        for address in self.pick(pool, key):
             try:
                 return await asyncio.open_connection(*address), address
             except OSError:
@@ -245,6 +299,8 @@ def parse_args(argv):
     parser.add_argument("--gateway", type=parse_pool, required=True)
     parser.add_argument("--trusted-clients", type=parse_cidrs, default=[])
     parser.add_argument("--drain-s", type=float, default=10.0)
+    parser.add_argument("--partitions", type=int, default=4,
+                        help="the log's partition count (FILAMENT_LOG_PARTITIONS)")
     parser.add_argument("--log-connections", action="store_true",
                         help="one JSON line per proxied connection on stdout")
     return parser.parse_args(argv)
