@@ -188,7 +188,7 @@ core::Result<Appended> CommandService::RegisterUserOnce(const CommandContext& ct
                                                         const std::string& username,
                                                         const std::string& password_hash) {
   Minter minter(ids_, clock_);
-  const std::string user_id = NewStreamId(minter, "user");
+  const std::string user_id = minter.NewId();
   FILAMENT_RETURN_IF_ERROR(OwnStream("user:" + user_id));  // before the directory lock
   std::lock_guard lock(directory_mutex_);
   auto decided = Decide(directory_, commands::RegisterUser{user_id, username, minter.NowUnix()});
@@ -227,7 +227,7 @@ core::Result<Appended> CommandService::CreateGuildOnce(const CommandContext& ctx
     if (it != directory_.guilds_created_by_user.end()) created = it->second;
   }
   Minter minter(ids_, clock_);
-  commands::CreateGuild cmd{.guild_id = NewStreamId(minter, "guild"),
+  commands::CreateGuild cmd{.guild_id = minter.NewId(),
                             .name = name,
                             .visibility = visibility,
                             .creator_user_id = ctx.actor_user_id,

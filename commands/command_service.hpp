@@ -393,10 +393,6 @@ class CommandService {
   // look-up is worth it); always false with a single writer. AppendFailed turns a fenced
   // append into "partition lost" and kUnavailable (retry).
   core::Status OwnStream(const std::string& stream);
-  // A fresh id for a new stream "<category>:<id>": with fenced writers that own a partition,
-  // one in an owned partition (ids are minted until one falls there, a few on average), so
-  // creating a stream does not take a partition from another process.
-  std::string NewStreamId(Minter& minter, std::string_view category);
   bool CaughtUpOn(const std::string& stream);
   bool CaughtUpOnAll();
   static bool IsFencedAppend(const core::Error& error);

@@ -29,17 +29,6 @@ core::Error CommandService::AppendFailed(const std::string& stream, const core::
                          events::kPartitionFencedReason);
 }
 
-std::string CommandService::NewStreamId(Minter& minter, std::string_view category) {
-  std::string id = minter.NewId();
-  if (!writers_ || writers_->OwnedCount() == 0) return id;
-  const std::string prefix = std::string(category) + ":";
-  for (int tries = 0; tries < 64; ++tries) {
-    if (writers_->Owns(events::PartitionFor(prefix + id, log_.Partitions()))) return id;
-    id = minter.NewId();
-  }
-  return id;
-}
-
 core::Status CommandService::Follow(const events::StoredRecord& stored) {
   const auto& meta = stored.record.meta;
   const std::string where =

@@ -122,33 +122,34 @@ TEST(LogTail, PrintsNewRecordsUntilStopped) {
   EXPECT_NE(out.str().find("after_tail"), std::string::npos);
 }
 
-TEST(LogTail, FromBeginningAsJson) {
-  InMemoryEventLog log(2);
-  Add(log, "guild:old", "before_tail", "a", kT0);
+// What `log tail --from-beginning --json` prints of `log` within 100 ms.
+std::string TailFromBeginningAsJson(InMemoryEventLog& log) {
   std::ostringstream out;
   std::atomic<bool> stop{false};
   std::thread tail([&] { EXPECT_TRUE(TailLog(log, {true, true, 10ms}, out, stop).ok()); });
   std::this_thread::sleep_for(100ms);
   stop = true;
   tail.join();
-  EXPECT_EQ(out.str().rfind("{\"position\":", 0), 0u);
-  EXPECT_NE(out.str().find("before_tail"), std::string::npos);
+  return out.str();
+}
+
+TEST(LogTail, FromBeginningAsJson) {
+  InMemoryEventLog log(2);
+  Add(log, "guild:old", "before_tail", "a", kT0);
+  const std::string out = TailFromBeginningAsJson(log);
+  EXPECT_EQ(out.rfind("{\"position\":", 0), 0u);
+  EXPECT_NE(out.find("before_tail"), std::string::npos);
 }
 
 TEST(LogTail, JsonNamesTheStreamVersion) {  // what a fork check reads (test_cluster_chaos.py)
   InMemoryEventLog log(2);
   Add(log, "guild:g", "first", "a", kT0);
   Add(log, "guild:g", "second", "a", kT0);
-  std::ostringstream out;
-  std::atomic<bool> stop{false};
-  std::thread tail([&] { EXPECT_TRUE(TailLog(log, {true, true, 10ms}, out, stop).ok()); });
-  std::this_thread::sleep_for(100ms);
-  stop = true;
-  tail.join();
-  EXPECT_NE(out.str().find("\"type\":\"first\",\"stream\":\"guild:g\",\"stream_version\":1,"),
+  const std::string out = TailFromBeginningAsJson(log);
+  EXPECT_NE(out.find("\"type\":\"first\",\"stream\":\"guild:g\",\"stream_version\":1,"),
             std::string::npos)
-      << out.str();
-  EXPECT_NE(out.str().find("\"type\":\"second\",\"stream\":\"guild:g\",\"stream_version\":2,"),
+      << out;
+  EXPECT_NE(out.find("\"type\":\"second\",\"stream\":\"guild:g\",\"stream_version\":2,"),
             std::string::npos);
 }
 
