@@ -31,15 +31,8 @@ core::Error CommandService::AppendFailed(const std::string& stream, const core::
 
 core::Status CommandService::Follow(const events::StoredRecord& stored) {
   const auto& meta = stored.record.meta;
-  const std::string where =
-      " at " + events::FormatPosition(stored.position) + " (" + meta.type + ")";
-  if (stored.decode_error) {
-    return core::Internal("undecodable log record" + where + ": " + stored.decode_error->message);
-  }
-  auto event = events::DecodeEvent(meta.type, meta.schema_version, stored.record.payload);
-  if (!event.ok()) {
-    return core::Internal("undecodable event" + where + ": " + event.error().message);
-  }
+  auto event = DecodeLogged(stored);
+  if (!event.ok()) return event.error();
   const std::string id = meta.stream.substr(meta.stream.find(':') + 1);
   const int64_t version = meta.stream_version;
   bool foreign = false;  // a record this process did not append

@@ -20,6 +20,21 @@ core::Status FoldInto(std::unordered_map<std::string, State>& states,
 
 }  // namespace
 
+core::Result<events::Event> DecodeLogged(const events::StoredRecord& stored) {
+  const auto& meta = stored.record.meta;
+  auto where = [&] {
+    return " at " + events::FormatPosition(stored.position) + " (" + meta.type + ")";
+  };
+  if (stored.decode_error) {
+    return core::Internal("undecodable log record" + where() + ": " + stored.decode_error->message);
+  }
+  auto event = events::DecodeEvent(meta.type, meta.schema_version, stored.record.payload);
+  if (!event.ok()) {
+    return core::Internal("undecodable event" + where() + ": " + event.error().message);
+  }
+  return event;
+}
+
 core::Status CommandFold::Fold(const events::StoredRecord& stored) {
   const auto& meta = stored.record.meta;
   auto where = [&] {
@@ -29,12 +44,8 @@ core::Status CommandFold::Fold(const events::StoredRecord& stored) {
   if (stored.position.partition < 0 || partition >= ends.size()) {
     return core::Internal("record of an unknown partition" + where());
   }
-  if (stored.decode_error) {
-    return core::Internal("undecodable log record" + where() + ": " + stored.decode_error->message);
-  }
-  auto event = events::DecodeEvent(meta.type, meta.schema_version, stored.record.payload);
-  if (!event.ok())
-    return core::Internal("undecodable event" + where() + ": " + event.error().message);
+  auto event = DecodeLogged(stored);
+  if (!event.ok()) return event.error();
   Apply(directory, *event);
   attachments.Apply(*event);
   if (const auto* owner = std::get_if<events::ServerOwnerChanged>(&*event)) {

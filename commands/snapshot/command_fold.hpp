@@ -24,6 +24,10 @@ namespace filament::commands {
 // attachment ledger. CommandService::Start builds one (from a snapshot or empty) and folds the
 // tail of the log into it; the Snapshotter keeps its own and encodes it (ADR 0078).
 // Not thread-safe; not movable (the ledger holds a mutex): hold it by unique_ptr.
+// The event of a record read from the log. Errors (kInternal) name its position and type: a
+// record the log adapter could not decode, or a payload that is not a valid event.
+core::Result<events::Event> DecodeLogged(const events::StoredRecord& stored);
+
 struct CommandFold {
   explicit CommandFold(int32_t partitions)
       : ends(static_cast<size_t>(partitions), 0), last_event_ids(static_cast<size_t>(partitions)) {}
