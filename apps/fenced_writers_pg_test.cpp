@@ -12,8 +12,10 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "adapters/pgstore/upload_reservations.hpp"
 #include "adapters/postgres/pg_event_log.hpp"
 #include "commands/command_service.hpp"
+#include "commands/guild/attachments.hpp"
 #include "commands/friendship/friends.hpp"
 #include "commands/guild/channels.hpp"
 #include "commands/guild/messages.hpp"
@@ -59,15 +61,19 @@ class SharedNames : public commands::CredentialStore {
 
 // One `filament api` process: its own log handle, ids and command state.
 struct Writer {
-  Writer(const std::string& db, SharedNames& names, const core::Clock& clock) {
+  Writer(const std::string& db, SharedNames& names, const core::Clock& clock,
+         const core::Limits& limits = core::Limits{})
+      : reservations(db) {
     auto opened = postgres::PgEventLog::Open(db, 4, events::WriterMode::kFenced);
     EXPECT_TRUE(opened.ok()) << (opened.ok() ? "" : opened.error().message);
     log = std::move(*opened);
-    service = std::make_unique<CommandService>(*log, clock, ids, names, core::Limits{});
+    service = std::make_unique<CommandService>(*log, clock, ids, names, limits);
     service->UseFencedWriters([](const std::string&) {});
+    service->ShareUploadReservations(&reservations);
     auto started = service->Start();
     EXPECT_TRUE(started.ok()) << (started.ok() ? "" : started.error().message);
   }
+  pgstore::PgUploadReservations reservations;  // as `filament api --writer-mode fenced`
   std::unique_ptr<events::EventLog> log;
   core::UlidGenerator ids;
   std::unique_ptr<CommandService> service;
@@ -81,7 +87,9 @@ class FencedWritersPg : public ::testing::Test {
     // start); fenced handles then join it.
     ASSERT_TRUE(postgres::PgEventLog::Open(db_, 4).ok());
   }
-  std::unique_ptr<Writer> NewWriter() { return std::make_unique<Writer>(db_, names_, clock_); }
+  std::unique_ptr<Writer> NewWriter(const core::Limits& limits = core::Limits{}) {
+    return std::make_unique<Writer>(db_, names_, clock_, limits);
+  }
 
   static std::string Register(CommandService& s, const std::string& name) {
     auto appended = s.RegisterUser({"", "r"}, name, "hash");
@@ -240,6 +248,38 @@ TEST_F(FencedWritersPg, AWriterThatLostItsPartitionTakesItBackBeforeAppending) {
   EXPECT_EQ(zombie.error().reason, events::kPartitionFencedReason);
   EXPECT_EQ(StreamRecords("guild:" + guild).size(), 4u);
   (void)p;
+}
+
+// ADR 0096: the quota holds across processes. An upload appended through A counts in B's
+// next reservation (B catches up with the log first), and holds of both meet in PostgreSQL.
+TEST_F(FencedWritersPg, TheAttachmentQuotaHoldsAcrossProcesses) {
+  constexpr uint64_t kMiB = 1u << 20;
+  core::Limits limits;
+  limits.user_attachment_quota_bytes = 4 * kMiB;
+  auto a = NewWriter(limits);
+  auto b = NewWriter(limits);
+  const std::string alice = Register(*a->service, "alice");
+  const auto [guild, channel] = GuildWithChannel(*a->service, alice);
+  auto& quota_a = a->service->attachment_quota();
+  auto& quota_b = b->service->attachment_quota();
+  auto held = quota_a.ReserveUpload(alice, "hold-a", 3 * kMiB, 3 * kMiB);
+  ASSERT_TRUE(held.ok() && *held == 3 * kMiB);
+  auto refused = quota_b.ReserveUpload(alice, "hold-b", 2 * kMiB, 2 * kMiB);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(*refused, 0u);  // A's hold counts in B
+  auto uploaded = a->service->OnGuild({alice, "r"}, guild, [&](Minter& m) {
+    return commands::UploadAttachment{guild, channel, m.NewId(), alice, "a.txt",
+                                      "text/plain", 3 * kMiB, std::string(64, 'a'),
+                                      m.NowUnix()};
+  });
+  ASSERT_TRUE(uploaded.ok()) << uploaded.error().message;
+  ASSERT_TRUE(quota_a.ReleaseUpload(alice, "hold-a", 3 * kMiB).ok());
+  a->reservations.Flush();
+  // Only A's fold had the upload: B reads it from the log before deciding.
+  auto granted = quota_b.ReserveUpload(alice, "hold-b", 1, 4 * kMiB);
+  ASSERT_TRUE(granted.ok()) << granted.error().message;
+  EXPECT_EQ(*granted, kMiB);
+  EXPECT_EQ(quota_b.Used(alice), 3 * kMiB);
 }
 
 }  // namespace

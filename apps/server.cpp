@@ -15,6 +15,7 @@
 #include "adapters/pgstore/ip_observation_store.hpp"
 #include "adapters/pgstore/pg_blob_store.hpp"
 #include "adapters/pgstore/session_sweeper.hpp"
+#include "adapters/pgstore/upload_reservations.hpp"
 #include "adapters/presence/pg_presence_directory.hpp"
 #include "api/routes/api_handler.hpp"
 #include "api/routes/gateway_ports.hpp"
@@ -243,6 +244,8 @@ int RunServer(const ServeOptions& options) {
   projections::MessagesQueries messages(pool);
   projections::FriendsQueries friends(pool);
   pgstore::PgBlobStore blobs(pool);
+  // Several api processes share their upload reservations here (ADR 0096).
+  std::unique_ptr<pgstore::PgUploadReservations> upload_reservations;
   std::unique_ptr<commands::CommandService> command_service;
   std::unique_ptr<api::AuthService> auth;
   std::unique_ptr<api::ApiHandler> api_handler;
@@ -261,6 +264,8 @@ int RunServer(const ServeOptions& options) {
         command_service->UseFencedWriters([](const std::string& line) {
           LogEvent("info", "partition_writer", {{"message", line}});
         });
+        upload_reservations = std::make_unique<pgstore::PgUploadReservations>(pool.conninfo());
+        command_service->ShareUploadReservations(upload_reservations.get());
       }
       snapshots = std::make_unique<CommandSnapshots>(log, pool, options.limits);
       snapshots->Attach(*command_service);

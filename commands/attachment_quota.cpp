@@ -1,5 +1,7 @@
 #include "commands/attachment_quota.hpp"
 
+#include <algorithm>
+
 namespace filament::commands {
 
 bool AttachmentQuota::Reserve(const std::string& user_id, uint64_t bytes) {
@@ -15,6 +17,41 @@ void AttachmentQuota::Release(const std::string& user_id, uint64_t bytes) {
   std::lock_guard lock(mutex_);
   Account& account = accounts_[user_id];
   account.reserved -= std::min(bytes, account.reserved);
+}
+
+void AttachmentQuota::ShareReservations(UploadReservations* shared,
+                                        std::function<core::Status()> catch_up) {
+  shared_ = shared;
+  catch_up_ = std::move(catch_up);
+}
+
+core::Result<uint64_t> AttachmentQuota::ReserveUpload(const std::string& user_id,
+                                                      const std::string& hold_id,
+                                                      uint64_t at_least, uint64_t at_most) {
+  if (shared_ != nullptr) {
+    return shared_->Reserve(user_id, hold_id, at_least, at_most, quota_bytes_,
+                            [&]() -> core::Result<uint64_t> {
+                              FILAMENT_RETURN_IF_ERROR(catch_up_());
+                              return Used(user_id);
+                            });
+  }
+  std::lock_guard lock(mutex_);
+  Account& account = accounts_[user_id];
+  uint64_t taken = account.used + account.reserved;
+  uint64_t left = taken >= quota_bytes_ ? 0 : quota_bytes_ - taken;
+  if (left < at_least) return uint64_t{0};
+  uint64_t granted = std::min(left, at_most);
+  account.reserved += granted;
+  return granted;
+}
+
+core::Status AttachmentQuota::ReleaseUpload(const std::string& user_id,
+                                            const std::string& hold_id, uint64_t bytes) {
+  if (shared_ == nullptr) {
+    Release(user_id, bytes);
+    return core::OkStatus();
+  }
+  return shared_->Release(hold_id);
 }
 
 void AttachmentQuota::Free(const std::string& attachment_id) {

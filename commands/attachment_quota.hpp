@@ -1,11 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
+#include "commands/ports.hpp"
+#include "core/result.hpp"
 #include "events/generated/event_types.hpp"
 
 namespace filament::commands {
@@ -17,8 +20,10 @@ namespace filament::commands {
 //   reserved = bytes of uploads in progress, which the upload route reserves chunk by chunk
 //              BEFORE it accepts them and releases when the upload ends (appended or not).
 // Reserve refuses when used + reserved + n would pass the quota, under one mutex, so parallel
-// uploads of one user can never together pass it. The fold is exact while the CommandService
-// is the only writer of the log (ADR 0002). Thread-safe.
+// uploads of one user can never together pass it. With one command writer (ADR 0002) all of
+// this is in memory. With several (ADR 0091) the reservations are shared through
+// UploadReservations and `used` is read after the fold has caught up with the log (ADR 0096).
+// Thread-safe.
 class AttachmentQuota {
  public:
   explicit AttachmentQuota(uint64_t quota_bytes) : quota_bytes_(quota_bytes) {}
@@ -26,6 +31,22 @@ class AttachmentQuota {
   // Reserves `bytes` more for `user_id`; false (nothing reserved) when over the quota.
   bool Reserve(const std::string& user_id, uint64_t bytes);
   void Release(const std::string& user_id, uint64_t bytes);
+
+  // Several command writers (ADR 0096): upload reservations go to `shared`, which reads `used`
+  // after `catch_up` brought the fold to the log's end. Call before serving.
+  void ShareReservations(UploadReservations* shared, std::function<core::Status()> catch_up);
+
+  bool shares_reservations() const { return shared_ != nullptr; }
+  // The reservation of one upload, named `hold_id`: between `at_least` and `at_most` bytes
+  // more, as many as the quota leaves; returns the bytes reserved, 0 (nothing reserved) when
+  // fewer than `at_least` are left. In memory with one writer, in the shared reservations with
+  // several; with several it may block (a database transaction and a catch-up of the log).
+  // Errors (several writers only): kUnavailable (the shared store or the log is down; retry).
+  core::Result<uint64_t> ReserveUpload(const std::string& user_id, const std::string& hold_id,
+                                       uint64_t at_least, uint64_t at_most);
+  // Never blocks.
+  core::Status ReleaseUpload(const std::string& user_id, const std::string& hold_id,
+                             uint64_t bytes);
 
   // Folds one event of the log (others are ignored).
   void Apply(const events::Event& event);
@@ -52,6 +73,8 @@ class AttachmentQuota {
   void Free(const std::string& attachment_id);  // caller holds mutex_
 
   const uint64_t quota_bytes_;
+  UploadReservations* shared_ = nullptr;  // set before serving, then read only
+  std::function<core::Status()> catch_up_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Account> accounts_;                       // by user id
   std::unordered_map<std::string, std::pair<std::string, uint64_t>> live_;  // id -> owner, size

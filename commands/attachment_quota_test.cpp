@@ -1,6 +1,8 @@
 #include "commands/attachment_quota.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -71,6 +73,79 @@ TEST(AttachmentQuota, ParallelReservationsNeverPassTheQuota) {
   EXPECT_LE(granted.load(), 1000u);
   EXPECT_EQ(granted.load(), quota.Reserved(kUser));
   EXPECT_GT(granted.load(), 1000u - 7);
+}
+
+// Several writers (ADR 0096): reservations go to the shared store, which reads `used` from the
+// fold only after the catch-up ran; nothing is reserved in memory.
+class RecordingReservations final : public UploadReservations {
+ public:
+  core::Result<uint64_t> Reserve(const std::string& user_id, const std::string& hold_id,
+                                 uint64_t at_least, uint64_t at_most, uint64_t quota,
+                                 const std::function<core::Result<uint64_t>()>& used) override {
+    calls.push_back(user_id + "/" + hold_id + "/" + std::to_string(at_least) + "-" +
+                    std::to_string(at_most));
+    auto folded = used();
+    if (!folded.ok()) return folded.error();
+    uint64_t left = quota - std::min(quota, *folded + held);
+    return left < at_least ? 0 : std::min(left, at_most);
+  }
+  core::Status Release(const std::string& hold_id) override {
+    calls.push_back("release " + hold_id);
+    return core::OkStatus();
+  }
+  uint64_t held = 0;
+  std::vector<std::string> calls;
+};
+
+TEST(AttachmentQuota, SharedReservationsReadUsedAfterTheCatchUp) {
+  AttachmentQuota quota(100);
+  RecordingReservations shared;
+  int catch_ups = 0;
+  quota.ShareReservations(&shared, [&]() -> core::Status {
+    ++catch_ups;
+    quota.Apply(Upload("X", 50));  // another process's upload, folded by the catch-up
+    return core::OkStatus();
+  });
+  shared.held = 30;
+  EXPECT_TRUE(quota.shares_reservations());
+  auto granted = quota.ReserveUpload(kUser, "H1", 1, 40);
+  ASSERT_TRUE(granted.ok());
+  EXPECT_EQ(*granted, 20u);  // 100 - 50 used - 30 held
+  granted = quota.ReserveUpload(kUser, "H1", 21, 21);
+  ASSERT_TRUE(granted.ok());
+  EXPECT_EQ(*granted, 0u);
+  EXPECT_EQ(catch_ups, 2);
+  EXPECT_EQ(quota.Reserved(kUser), 0u);  // nothing in memory
+  EXPECT_TRUE(quota.ReleaseUpload(kUser, "H1", 20).ok());
+  EXPECT_EQ(shared.calls, (std::vector<std::string>{kUser + "/H1/1-40", kUser + "/H1/21-21",
+                                                     "release H1"}));
+}
+
+TEST(AttachmentQuota, SharedReservationsFailWhenTheCatchUpFails) {
+  AttachmentQuota quota(100);
+  RecordingReservations shared;
+  quota.ShareReservations(&shared, [] { return core::Unavailable("log down"); });
+  auto granted = quota.ReserveUpload(kUser, "H1", 1, 1);
+  ASSERT_FALSE(granted.ok());
+  EXPECT_EQ(granted.error().code, core::ErrorCode::kUnavailable);
+}
+
+TEST(AttachmentQuota, OneWriterReservesUploadsInMemory) {
+  AttachmentQuota quota(100);
+  EXPECT_FALSE(quota.shares_reservations());
+  quota.Apply(Upload("A", 30));
+  auto granted = quota.ReserveUpload(kUser, "H1", 50, 50);
+  ASSERT_TRUE(granted.ok());
+  EXPECT_EQ(*granted, 50u);
+  granted = quota.ReserveUpload(kUser, "H2", 1, 100);
+  ASSERT_TRUE(granted.ok());
+  EXPECT_EQ(*granted, 20u);  // what is left
+  granted = quota.ReserveUpload(kUser, "H3", 1, 1);
+  ASSERT_TRUE(granted.ok());
+  EXPECT_EQ(*granted, 0u);
+  EXPECT_EQ(quota.Reserved(kUser), 70u);
+  EXPECT_TRUE(quota.ReleaseUpload(kUser, "H1", 50).ok());
+  EXPECT_EQ(quota.Reserved(kUser), 20u);
 }
 
 }  // namespace

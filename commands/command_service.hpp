@@ -105,6 +105,10 @@ class CommandService {
   // writer of its stream's partition (PartitionWriters). `log_line` reports acquisitions,
   // losses and follower trouble. Call before Start().
   void UseFencedWriters(std::function<void(const std::string&)> log_line);
+  // With fenced writers: upload reservations are shared with the other api processes through
+  // `shared` (ADR 0096), and the attachment ledger is caught up with the log before each one
+  // is decided. Call after UseFencedWriters, before serving.
+  void ShareUploadReservations(UploadReservations* shared);
   // Partitions this process may append to: all of them with a single writer, the owned ones
   // with fenced writers.
   int32_t OwnedPartitions() const;

@@ -10,6 +10,13 @@ core::Status CommandService::OwnStream(const std::string& stream) {
   return writers_->EnsureOwned(events::PartitionFor(stream, log_.Partitions()));
 }
 
+void CommandService::ShareUploadReservations(UploadReservations* shared) {
+  attachment_quota_.ShareReservations(shared, [this]() -> core::Status {
+    if (!writers_) return core::OkStatus();  // a single writer folds every upload itself
+    return writers_->CatchUpAll();
+  });
+}
+
 bool CommandService::CaughtUpOn(const std::string& stream) {
   return writers_ && writers_->CatchUp(events::PartitionFor(stream, log_.Partitions())).ok();
 }

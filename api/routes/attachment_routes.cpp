@@ -38,8 +38,12 @@ class AttachmentSink final : public http::BodySink {
   std::optional<http::HttpResponse> OnChunk(std::string_view bytes) override;
   std::optional<http::HttpResponse> OnEnd() override;
 
+  // Best effort: a hold that cannot be dropped (the database is gone) dies with this
+  // process's connection to it (ADR 0096).
   void ReleaseReservation() {
-    if (reserved_ > 0) api_.deps().commands.attachment_quota().Release(user_id_, reserved_);
+    if (reserved_ > 0) {
+      (void)api_.deps().commands.attachment_quota().ReleaseUpload(user_id_, hold_id_, reserved_);
+    }
     reserved_ = 0;
   }
 
@@ -53,12 +57,16 @@ class AttachmentSink final : public http::BodySink {
   std::optional<http::HttpResponse> Admit();
   core::Status Precheck();
   std::optional<http::HttpResponse> Fail(const core::Error& error) { return api_.Error(error); }
+  // Reserves between `at_least` and `at_most` bytes more of the owner's quota; a refusal or
+  // error response when it cannot.
+  std::optional<http::HttpResponse> ReserveMore(uint64_t at_least, uint64_t at_most);
 
   ApiHandler& api_;
   http::HttpRequest head_;
   RouteMatch match_;
   std::optional<upload::UploadSpool> spool_;
   uint64_t reserved_ = 0;
+  std::string hold_id_;  // names this upload's reservation (shared with several writers)
 };
 
 // Everything decidable before a body byte, in the contract's order: token, IP-ban gate
@@ -104,11 +112,18 @@ std::optional<http::HttpResponse> AttachmentSink::OnBegin(std::optional<int64_t>
   const auto& limits = api_.deps().limits;
   if (declared_length && *declared_length > limits.max_attachment_bytes) return Fail(TooLarge());
   // A declared length is reserved whole, so parallel uploads are admitted first come, first
-  // served instead of all holding a part of the quota; a chunked body reserves as it comes.
-  auto& quota = api_.deps().commands.attachment_quota();
-  uint64_t up_front = declared_length ? static_cast<uint64_t>(*declared_length) : 0;
-  if (!quota.Reserve(user_id_, std::max<uint64_t>(up_front, 1))) return Fail(QuotaExceeded());
-  reserved_ = std::max<uint64_t>(up_front, 1);
+  // served instead of all holding a part of the quota. A chunked body reserves as it comes;
+  // with several api processes (shared reservations, ADR 0096), where a reservation may
+  // block but OnChunk must not, it reserves up to the size cap of what the quota leaves now.
+  hold_id_ = api_.NewUploadId();
+  if (declared_length) {
+    uint64_t whole = std::max<uint64_t>(static_cast<uint64_t>(*declared_length), 1);
+    if (auto refused = ReserveMore(whole, whole)) return refused;
+  } else {
+    const bool ahead = api_.deps().commands.attachment_quota().shares_reservations();
+    uint64_t cap = static_cast<uint64_t>(std::max<int64_t>(limits.max_attachment_bytes, 1));
+    if (auto refused = ReserveMore(1, ahead ? cap : 1)) return refused;
+  }
   auto spool = upload::UploadSpool::Create(
       upload::SpoolOptions{api_.deps().spool_directory, limits.max_attachment_bytes});
   if (!spool.ok()) return Fail(spool.error());
@@ -121,10 +136,18 @@ std::optional<http::HttpResponse> AttachmentSink::OnChunk(std::string_view bytes
   if (auto status = spool_->Append(bytes); !status.ok()) return Fail(status.error());
   auto received = static_cast<uint64_t>(spool_->size());
   if (received <= reserved_) return std::nullopt;
-  if (!api_.deps().commands.attachment_quota().Reserve(user_id_, received - reserved_)) {
-    return Fail(QuotaExceeded());
-  }
-  reserved_ = received;
+  // Shared reservations took all the quota left up front (OnBegin).
+  if (api_.deps().commands.attachment_quota().shares_reservations()) return Fail(QuotaExceeded());
+  return ReserveMore(received - reserved_, received - reserved_);
+}
+
+std::optional<http::HttpResponse> AttachmentSink::ReserveMore(uint64_t at_least,
+                                                              uint64_t at_most) {
+  auto granted = api_.deps().commands.attachment_quota().ReserveUpload(user_id_, hold_id_,
+                                                                       at_least, at_most);
+  if (!granted.ok()) return Fail(granted.error());
+  if (*granted == 0) return Fail(QuotaExceeded());
+  reserved_ += *granted;
   return std::nullopt;
 }
 

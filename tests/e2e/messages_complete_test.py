@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 import websockets
 
 import upload_probe
-from filament_harness import Server, run_tests
+from filament_harness import CLUSTER, Server, run_tests
 
 ARGS = None
 PASSWORD = "correct horse battery"
@@ -100,8 +100,10 @@ class MessagesComplete(unittest.TestCase):
         path = f"/guilds/{self.gid}/channels/{channel or self.cid}/messages"
         return self.call("POST", path, body, who=who)
 
-    def upload(self, data, who="alice", filename=None, content_type=None, channel=None, query=None):
-        """POSTs raw bytes; Content-Type only when given (urllib would add one)."""
+    def upload(self, data, who="alice", filename=None, content_type=None, channel=None, query=None,
+               port=None):
+        """POSTs raw bytes; Content-Type only when given (urllib would add one). `port`: another
+        listener than the server's (an api process of the cluster recipe)."""
         q = query if query is not None else (f"?filename={urllib.parse.quote(filename)}" if filename else "")
         path = f"/guilds/{self.gid}/channels/{channel or self.cid}/attachments{q}"
         headers = {"Content-Length": str(len(data))}
@@ -109,7 +111,7 @@ class MessagesComplete(unittest.TestCase):
             headers["Content-Type"] = content_type
         if who:
             headers["Authorization"] = "Bearer " + self.tokens[who]
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", port or self.server.port, timeout=60)
         try:
             conn.request("POST", path, body=data, headers=headers)
             resp = conn.getresponse()
@@ -390,8 +392,17 @@ class MessagesComplete(unittest.TestCase):
         self.assertEqual(self.call("POST", f"/guilds/{self.gid}/join", who="erin")[0], 200)
         if True:
             data = b"Q" * CAP
+            # In the cluster recipe the proxy would send one guild's uploads to one api process:
+            # these go to every api process directly, so the quota must hold across them
+            # (ADR 0096).
+            ports = [None]
+            if CLUSTER:
+                ports = sorted(port for role, port in self.server.roles.items()
+                               if role.startswith("api."))
+                self.assertGreaterEqual(len(ports), 2)
             with ThreadPoolExecutor(max_workers=20) as pool:
-                results = list(pool.map(lambda _: self.upload(data, who="erin"), range(20)))
+                results = list(pool.map(
+                    lambda i: self.upload(data, who="erin", port=ports[i % len(ports)]), range(20)))
             ok = [r[1] for r in results if r[0] == 200]
             statuses = sorted({r[0] for r in results})
             self.assertEqual(statuses, [200, 409], statuses)
