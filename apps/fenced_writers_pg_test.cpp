@@ -2,6 +2,7 @@
 // own WriterMode::kFenced handle (two `filament api` processes), take partitions on demand,
 // follow each other's appends, and never fork a stream, however their commands interleave.
 #include <atomic>
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -248,6 +249,26 @@ TEST_F(FencedWritersPg, AWriterThatLostItsPartitionTakesItBackBeforeAppending) {
   EXPECT_EQ(zombie.error().reason, events::kPartitionFencedReason);
   EXPECT_EQ(StreamRecords("guild:" + guild).size(), 4u);
   (void)p;
+}
+
+// ADR 0096: background work acts only on partitions the process writes now. A's follower
+// sees B's record in a partition A owned and gives it up, so A stops sweeping it.
+TEST_F(FencedWritersPg, WritesNowFollowsTheOwnershipOfTheStreamsPartition) {
+  auto a = NewWriter();
+  auto b = NewWriter();
+  const std::string alice = Register(*a->service, "alice");
+  const auto [guild, channel] = GuildWithChannel(*a->service, alice);
+  const std::string stream = "guild:" + guild;
+  EXPECT_TRUE(a->service->WritesNow(stream));
+  EXPECT_FALSE(b->service->WritesNow(stream));
+  ASSERT_TRUE(Post(*b->service, alice, guild, channel).ok());  // B takes the partition
+  EXPECT_TRUE(b->service->WritesNow(stream));
+  bool a_gave_up = false;
+  for (int i = 0; i < 200 && !a_gave_up; ++i) {  // A's follower polls the log
+    a_gave_up = !a->service->WritesNow(stream);
+    if (!a_gave_up) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_TRUE(a_gave_up);
 }
 
 // ADR 0096: the quota holds across processes. An upload appended through A counts in B's

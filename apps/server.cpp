@@ -296,12 +296,21 @@ int RunServer(const ServeOptions& options) {
 
   std::unique_ptr<presence::PgPresenceDirectory> presence;  // outlives the hub (ADR 0057)
   // Voice removals (expiry, permission loss, last disconnect) by the command writer (ADR 0054).
+  // An api process without a gateway learns of gone users from the gateways' presence
+  // leases (ADR 0057), at each sweep (ADR 0096). Outlives the sweeper.
+  std::unique_ptr<presence::PgPresenceReader> presence_reader;
   std::unique_ptr<VoiceSweeper> voice_sweeper;
   std::unique_ptr<api::VoiceGate> voice_gate;
   if (roles.api) {
     voice_sweeper = std::make_unique<VoiceSweeper>(
         *command_service, guilds, clock, options.limits.voice_sweep_interval_secs,
         std::chrono::milliseconds(options.limits.voice_disconnect_grace_ms));
+    if (!roles.gateway) {
+      presence_reader = std::make_unique<presence::PgPresenceReader>(conninfo);
+      voice_sweeper->WatchConnections([reader = presence_reader.get()](const std::string& user) {
+        return reader->ConnectedAnywhere(user).value_or(true);  // no answer: keep the user
+      });
+    }
     voice_sweeper->Start();
     voice_gate = std::make_unique<api::VoiceGate>(clock, options.limits, *voice_settings);
   }

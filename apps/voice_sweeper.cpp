@@ -40,6 +40,10 @@ void VoiceSweeper::SetReconnectCheck(ReconnectCheck check) {
   reconnected_ = std::move(check);
 }
 
+void VoiceSweeper::WatchConnections(ReconnectCheck connected) {
+  watch_connected_ = std::move(connected);
+}
+
 void VoiceSweeper::OnUserGone(const std::string& user_id) {
   {
     std::lock_guard lock(mu_);
@@ -99,9 +103,15 @@ bool VoiceSweeper::LostAccess(const commands::VoiceRegistry::Entry& entry) {
 
 void VoiceSweeper::SweepOnce() {
   const int64_t now = clock_.NowUnix();
+  const auto steady_now = std::chrono::steady_clock::now();
   std::set<std::string> live;
+  std::set<std::string> live_users;  // WatchConnections: each user asked once per sweep
+  std::set<std::string> gone_users;
   for (const auto& entry : commands_.VoiceParticipants()) {
     if (task_.stopping()) return;
+    // With several api processes each sweeps the voice streams whose partition it writes now,
+    // so every partition that has a writer has one sweeper and the sweep moves no partition.
+    if (!commands_.WritesNow("voice:" + entry.user_id)) continue;
     if (entry.expires_at_unix <= now) {
       Remove(entry.user_id, entry.guild_id, entry.channel_id, "expired", true);
       continue;
@@ -111,8 +121,32 @@ void VoiceSweeper::SweepOnce() {
       continue;
     }
     live.insert(entry.user_id + ":" + entry.guild_id + ":" + entry.channel_id);
+    if (watch_connected_ && live_users.insert(entry.user_id).second &&
+        GoneLongEnough(entry.user_id, steady_now)) {
+      gone_users.insert(entry.user_id);
+    }
   }
   std::erase_if(seen_permissions_, [&](const auto& kv) { return live.count(kv.first) == 0; });
+  std::erase_if(seen_connected_, [&](const auto& user) { return live_users.count(user) == 0; });
+  std::erase_if(seen_gone_since_,
+                [&](const auto& kv) { return live_users.count(kv.first) == 0; });
+  for (const auto& user_id : gone_users) {
+    seen_connected_.erase(user_id);
+    seen_gone_since_.erase(user_id);
+    Remove(user_id, "", "", "disconnect", false);
+  }
+}
+
+bool VoiceSweeper::GoneLongEnough(const std::string& user_id,
+                                  std::chrono::steady_clock::time_point now) {
+  if (watch_connected_(user_id)) {
+    seen_connected_.insert(user_id);
+    seen_gone_since_.erase(user_id);
+    return false;
+  }
+  if (seen_connected_.count(user_id) == 0) return false;  // never seen connected: expiry
+  auto [since, first] = seen_gone_since_.emplace(user_id, now);
+  return !first && now - since->second >= disconnect_grace_;
 }
 
 }  // namespace filament::app

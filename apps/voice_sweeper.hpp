@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -30,6 +31,8 @@ namespace filament::app {
 //    switch, which must not drop it from voice).
 // Removal is RemoveVoiceParticipant on the user's voice stream; a failed append is logged and
 // retried by the next sweep (expiry) or not at all (disconnect: expiry then removes it).
+// With several api processes (fenced writers, ADR 0096) the periodic sweep skips the voice
+// streams of partitions this process does not write now: their writer sweeps them.
 class VoiceSweeper final : public gateway::ConnectionObserver {
  public:
   // Answers whether a user holds a gateway connection again (anywhere); it may block briefly
@@ -45,6 +48,11 @@ class VoiceSweeper final : public gateway::ConnectionObserver {
 
   // Set once the gateway exists (before users can be gone); thread-safe.
   void SetReconnectCheck(ReconnectCheck check);
+  // For a process that runs no gateway (no OnUserGone): every sweep asks `connected` about the
+  // users it sweeps, and removes one that was seen connected at a sweep and has been seen
+  // without a connection at sweeps spanning at least the grace (ADR 0096). A user never seen
+  // connected is left to expiry. Call before Start().
+  void WatchConnections(ReconnectCheck connected);
 
   // ConnectionObserver: queues the removal, due after the grace (never blocks the caller).
   void OnUserGone(const std::string& user_id) override;
@@ -57,6 +65,8 @@ class VoiceSweeper final : public gateway::ConnectionObserver {
   void Remove(const std::string& user_id, const std::string& guild_id,
               const std::string& channel_id, const std::string& reason, bool only_if_expired);
   bool LostAccess(const commands::VoiceRegistry::Entry& entry);
+  // WatchConnections: whether `user_id` has been seen without a connection for the grace.
+  bool GoneLongEnough(const std::string& user_id, std::chrono::steady_clock::time_point now);
 
   commands::CommandService& commands_;
   projections::GuildQueries& guilds_;
@@ -64,6 +74,10 @@ class VoiceSweeper final : public gateway::ConnectionObserver {
   // user:guild:channel → the permission bits last seen (a change that drops
   // subscribe_streams removes the participant). Sweep thread only.
   std::map<std::string, uint64_t> seen_permissions_;
+  // WatchConnections: the users seen connected, and since when each has been seen without.
+  ReconnectCheck watch_connected_;
+  std::map<std::string, std::chrono::steady_clock::time_point> seen_gone_since_;
+  std::set<std::string> seen_connected_;
   core::PeriodicTask task_;
 
   using Due = std::chrono::steady_clock::time_point;

@@ -112,6 +112,10 @@ class CommandService {
   // Partitions this process may append to: all of them with a single writer, the owned ones
   // with fenced writers.
   int32_t OwnedPartitions() const;
+  // Whether this process writes `stream` now without taking its partition first: always with
+  // a single writer; with fenced writers, while it owns the stream's partition. Background
+  // work (the voice sweeper) acts only on those, so it never moves a partition (ADR 0096).
+  bool WritesNow(const std::string& stream) const;
   // The fenced writers' state, or nullptr with a single writer.
   const PartitionWriters* partition_writers() const { return writers_.get(); }
 

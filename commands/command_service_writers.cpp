@@ -10,6 +10,10 @@ core::Status CommandService::OwnStream(const std::string& stream) {
   return writers_->EnsureOwned(events::PartitionFor(stream, log_.Partitions()));
 }
 
+bool CommandService::WritesNow(const std::string& stream) const {
+  return !writers_ || writers_->Owns(events::PartitionFor(stream, log_.Partitions()));
+}
+
 void CommandService::ShareUploadReservations(UploadReservations* shared) {
   attachment_quota_.ShareReservations(shared, [this]() -> core::Status {
     if (!writers_) return core::OkStatus();  // a single writer folds every upload itself

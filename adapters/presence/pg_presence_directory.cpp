@@ -1,6 +1,7 @@
 #include "adapters/presence/pg_presence_directory.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -284,6 +285,26 @@ void PgPresenceDirectory::SetListener(gateway::PresenceListener* listener) {
 }
 std::optional<bool> PgPresenceDirectory::ConnectedAnywhere(const std::string& user_id) {
   return impl_->ConnectedAnywhere(user_id);
+}
+
+struct PgPresenceReader::Connection : pqxx::connection {
+  using pqxx::connection::connection;
+};
+
+PgPresenceReader::PgPresenceReader(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+
+PgPresenceReader::~PgPresenceReader() = default;
+
+std::optional<bool> PgPresenceReader::ConnectedAnywhere(const std::string& user_id) {
+  std::lock_guard lock(mu_);
+  try {
+    if (!connection_) connection_ = std::make_unique<Connection>(conninfo_);
+    return internal::HasLiveConnection(*connection_, user_id);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "presence: connected anywhere: %s\n", e.what());
+    connection_.reset();
+    return std::nullopt;
+  }
 }
 
 }  // namespace filament::presence

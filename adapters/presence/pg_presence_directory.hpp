@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -59,6 +60,24 @@ class PgPresenceDirectory final : public gateway::PresenceDirectory {
   class Impl;
   explicit PgPresenceDirectory(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+// Reads the directory without joining it: whether a user holds a gateway connection in any
+// live gateway process. For a process that runs no gateway (an api process of the
+// multi-process recipe, whose voice sweeper finds gone users this way, ADR 0096).
+// Thread-safe: one query at a time on a connection of its own, opened on first use.
+class PgPresenceReader {
+ public:
+  explicit PgPresenceReader(std::string conninfo);
+  ~PgPresenceReader();
+  // nullopt when the database fails (the next call reconnects).
+  std::optional<bool> ConnectedAnywhere(const std::string& user_id);
+
+ private:
+  std::mutex mu_;
+  const std::string conninfo_;
+  struct Connection;  // a pqxx::connection (libpqxx stays out of this header)
+  std::unique_ptr<Connection> connection_;
 };
 
 }  // namespace filament::presence
