@@ -18,6 +18,7 @@ import os
 import socket
 import struct
 import subprocess
+import sys
 import threading
 import time
 import unittest
@@ -29,7 +30,10 @@ from concurrent.futures import ThreadPoolExecutor
 import websockets
 
 import upload_probe
-from filament_harness import CLUSTER, Server, run_tests
+from filament_harness import CLUSTER, ROOT, Server, run_tests
+
+sys.path.insert(0, os.path.join(ROOT, "tools", "dev"))
+import front_proxy  # noqa: E402 (the proxy's choice of api process for a guild)
 
 ARGS = None
 PASSWORD = "correct horse battery"
@@ -101,11 +105,11 @@ class MessagesComplete(unittest.TestCase):
         return self.call("POST", path, body, who=who)
 
     def upload(self, data, who="alice", filename=None, content_type=None, channel=None, query=None,
-               port=None):
+               port=None, guild=None):
         """POSTs raw bytes; Content-Type only when given (urllib would add one). `port`: another
         listener than the server's (an api process of the cluster recipe)."""
         q = query if query is not None else (f"?filename={urllib.parse.quote(filename)}" if filename else "")
-        path = f"/guilds/{self.gid}/channels/{channel or self.cid}/attachments{q}"
+        path = f"/guilds/{guild or self.gid}/channels/{channel or self.cid}/attachments{q}"
         headers = {"Content-Length": str(len(data))}
         if content_type:
             headers["Content-Type"] = content_type
@@ -384,6 +388,28 @@ class MessagesComplete(unittest.TestCase):
         # Exactly the cap is fine.
         self.assertEqual(self.upload(b"A" * CAP, who="dave")[0], 200)
 
+    def uploads_on_two_api_processes(self, who):
+        """Cluster recipe: (guild, channel, api port) for two guilds `who` belongs to that the
+        proxy places on different api processes (by log partition), each sent to its own
+        process directly. The two processes then append to partitions they keep, and the
+        user's quota is the only thing they share (ADR 0096). Uploads of one guild through
+        both processes would move its partition to and fro under concurrent appends, which the
+        Kafka mock does not fence (ADR 0082 §6)."""
+        ports = [port for _, port in sorted((int(role.split(".")[1]), port)
+                                            for role, port in self.server.roles.items()
+                                            if role.startswith("api."))]
+        self.assertGreaterEqual(len(ports), 2)
+        home = front_proxy.backend_index("guild:" + self.gid, len(ports))
+        for attempt in range(16):
+            other = self.call("POST", "/guilds", {"name": f"Quota {attempt}", "visibility": "public"})[1]["guild_id"]
+            away = front_proxy.backend_index("guild:" + other, len(ports))
+            if away != home:
+                break
+        self.assertNotEqual(away, home, "no guild on another api process in 16 tries")
+        channel = self.call("POST", f"/guilds/{other}/channels", {"name": "uploads"})[1]["channel_id"]
+        self.assertEqual(self.call("POST", f"/guilds/{other}/join", who=who)[0], 200)
+        return [(self.gid, self.cid, ports[home]), (other, channel, ports[away])]
+
     def test_quota_race_and_reclaim(self):
         # erin: a fresh quota; 20 parallel uploads of CAP bytes = 5x the quota.
         s = self.server
@@ -392,17 +418,14 @@ class MessagesComplete(unittest.TestCase):
         self.assertEqual(self.call("POST", f"/guilds/{self.gid}/join", who="erin")[0], 200)
         if True:
             data = b"Q" * CAP
-            # In the cluster recipe the proxy would send one guild's uploads to one api process:
-            # these go to every api process directly, so the quota must hold across them
-            # (ADR 0096).
-            ports = [None]
+            targets = [(self.gid, self.cid, None)]
             if CLUSTER:
-                ports = sorted(port for role, port in self.server.roles.items()
-                               if role.startswith("api."))
-                self.assertGreaterEqual(len(ports), 2)
+                targets = self.uploads_on_two_api_processes("erin")
             with ThreadPoolExecutor(max_workers=20) as pool:
-                results = list(pool.map(
-                    lambda i: self.upload(data, who="erin", port=ports[i % len(ports)]), range(20)))
+                results = list(pool.map(lambda i: self.upload(
+                    data, who="erin", guild=targets[i % len(targets)][0],
+                    channel=targets[i % len(targets)][1], port=targets[i % len(targets)][2]),
+                    range(20)))
             ok = [r[1] for r in results if r[0] == 200]
             statuses = sorted({r[0] for r in results})
             self.assertEqual(statuses, [200, 409], statuses)
@@ -418,16 +441,20 @@ class MessagesComplete(unittest.TestCase):
                 left -= piece
             print(f"quota race: {len(ok)} of 20 parallel uploads accepted", flush=True)
             self.assertEqual(self.upload(b"z", who="erin")[0:2], (409, {"error": "quota_exceeded"}))
-            # Deleting reclaims.
-            base = f"/guilds/{self.gid}/channels/{self.cid}/attachments"
-            self.assertEqual(self.call("DELETE", f"{base}/{ok[0]['attachment_id']}", who="erin")[0], 204)
+            # Deleting reclaims (each attachment in its own guild: in the cluster recipe the
+            # race uploaded to two).
+            def base(a):
+                return f"/guilds/{a['guild_id']}/channels/{a['channel_id']}/attachments"
+            self.assertEqual(self.call("DELETE", f"{base(ok[0])}/{ok[0]['attachment_id']}", who="erin")[0], 204)
             self.assertEqual(self.upload(data, who="erin")[0], 200)
             self.assertEqual(self.upload(b"z", who="erin")[0], 409)
             # A message delete reclaims its bound attachments and deletes their bytes.
-            posted = self.post("", who="erin", attachment_ids=[ok[1]["attachment_id"]])
+            msgs = f"/guilds/{ok[1]['guild_id']}/channels/{ok[1]['channel_id']}/messages"
+            posted = self.call("POST", msgs, {"content": "", "attachment_ids": [ok[1]["attachment_id"]]},
+                               who="erin")
             self.assertEqual(posted[0], 200, posted[1])
-            self.assertEqual(self.call("DELETE", f"{self.msgs}/{posted[1]['message_id']}", who="erin")[0], 204)
-            self.assertEqual(self.call("GET", f"{base}/{ok[1]['attachment_id']}", who="erin")[0], 404)
+            self.assertEqual(self.call("DELETE", f"{msgs}/{posted[1]['message_id']}", who="erin")[0], 204)
+            self.assertEqual(self.call("GET", f"{base(ok[1])}/{ok[1]['attachment_id']}", who="erin")[0], 404)
             self.assertEqual(self.upload(data, who="erin")[0], 200)
 
     def test_binding(self):
