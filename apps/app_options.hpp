@@ -50,6 +50,9 @@ struct ServeOptions {
   // Where an api process keeps its search index (one writer per directory). Default:
   // <data-dir>/search; an api on an external database needs it to serve search.
   std::string search_dir;
+  // Command-side snapshots as files here (ADR 0092). Default: <data-dir>/snapshots on the
+  // embedded database; with --database-url, in PostgreSQL (shared by every api process).
+  std::string snapshot_dir;
   // A built web client served on the API's origin (ADR 0052); empty: none.
   std::string web_root;
   // Operability (ADR 0076): where a `project` process answers /health, /ready and /metrics

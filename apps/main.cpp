@@ -70,6 +70,10 @@ void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
   cmd->add_option("--search-dir", o.search_dir,
                   "search index directory of an api (default: DATA_DIR/search)")
       ->envname("FILAMENT_SEARCH_DIR");
+  cmd->add_option("--snapshot-dir", o.snapshot_dir,
+                  "command-side snapshots as files in DIR (default: DATA_DIR/snapshots on the "
+                  "embedded database, else in PostgreSQL)")
+      ->envname("FILAMENT_SNAPSHOT_DIR");
   cmd->add_option("--web-root", o.web_root,
                   "serve the built web client (its dist/ directory) on the same origin")
       ->envname("FILAMENT_WEB_ROOT");

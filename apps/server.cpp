@@ -138,6 +138,16 @@ gateway::GatewayOptions GatewayOptionsFrom(const core::Limits& limits) {
 }
 
 // Presence shared with the other gateway processes on this database, under a fresh identity.
+// Where the command side keeps its snapshots (ADR 0092): --snapshot-dir, else files beside the
+// embedded database, else (an external database) PostgreSQL.
+std::string SnapshotDirectory(const ServeOptions& options) {
+  if (!options.snapshot_dir.empty()) return options.snapshot_dir;
+  if (options.storage.database_url.empty() && !options.storage.data_dir.empty()) {
+    return options.storage.data_dir + "/snapshots";
+  }
+  return "";
+}
+
 core::Result<std::unique_ptr<presence::PgPresenceDirectory>> StartPresence(
     const std::string& conninfo, const core::Limits& limits, const core::Ulid& instance) {
   return presence::PgPresenceDirectory::Start(
@@ -267,7 +277,8 @@ int RunServer(const ServeOptions& options) {
         upload_reservations = std::make_unique<pgstore::PgUploadReservations>(pool.conninfo());
         command_service->ShareUploadReservations(upload_reservations.get());
       }
-      snapshots = std::make_unique<CommandSnapshots>(log, pool, options.limits);
+      snapshots = std::make_unique<CommandSnapshots>(log, pool, options.limits,
+                                                     SnapshotDirectory(options));
       snapshots->Attach(*command_service);
       if (roles.gateway) {
         command_service->ObserveStartFold(window_per_partition,
