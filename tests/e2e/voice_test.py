@@ -251,7 +251,9 @@ class Voice(VoiceBase):
             lambda: self.expect("member", "POST", path, 204, {"is_muted": True}),  # no change
             lambda: self.expect("member", "POST", path, 204, {"is_muted": True, "is_deafened": True}),
         ], has("voice_participant_update", 2))
-        self.assertEqual([d["updated_fields"] for _, d in frames],
+        # Only the updates: a gateway process that trails the log (the cluster recipe) may
+        # deliver the join after this subscribe.
+        self.assertEqual([d["updated_fields"] for t, d in frames if t == "voice_participant_update"],
                          [{"is_muted": True}, {"is_deafened": True}])
         [p] = self.sync(gid, cid)["participants"]
         self.assertEqual((p["is_muted"], p["is_deafened"]), (True, True))
