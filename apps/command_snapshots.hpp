@@ -1,7 +1,6 @@
 #pragma once
 
 #include <memory>
-
 #include <string>
 
 #include "adapters/pgstore/connection_pool.hpp"
@@ -17,8 +16,8 @@ namespace filament::app {
 // `directory` when it is given (ADR 0092: `serve` on the embedded default), else in PostgreSQL.
 class CommandSnapshots {
  public:
-  CommandSnapshots(events::EventLog& log, pgstore::ConnectionPool& pool,
-                   const core::Limits& limits, const std::string& directory);
+  CommandSnapshots(events::EventLog& log, pgstore::ConnectionPool& pool, const core::Limits& limits,
+                   const std::string& directory);
 
   void Attach(commands::CommandService& service);  // before service.Start()
   void StartTaking();                              // after it

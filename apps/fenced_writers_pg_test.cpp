@@ -16,8 +16,8 @@
 #include "adapters/pgstore/upload_reservations.hpp"
 #include "adapters/postgres/pg_event_log.hpp"
 #include "commands/command_service.hpp"
-#include "commands/guild/attachments.hpp"
 #include "commands/friendship/friends.hpp"
+#include "commands/guild/attachments.hpp"
 #include "commands/guild/channels.hpp"
 #include "commands/guild/messages.hpp"
 #include "commands/guild/workspace.hpp"
@@ -280,7 +280,9 @@ TEST_F(FencedWritersPg, TheAttachmentQuotaHoldsAcrossProcesses) {
   auto a = NewWriter(limits);
   auto b = NewWriter(limits);
   const std::string alice = Register(*a->service, "alice");
-  const auto [guild, channel] = GuildWithChannel(*a->service, alice);
+  const auto created = GuildWithChannel(*a->service, alice);
+  const std::string guild = created.first;  // named copies: lambdas below capture them
+  const std::string channel = created.second;
   auto& quota_a = a->service->attachment_quota();
   auto& quota_b = b->service->attachment_quota();
   auto held = quota_a.ReserveUpload(alice, "hold-a", 3 * kMiB, 3 * kMiB);
@@ -289,8 +291,8 @@ TEST_F(FencedWritersPg, TheAttachmentQuotaHoldsAcrossProcesses) {
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(*refused, 0u);  // A's hold counts in B
   auto uploaded = a->service->OnGuild({alice, "r"}, guild, [&](Minter& m) {
-    return commands::UploadAttachment{guild, channel, m.NewId(), alice, "a.txt",
-                                      "text/plain", 3 * kMiB, std::string(64, 'a'),
+    return commands::UploadAttachment{guild,      channel,      m.NewId(), alice,
+                                      "a.txt",    "text/plain", 3 * kMiB,  std::string(64, 'a'),
                                       m.NowUnix()};
   });
   ASSERT_TRUE(uploaded.ok()) << uploaded.error().message;

@@ -277,8 +277,8 @@ int RunServer(const ServeOptions& options) {
         upload_reservations = std::make_unique<pgstore::PgUploadReservations>(pool.conninfo());
         command_service->ShareUploadReservations(upload_reservations.get());
       }
-      snapshots = std::make_unique<CommandSnapshots>(log, pool, options.limits,
-                                                     SnapshotDirectory(options));
+      snapshots =
+          std::make_unique<CommandSnapshots>(log, pool, options.limits, SnapshotDirectory(options));
       snapshots->Attach(*command_service);
       if (roles.gateway) {
         command_service->ObserveStartFold(window_per_partition,

@@ -128,8 +128,7 @@ void VoiceSweeper::SweepOnce() {
   }
   std::erase_if(seen_permissions_, [&](const auto& kv) { return live.count(kv.first) == 0; });
   std::erase_if(seen_connected_, [&](const auto& user) { return live_users.count(user) == 0; });
-  std::erase_if(seen_gone_since_,
-                [&](const auto& kv) { return live_users.count(kv.first) == 0; });
+  std::erase_if(seen_gone_since_, [&](const auto& kv) { return live_users.count(kv.first) == 0; });
   for (const auto& user_id : gone_users) {
     seen_connected_.erase(user_id);
     seen_gone_since_.erase(user_id);

@@ -26,8 +26,8 @@ void AttachmentQuota::ShareReservations(UploadReservations* shared,
 }
 
 core::Result<uint64_t> AttachmentQuota::ReserveUpload(const std::string& user_id,
-                                                      const std::string& hold_id,
-                                                      uint64_t at_least, uint64_t at_most) {
+                                                      const std::string& hold_id, uint64_t at_least,
+                                                      uint64_t at_most) {
   if (shared_ != nullptr) {
     return shared_->Reserve(user_id, hold_id, at_least, at_most, quota_bytes_,
                             [&]() -> core::Result<uint64_t> {
@@ -45,8 +45,8 @@ core::Result<uint64_t> AttachmentQuota::ReserveUpload(const std::string& user_id
   return granted;
 }
 
-core::Status AttachmentQuota::ReleaseUpload(const std::string& user_id,
-                                            const std::string& hold_id, uint64_t bytes) {
+core::Status AttachmentQuota::ReleaseUpload(const std::string& user_id, const std::string& hold_id,
+                                            uint64_t bytes) {
   if (shared_ == nullptr) {
     Release(user_id, bytes);
     return core::OkStatus();

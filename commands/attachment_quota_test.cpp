@@ -117,8 +117,8 @@ TEST(AttachmentQuota, SharedReservationsReadUsedAfterTheCatchUp) {
   EXPECT_EQ(catch_ups, 2);
   EXPECT_EQ(quota.Reserved(kUser), 0u);  // nothing in memory
   EXPECT_TRUE(quota.ReleaseUpload(kUser, "H1", 20).ok());
-  EXPECT_EQ(shared.calls, (std::vector<std::string>{kUser + "/H1/1-40", kUser + "/H1/21-21",
-                                                     "release H1"}));
+  EXPECT_EQ(shared.calls,
+            (std::vector<std::string>{kUser + "/H1/1-40", kUser + "/H1/21-21", "release H1"}));
 }
 
 TEST(AttachmentQuota, SharedReservationsFailWhenTheCatchUpFails) {

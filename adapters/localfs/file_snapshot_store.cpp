@@ -1,9 +1,5 @@
 #include "adapters/localfs/file_snapshot_store.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -12,6 +8,10 @@
 #include <limits>
 #include <optional>
 #include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace filament::localfs {
 namespace {
@@ -143,8 +143,8 @@ core::Result<std::vector<commands::SnapshotStore::Entry>> FileSnapshotStore::Lis
     if (file.fd < 0 || ::fstat(file.fd, &info) != 0) continue;
     auto header = ReadHeader(file.fd, static_cast<uint64_t>(info.st_size));
     if (!header) continue;
-    entries.push_back(Entry{*id, std::move(header->ends),
-                            static_cast<int64_t>(header->payload_size)});
+    entries.push_back(
+        Entry{*id, std::move(header->ends), static_cast<int64_t>(header->payload_size)});
   }
   if (ec) return core::Unavailable("snapshot directory " + directory_ + ": " + ec.message());
   std::sort(entries.begin(), entries.end(),

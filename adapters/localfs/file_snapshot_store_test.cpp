@@ -2,13 +2,12 @@
 // give back, newest first, with only `keep` kept; files that do not parse are not listed.
 #include "adapters/localfs/file_snapshot_store.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace filament::localfs {
 namespace {

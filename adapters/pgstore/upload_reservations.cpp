@@ -17,8 +17,9 @@ constexpr const char* kDeleteDead =
     "DELETE FROM upload_reservations r WHERE r.user_id = $1 AND NOT EXISTS ("
     "SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.holder_pid "
     "AND a.backend_start = r.holder_start)";
-constexpr const char* kSumLive = "SELECT coalesce(sum(bytes), 0) FROM upload_reservations "
-                                 "WHERE user_id = $1";
+constexpr const char* kSumLive =
+    "SELECT coalesce(sum(bytes), 0) FROM upload_reservations "
+    "WHERE user_id = $1";
 constexpr const char* kAddToHold =
     "INSERT INTO upload_reservations (hold_id, user_id, bytes, holder_pid, holder_start) "
     "SELECT $1, $2, $3, pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid() "

@@ -27,8 +27,8 @@ class UploadReservationsTest : public ::testing::Test {
         b_(std::make_unique<PgUploadReservations>(conninfo_)) {}
 
   // Reserves exactly `bytes`.
-  bool Reserve(PgUploadReservations& r, const std::string& hold, uint64_t bytes,
-               uint64_t used = 0, const std::string& user = "U1") {
+  bool Reserve(PgUploadReservations& r, const std::string& hold, uint64_t bytes, uint64_t used = 0,
+               const std::string& user = "U1") {
     auto granted = r.Reserve(user, hold, bytes, bytes, 4 * kMiB,
                              [used]() -> core::Result<uint64_t> { return used; });
     EXPECT_TRUE(granted.ok()) << granted.error().message;
@@ -94,6 +94,7 @@ TEST_F(UploadReservationsTest, ReleaseFreesTheHoldAndIsIdempotent) {
   EXPECT_TRUE(a_->Release("H1").ok());
   EXPECT_TRUE(a_->Release("H1").ok());
   EXPECT_TRUE(a_->Release("never held").ok());
+  a_->Flush();  // releases are deleted by a's own thread
   EXPECT_TRUE(Reserve(*b_, "H2", 4 * kMiB));
   EXPECT_EQ(Rows(), 1);
 }

@@ -1,8 +1,8 @@
 #include "adapters/presence/pg_presence_directory.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <thread>

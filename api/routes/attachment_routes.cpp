@@ -141,10 +141,9 @@ std::optional<http::HttpResponse> AttachmentSink::OnChunk(std::string_view bytes
   return ReserveMore(received - reserved_, received - reserved_);
 }
 
-std::optional<http::HttpResponse> AttachmentSink::ReserveMore(uint64_t at_least,
-                                                              uint64_t at_most) {
-  auto granted = api_.deps().commands.attachment_quota().ReserveUpload(user_id_, hold_id_,
-                                                                       at_least, at_most);
+std::optional<http::HttpResponse> AttachmentSink::ReserveMore(uint64_t at_least, uint64_t at_most) {
+  auto granted =
+      api_.deps().commands.attachment_quota().ReserveUpload(user_id_, hold_id_, at_least, at_most);
   if (!granted.ok()) return Fail(granted.error());
   if (*granted == 0) return Fail(QuotaExceeded());
   reserved_ += *granted;
