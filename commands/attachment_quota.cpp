@@ -4,13 +4,19 @@
 
 namespace filament::commands {
 
-bool AttachmentQuota::Reserve(const std::string& user_id, uint64_t bytes) {
-  std::lock_guard lock(mutex_);
+std::optional<uint64_t> AttachmentQuota::GrantLocked(const std::string& user_id, uint64_t at_least,
+                                                     uint64_t at_most) {
   Account& account = accounts_[user_id];
   uint64_t taken = account.used + account.reserved;
-  if (taken > quota_bytes_ || bytes > quota_bytes_ - taken) return false;
-  account.reserved += bytes;
-  return true;
+  if (taken > quota_bytes_ || at_least > quota_bytes_ - taken) return std::nullopt;
+  uint64_t granted = std::min(quota_bytes_ - taken, at_most);
+  account.reserved += granted;
+  return granted;
+}
+
+bool AttachmentQuota::Reserve(const std::string& user_id, uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  return GrantLocked(user_id, bytes, bytes).has_value();
 }
 
 void AttachmentQuota::Release(const std::string& user_id, uint64_t bytes) {
@@ -36,13 +42,7 @@ core::Result<uint64_t> AttachmentQuota::ReserveUpload(const std::string& user_id
                             });
   }
   std::lock_guard lock(mutex_);
-  Account& account = accounts_[user_id];
-  uint64_t taken = account.used + account.reserved;
-  uint64_t left = taken >= quota_bytes_ ? 0 : quota_bytes_ - taken;
-  if (left < at_least) return uint64_t{0};
-  uint64_t granted = std::min(left, at_most);
-  account.reserved += granted;
-  return granted;
+  return GrantLocked(user_id, at_least, at_most).value_or(0);
 }
 
 core::Status AttachmentQuota::ReleaseUpload(const std::string& user_id, const std::string& hold_id,

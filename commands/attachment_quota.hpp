@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -71,6 +72,10 @@ class AttachmentQuota {
     uint64_t reserved = 0;
   };
   void Free(const std::string& attachment_id);  // caller holds mutex_
+  // Reserves between at_least and at_most bytes (as many as the quota leaves) in memory;
+  // nullopt when fewer than at_least are left. Caller holds mutex_.
+  std::optional<uint64_t> GrantLocked(const std::string& user_id, uint64_t at_least,
+                                      uint64_t at_most);
 
   const uint64_t quota_bytes_;
   UploadReservations* shared_ = nullptr;  // set before serving, then read only
