@@ -127,6 +127,18 @@ class VoiceBase(unittest.TestCase):
                 return await self.subscribe(ws, gid, cid)
         return asyncio.run(run())
 
+    def participants_after(self, gid, cid, check, timeout=10):
+        """The participants of a voice_participant_sync once `check` holds for them. A sync
+        reflects the log as far as its gateway process has read it; in the cluster recipe the
+        next connection may reach a gateway that has not yet read what another one delivered,
+        so this subscribes again (a new connection) until the state arrives or time is up."""
+        deadline = time.monotonic() + timeout
+        while True:
+            participants = self.sync(gid, cid)["participants"]
+            if check(participants) or time.monotonic() > deadline:
+                return participants
+            time.sleep(0.1)
+
 
 def has(kind, count=1):
     return lambda frames: sum(1 for t, _ in frames if t == kind) >= count
@@ -177,7 +189,7 @@ class Voice(VoiceBase):
         self.assertEqual((owner["publish_sources"], owner["can_subscribe"]), (["camera", "screen_share"], False))
         listen = self.token("owner", gid, cid, body={"can_publish": False, "can_subscribe": True})
         self.assertEqual((listen["can_publish"], listen["publish_sources"]), (False, []))
-        participants = self.sync(gid, cid)["participants"]
+        participants = self.participants_after(gid, cid, lambda ps: len(ps) == 2)
         # Join time has one-second resolution; a tie falls back to the identity.
         self.assertEqual(sorted(p["user_id"] for p in participants),
                          sorted([self.ids["member"], self.ids["owner"]]))
@@ -192,7 +204,7 @@ class Voice(VoiceBase):
                             has("voice_participant_leave", 2))
         self.assertEqual([t for t, _ in frames], ["voice_stream_unpublish", "voice_participant_leave",
                                                   "voice_participant_leave"])
-        self.assertEqual(self.sync(gid, cid)["participants"], [])
+        self.assertEqual(self.participants_after(gid, cid, lambda ps: ps == []), [])
 
     def test_errors_in_contract_order(self):
         gid, [cid] = self.workspace("Errors")
@@ -255,7 +267,7 @@ class Voice(VoiceBase):
         # deliver the join after this subscribe.
         self.assertEqual([d["updated_fields"] for t, d in frames if t == "voice_participant_update"],
                          [{"is_muted": True}, {"is_deafened": True}])
-        [p] = self.sync(gid, cid)["participants"]
+        [p] = self.participants_after(gid, cid, lambda ps: len(ps) == 1 and ps[0]["is_deafened"])
         self.assertEqual((p["is_muted"], p["is_deafened"]), (True, True))
         self.leave("member", gid, cid)
 
@@ -267,7 +279,7 @@ class Voice(VoiceBase):
         self.assertEqual([(t, d["channel_id"]) for t, d in frames], [
             ("voice_stream_unpublish", one), ("voice_participant_leave", one),
             ("voice_participant_join", two), ("voice_stream_publish", two)])
-        self.assertEqual(self.sync(gid, one)["participants"], [])
+        self.assertEqual(self.participants_after(gid, one, lambda ps: ps == []), [])
         self.leave("member", gid, two)
 
     def test_removed_when_the_last_connection_closes(self):
@@ -334,7 +346,7 @@ class VoiceExpiry(VoiceBase):
         self.assertLess(time.monotonic() - started, 12)
         self.assertEqual([t for t, _ in frames], ["voice_participant_join", "voice_stream_publish",
                                                   "voice_stream_unpublish", "voice_participant_leave"])
-        self.assertEqual(self.sync(gid, cid)["participants"], [])
+        self.assertEqual(self.participants_after(gid, cid, lambda ps: ps == []), [])
 
     def test_z_unconfigured_livekit_is_500(self):
         gid, [cid] = self.workspace("Unconfigured")
