@@ -86,9 +86,14 @@ class HubSink final : public gateway::FanoutSink {
   void Revalidate(const std::string& guild_id, const KeepSubscription& keep) override {
     hub_.Revalidate(guild_id, keep);
   }
-  void ApplyIpBans(const std::string& guild_id,
-                   const std::vector<gateway::IpBanEntry>& bans) override {
-    hub_.ApplyIpBans(guild_id, bans);
+  void ApplyIpBans(const std::string& guild_id, const std::vector<gateway::IpBanEntry>& bans,
+                   const Announcement* announce,
+                   std::shared_ptr<const gateway::ReplayEntry> entry) override {
+    std::optional<gateway::GatewayHub::Announcement> sync;
+    if (announce != nullptr) sync = {announce->type, announce->payload_json, &announce->allow};
+    const events::Position position{entry->partition, entry->offset};
+    hub_.ApplyIpBans(guild_id, bans, sync, std::move(entry));
+    seen_.Update(OpsMonitor::kBridgeName, position);
   }
   void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) override {
     hub_.LiftIpBans(guild_id, ban_ids);

@@ -40,7 +40,8 @@ void GatewayHub::Revalidate(
                           });
 }
 
-void GatewayHub::DropSubscriptionsLocked(const std::string& guild_id, const KeepLocked& keep) {
+void GatewayHub::DropSubscriptionsLocked(const std::string& guild_id, const KeepLocked& keep,
+                                         bool drop_standing) {
   auto guild = guilds_.find(guild_id);
   if (guild == guilds_.end()) return;
   const std::string prefix = guild_id + ":";
@@ -57,7 +58,8 @@ void GatewayHub::DropSubscriptionsLocked(const std::string& guild_id, const Keep
         ++key;
         continue;
       }
-      if (session.version == 2) {  // a standing interest (ADR 0060): kept, filtered per event
+      if (session.version == 2 && !drop_standing) {  // a standing interest (ADR 0060): kept,
+                                                     // filtered per event
         ++key;
         continue;
       }

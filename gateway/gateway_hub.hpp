@@ -109,7 +109,19 @@ class GatewayHub : private PresenceListener {
   // (the socket stays open: the ban is the guild's); until LiftIpBans or expiry, a subscribe
   // to the guild from such an address is dropped with `ip_banned` (GATEWAY.md §4.1), checked
   // under the hub lock so it cannot slip in after the cut. Expired entries are ignored.
-  void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans);
+  // The ban record's own delivery goes out first under the same lock — `announce` (its
+  // workspace_ip_ban_sync, guild-wide, filtered by `allow`) to v1 connections, `record` as
+  // PublishRecord would — so nothing else of the guild (a presence report from another gateway
+  // process, a local subscribe's presence_update) can reach a cut connection between the two.
+  // The cut drops v2 subscriptions too (an IP ban is no standing interest).
+  struct Announcement {
+    std::string_view type;
+    std::string_view payload_json;
+    const UserFilter* allow = nullptr;
+  };
+  void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans,
+                   const std::optional<Announcement>& announce = std::nullopt,
+                   std::shared_ptr<const ReplayEntry> record = nullptr);
   void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids);
 
   // Drops every open connection of `user_id` (no close frame, GATEWAY.md §13), counted under
@@ -222,15 +234,20 @@ class GatewayHub : private PresenceListener {
   // session.presence_guilds).
   void LeaveGuildLocked(GatewaySession& session, const std::string& guild_id);
   // Drops the subscriptions to channels of `guild_id` that `keep` rejects; a connection left
-  // without one leaves the guild (LeaveGuildLocked).
+  // without one leaves the guild (LeaveGuildLocked). A v2 connection keeps a rejected
+  // subscription as a standing interest (ADR 0060: lost view withholds events as of their
+  // positions) unless `drop_standing` (an IP ban: not part of the fold, so nothing would
+  // withhold the guild's events from it).
   using KeepLocked =
       std::function<bool(const GatewaySession& session, const std::string& channel_id)>;
-  void DropSubscriptionsLocked(const std::string& guild_id, const KeepLocked& keep);
+  void DropSubscriptionsLocked(const std::string& guild_id, const KeepLocked& keep,
+                               bool drop_standing = false);
   // A live IP ban of the guild matches the session's address (ApplyIpBans).
   bool IpBannedLocked(const GatewaySession& session, const std::string& guild_id) const;
   // The hub lock for a log fan-out: the catch-up pump steps aside while one waits, so a
   // reconnect storm does not delay live delivery (ADR 0060).
   std::unique_lock<std::mutex> LockForFanout();
+  void PublishRecordLocked(std::shared_ptr<const ReplayEntry> entry);
   std::optional<std::string> PrepareEnvelope(std::string_view scope, std::string_view type,
                                              std::string_view payload_json);
   void PublishToGuildLocked(const std::string& guild_id, std::string_view type,

@@ -7,9 +7,20 @@
 
 namespace filament::gateway {
 
-void GatewayHub::ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans) {
+void GatewayHub::ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans,
+                             const std::optional<Announcement>& announce,
+                             std::shared_ptr<const ReplayEntry> record) {
+  std::optional<std::string> envelope;
+  if (announce) envelope = PrepareEnvelope("guild", announce->type, announce->payload_json);
   const int64_t now = clock_.NowUnix();
-  std::lock_guard lock(mu_);
+  auto lock = LockForFanout();
+  if (envelope) {
+    if (auto guild = guilds_.find(guild_id); guild != guilds_.end()) {
+      DeliverLocked("guild", announce->type, *envelope, guild->second, announce->allow);
+      if (guild->second.empty()) guilds_.erase(guild);
+    }
+  }
+  if (record) PublishRecordLocked(std::move(record));
   auto& live = ip_bans_[guild_id];
   std::erase_if(live, [now](const auto& entry) {
     return entry.second.expires_at_unix && *entry.second.expires_at_unix <= now;
@@ -24,10 +35,12 @@ void GatewayHub::ApplyIpBans(const std::string& guild_id, const std::vector<IpBa
   }
   if (live.empty()) ip_bans_.erase(guild_id);
   if (!added) return;
-  DropSubscriptionsLocked(guild_id, [this, &guild_id](const GatewaySession& session,
-                                                      const std::string& /*channel_id*/) {
-    return !IpBannedLocked(session, guild_id);
-  });
+  DropSubscriptionsLocked(
+      guild_id,
+      [this, &guild_id](const GatewaySession& session, const std::string& /*channel_id*/) {
+        return !IpBannedLocked(session, guild_id);
+      },
+      /*drop_standing=*/true);
 }
 
 void GatewayHub::LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) {

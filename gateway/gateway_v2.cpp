@@ -45,6 +45,10 @@ void GatewayHub::StartReplayWindow(const std::vector<int64_t>& start) {
 
 void GatewayHub::PublishRecord(std::shared_ptr<const ReplayEntry> entry) {
   auto lock = LockForFanout();
+  PublishRecordLocked(std::move(entry));
+}
+
+void GatewayHub::PublishRecordLocked(std::shared_ptr<const ReplayEntry> entry) {
   const auto p = static_cast<size_t>(entry->partition);
   if (p >= head_.size()) {
     head_.resize(p + 1, entry->offset);

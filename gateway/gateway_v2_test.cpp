@@ -217,6 +217,28 @@ TEST_F(GatewayV2Test, CatchUpIsPacedByTheQueueNotEvicted) {
   EXPECT_FALSE(alice.connection->closed());
 }
 
+// ADR 0032: a live IP ban reaches a v2 connection at the address as its own record, then cuts
+// the guild from it for good (an IP ban is no standing interest: nothing would withhold later
+// events of the guild from it).
+TEST_F(GatewayV2Test, AnIpBanDeliversItsRecordThenDropsTheSubscription) {
+  Client alice = Connect();  // from 203.0.113.9
+  alice.Send(Subscribe());
+  WaitFor(alice, "voice_participant_sync");
+  auto ban = std::make_shared<ReplayEntry>();
+  ban->partition = 0;
+  ban->offset = 0;
+  ban->events.push_back({LogEvent::Scope::kGuild, kGuild, "", "", "workspace_ip_ban_sync",
+                         json{{"guild_id", kGuild}}.dump()});
+  ban->access = std::make_shared<FakeAccess>(true);
+  hub_->ApplyIpBans(kGuild, {{"ban-1", "203.0.113.9", std::nullopt}}, std::nullopt, ban);
+  auto frames = WaitFor(alice, "workspace_ip_ban_sync");
+  EXPECT_EQ(frames.back()["pos"], "0:0");
+  Message(0, 1);  // visible as of its position, but the address is banned
+  Message(1, 0);
+  EXPECT_EQ(Messages(alice.connection->Frames()), std::vector<std::string>{});  // delivered inline
+  EXPECT_FALSE(alice.connection->closed());  // the socket stays: the ban is the guild's
+}
+
 TEST_F(GatewayV2Test, DeliveryStartsAtTheReadyCursorWithTheFirstCommand) {
   Client alice = Connect();
   Message(0, 0);  // before any command: held back, not lost

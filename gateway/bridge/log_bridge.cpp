@@ -145,17 +145,33 @@ void LogBridge::Deliver(const events::StoredRecord& record) {
   std::optional<std::string> changed;
   if (access_ != nullptr) changed = access_->Apply(record);
   if (voice_ != nullptr) voice_->ApplyRecord(record);
+  const bool ip_bans =
+      ip_resolver_ != nullptr && record.record.meta.type == events::IpBansUpdated::kType;
+  std::optional<IpBanCut> cut;
+  if (ip_bans) cut = ResolveIpBans(record);
   auto messages = MapRecord(record, *observers_);
   if (!messages.ok()) {
     ++unmappable_;
     std::fprintf(stderr, "gateway: skipping %s: %s\n",
                  events::FormatPosition(record.position).c_str(), messages.error().message.c_str());
-  } else {
-    for (const auto& m : *messages) Fan(m);
   }
-  sink_.Record(Entry(record, messages));
-  if (ip_resolver_ != nullptr && record.record.meta.type == events::IpBansUpdated::kType) {
-    ApplyIpBans(record);
+  // An IP ban's sync goes out with its cut (CutIpBans), the rest as usual.
+  const GatewayMessage* sync = nullptr;
+  if (messages.ok()) {
+    for (const auto& m : *messages) {
+      if (cut && sync == nullptr && m.scope == GatewayMessage::Scope::kGuild &&
+          m.guild_id == cut->guild_id) {
+        sync = &m;
+      } else {
+        Fan(m);
+      }
+    }
+  }
+  if (cut) {
+    CutIpBans(*cut, sync, Entry(record, messages));
+  } else {
+    sink_.Record(Entry(record, messages));
+    if (ip_bans) LiftIpBans(record);
   }
   if (record.record.meta.type == events::UserLocked::kType) DropLockedUser(record);
   // A ban is followed by its MemberRemoved in the same batch: the banned user's connections
@@ -177,9 +193,7 @@ void LogBridge::Fan(const GatewayMessage& m) {
           });
       break;
     case GatewayMessage::Scope::kGuild:
-      sink_.ToGuild(m.guild_id, m.type, m.payload, [this, &m](const std::string& user_id) {
-        return access_ == nullptr || user_id == m.user_id || access_->IsMember(user_id, m.guild_id);
-      });
+      sink_.ToGuild(m.guild_id, m.type, m.payload, GuildFilter(m));
       break;
     case GatewayMessage::Scope::kUser:
       sink_.ToUser(m.user_id, m.type, m.payload);
@@ -195,14 +209,35 @@ void LogBridge::DropLockedUser(const events::StoredRecord& record) {
   if (locked != nullptr) sink_.DropUser(locked->user_id, "account_locked");
 }
 
-void LogBridge::ApplyIpBans(const events::StoredRecord& record) {
+// The ban's own delivery (its sync) and the cut, in one step of the hub (ADR 0032).
+void LogBridge::CutIpBans(const IpBanCut& cut, const GatewayMessage* sync,
+                          std::shared_ptr<const ReplayEntry> entry) {
+  if (sync == nullptr)
+    return sink_.ApplyIpBans(cut.guild_id, cut.entries, nullptr, std::move(entry));
+  const FanoutSink::UserFilter allow = GuildFilter(*sync);
+  const FanoutSink::Announcement announce{sync->type, sync->payload, allow};
+  sink_.ApplyIpBans(cut.guild_id, cut.entries, &announce, std::move(entry));
+}
+
+FanoutSink::UserFilter LogBridge::GuildFilter(const GatewayMessage& m) const {
+  return [this, &m](const std::string& user_id) {
+    return access_ == nullptr || user_id == m.user_id || access_->IsMember(user_id, m.guild_id);
+  };
+}
+
+void LogBridge::LiftIpBans(const events::StoredRecord& record) {
   const auto& meta = record.record.meta;
   auto event = events::DecodeEvent(meta.type, meta.schema_version, record.record.payload);
   const auto* bans = event.ok() ? std::get_if<events::IpBansUpdated>(&*event) : nullptr;
-  if (bans == nullptr) return;  // counted as unmappable by MapRecord already
-  if (bans->action == "remove") {
-    return sink_.LiftIpBans(bans->guild_id, bans->ban_ids);
-  }
+  if (bans != nullptr && bans->action == "remove") sink_.LiftIpBans(bans->guild_id, bans->ban_ids);
+}
+
+std::optional<LogBridge::IpBanCut> LogBridge::ResolveIpBans(const events::StoredRecord& record) {
+  const auto& meta = record.record.meta;
+  auto event = events::DecodeEvent(meta.type, meta.schema_version, record.record.payload);
+  const auto* bans = event.ok() ? std::get_if<events::IpBansUpdated>(&*event) : nullptr;
+  // Not decodable: counted as unmappable by MapRecord. A remove is lifted after the delivery.
+  if (bans == nullptr || bans->action == "remove") return std::nullopt;
   auto addresses = ip_resolver_->AddressesOf(bans->observation_ids);
   if (!addresses.ok() || addresses->size() != bans->observation_ids.size() ||
       bans->ban_ids.size() != bans->observation_ids.size()) {
@@ -210,14 +245,14 @@ void LogBridge::ApplyIpBans(const events::StoredRecord& record) {
         stderr, "gateway: cannot resolve the IP bans at %s: %s\n",
         events::FormatPosition(record.position).c_str(),
         addresses.ok() ? "ban/observation count mismatch" : addresses.error().message.c_str());
-    return;
+    return std::nullopt;
   }
-  std::vector<IpBanEntry> entries;
+  IpBanCut cut{bans->guild_id, {}};
   for (size_t i = 0; i < bans->ban_ids.size(); ++i) {
     if (!(*addresses)[i]) continue;  // erased from the side store: matches nothing
-    entries.push_back({bans->ban_ids[i], *(*addresses)[i], bans->expires_at_unix});
+    cut.entries.push_back({bans->ban_ids[i], *(*addresses)[i], bans->expires_at_unix});
   }
-  sink_.ApplyIpBans(bans->guild_id, entries);
+  return cut;
 }
 
 }  // namespace filament::gateway

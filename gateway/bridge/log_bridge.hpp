@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,8 +38,18 @@ class FanoutSink {
   virtual void ToUser(const std::string& user_id, const std::string& type,
                       const std::string& payload_json) = 0;
   virtual void Revalidate(const std::string& guild_id, const KeepSubscription& keep) = 0;
-  // Live guild IP bans (ADR 0032): GatewayHub::ApplyIpBans / LiftIpBans.
-  virtual void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans) = 0;
+  // Live guild IP bans (ADR 0032): GatewayHub::ApplyIpBans / LiftIpBans. ApplyIpBans takes the
+  // ban record's own delivery, made just before the cut and atomically with it: `announce` (its
+  // guild event, workspace_ip_ban_sync, as ToGuild would deliver it; null when it did not map)
+  // and `record` (what Record would get; Record is not called for it).
+  struct Announcement {
+    const std::string& type;
+    const std::string& payload_json;
+    const UserFilter& allow;
+  };
+  virtual void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans,
+                           const Announcement* announce,
+                           std::shared_ptr<const ReplayEntry> record) = 0;
   virtual void LiftIpBans(const std::string& guild_id, const std::vector<std::string>& ban_ids) = 0;
   // Gateway v2 (ADR 0060), GatewayHub::StartReplayWindow / PublishRecord: where the replay
   // window starts, then every record from there on (after its v1 fan-out), with its events.
@@ -79,9 +90,10 @@ core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& 
 // Start() and then from each record before it is mapped. With a LiveAccess, Start() folds the
 // log into it too, and every delivery is filtered by it: channel events by create_message in
 // the channel, guild events by membership.
-// With an IpObservationResolver, an IpBansUpdated record (after its own delivery) resolves the
-// observations it bans to addresses and hands them to FanoutSink::ApplyIpBans, or lifts bans
-// (ADR 0032); a resolver error is logged and that cut skipped (the subscribe gate still holds).
+// With an IpObservationResolver, an IpBansUpdated record resolves the observations it bans to
+// addresses before its delivery and hands them, with its guild event, to FanoutSink::ApplyIpBans
+// (the event, then the cut, atomically), or lifts bans after its delivery (ADR 0032); a
+// resolver error is logged and that cut skipped (the subscribe gate still holds).
 // A record that cannot be mapped is counted and skipped: realtime delivery is at-most-once by
 // contract, and the read models (not the gateway) stop on bad records.
 //
@@ -128,7 +140,19 @@ class LogBridge {
   void Run(std::unique_ptr<events::LogReader> reader);
   void Deliver(const events::StoredRecord& record);
   void Fan(const GatewayMessage& message);
-  void ApplyIpBans(const events::StoredRecord& record);
+  // Guild-scoped delivery: members (live), and the member the event removes.
+  FanoutSink::UserFilter GuildFilter(const GatewayMessage& m) const;
+  // An IpBansUpdated record: the bans it adds, resolved to addresses (nullopt for a remove, a
+  // record that does not decode, or a resolver error, which is logged).
+  struct IpBanCut {
+    std::string guild_id;
+    std::vector<IpBanEntry> entries;
+  };
+  std::optional<IpBanCut> ResolveIpBans(const events::StoredRecord& record);
+  // The ban's own delivery (`sync`, null when it did not map; `entry`) and the cut, in one step.
+  void CutIpBans(const IpBanCut& cut, const GatewayMessage* sync,
+                 std::shared_ptr<const ReplayEntry> entry);
+  void LiftIpBans(const events::StoredRecord& record);
   // UserLocked (ADR 0066): the user's connections are dropped.
   void DropLockedUser(const events::StoredRecord& record);
   void AwaitReadModels(const events::Position& position);

@@ -34,7 +34,11 @@ class RecordingSink final : public FanoutSink {
     Add(type);
   }
   void Revalidate(const std::string&, const KeepSubscription&) override {}
-  void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans) override {
+  void ApplyIpBans(const std::string& guild_id, const std::vector<IpBanEntry>& bans,
+                   const Announcement* announce,
+                   std::shared_ptr<const ReplayEntry> record) override {
+    if (announce != nullptr) Add(announce->type);
+    Record(std::move(record));
     std::string entry = "ban " + guild_id;
     for (const auto& ban : bans) {
       entry += " " + ban.ban_id + "=" + ban.address + "@" + std::to_string(*ban.expires_at_unix);
@@ -287,6 +291,9 @@ TEST(LogBridgeIpBans, AnUpsertCutsResolvedAddressesAfterItsSyncAndARemoveLifts) 
                 "workspace_ip_ban_sync",
                 "ban " + guild + " 01J1A000000000000000000A01=10.0.0.7@1700003600",
                 "workspace_ip_ban_sync", "lift " + guild + " 01J1A000000000000000000A01"}));
+  // The upsert's v2 record goes with its cut (one step of the hub), the remove's as usual.
+  EXPECT_EQ(sink.window(), (std::vector<std::string>{"window 0", "record 0 workspace_ip_ban_sync",
+                                                     "record 1 workspace_ip_ban_sync"}));
 }
 
 }  // namespace
