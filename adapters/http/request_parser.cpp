@@ -57,17 +57,24 @@ struct RequestParser::Impl {
   // The raw head bytes are scanned as they pass: for obs-fold (a line starting with SP or HTAB,
   // which http_parser joins silently) and for the blank line that ends the head.
   const char* scan_from = nullptr;  // head bytes of this feed not yet scanned
-  bool last_lf = false;
-  bool blank_line = false;  // the current line so far is empty or a lone CR
+  bool last_lf = false;             // the previous byte ended a line
+  bool after_cr = false;            // the previous byte was a CR that did not end a line itself
+  bool blank_line = false;          // the current line so far is empty or a lone CR
   bool folded = false;
 
-  // Scans one head byte; true when it ends the head: the LF of an empty line, or any byte after
-  // an empty line's CR (Debian builds http_parser non-strict: it takes that byte for the LF).
+  // Scans one head byte; true when it ends the head: the line end of an empty line. Debian
+  // builds http_parser non-strict, where the byte after a CR is taken for the LF whatever it
+  // is: "Host: \rX" is a line that ends at X, and a blank line's CR followed by any byte ends
+  // the head. (Reading only a real LF as a line end once let the scan run past the head into
+  // the next request's bytes, so a feed that held them refused a head that a feed without them
+  // accepted; tools/fuzz, http_request.)
   bool ScanByte(char c) {
-    if (last_lf && (c == ' ' || c == '\t')) folded = true;
-    const bool end = blank_line && (c == '\n' || !last_lf);
-    blank_line = c == '\n' || (c == '\r' && last_lf);
-    last_lf = c == '\n';
+    const bool lf = c == '\n' || after_cr;
+    if (last_lf && !lf && (c == ' ' || c == '\t')) folded = true;
+    const bool end = blank_line && lf;
+    blank_line = lf || (c == '\r' && last_lf);
+    after_cr = !lf && c == '\r';
+    last_lf = lf;
     return end;
   }
   void ScanHead(const char* end) {
@@ -328,6 +335,7 @@ void RequestParser::Next() {
   impl.bad_field = false;
   impl.head_bytes_before = 0;
   impl.last_lf = false;
+  impl.after_cr = false;
   impl.blank_line = false;
   impl.folded = false;
   state_ = State::kIdle;

@@ -183,6 +183,33 @@ TEST(RequestParser, ObsFoldIsRefusedAtEverySplit) {
   }
 }
 
+// Found by tools/fuzz (http_request, corpus crash-cr-then-any-byte): http_parser (non-strict)
+// takes the byte after a CR for the LF, so "Host: \rh" ends its line at "h" and the "\n" after it
+// ends the head. The head scan read only a real LF as a line end, ran past the head into the
+// pipelined bytes behind it and, when they were in the same read, refused the head for an
+// obs-fold in the *next* request (400), while byte-by-byte reads accepted it.
+TEST(RequestParser, TheByteAfterACrEndsTheLineInEverySplit) {
+  const std::string head = "GET /a HTTP/1.1\r\nHost: \rh\n";
+  const std::string next = "X-Next: v\r\n folded\r\n\r\n";
+  for (size_t step = 1; step <= head.size() + next.size(); ++step) {
+    Recorder recorder;
+    RequestParser parser(4096, &recorder);
+    EXPECT_EQ(FeedInSteps(parser, head + next, step), head.size()) << step;
+    ASSERT_EQ(parser.state(), RequestParser::State::kComplete) << step;
+    ASSERT_EQ(recorder.heads.size(), 1u);
+    EXPECT_EQ(recorder.heads[0].headers,
+              (std::vector<std::pair<std::string, std::string>>{{"host", ""}}));
+  }
+  // The fold itself is still refused, and a CR followed by a space is a fold.
+  for (const std::string& folded : {next, std::string("GET / HTTP/1.1\r\nA: b\rX c\r\n\r\n")}) {
+    Recorder recorder;
+    RequestParser parser(4096, &recorder);
+    parser.Feed(folded.rfind("GET", 0) == 0 ? folded : "GET / HTTP/1.1\r\n" + folded);
+    ASSERT_EQ(parser.state(), RequestParser::State::kFailed) << folded;
+    EXPECT_EQ(parser.failure().response.status, 400);
+  }
+}
+
 TEST(RequestParser, LeadingBlankLinesAreNotARequest) {
   Recorder recorder;
   RequestParser parser(4096, &recorder);
