@@ -75,9 +75,39 @@ ObservedHandler::ObservedHandler(http::HttpHandler& inner, RouteOf route_of)
                "Time from a complete request to its answer, by route pattern.",
                core::prom::LatencyBucketsSeconds()) {}
 
-http::HttpResponse ObservedHandler::Handle(const http::HttpRequest& request) {
-  const auto start = std::chrono::steady_clock::now();
-  http::HttpResponse response = inner_.Handle(request);
+// Passes everything to the inner sink; a refusal is observed (its status, timed from the head).
+class ObservedHandler::ObservingSink final : public http::BodySink {
+ public:
+  ObservingSink(std::shared_ptr<http::BodySink> inner, ObservedHandler& owner, Request seen)
+      : inner_(std::move(inner)), owner_(owner), seen_(std::move(seen)) {}
+  std::optional<http::HttpResponse> OnBegin(std::optional<int64_t> declared_length) override {
+    return Observed(inner_->OnBegin(declared_length));
+  }
+  std::optional<http::HttpResponse> OnChunk(std::string_view bytes) override {
+    return Observed(inner_->OnChunk(bytes));
+  }
+  std::optional<http::HttpResponse> OnEnd() override { return Observed(inner_->OnEnd()); }
+  const std::shared_ptr<http::BodySink>& inner() const { return inner_; }
+
+ private:
+  std::optional<http::HttpResponse> Observed(std::optional<http::HttpResponse> refused) {
+    if (refused) owner_.Observe(seen_, refused->status);
+    return refused;
+  }
+  std::shared_ptr<http::BodySink> inner_;
+  ObservedHandler& owner_;
+  const Request seen_;
+};
+
+std::shared_ptr<http::BodySink> ObservedHandler::OpenBodySink(const http::HttpRequest& head) {
+  std::shared_ptr<http::BodySink> sink = inner_.OpenBodySink(head);
+  if (!sink) return nullptr;
+  return std::make_shared<ObservingSink>(std::move(sink), *this,
+                                         Seen(head, std::chrono::steady_clock::now()));
+}
+
+ObservedHandler::Request ObservedHandler::Seen(const http::HttpRequest& request,
+                                               std::chrono::steady_clock::time_point start) const {
   // The method is bounded like the route: anything but the usual ones is "other".
   static const char* const kMethods[] = {"GET",    "POST", "PUT",    "PATCH",
                                          "DELETE", "HEAD", "OPTIONS"};
@@ -85,7 +115,21 @@ http::HttpResponse ObservedHandler::Handle(const http::HttpRequest& request) {
   for (const char* known : kMethods) {
     if (request.method == known) method = known;
   }
-  Request seen{std::move(method), route_of_(request), request.request_id, start};
+  return Request{std::move(method), route_of_(request), request.request_id, start};
+}
+
+http::HttpResponse ObservedHandler::Handle(const http::HttpRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  if (const auto* observing = dynamic_cast<const ObservingSink*>(request.streamed_body.get())) {
+    http::HttpRequest own = request;  // the inner handler's sink, as it handed it out
+    own.streamed_body = observing->inner();
+    return HandleObserved(own, Seen(own, start));
+  }
+  return HandleObserved(request, Seen(request, start));
+}
+
+http::HttpResponse ObservedHandler::HandleObserved(const http::HttpRequest& request, Request seen) {
+  http::HttpResponse response = inner_.Handle(request);
   if (!response.defer) {
     Observe(seen, response.status);
     return response;

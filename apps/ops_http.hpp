@@ -49,9 +49,10 @@ class ObservedHandler final : public http::HttpHandler {
   using RouteOf = std::function<std::string(const http::HttpRequest&)>;
   ObservedHandler(http::HttpHandler& inner, RouteOf route_of);
   http::HttpResponse Handle(const http::HttpRequest& request) override;
-  std::shared_ptr<http::BodySink> OpenBodySink(const http::HttpRequest& head) override {
-    return inner_.OpenBodySink(head);
-  }
+  // The inner handler's sink, wrapped so that a request its sink refuses (401/403/409/413/415
+  // before or while the body streams) is observed too; Handle unwraps it again, so the inner
+  // handler gets its own sink back.
+  std::shared_ptr<http::BodySink> OpenBodySink(const http::HttpRequest& head) override;
   void AppendPrometheus(std::string& out) const;
 
  private:
@@ -61,6 +62,9 @@ class ObservedHandler final : public http::HttpHandler {
     std::string request_id;
     std::chrono::steady_clock::time_point start;
   };
+  class ObservingSink;
+  Request Seen(const http::HttpRequest& request, std::chrono::steady_clock::time_point start) const;
+  http::HttpResponse HandleObserved(const http::HttpRequest& request, Request seen);
   void Observe(const Request& seen, int status);
 
   http::HttpHandler& inner_;

@@ -150,7 +150,16 @@ class OpsTest(unittest.TestCase):
     def test_every_role_answers_health_ready_metrics(self):
         token = self.login("olive")
         gid, cid = self.channel(token)
+        # An upload its body sink refuses before the body (no token: 401) is a request too.
+        upload = f"/guilds/{gid}/channels/{cid}/attachments?filename=a.txt"
+        status, _, _ = self.server.request("POST", upload, raw=b"hello",
+                                           headers={"Content-Type": "text/plain"})
+        self.assertEqual(status, 401)
         ready, text = self.check_role(self.server.port, "serve", self.server.output)
+        self.assertIn('filament_http_requests_total{method="POST",route='
+                      '"/guilds/{guild_id}/channels/{channel_id}/attachments",status="401"} 1', text)
+        self.assertIn(("POST", "/guilds/{guild_id}/channels/{channel_id}/attachments", 401),
+                      [(r["method"], r["route"], r["status"]) for r in json_lines(self.server.output, "request")])
         self.assertIn("users", ready["checks"]["projections"]["lag_ms"])
         self.assertIn('filament_projection_lag_seconds{projection="messages"}', text)
         self.assertIn('route="/guilds/{guild_id}/channels"', text)
