@@ -41,7 +41,9 @@ CAP = 1024 * 1024          # FILAMENT_MAX_ATTACHMENT_BYTES for this server
 QUOTA = 4 * 1024 * 1024    # FILAMENT_USER_ATTACHMENT_QUOTA_BYTES for this server
 LIMITS = {"FILAMENT_MAX_ATTACHMENT_BYTES": str(CAP),
           "FILAMENT_USER_ATTACHMENT_QUOTA_BYTES": str(QUOTA),
-          "FILAMENT_RATE_LIMIT_REQUESTS_PER_MINUTE": "100000"}
+          "FILAMENT_RATE_LIMIT_REQUESTS_PER_MINUTE": "100000",
+          # The cluster recipe's quota race creates guilds until one lands on the other api.
+          "FILAMENT_MAX_CREATED_GUILDS_PER_USER": "50"}
 
 
 def png_bytes(width=64, height=48):
@@ -401,7 +403,9 @@ class MessagesComplete(unittest.TestCase):
         self.assertGreaterEqual(len(ports), 2)
         home = front_proxy.backend_index("guild:" + self.gid, len(ports))
         for attempt in range(16):
-            other = self.call("POST", "/guilds", {"name": f"Quota {attempt}", "visibility": "public"})[1]["guild_id"]
+            status, created = self.call("POST", "/guilds", {"name": f"Quota {attempt}", "visibility": "public"})[:2]
+            self.assertEqual(status, 200, created)
+            other = created["guild_id"]
             away = front_proxy.backend_index("guild:" + other, len(ports))
             if away != home:
                 break
@@ -431,8 +435,14 @@ class MessagesComplete(unittest.TestCase):
             self.assertEqual(statuses, [200, 409], statuses)
             self.assertTrue(all(r[1] == {"error": "quota_exceeded"} for r in results if r[0] == 409))
             self.assertLessEqual(len(ok) * CAP, QUOTA)
-            # Declared lengths are reserved whole: the quota admits exactly QUOTA // CAP.
-            self.assertEqual(len(ok), QUOTA // CAP)
+            if not CLUSTER:
+                # Declared lengths are reserved whole: the quota admits exactly QUOTA // CAP.
+                self.assertEqual(len(ok), QUOTA // CAP)
+            else:
+                # Shared reservations (ADR 0096) count an upload that is finishing while another
+                # process reserves twice for a moment: a few may be refused early, never more
+                # admitted. The rest of the quota stays usable (below), exactly.
+                self.assertGreaterEqual(len(ok), 1)
             # Whatever is left of the quota can still be used, and no more.
             left = QUOTA - len(ok) * CAP
             while left:
