@@ -435,6 +435,11 @@ class Identity(unittest.TestCase):
             await ws_ben.close()
 
     def test_opposite_requests_at_once_leave_one_pending(self):
+        if CLUSTER and ARGS.log == "kafka":
+            # The two requests may reach two api processes that both decide on the pair's stream:
+            # on the librdkafka mock, which does not fence the earlier owner (ADR 0082 §6), both
+            # can append (a fork). PostgreSQL fences, and this runs there in the cluster recipe.
+            self.skipTest("the Kafka mock does not fence a second writer (ADR 0082 §6)")
         for round_ in range(5):
             x, x_id = self.user(f"race_x{round_}")
             y, y_id = self.user(f"race_y{round_}")
