@@ -24,10 +24,7 @@ void GatewayHub::PublishToGuild(std::string_view guild_id, std::string_view type
   std::optional<std::string> envelope = PrepareEnvelope("guild", type, payload_json);
   if (!envelope) return;
   auto lock = LockForFanout();
-  auto it = guilds_.find(std::string(guild_id));
-  if (it == guilds_.end()) return;
-  DeliverLocked("guild", type, *envelope, it->second, &allow);
-  if (it->second.empty()) guilds_.erase(it);
+  DeliverToGuildLocked(std::string(guild_id), type, *envelope, &allow);
 }
 
 void GatewayHub::Revalidate(

@@ -285,9 +285,15 @@ void GatewayHub::PublishToGuildLocked(const std::string& guild_id, std::string_v
                                       std::string_view payload_json, bool log_derived) {
   std::optional<std::string> envelope = PrepareEnvelope("guild", type, payload_json);
   if (!envelope) return;
+  DeliverToGuildLocked(guild_id, type, *envelope, nullptr, log_derived);
+}
+
+void GatewayHub::DeliverToGuildLocked(const std::string& guild_id, std::string_view type,
+                                      const std::string& envelope, const UserFilter* allow,
+                                      bool log_derived) {
   auto it = guilds_.find(guild_id);
   if (it == guilds_.end()) return;
-  DeliverLocked("guild", type, *envelope, it->second, nullptr, log_derived);
+  DeliverLocked("guild", type, envelope, it->second, allow, log_derived);
   if (it->second.empty()) guilds_.erase(it);
 }
 

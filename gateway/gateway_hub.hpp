@@ -250,6 +250,10 @@ class GatewayHub : private PresenceListener {
   void PublishRecordLocked(std::shared_ptr<const ReplayEntry> entry);
   std::optional<std::string> PrepareEnvelope(std::string_view scope, std::string_view type,
                                              std::string_view payload_json);
+  // `envelope` (PrepareEnvelope) to the connections subscribed to a channel of the guild.
+  void DeliverToGuildLocked(const std::string& guild_id, std::string_view type,
+                            const std::string& envelope, const UserFilter* allow = nullptr,
+                            bool log_derived = true);
   void PublishToGuildLocked(const std::string& guild_id, std::string_view type,
                             std::string_view payload_json, bool log_derived);
 

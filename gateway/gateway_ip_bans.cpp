@@ -14,12 +14,7 @@ void GatewayHub::ApplyIpBans(const std::string& guild_id, const std::vector<IpBa
   if (announce) envelope = PrepareEnvelope("guild", announce->type, announce->payload_json);
   const int64_t now = clock_.NowUnix();
   auto lock = LockForFanout();
-  if (envelope) {
-    if (auto guild = guilds_.find(guild_id); guild != guilds_.end()) {
-      DeliverLocked("guild", announce->type, *envelope, guild->second, announce->allow);
-      if (guild->second.empty()) guilds_.erase(guild);
-    }
-  }
+  if (envelope) DeliverToGuildLocked(guild_id, announce->type, *envelope, announce->allow);
   if (record) PublishRecordLocked(std::move(record));
   auto& live = ip_bans_[guild_id];
   std::erase_if(live, [now](const auto& entry) {
