@@ -4,7 +4,8 @@
 // start/end tokens, text and code within kMaxInlineBytes, fenced code within
 // kMaxFencedBlockBytes, at most kMaxFencedBlocks blocks, languages of <= 32 lower-case
 // characters, links only http/https/mailto schemes, every string valid UTF-8; the JSON is valid, an
-// array of exactly these tokens, and MarkdownTokensJson gives the same text.
+// array of exactly these tokens, and MarkdownTokensJson gives the same text (inputs of at most 256
+// bytes).
 
 #include <cctype>
 #include <cstdint>
@@ -68,6 +69,8 @@ void CheckBalanced(const std::vector<md::MarkdownToken>& tokens) {
   FUZZ_CHECK(open.empty());
 }
 
+constexpr size_t kSecondPassMaxBytes = 256;
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -86,6 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(parsed[i].is_object() && parsed[i].value("type", "") == tokens[i].type);
     if (tokens[i].type == "text") FUZZ_CHECK(parsed[i].value("text", "") == tokens[i].text);
   }
-  FUZZ_CHECK(md::MarkdownTokensJson(content) == json);
+  // The one-call form must give the same text. It tokenizes again, which under ASan is most of an
+  // execution's cost for long inputs (~7 ms at 2,000 bytes), so long inputs skip it.
+  if (size <= kSecondPassMaxBytes) FUZZ_CHECK(md::MarkdownTokensJson(content) == json);
   return 0;
 }

@@ -59,6 +59,11 @@ void Convert(const std::string& text) {
   }
 }
 
+// DecodeRow converts a handful of number columns per row, and under ASan every conversion that
+// throws costs tens of microseconds: converting all of an input's fields (often hundreds) held
+// this target at ~70 executions/s. The first few fields give the conversions the same inputs.
+constexpr size_t kConvertedFields = 4;
+
 void CheckNumberColumns(std::string_view text) {
   const std::string column(text);
   Convert<int64_t>(column);
@@ -74,10 +79,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (fields.empty()) return 0;
 
   std::vector<std::string_view> texts;
-  for (std::string_view f : fields) {
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const std::string_view f = fields[i];
     const bool storable = pg::IsStorableText(f);
     FUZZ_CHECK(storable == (filament::fuzz::ReferenceUtf8(f) && f.find('\0') == f.npos));
-    CheckNumberColumns(f);
+    if (i < kConvertedFields) CheckNumberColumns(f);
     if (f.find('\0') == f.npos) texts.push_back(f);
   }
   const auto parsed = ParseTextArray(pg::TextArrayLiteral(texts));
