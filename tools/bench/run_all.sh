@@ -17,6 +17,20 @@ OUT=${OUT:-$BUILD_DIR/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
 PY=/usr/bin/python3
 mkdir -p "$OUT"
 
+# The load tools the benchmarks drive (wrk for the HTTP ones, the two peers of the fan-out run,
+# bc for timings, perf for the profiles delivery_bench records): Debian packages, installed when
+# missing so that a fresh machine runs this one command.
+missing=""
+for tool in wrk:wrk nats-server:nats-server mosquitto:mosquitto bc:bc perf:linux-perf; do
+  command -v "${tool%%:*}" >/dev/null || missing="$missing ${tool#*:}"
+done
+if [ -n "$missing" ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y --no-install-recommends $missing
+fi
+
 release_build log_bench projection_bench command_bench replay_bench fanout_bench filament
 
 if [ -n "${QUICK:-}" ]; then
