@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -16,11 +15,14 @@
 
 #include "adapters/http/http_server.hpp"
 #include "adapters/http/testing/http_test_client.hpp"
+#include "core/testing/process_memory.hpp"
 
 namespace filament::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using core::testing::kAddressSanitizer;
+using core::testing::ResidentKiB;
 using testing::ReadHttpResponse;
 using testing::TestSocket;
 
@@ -37,15 +39,6 @@ class BenchHandler : public HttpHandler {
     return HttpResponse{200, R"({"status":"ok"})"};
   }
 };
-
-int64_t ResidentKiB() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
-  }
-  return 0;
-}
 
 // A connection from 127.1.(n / kPerIp / 250).(n / kPerIp % 250 + 1).
 TestSocket ConnectFrom(uint16_t port, int n, int rcvbuf = 0) {
@@ -293,8 +286,10 @@ TEST_F(HttpLoadTest, FiveThousandStalledConnectionsDoNotStarveANormalClient) {
   const int64_t per_non_reader = (rss_loaded - rss_stalled) * 1024 / kPerKind;
   std::cout << "resident memory per stalled connection " << per_stalled
             << " B, per non-reader holding a 64 KiB answer " << per_non_reader << " B\n";
-  EXPECT_LT(per_stalled, 8 * 1024);
-  EXPECT_LT(per_non_reader, 80 * 1024);
+  if (!kAddressSanitizer) {  // under ASan the resident size is not what is held
+    EXPECT_LT(per_stalled, 8 * 1024);
+    EXPECT_LT(per_non_reader, 80 * 1024);
+  }
 
   TestSocket extra = ConnectFrom(server_->port(), 0);  // its source address is full
   EXPECT_TRUE(extra.WaitForEof(2000)) << "the per-IP cap refuses";
