@@ -1,7 +1,6 @@
 #include "adapters/upload/upload_spool.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -12,6 +11,7 @@
 
 #include "adapters/crypto/primitives.hpp"
 #include "adapters/upload/testing/sample_media.hpp"
+#include "core/testing/process_memory.hpp"
 
 namespace filament::upload {
 namespace {
@@ -124,13 +124,6 @@ TEST(UploadSpool, AMissingDirectoryIsAnInternalError) {
   EXPECT_EQ(spool.error().code, core::ErrorCode::kInternal);
 }
 
-int64_t RssKiB() {
-  std::ifstream statm("/proc/self/statm");
-  int64_t pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
 // 20 concurrent uploads of 2 MiB each: the bytes go to disk, not to memory.
 TEST_F(UploadSpoolTest, MemoryStaysFlatWithTwentyConcurrentUploads) {
   constexpr int kUploads = 20;
@@ -138,7 +131,7 @@ TEST_F(UploadSpoolTest, MemoryStaysFlatWithTwentyConcurrentUploads) {
   std::vector<UploadSpool> spools;
   for (int i = 0; i < kUploads; ++i) spools.push_back(NewSpool(kBytes));
   std::string piece(64 * 1024, 'z');
-  int64_t before = RssKiB();
+  int64_t before = core::testing::ResidentKiB();
   std::vector<std::thread> writers;
   for (int i = 0; i < kUploads; ++i) {
     writers.emplace_back([&, i] {
@@ -148,7 +141,7 @@ TEST_F(UploadSpoolTest, MemoryStaysFlatWithTwentyConcurrentUploads) {
     });
   }
   for (auto& writer : writers) writer.join();
-  int64_t growth = RssKiB() - before;
+  int64_t growth = core::testing::ResidentKiB() - before;
   std::printf("RSS growth for %d x %lld KiB uploads: %lld KiB\n", kUploads,
               static_cast<long long>(kBytes / 1024), static_cast<long long>(growth));
   EXPECT_LT(growth, 8 * 1024);  // 40 MiB of uploads; thread stacks and 8 KiB heads only
