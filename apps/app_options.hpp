@@ -47,6 +47,8 @@ struct ServeOptions {
   std::string livekit_api_secret;
   std::string livekit_url;
   int http_threads = 16;
+  // ADR 0097; used only when one process runs the projections, the api and the gateway.
+  int projection_checkpoint_delay_ms = 1000;
   // Where an api process keeps its search index (one writer per directory). Default:
   // <data-dir>/search; an api on an external database needs it to serve search.
   std::string search_dir;

@@ -49,6 +49,12 @@ void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
       ->envname("FILAMENT_HTTP_THREADS")
       ->check(CLI::Range(1, 512))
       ->capture_default_str();
+  cmd->add_option("--projection-checkpoint-delay-ms", o.projection_checkpoint_delay_ms,
+                  "serve: how long a read model's checkpoint may trail records it ignores "
+                  "(ADR 0097; 0 = commit every batch)")
+      ->envname("FILAMENT_PROJECTION_CHECKPOINT_DELAY_MS")
+      ->check(CLI::Range(0, 60000))
+      ->capture_default_str();
   cmd->add_option("--trusted-proxy-cidrs", o.trusted_proxy_cidrs, "peers allowed to set client IP")
       ->envname("FILAMENT_TRUSTED_PROXY_CIDRS");
   cmd->add_option("--server-owner-user-id", o.server_owner_user_id, "global owner (ULID)")

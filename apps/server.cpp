@@ -237,6 +237,13 @@ int RunServer(const ServeOptions& options) {
     projections::RunnerOptions runner_options;
     runner_options.conninfo = conninfo;
     runner_options.log = [](const std::string& line) { LogMessage("projections", line); };
+    // ADR 0097: when this process answers every read-your-writes wait itself, a projection
+    // need not commit a checkpoint for a batch it ignores. A split `project` keeps committing:
+    // the api and gateway processes learn its progress from the checkpoint rows.
+    if (roles.api && roles.gateway) {
+      runner_options.defer_ignored =
+          std::chrono::milliseconds(options.projection_checkpoint_delay_ms);
+    }
     for (const auto* projection : *chosen) run_projections.emplace_back(projection->Name());
     runner = std::make_unique<projections::ProjectionRunner>(log, *chosen, runner_options, &applied,
                                                              &runner_metrics);

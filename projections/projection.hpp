@@ -40,6 +40,15 @@ class Projection {
   // stops, naming the record's position and type, and counts it in a metric.
   virtual core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) = 0;
 
+  // True when Apply would change nothing for any record with this metadata, whatever its
+  // payload (a stream or type the read model does not follow). The live runner may then pass a
+  // batch made only of such records without a transaction (ADR 0097). Must agree with Apply:
+  // Apply starts by returning ok for exactly these records. The default, false, is always safe.
+  virtual bool Ignores(const events::RecordMeta& meta) const {
+    (void)meta;
+    return false;
+  }
+
   // Called once after the last Apply of a batch, in the same transaction, before the
   // checkpoint advances. A projection may buffer rows in Apply and write them here in one
   // statement (one round trip per batch instead of per record). An error here is localized by

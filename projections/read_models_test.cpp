@@ -79,6 +79,48 @@ class ReadModelsTest : public ::testing::Test {
   int64_t offset_ = 0;
 };
 
+// ADR 0097: what each read model may be passed without a transaction.
+TEST(ProjectionIgnores, EachReadModelIgnoresOnlyWhatItHasNoRowsFor) {
+  auto meta = [](const events::Event& event) {
+    events::RecordMeta m;
+    m.type = std::string(events::TypeOf(event));
+    m.stream = events::StreamKeyOf(event);
+    return m;
+  };
+  GuildsProjection guilds;
+  UsersProjection users;
+  MessagesProjection messages;
+  size_t guild_stream_events = 0;
+  for (const auto& event : ex::AllEventExamples()) {
+    const auto m = meta(event);
+    const bool guild_stream = m.stream.rfind("guild:", 0) == 0;
+    const bool message = std::holds_alternative<events::MessagePosted>(event) ||
+                         std::holds_alternative<events::MessageEdited>(event) ||
+                         std::holds_alternative<events::MessageDeleted>(event) ||
+                         std::holds_alternative<events::MessageReactionChanged>(event) ||
+                         std::holds_alternative<events::AttachmentUploaded>(event) ||
+                         std::holds_alternative<events::AttachmentDeleted>(event);
+    EXPECT_EQ(messages.Ignores(m), !message) << m.type;
+    if (!guild_stream || message) {
+      EXPECT_TRUE(guilds.Ignores(m)) << m.type;
+    }
+    if (guild_stream && !message) {
+      ++guild_stream_events;
+      // Every governance example changes the guild tables, except the audit-only ones.
+      EXPECT_EQ(guilds.Ignores(m), std::holds_alternative<events::IpBanHit>(event) ||
+                                       std::holds_alternative<events::DirectoryJoinRecorded>(event))
+          << m.type;
+    }
+  }
+  EXPECT_GT(guild_stream_events, 10u);
+  // An unknown type is never ignored: Apply fails on it and the projection stops.
+  EXPECT_FALSE(guilds.Ignores({.type = "type_from_the_future", .stream = "guild:g"}));
+  EXPECT_TRUE(users.Ignores({.type = "session_started", .stream = "user:u"}));
+  EXPECT_FALSE(users.Ignores({.type = "user_registered", .stream = "user:u"}));
+  EXPECT_FALSE(users.Ignores({.type = "server_owner_changed", .stream = "server:s"}));
+  EXPECT_TRUE(users.Ignores({.type = "message_posted", .stream = "guild:g"}));
+}
+
 TEST_F(ReadModelsTest, ProfileOfARegisteredUser) {
   Apply(ex::UserRegisteredExample());
   auto profile = UsersQueries(*pool_).FindById(ex::kAliceUserId);

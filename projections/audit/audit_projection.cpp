@@ -22,13 +22,16 @@ std::string LikePrefix(const std::string& text) {
 
 }  // namespace
 
-core::Status AuditProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
-  const auto& meta = record.record.meta;
+bool AuditProjection::Ignores(const events::RecordMeta& meta) const {
   // Guild streams, and from the voice streams only token issues (media.token.issue).
   if (meta.stream.rfind("guild:", 0) != 0 && meta.type != events::VoiceTokenIssued::kType) {
-    return core::OkStatus();
+    return true;
   }
-  if (record.record.meta.type == events::MessagePosted::kType) return core::OkStatus();
+  return meta.type == events::MessagePosted::kType;
+}
+
+core::Status AuditProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
+  if (Ignores(record.record.meta)) return core::OkStatus();
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();
   auto entry = AuditEntryOf(record.record.meta, *event);

@@ -21,6 +21,8 @@ class AuditProjection final : public Projection {
  public:
   std::string_view Name() const override { return "audit"; }
   std::vector<std::string> Tables() const override { return {"guild_audit"}; }
+  // Everything but guild streams and voice token issues; and message posts.
+  bool Ignores(const events::RecordMeta& meta) const override;
   core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
   core::Status Flush(pqxx::dbtransaction& tx) override;
   void Discard() override { pending_.clear(); }

@@ -20,8 +20,12 @@ void ApplyAccepted(SqlScript& out, pqxx::dbtransaction& tx,
 }  // namespace
 
 // Buffers each change as a statement; Flush sends the batch's statements in one round trip.
+bool FriendsProjection::Ignores(const events::RecordMeta& meta) const {
+  return meta.stream.rfind("friendship:", 0) != 0;
+}
+
 core::Status FriendsProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
-  if (record.record.meta.stream.rfind("friendship:", 0) != 0) return core::OkStatus();
+  if (Ignores(record.record.meta)) return core::OkStatus();
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();
   if (const auto* sent = std::get_if<events::FriendRequestSent>(&*event)) {

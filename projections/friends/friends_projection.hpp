@@ -19,6 +19,8 @@ class FriendsProjection final : public Projection {
  public:
   std::string_view Name() const override { return "friends"; }
   std::vector<std::string> Tables() const override { return {"friend_requests", "friendships"}; }
+  // Streams other than friendship:.
+  bool Ignores(const events::RecordMeta& meta) const override;
   core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
   core::Status Flush(pqxx::dbtransaction& tx) override;
   void Discard() override { script_.Clear(); }

@@ -185,7 +185,17 @@ constexpr bool kHandled = requires(pqxx::dbtransaction& tx, const T& e) {
   Apply(tx, e);
 };
 
+template <typename... T>
+bool HandlesType(std::string_view type, bool& known, const std::variant<T...>* /*unused*/) {
+  known = ((T::kType == type) || ...);
+  return ((kHandled<T> && T::kType == type) || ...);
+}
+
 }  // namespace
+
+bool GovernanceHandles(std::string_view type, bool& known) {
+  return HandlesType(type, known, static_cast<const events::Event*>(nullptr));
+}
 
 bool ApplyGovernanceEvent(pqxx::dbtransaction& tx, const events::Event& event) {
   return std::visit(

@@ -93,8 +93,19 @@ std::vector<std::string> GuildsProjection::Tables() const {
 
 // Creations, joins and removals are buffered and sent once per batch (ADR 0074); any other
 // event (some read the tables) first runs what is buffered, then applies directly.
+bool GuildsProjection::Ignores(const events::RecordMeta& meta) const {
+  if (meta.stream.rfind("guild:", 0) != 0) return true;
+  if (meta.type == events::GuildCreated::kType || meta.type == events::ChannelCreated::kType ||
+      meta.type == events::MemberJoined::kType || meta.type == events::MemberRemoved::kType) {
+    return false;  // Buffer's
+  }
+  bool known = false;
+  bool handled = GovernanceHandles(meta.type, known);
+  return known && !handled;  // an unknown type still stops the projection, in Apply
+}
+
 core::Status GuildsProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
-  if (record.record.meta.stream.rfind("guild:", 0) != 0) return core::OkStatus();
+  if (Ignores(record.record.meta)) return core::OkStatus();
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();
   if (Buffer(script_, tx, *event)) return core::OkStatus();

@@ -21,6 +21,8 @@ class GuildsProjection final : public Projection {
  public:
   std::string_view Name() const override { return "guilds"; }
   std::vector<std::string> Tables() const override;
+  // Streams other than guild:, and the known types it has no rows for (messages, voice).
+  bool Ignores(const events::RecordMeta& meta) const override;
   core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
   core::Status Flush(pqxx::dbtransaction& tx) override;
   void Discard() override { script_.Clear(); }

@@ -46,6 +46,10 @@ constexpr size_t kCopyRows = 64;  // from this many new messages on, COPY instea
 
 }  // namespace
 
+bool MessagesProjection::Ignores(const events::RecordMeta& meta) const {
+  return !IsMessageEvent(meta.type);
+}
+
 core::Status MessagesProjection::Apply(pqxx::dbtransaction& tx,
                                        const events::StoredRecord& record) {
   auto prepared = PrepareMessage(record);

@@ -33,6 +33,8 @@ class MessagesProjection final : public Projection {
   std::vector<std::string> Tables() const override {
     return {"messages", "message_reactions", "attachments"};
   }
+  // Everything but the message and attachment events.
+  bool Ignores(const events::RecordMeta& meta) const override;
   core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
   core::Status Flush(pqxx::dbtransaction& tx) override;
   void Discard() override;

@@ -33,7 +33,8 @@ ProjectionCursor::ProjectionCursor(Projection& projection, int32_t partitions, s
       partitions_(partitions),
       schema_(std::move(schema)),
       name_(projection.Name()),
-      next_(static_cast<size_t>(partitions), 0) {}
+      next_(static_cast<size_t>(partitions), 0),
+      committed_(next_) {}
 
 std::vector<events::Position> ProjectionCursor::StartPositions() const {
   std::vector<events::Position> start;
@@ -64,7 +65,8 @@ core::Status ProjectionCursor::Load(pqxx::connection_base& conn) {
       skips.insert({row[0].as<int32_t>(), row[1].as<int64_t>()});
     }
     tx.commit();
-    next_ = std::move(next);
+    next_ = next;
+    committed_ = std::move(next);
     skips_ = std::move(skips);
     return core::OkStatus();
   });
@@ -161,7 +163,7 @@ core::Status ProjectionCursor::LockCheckpoints(pqxx::dbtransaction& tx) {
       name_);
   for (const auto& row : rows) {
     auto p = row[0].as<int32_t>();
-    if (p >= 0 && p < partitions_ && row[1].as<int64_t>() != next_[static_cast<size_t>(p)]) {
+    if (p >= 0 && p < partitions_ && row[1].as<int64_t>() != committed_[static_cast<size_t>(p)]) {
       return core::Aborted("checkpoint of " + name_ + " partition " + std::to_string(p) +
                            " was moved by another runner");
     }
@@ -172,11 +174,11 @@ core::Status ProjectionCursor::LockCheckpoints(pqxx::dbtransaction& tx) {
 core::Status ProjectionCursor::AdvanceCheckpoints(pqxx::dbtransaction& tx,
                                                   const std::vector<int64_t>& next) {
   for (size_t p = 0; p < next.size(); ++p) {
-    if (next[p] == next_[p]) continue;
+    if (next[p] == committed_[p]) continue;
     auto updated = tx.exec_params(
         "UPDATE projection_checkpoints SET next_offset = $3, updated_at = now() "
         "WHERE projection = $1 AND partition = $2 AND next_offset = $4",
-        name_, static_cast<int32_t>(p), next[p], next_[p]);
+        name_, static_cast<int32_t>(p), next[p], committed_[p]);
     if (updated.affected_rows() != 1) {
       return core::Aborted("checkpoint of " + name_ + " partition " + std::to_string(p) +
                            " was moved by another runner");
@@ -228,8 +230,37 @@ core::Result<BatchOutcome> ProjectionCursor::ApplyOnce(
   for (size_t p = 0; p < next.size(); ++p) {
     if (next[p] != next_[p]) outcome.last.push_back({static_cast<int32_t>(p), next[p] - 1});
   }
+  committed_ = next;
   next_ = std::move(next);
   return outcome;
+}
+
+std::optional<BatchOutcome> ProjectionCursor::PassIgnored(
+    const std::vector<events::StoredRecord>& records) {
+  std::vector<int64_t> next = next_;
+  BatchOutcome outcome;
+  for (const auto& record : records) {
+    auto p = static_cast<size_t>(record.position.partition);
+    if (record.position.partition < 0 || p >= next.size()) return std::nullopt;
+    if (record.position.offset < next[p]) continue;  // already applied
+    if (record.position.offset > next[p] || record.decode_error ||
+        skips_.count(record.position) != 0 || !projection_.Ignores(record.record.meta)) {
+      return std::nullopt;  // Apply decides (and reports a gap or a bad record)
+    }
+    next[p] = record.position.offset + 1;
+    ++outcome.applied;
+  }
+  for (size_t p = 0; p < next.size(); ++p) {
+    if (next[p] != next_[p]) outcome.last.push_back({static_cast<int32_t>(p), next[p] - 1});
+  }
+  next_ = std::move(next);
+  return outcome;
+}
+
+core::Status ProjectionCursor::CommitDeferred(pqxx::connection_base& conn) {
+  if (!HasDeferred()) return core::OkStatus();
+  auto outcome = Apply(conn, {});
+  return outcome.ok() ? core::OkStatus() : outcome.error();
 }
 
 }  // namespace filament::projections

@@ -42,7 +42,8 @@ class ProjectionCursor {
   // Errors: kUnavailable / kAborted (retry), kInternal.
   core::Status Load(pqxx::connection_base& conn);
 
-  // Next offset to apply, per partition (index = partition).
+  // Next offset to apply, per partition (index = partition). Ahead of the committed checkpoint
+  // while PassIgnored progress is deferred.
   const std::vector<int64_t>& Next() const { return next_; }
   std::vector<events::Position> StartPositions() const;
 
@@ -56,6 +57,17 @@ class ProjectionCursor {
   core::Result<BatchOutcome> Apply(pqxx::connection_base& conn,
                                    const std::vector<events::StoredRecord>& records,
                                    const std::vector<std::unique_ptr<Prepared>>& prepared = {});
+
+  // ADR 0097: when every record of `records` is one the projection ignores
+  // (Projection::Ignores; and none is undecodable, skipped by the operator, or out of order),
+  // advances Next() past them in memory, without a transaction, and returns the outcome Apply
+  // would have; otherwise nullopt and nothing changes. The checkpoint rows catch up with the
+  // next Apply or CommitDeferred; a crash before that re-reads only records Apply ignores.
+  std::optional<BatchOutcome> PassIgnored(const std::vector<events::StoredRecord>& records);
+  // True while Next() is ahead of the committed checkpoint.
+  bool HasDeferred() const { return next_ != committed_; }
+  // Commits the deferred progress (an empty batch). Errors as Apply.
+  core::Status CommitDeferred(pqxx::connection_base& conn);
 
  private:
   struct Attempt;
@@ -78,6 +90,7 @@ class ProjectionCursor {
   std::string schema_;
   std::string name_;
   std::vector<int64_t> next_;
+  std::vector<int64_t> committed_;  // the checkpoint rows as this cursor last saw them
   std::set<events::Position> skips_;
 };
 

@@ -1,7 +1,9 @@
 #include "projections/runner/projection_worker.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "projections/runner/pg_support.hpp"
@@ -38,6 +40,8 @@ class Worker {
       }
       if (done_) return core::OkStatus();
     }
+    // Best effort: a checkpoint left behind only makes the next start re-read ignored records.
+    if (conn_ && cursor_.HasDeferred()) (void)cursor_.CommitDeferred(*conn_);
     return core::OkStatus();
   }
 
@@ -57,9 +61,31 @@ class Worker {
     DropPastUntil(*polled);
     if (polled->empty()) {
       done_ = ReachedUntil();
-      return core::OkStatus();
+      return CommitDeferredWhenDue();
+    }
+    if (Defers()) {
+      if (auto passed = cursor_.PassIgnored(*polled)) {
+        Report(*passed);
+        return CommitDeferredWhenDue();
+      }
     }
     return ApplyBatch(*polled, {});
+  }
+
+  bool Defers() const { return config_.defer_ignored.count() > 0 && !config_.until; }
+
+  // Commits progress PassIgnored deferred once it is defer_ignored old.
+  core::Status CommitDeferredWhenDue() {
+    if (!cursor_.HasDeferred()) {
+      deferred_since_.reset();
+      return core::OkStatus();
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (!deferred_since_) deferred_since_ = now;
+    if (now - *deferred_since_ < config_.defer_ignored) return core::OkStatus();
+    FILAMENT_RETURN_IF_ERROR(cursor_.CommitDeferred(*conn_));
+    deferred_since_.reset();
+    return core::OkStatus();
   }
 
   // The rebuild pipeline: apply the next prepared chunk.
@@ -84,6 +110,7 @@ class Worker {
       return error;
     }
     Report(*outcome);
+    deferred_since_.reset();  // the batch's commit carried any deferred progress
     backoff_ = config_.min_backoff;
     if (outcome->failure) return *outcome->failure;
     done_ = ReachedUntil();
@@ -167,6 +194,8 @@ class Worker {
   std::unique_ptr<events::LogReader> reader_;
   std::unique_ptr<ReadAhead> ahead_;  // instead of reader_ in the rebuild pipeline
   bool done_ = false;
+  // When Next() first went ahead of the committed checkpoint (ADR 0097).
+  std::optional<std::chrono::steady_clock::time_point> deferred_since_;
 };
 
 }  // namespace

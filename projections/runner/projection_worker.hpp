@@ -27,6 +27,10 @@ struct WorkerConfig {
   std::chrono::milliseconds max_backoff{5000};
   // Commit batches without waiting for their WAL flush (synchronous_commit=off, ADR 0072).
   bool async_commit = false;
+  // ADR 0097: a polled batch of records the projection ignores advances in memory only, and the
+  // checkpoint is committed at most this long after (or with the next applied batch). Zero =
+  // commit every batch. Only while following the log (not with `until`).
+  std::chrono::milliseconds defer_ignored{0};
   // Stop once every partition's checkpoint reaches these end offsets (replay); records at or
   // past them are not applied. Unset = follow the log until stopped.
   std::optional<std::vector<int64_t>> until;

@@ -53,6 +53,7 @@ void ProjectionRunner::RunOne(size_t index) {
   config.min_backoff = options_.min_backoff;
   config.max_backoff = options_.max_backoff;
   config.async_commit = options_.async_commit;
+  config.defer_ignored = options_.defer_ignored;
   config.log = options_.log;
   config.observer = observer_;
   config.metrics = metrics_;

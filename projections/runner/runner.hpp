@@ -29,6 +29,11 @@ struct RunnerOptions {
   // Commit batches with synchronous_commit=off (ADR 0072): the read models are rebuilt from
   // the durable log, and a batch's writes and checkpoint are lost or kept together.
   bool async_commit = true;
+  // ADR 0097: a batch made only of records a projection ignores (Projection::Ignores) is passed
+  // without a transaction, and its checkpoint is committed at most this long after, or with the
+  // next batch the projection applies. The observer is told at once. Zero = commit every batch;
+  // keep it zero when another process waits on these checkpoints (a split `api`).
+  std::chrono::milliseconds defer_ignored{0};
   // Where progress problems are reported (one line each). Empty = stderr.
   std::function<void(const std::string&)> log;
 };

@@ -1,5 +1,7 @@
 // Integration tests of the runner against a real PostgreSQL (label pg), with the in-memory log
 // (the log adapter does not matter for these properties; the kill test uses the real ones).
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -261,6 +263,150 @@ TEST_F(RunnerPgTest, CheckpointsSurviveARestart) {
   runner.Stop();
   EXPECT_EQ(Rows(), 200);
   EXPECT_EQ(projection_.apply_calls.load(), 200);
+}
+
+// ADR 0097: a batch made only of ignored records is passed without a transaction; the
+// checkpoint catches up with the next applied batch or CommitDeferred.
+TEST_F(RunnerPgTest, IgnoredBatchesAdvanceInMemoryUntilTheNextCommit) {
+  projection_.ignored_prefix = "noise:";
+  pqxx::connection conn(conninfo_);
+  ProjectionCursor cursor(projection_, log_.Partitions());
+  ASSERT_TRUE(cursor.Load(conn).ok());
+  auto reader = log_.OpenReader(cursor.StartPositions());
+  auto next_sum = [&] {
+    int64_t sum = 0;
+    for (int64_t n : cursor.Next()) sum += n;
+    return sum;
+  };
+
+  ASSERT_TRUE(AppendRecords(log_, 30, 3, 0, "noise:").ok());
+  auto noise = (*reader)->Poll(100, 0ms);
+  ASSERT_EQ(noise->size(), 30u);
+  auto passed = cursor.PassIgnored(*noise);
+  ASSERT_TRUE(passed.has_value());
+  EXPECT_EQ(passed->applied, 30u);
+  EXPECT_FALSE(passed->last.empty());
+  EXPECT_EQ(next_sum(), 30);
+  EXPECT_TRUE(cursor.HasDeferred());
+  EXPECT_EQ(CheckpointSum(), 0);                       // nothing committed
+  EXPECT_EQ(cursor.PassIgnored(*noise)->applied, 0u);  // already passed: nothing new
+
+  // A batch with one record the projection applies goes through Apply, which commits the
+  // deferred progress with its own.
+  ASSERT_TRUE(AppendRecords(log_, 4, 2, 0, "noise:").ok());
+  ASSERT_TRUE(AppendRecords(log_, 1, 1).ok());
+  auto mixed = (*reader)->Poll(100, 0ms);
+  ASSERT_EQ(mixed->size(), 5u);
+  EXPECT_FALSE(cursor.PassIgnored(*mixed).has_value());
+  EXPECT_EQ(next_sum(), 30);  // a refused pass changes nothing
+  auto applied = cursor.Apply(conn, *mixed);
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ(Rows(), 1);
+  EXPECT_EQ(CheckpointSum(), 35);
+  EXPECT_FALSE(cursor.HasDeferred());
+
+  ASSERT_TRUE(AppendRecords(log_, 10, 4, 0, "noise:").ok());
+  auto more = (*reader)->Poll(100, 0ms);
+  ASSERT_TRUE(cursor.PassIgnored(*more).has_value());
+  EXPECT_EQ(CheckpointSum(), 35);
+  ASSERT_TRUE(cursor.CommitDeferred(conn).ok());
+  EXPECT_EQ(CheckpointSum(), 45);
+  EXPECT_FALSE(cursor.HasDeferred());
+
+  // A cursor that lost its deferred progress (a crash) starts again from the checkpoint.
+  ASSERT_TRUE(AppendRecords(log_, 6, 2, 0, "noise:").ok());
+  auto lost = (*reader)->Poll(100, 0ms);
+  ASSERT_TRUE(cursor.PassIgnored(*lost).has_value());
+  ProjectionCursor restarted(projection_, log_.Partitions());
+  ASSERT_TRUE(restarted.Load(conn).ok());
+  int64_t restarted_sum = 0;
+  for (int64_t n : restarted.Next()) restarted_sum += n;
+  EXPECT_EQ(restarted_sum, 45);
+  EXPECT_EQ(projection_.apply_calls.load(), 1);
+}
+
+TEST_F(RunnerPgTest, AnUndecodableOrSkippedRecordIsNeverPassedUnseen) {
+  projection_.ignored_prefix = "noise:";
+  pqxx::connection conn(conninfo_);
+  ASSERT_TRUE(AppendRecords(log_, 3, 1, 0, "noise:").ok());
+  ProjectionCursor cursor(projection_, log_.Partitions());
+  ASSERT_TRUE(cursor.Load(conn).ok());
+  auto reader = log_.OpenReader(cursor.StartPositions());
+  auto records = *(*reader)->Poll(100, 0ms);
+  ASSERT_EQ(records.size(), 3u);
+  records[1].decode_error = core::InvalidArgument("missing header ce_id");
+  EXPECT_FALSE(cursor.PassIgnored(records).has_value());
+  records[1].decode_error.reset();
+  ASSERT_TRUE(AddSkip(conninfo_, "counted", records[2].position, "test", "test").ok());
+  ASSERT_TRUE(cursor.Load(conn).ok());
+  EXPECT_FALSE(cursor.PassIgnored(records).has_value());  // the skip is counted by Apply
+  records.erase(records.begin());                         // a gap: Apply reports it
+  EXPECT_FALSE(cursor.PassIgnored(records).has_value());
+  EXPECT_EQ(cursor.Next(), std::vector<int64_t>(4, 0));
+}
+
+TEST_F(RunnerPgTest, TheRunnerCommitsDeferredCheckpointsWhenDueAndWhenStopped) {
+  projection_.ignored_prefix = "noise:";
+  auto noise = AppendRecords(log_, 100, 7, 0, "noise:");
+  ASSERT_TRUE(noise.ok());
+  {
+    RunnerOptions options = Options();
+    options.defer_ignored = std::chrono::hours(1);
+    AppliedPositions applied;
+    RunnerMetrics metrics;
+    ProjectionRunner runner(log_, {&projection_}, options, &applied, &metrics);
+    runner.Start();
+    ASSERT_TRUE(WaitForAll(applied, *noise));  // told at once
+    EXPECT_EQ(CheckpointSum(), 0);             // not due for an hour
+    EXPECT_EQ(metrics.Applied("counted"), 100u);
+    runner.Stop();
+    EXPECT_EQ(CheckpointSum(), 100);  // committed on the way out
+  }
+  auto more = AppendRecords(log_, 50, 3, 0, "noise:");
+  RunnerOptions options = Options();
+  options.defer_ignored = 30ms;
+  AppliedPositions applied;
+  ProjectionRunner runner(log_, {&projection_}, options, &applied);
+  runner.Start();
+  ASSERT_TRUE(WaitForAll(applied, *more));
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (CheckpointSum() != 150 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(CheckpointSum(), 150);  // while running, once due
+  runner.Stop();
+  EXPECT_EQ(Rows(), 0);
+  EXPECT_EQ(projection_.apply_calls.load(), 0);
+}
+
+TEST_F(RunnerPgTest, TwoDeferringRunnersOfOneProjectionNeverApplyARecordTwice) {
+  projection_.ignored_prefix = "noise:";
+  CountingProjection twin("counted");
+  twin.ignored_prefix = "noise:";
+  for (int round = 0; round < 10; ++round) {
+    ASSERT_TRUE(AppendRecords(log_, 100, 31, 0, "noise:").ok());
+    ASSERT_TRUE(AppendRecords(log_, 100, 31).ok());
+  }
+  RunnerOptions options = Options();
+  options.defer_ignored = 20ms;
+  options.batch_size = 40;
+  AppliedPositions applied;
+  ProjectionRunner a(log_, {&projection_}, options, &applied);
+  ProjectionRunner b(log_, {&twin}, options, &applied);
+  a.Start();
+  b.Start();
+  auto ends = *log_.EndOffsets();
+  for (int32_t p = 0; p < 4; ++p) {
+    if (ends[static_cast<size_t>(p)] > 0) {
+      ASSERT_TRUE(applied.WaitFor({"counted"}, {p, ends[static_cast<size_t>(p)] - 1}, 30s));
+    }
+  }
+  a.Stop();
+  b.Stop();
+  EXPECT_EQ(Rows(), 1000);
+  EXPECT_EQ(Total(), 1000);
+  for (const auto& status : a.Statuses()) EXPECT_FALSE(status.error.has_value());
+  for (const auto& status : b.Statuses()) EXPECT_FALSE(status.error.has_value());
 }
 
 TEST(RunnerPg, SkipNeedsAValidPosition) {

@@ -73,10 +73,14 @@ core::Status ApplyServer(SqlScript& out, pqxx::dbtransaction& tx,
 }  // namespace
 
 // Buffers each change as a statement; Flush sends the batch's statements in one round trip.
+bool UsersProjection::Ignores(const events::RecordMeta& meta) const {
+  if (meta.stream.rfind("server:", 0) == 0) return false;
+  return meta.stream.rfind("user:", 0) != 0 || meta.type.rfind("session_", 0) == 0;
+}
+
 core::Status UsersProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
+  if (Ignores(record.record.meta)) return core::OkStatus();
   if (record.record.meta.stream.rfind("server:", 0) == 0) return ApplyServer(script_, tx, record);
-  if (record.record.meta.stream.rfind("user:", 0) != 0) return core::OkStatus();
-  if (record.record.meta.type.rfind("session_", 0) == 0) return core::OkStatus();
   auto event = DecodeRecord(record);
   if (!event.ok()) return event.error();
   if (const auto* e = std::get_if<events::UserRegistered>(&*event)) {

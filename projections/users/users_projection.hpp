@@ -26,6 +26,8 @@ class UsersProjection final : public Projection {
   std::vector<std::string> Tables() const override {
     return {"users", "server_owner", "locked_users", "password_resets"};
   }
+  // Streams other than user: and server:, and the session events.
+  bool Ignores(const events::RecordMeta& meta) const override;
   core::Status Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) override;
   core::Status Flush(pqxx::dbtransaction& tx) override;
   void Discard() override { script_.Clear(); }

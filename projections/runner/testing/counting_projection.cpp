@@ -18,6 +18,7 @@ std::vector<std::string> CountingProjection::Tables() const {
 
 core::Status CountingProjection::Apply(pqxx::dbtransaction& tx,
                                        const events::StoredRecord& record) {
+  if (Ignores(record.record.meta)) return core::OkStatus();
   ++apply_calls;
   if (record.record.meta.type == "poison") {
     return core::InvalidArgument("payload does not decode as any known event");
@@ -52,7 +53,8 @@ core::Status CountingProjection::CreateTables(const std::string& conninfo) const
 }
 
 core::Result<std::vector<events::Position>> AppendRecords(events::EventLog& log, int count,
-                                                          int streams, int poison_every) {
+                                                          int streams, int poison_every,
+                                                          const std::string& prefix) {
   static core::UlidGenerator ids;
   std::map<std::string, int64_t> versions;
   auto now_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -60,7 +62,7 @@ core::Result<std::vector<events::Position>> AppendRecords(events::EventLog& log,
                                           .count());
   std::vector<events::Position> positions;
   for (int i = 0; i < count; ++i) {
-    std::string stream = "guild:s" + std::to_string(i % streams);
+    std::string stream = prefix + std::to_string(i % streams);
     bool poison = poison_every > 0 && (i + 1) % poison_every == 0;
     events::LogRecord record;
     record.meta = {ids.Next(now_ms).ToString(),
