@@ -56,7 +56,8 @@ core::Result<std::optional<std::string>> IpObservationStore::ActiveBanFor(
   using Out = core::Result<std::optional<std::string>>;
   if (!IsIpAddress(address)) return std::optional<std::string>{};
   return WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    pqxx::read_transaction tx(c);
+    // One statement, on every message post: no BEGIN/ROLLBACK round trips around it.
+    pqxx::nontransaction tx(c);
     auto rows = tx.exec_params(
         "SELECT b.ban_id FROM guild_ip_bans b JOIN ip_observations o "
         "ON o.observation_id = b.observation_id WHERE b.guild_id = $1 AND o.address = $2::inet "

@@ -116,7 +116,8 @@ std::string ProfileJson(const Profile& p) {
 core::Result<std::optional<Profile>> UsersQueries::FindById(const std::string& user_id) {
   using Out = core::Result<std::optional<Profile>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    pqxx::read_transaction tx(c);
+    // One statement, on every authenticated request: no BEGIN/ROLLBACK round trips around it.
+    pqxx::nontransaction tx(c);
     auto rows = tx.exec_params(
         "SELECT user_id, username, about_markdown, about_markdown_tokens, avatar_version, "
         "banner_version FROM users WHERE user_id = $1",
