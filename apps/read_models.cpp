@@ -21,6 +21,14 @@ core::Result<std::vector<projections::Projection*>> ReadModels::Select(
   return chosen;
 }
 
+std::vector<std::string> ReadModels::Changing(const events::RecordMeta& meta) {
+  std::vector<std::string> names;
+  for (const auto* projection : All()) {
+    if (!projection->Ignores(meta)) names.emplace_back(projection->Name());
+  }
+  return names;
+}
+
 std::vector<std::string> ReadModels::Names() {
   return {"users", "guilds", "messages", "friends", "audit"};
 }

@@ -26,6 +26,9 @@ struct ReadModels {
   // The named ones (all when `names` is empty). Errors: kInvalidArgument naming an unknown one.
   core::Result<std::vector<projections::Projection*>> Select(const std::vector<std::string>& names);
   static std::vector<std::string> Names();
+  // The names of the read models a record with `meta` can change (Projection::Ignores): the
+  // ones a reader of its effect waits for (ADR 0097). Thread-safe (Ignores is const).
+  std::vector<std::string> Changing(const events::RecordMeta& meta);
 };
 
 }  // namespace filament::app

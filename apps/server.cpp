@@ -237,10 +237,12 @@ int RunServer(const ServeOptions& options) {
     projections::RunnerOptions runner_options;
     runner_options.conninfo = conninfo;
     runner_options.log = [](const std::string& line) { LogMessage("projections", line); };
-    // ADR 0097: when this process answers every read-your-writes wait itself, a projection
-    // need not commit a checkpoint for a batch it ignores. A split `project` keeps committing:
-    // the api and gateway processes learn its progress from the checkpoint rows.
-    if (roles.api && roles.gateway) {
+    // ADR 0097: in `serve` with a single writer, a projection need not commit a checkpoint for
+    // a batch it ignores. This process's waiters learn its progress in memory; no other api
+    // process exists; a `gateway` process beside it reads the checkpoint rows but waits only for
+    // the read models a record changes (the barrier below), whose checkpoints never lag that
+    // record. A split `project` keeps committing: api processes wait on all of its read models.
+    if (roles.api && roles.gateway && !options.storage.fenced_writers()) {
       runner_options.defer_ignored =
           std::chrono::milliseconds(options.projection_checkpoint_delay_ms);
     }
@@ -374,10 +376,11 @@ int RunServer(const ServeOptions& options) {
     }
     sink = std::make_unique<HubSink>(*hub, bridge_seen);
     // Events go out once the read models include them (ADR 0017): a GET made on an event
-    // sees its effect.
-    auto barrier = [&applied, &read_model_names](const events::Position& position,
-                                                 std::chrono::milliseconds timeout) {
-      return applied.WaitFor(read_model_names, position, timeout);
+    // sees its effect. Only the read models the record can change hold it back (ADR 0097):
+    // the others have nothing of it to show, and may commit their checkpoints late.
+    auto barrier = [&applied, &models](const events::StoredRecord& record,
+                                       std::chrono::milliseconds timeout) {
+      return applied.WaitFor(models.Changing(record.record.meta), record.position, timeout);
     };
     bridge = std::make_unique<gateway::LogBridge>(
         log, *sink, &authorizer, barrier,

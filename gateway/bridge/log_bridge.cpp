@@ -116,10 +116,11 @@ void LogBridge::Run(std::unique_ptr<events::LogReader> reader) {
   }
 }
 
-void LogBridge::AwaitReadModels(const events::Position& position) {
+void LogBridge::AwaitReadModels(const events::StoredRecord& record) {
   if (!barrier_) return;
+  const events::Position& position = record.position;
   const bool applied =
-      barrier_(position, barrier_degraded_ ? std::chrono::milliseconds(0) : barrier_timeout_);
+      barrier_(record, barrier_degraded_ ? std::chrono::milliseconds(0) : barrier_timeout_);
   if (applied) {
     if (barrier_degraded_) {
       std::fprintf(stderr, "gateway: read models caught up at %s; waiting for them again\n",
@@ -140,7 +141,7 @@ void LogBridge::AwaitReadModels(const events::Position& position) {
 }
 
 void LogBridge::Deliver(const events::StoredRecord& record) {
-  AwaitReadModels(record.position);
+  AwaitReadModels(record);
   observers_->ApplyRecord(record);
   std::optional<std::string> changed;
   if (access_ != nullptr) changed = access_->Apply(record);

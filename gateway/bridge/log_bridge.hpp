@@ -105,9 +105,10 @@ core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& 
 // early — and resumes once the read models have caught up with a record.
 class LogBridge {
  public:
-  // True once the read models include `position`; false when `timeout` ran out first.
+  // True once the read models `record` can change include its position; false when `timeout`
+  // ran out first.
   using ReadModelBarrier =
-      std::function<bool(const events::Position& position, std::chrono::milliseconds timeout)>;
+      std::function<bool(const events::StoredRecord& record, std::chrono::milliseconds timeout)>;
 
   LogBridge(events::EventLog& log, FanoutSink& sink, LiveAccess* access = nullptr,
             ReadModelBarrier barrier = nullptr,
@@ -155,7 +156,7 @@ class LogBridge {
   void LiftIpBans(const events::StoredRecord& record);
   // UserLocked (ADR 0066): the user's connections are dropped.
   void DropLockedUser(const events::StoredRecord& record);
-  void AwaitReadModels(const events::Position& position);
+  void AwaitReadModels(const events::StoredRecord& record);
   // The record as the v2 replay window keeps it (`messages` may be an error: no events).
   std::shared_ptr<const ReplayEntry> Entry(
       const events::StoredRecord& record,

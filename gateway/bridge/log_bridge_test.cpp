@@ -142,7 +142,8 @@ TEST(LogBridgeBarrier, DeliversOnlyOnceTheReadModelsHaveTheRecord) {
   ManualBarrier barrier;
   LogBridge bridge(
       log, sink, nullptr,
-      [&](const events::Position&, std::chrono::milliseconds t) { return barrier.Wait(t); }, 10s);
+      [&](const events::StoredRecord&, std::chrono::milliseconds t) { return barrier.Wait(t); },
+      10s);
   ASSERT_TRUE(bridge.Start().ok());
   Post(log, "01J1A00000000000000000M001");
   EXPECT_FALSE(sink.WaitFor(1, 300ms)) << "delivered before the read models applied it";
@@ -158,7 +159,8 @@ TEST(LogBridgeBarrier, StopsWaitingAfterATimeoutAndWaitsAgainOnceCaughtUp) {
   ManualBarrier barrier;
   LogBridge bridge(
       log, sink, nullptr,
-      [&](const events::Position&, std::chrono::milliseconds t) { return barrier.Wait(t); }, 100ms);
+      [&](const events::StoredRecord&, std::chrono::milliseconds t) { return barrier.Wait(t); },
+      100ms);
   ASSERT_TRUE(bridge.Start().ok());
   Post(log, "01J1A00000000000000000M001");
   ASSERT_TRUE(sink.WaitFor(1, 5s)) << "a timed-out barrier must not hold delivery back";

@@ -79,6 +79,26 @@ class RunnerPgTest : public ::testing::Test {
     return true;
   }
 
+  // Runs projection_ and `twin` (the same projection name) side by side until one of them has
+  // applied the whole log; neither may fail.
+  void RunTwinsToTheEnd(CountingProjection& twin, const RunnerOptions& options) {
+    AppliedPositions applied;
+    ProjectionRunner a(log_, {&projection_}, options, &applied);
+    ProjectionRunner b(log_, {&twin}, options, &applied);
+    a.Start();
+    b.Start();
+    auto ends = *log_.EndOffsets();
+    for (int32_t p = 0; p < 4; ++p) {
+      if (ends[static_cast<size_t>(p)] > 0) {
+        ASSERT_TRUE(applied.WaitFor({"counted"}, {p, ends[static_cast<size_t>(p)] - 1}, 30s));
+      }
+    }
+    a.Stop();
+    b.Stop();
+    for (const auto& status : a.Statuses()) EXPECT_FALSE(status.error.has_value());
+    for (const auto& status : b.Statuses()) EXPECT_FALSE(status.error.has_value());
+  }
+
   std::string conninfo_;
   InMemoryEventLog log_{4};
   CountingProjection projection_{"counted"};
@@ -169,23 +189,9 @@ TEST_F(RunnerPgTest, TransientFailuresAreRetried) {
 TEST_F(RunnerPgTest, TwoRunnersOfOneProjectionNeverApplyARecordTwice) {
   ASSERT_TRUE(AppendRecords(log_, 2000, 31).ok());
   CountingProjection twin("counted");
-  AppliedPositions applied;
-  ProjectionRunner a(log_, {&projection_}, Options(), &applied);
-  ProjectionRunner b(log_, {&twin}, Options(), &applied);
-  a.Start();
-  b.Start();
-  auto ends = *log_.EndOffsets();
-  for (int32_t p = 0; p < 4; ++p) {
-    if (ends[static_cast<size_t>(p)] > 0) {
-      ASSERT_TRUE(applied.WaitFor({"counted"}, {p, ends[static_cast<size_t>(p)] - 1}, 30s));
-    }
-  }
-  a.Stop();
-  b.Stop();
+  RunTwinsToTheEnd(twin, Options());
   EXPECT_EQ(Rows(), 2000);
   EXPECT_EQ(Total(), 2000);
-  for (const auto& status : a.Statuses()) EXPECT_FALSE(status.error.has_value());
-  for (const auto& status : b.Statuses()) EXPECT_FALSE(status.error.has_value());
 }
 
 TEST_F(RunnerPgTest, BadRecordStopsTheProjectionNamingPositionAndTypeUntilSkipped) {
@@ -390,23 +396,9 @@ TEST_F(RunnerPgTest, TwoDeferringRunnersOfOneProjectionNeverApplyARecordTwice) {
   RunnerOptions options = Options();
   options.defer_ignored = 20ms;
   options.batch_size = 40;
-  AppliedPositions applied;
-  ProjectionRunner a(log_, {&projection_}, options, &applied);
-  ProjectionRunner b(log_, {&twin}, options, &applied);
-  a.Start();
-  b.Start();
-  auto ends = *log_.EndOffsets();
-  for (int32_t p = 0; p < 4; ++p) {
-    if (ends[static_cast<size_t>(p)] > 0) {
-      ASSERT_TRUE(applied.WaitFor({"counted"}, {p, ends[static_cast<size_t>(p)] - 1}, 30s));
-    }
-  }
-  a.Stop();
-  b.Stop();
+  RunTwinsToTheEnd(twin, options);
   EXPECT_EQ(Rows(), 1000);
   EXPECT_EQ(Total(), 1000);
-  for (const auto& status : a.Statuses()) EXPECT_FALSE(status.error.has_value());
-  for (const auto& status : b.Statuses()) EXPECT_FALSE(status.error.has_value());
 }
 
 TEST(RunnerPg, SkipNeedsAValidPosition) {
