@@ -98,11 +98,12 @@ core::Result<std::vector<GatewayMessage>> MapRecord(const events::StoredRecord& 
 // contract, and the read models (not the gateway) stop on bad records.
 //
 // With a read-model barrier, a record's events are fanned out only once the read models the
-// REST API reads have applied it, so a client that GETs in reaction to an event (an avatar
-// after profile_avatar_update, its permissions after an override change) sees that event's
-// effect (ADR 0017). The barrier waits at most `barrier_timeout`; after a timeout (read models
-// stopped or far behind) the bridge stops waiting — delivering late is worse than delivering
-// early — and resumes once the read models have caught up with a record.
+// REST API reads and the record can change (ADR 0097) have applied it, so a client that GETs
+// in reaction to an event (an avatar after profile_avatar_update, its permissions after an
+// override change) sees that event's effect (ADR 0017). The barrier waits at most
+// `barrier_timeout`; after a timeout (read models stopped or far behind) the bridge stops waiting —
+// delivering late is worse than delivering early — and resumes once the read models have caught up
+// with a record.
 class LogBridge {
  public:
   // True once the read models `record` can change include its position; false when `timeout`
