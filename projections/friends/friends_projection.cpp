@@ -19,11 +19,11 @@ void ApplyAccepted(SqlScript& out, pqxx::dbtransaction& tx,
 
 }  // namespace
 
-// Buffers each change as a statement; Flush sends the batch's statements in one round trip.
 bool FriendsProjection::Ignores(const events::RecordMeta& meta) const {
   return meta.stream.rfind("friendship:", 0) != 0;
 }
 
+// Buffers each change as a statement; Flush sends the batch's statements in one round trip.
 core::Status FriendsProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
   if (Ignores(record.record.meta)) return core::OkStatus();
   auto event = DecodeRecord(record);

@@ -91,8 +91,6 @@ std::vector<std::string> GuildsProjection::Tables() const {
           "guild_bans", "channels",    "channel_overrides", "guild_ip_bans"};
 }
 
-// Creations, joins and removals are buffered and sent once per batch (ADR 0074); any other
-// event (some read the tables) first runs what is buffered, then applies directly.
 bool GuildsProjection::Ignores(const events::RecordMeta& meta) const {
   if (meta.stream.rfind("guild:", 0) != 0) return true;
   if (meta.type == events::GuildCreated::kType || meta.type == events::ChannelCreated::kType ||
@@ -104,6 +102,8 @@ bool GuildsProjection::Ignores(const events::RecordMeta& meta) const {
   return known && !handled;  // an unknown type still stops the projection, in Apply
 }
 
+// Creations, joins and removals are buffered and sent once per batch (ADR 0074); any other
+// event (some read the tables) first runs what is buffered, then applies directly.
 core::Status GuildsProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
   if (Ignores(record.record.meta)) return core::OkStatus();
   auto event = DecodeRecord(record);

@@ -227,12 +227,19 @@ core::Result<BatchOutcome> ProjectionCursor::ApplyOnce(
   });
   if (!status.ok()) return status.error();
   if (attempt.failure) return outcome;
-  for (size_t p = 0; p < next.size(); ++p) {
-    if (next[p] != next_[p]) outcome.last.push_back({static_cast<int32_t>(p), next[p] - 1});
-  }
+  outcome.last = LastPositions(next);
   committed_ = next;
   next_ = std::move(next);
   return outcome;
+}
+
+std::vector<events::Position> ProjectionCursor::LastPositions(
+    const std::vector<int64_t>& next) const {
+  std::vector<events::Position> last;
+  for (size_t p = 0; p < next.size(); ++p) {
+    if (next[p] != next_[p]) last.push_back({static_cast<int32_t>(p), next[p] - 1});
+  }
+  return last;
 }
 
 std::optional<BatchOutcome> ProjectionCursor::PassIgnored(
@@ -250,9 +257,7 @@ std::optional<BatchOutcome> ProjectionCursor::PassIgnored(
     next[p] = record.position.offset + 1;
     ++outcome.applied;
   }
-  for (size_t p = 0; p < next.size(); ++p) {
-    if (next[p] != next_[p]) outcome.last.push_back({static_cast<int32_t>(p), next[p] - 1});
-  }
+  outcome.last = LastPositions(next);
   next_ = std::move(next);
   return outcome;
 }

@@ -83,6 +83,8 @@ class ProjectionCursor {
   // Flushes the projection's buffered rows; a failure marks the batch bad at `index`.
   core::Result<Step> FlushBuffered(pqxx::dbtransaction& tx, const events::StoredRecord& record,
                                    std::optional<core::Error>& bad);
+  // The last position per partition `next` advanced past next_ (BatchOutcome::last).
+  std::vector<events::Position> LastPositions(const std::vector<int64_t>& next) const;
   core::Error RecordFailure(const events::StoredRecord& record, const std::string& why) const;
 
   Projection& projection_;

@@ -72,12 +72,12 @@ core::Status ApplyServer(SqlScript& out, pqxx::dbtransaction& tx,
 
 }  // namespace
 
-// Buffers each change as a statement; Flush sends the batch's statements in one round trip.
 bool UsersProjection::Ignores(const events::RecordMeta& meta) const {
   if (meta.stream.rfind("server:", 0) == 0) return false;
   return meta.stream.rfind("user:", 0) != 0 || meta.type.rfind("session_", 0) == 0;
 }
 
+// Buffers each change as a statement; Flush sends the batch's statements in one round trip.
 core::Status UsersProjection::Apply(pqxx::dbtransaction& tx, const events::StoredRecord& record) {
   if (Ignores(record.record.meta)) return core::OkStatus();
   if (record.record.meta.stream.rfind("server:", 0) == 0) return ApplyServer(script_, tx, record);
