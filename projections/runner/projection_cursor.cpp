@@ -21,6 +21,18 @@ void SetSearchPath(pqxx::dbtransaction& tx, const std::string& schema) {
   tx.exec("SET LOCAL search_path TO " + tx.quote_name(schema) + ", public");
 }
 
+// The two statements of every applied batch, prepared on the runner's connection (the plan is
+// reused; a different search_path, as replay into a shadow schema sets, makes PostgreSQL plan
+// again).
+constexpr const char* kLockStatement = "filament_checkpoint_lock";
+constexpr const char* kLockSql =
+    "SELECT partition, next_offset FROM projection_checkpoints WHERE projection = $1 FOR UPDATE";
+constexpr const char* kAdvanceStatement = "filament_checkpoint_advance";
+constexpr const char* kAdvanceSql =
+    "UPDATE projection_checkpoints c SET next_offset = u.next_offset, updated_at = now() "
+    "FROM unnest($2::int[], $3::bigint[], $4::bigint[]) AS u(partition, next_offset, expected) "
+    "WHERE c.projection = $1 AND c.partition = u.partition AND c.next_offset = u.expected";
+
 // Errors from Apply that say "try again later" rather than "this record is bad".
 bool IsTransient(const core::Error& error) {
   return error.code == core::ErrorCode::kUnavailable || error.code == core::ErrorCode::kAborted;
@@ -157,10 +169,8 @@ core::Result<ProjectionCursor::Step> ProjectionCursor::FlushBuffered(
 // then sees the moved checkpoint and gives up (kAborted) before applying anything, so two
 // runners never apply the same record, not even into a unique-key violation.
 core::Status ProjectionCursor::LockCheckpoints(pqxx::dbtransaction& tx) {
-  auto rows = tx.exec_params(
-      "SELECT partition, next_offset FROM projection_checkpoints WHERE projection = $1 "
-      "FOR UPDATE",
-      name_);
+  tx.conn().prepare(kLockStatement, kLockSql);  // once per connection; then a lookup
+  auto rows = tx.exec_prepared(kLockStatement, name_);
   for (const auto& row : rows) {
     auto p = row[0].as<int32_t>();
     if (p >= 0 && p < partitions_ && row[1].as<int64_t>() != committed_[static_cast<size_t>(p)]) {
@@ -171,18 +181,27 @@ core::Status ProjectionCursor::LockCheckpoints(pqxx::dbtransaction& tx) {
   return core::OkStatus();
 }
 
+// Every partition that moved, in one statement: a batch over many streams touches most
+// partitions, and one UPDATE per partition was most of a batch's statements.
 core::Status ProjectionCursor::AdvanceCheckpoints(pqxx::dbtransaction& tx,
                                                   const std::vector<int64_t>& next) {
+  std::string partitions = "{";
+  std::string targets = "{";
+  std::string expected = "{";
+  size_t moved = 0;
   for (size_t p = 0; p < next.size(); ++p) {
     if (next[p] == committed_[p]) continue;
-    auto updated = tx.exec_params(
-        "UPDATE projection_checkpoints SET next_offset = $3, updated_at = now() "
-        "WHERE projection = $1 AND partition = $2 AND next_offset = $4",
-        name_, static_cast<int32_t>(p), next[p], committed_[p]);
-    if (updated.affected_rows() != 1) {
-      return core::Aborted("checkpoint of " + name_ + " partition " + std::to_string(p) +
-                           " was moved by another runner");
-    }
+    const char* sep = moved++ == 0 ? "" : ",";
+    partitions += sep + std::to_string(p);
+    targets += sep + std::to_string(next[p]);
+    expected += sep + std::to_string(committed_[p]);
+  }
+  if (moved == 0) return core::OkStatus();
+  tx.conn().prepare(kAdvanceStatement, kAdvanceSql);
+  auto updated =
+      tx.exec_prepared(kAdvanceStatement, name_, partitions + "}", targets + "}", expected + "}");
+  if (updated.affected_rows() != moved) {
+    return core::Aborted("checkpoint of " + name_ + " was moved by another runner");
   }
   return core::OkStatus();
 }

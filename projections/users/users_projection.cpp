@@ -116,12 +116,14 @@ std::string ProfileJson(const Profile& p) {
 core::Result<std::optional<Profile>> UsersQueries::FindById(const std::string& user_id) {
   using Out = core::Result<std::optional<Profile>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    // One statement, on every authenticated request: no BEGIN/ROLLBACK round trips around it.
+    // One statement, on every authenticated request: no BEGIN/ROLLBACK round trips around it,
+    // and prepared, so PostgreSQL plans it once per connection.
+    constexpr const char* kStatement = "filament_users_find_by_id";
+    c.prepare(kStatement,
+              "SELECT user_id, username, about_markdown, about_markdown_tokens, avatar_version, "
+              "banner_version FROM users WHERE user_id = $1");
     pqxx::nontransaction tx(c);
-    auto rows = tx.exec_params(
-        "SELECT user_id, username, about_markdown, about_markdown_tokens, avatar_version, "
-        "banner_version FROM users WHERE user_id = $1",
-        user_id);
+    auto rows = tx.exec_prepared(kStatement, user_id);
     if (rows.empty()) return std::optional<Profile>{};
     const auto& r = rows[0];
     return std::optional<Profile>{Profile{r[0].as<std::string>(), r[1].as<std::string>(),
