@@ -35,6 +35,7 @@
 #include "apps/web_front.hpp"
 #include "commands/command_service.hpp"
 #include "core/ulid.hpp"
+#include "events/shared_tail.hpp"
 #include "gateway/bridge/bridge_start.hpp"
 #include "gateway/bridge/live_access.hpp"
 #include "gateway/bridge/log_bridge.hpp"
@@ -207,6 +208,9 @@ int RunServer(const ServeOptions& options) {
   stage("storage open (log, PostgreSQL, migrations)");
   TimedEventLog timed_log(*(*storage)->log);  // append latency (ADR 0076)
   events::EventLog& log = timed_log;
+  // The projection workers and the gateway bridge follow the log's head through one shared
+  // reader (ADR 0098): one query or fetch per wake-up for the process, not one per reader.
+  events::SharedTailLog tail(timed_log);
   const std::string& conninfo = (*storage)->conninfo;
 
   core::SystemClock clock;
@@ -247,8 +251,8 @@ int RunServer(const ServeOptions& options) {
           std::chrono::milliseconds(options.projection_checkpoint_delay_ms);
     }
     for (const auto* projection : *chosen) run_projections.emplace_back(projection->Name());
-    runner = std::make_unique<projections::ProjectionRunner>(log, *chosen, runner_options, &applied,
-                                                             &runner_metrics);
+    runner = std::make_unique<projections::ProjectionRunner>(tail, *chosen, runner_options,
+                                                             &applied, &runner_metrics);
     runner->Start();
   }
 
@@ -383,7 +387,7 @@ int RunServer(const ServeOptions& options) {
       return applied.WaitFor(models.Changing(record.record.meta), record.position, timeout);
     };
     bridge = std::make_unique<gateway::LogBridge>(
-        log, *sink, &authorizer, barrier,
+        tail, *sink, &authorizer, barrier,
         std::chrono::milliseconds(options.limits.read_your_writes_timeout_ms), &ip_resolver);
     bridge->SetVoiceRoster(&voice_roster);
     bridge->SetReplayWindow(window_per_partition);
@@ -419,7 +423,7 @@ int RunServer(const ServeOptions& options) {
     search_options.root_dir = search_dir;
     search_options.batch_size = static_cast<size_t>(options.limits.search_worker_batch_limit);
     search_options.log = [](const std::string& line) { LogMessage("search", line); };
-    search = std::make_unique<projections::SearchProjection>(log, search_options, &applied);
+    search = std::make_unique<projections::SearchProjection>(tail, search_options, &applied);
     if (auto s = search->Start(); !s.ok()) return Fail("search index", s.error());
     stage("search index");
     awaited_models.emplace_back(projections::kSearchProjectionName);
