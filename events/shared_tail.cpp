@@ -39,7 +39,7 @@ struct SharedTailLog::Hub {
   std::mutex mu;
   std::condition_variable changed;  // the window grew or was discarded, or a poll ended
   std::unique_ptr<LogReader> reader;
-  bool leading = false;             // a reader is polling `reader`, or opening one
+  bool leading = false;             // a reader is polling `reader` (without the lock)
   uint64_t generation = 0;          // bumped whenever the window starts over
   std::deque<StoredRecord> window;  // in the order the shared reader returned them
   uint64_t front_seq = 0;           // sequence number of window.front()
@@ -52,18 +52,17 @@ struct SharedTailLog::Hub {
 
   uint64_t EndSeq() const { return front_seq + window.size(); }
 
-  // Makes `fresh`, standing at `at`, the shared reader, with an empty window.
+  // Makes `fresh`, standing at `at`, the shared reader, with an empty window. Called only
+  // when there is no shared reader.
   void Start(std::unique_ptr<LogReader> fresh, const std::vector<int64_t>& at) {
+    Discard();
     reader = std::move(fresh);
-    front_seq += window.size();
-    window.clear();
-    ++generation;
-    attached.clear();
     base = at;
     head = at;
   }
 
-  // Forgets the shared reader and the window (after the shared reader failed).
+  // Forgets the shared reader and the window (after the shared reader failed), and detaches
+  // every reader; returns the reader to destroy outside the lock.
   std::unique_ptr<LogReader> Discard() {
     front_seq += window.size();
     window.clear();
