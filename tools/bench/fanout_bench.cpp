@@ -60,21 +60,22 @@ class Subscribers {
   }
 
   // Runs the event loop until `stop` is set. Connections are opened from inside the loop, a
-  // batch per round and at most kMaxSettingUp still in their handshake, so each one sends its
-  // upgrade request as soon as it is connected, as a real client does, and set-up measures the
-  // server's accept rate instead of the kernel's listen backlog. (Opening all of them before
-  // the first round left the first-accepted ones silent for seconds at 19 000 connections, and
-  // the server's 5 s first-request timeout closed them; unbounded, the burst overflowed the
-  // backlog, and the SYN and data retransmits of the dropped ones hit the same timeout. Both
-  // read as failed connects.)
+  // batch per round and at most --connect-window still in their handshake, so each one sends
+  // its upgrade request as soon as it is connected, as a real client does, and set-up measures
+  // the server's set-up rate instead of the kernel's listen backlog. (Opening all of them
+  // before the first round left the first-accepted ones silent for seconds at 19 000
+  // connections, and the server's 5 s first-request timeout closed them; unbounded, the burst
+  // overflows the backlog, and the SYN and data retransmits of the dropped ones can hit the
+  // same timeout. Both read as failed connects.)
   void Run(const std::atomic<bool>& stop) {
     std::vector<epoll_event> events(1024);
     std::vector<char> buffer(1 << 18);
     while (!stop.load(std::memory_order_relaxed)) {
       const int settled = subscribed() + failed();
       const int setting_up = static_cast<int>(conns_.size()) - settled;
-      const bool opening = static_cast<int>(conns_.size()) < count_ && setting_up < kMaxSettingUp;
-      if (opening) OpenSome(std::min(kConnectsPerRound, kMaxSettingUp - setting_up));
+      const int window = o_.connect_window > 0 ? o_.connect_window : count_;
+      const bool opening = static_cast<int>(conns_.size()) < count_ && setting_up < window;
+      if (opening) OpenSome(std::min(kConnectsPerRound, window - setting_up));
       const int n =
           epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), opening ? 0 : 50);
       for (int i = 0; i < n; ++i) {
@@ -93,7 +94,6 @@ class Subscribers {
 
  private:
   static constexpr int kConnectsPerRound = 256;
-  static constexpr int kMaxSettingUp = 1024;
 
   void OpenSome(int most) {
     sockaddr_in addr{};
@@ -443,6 +443,9 @@ int main(int argc, char** argv) {
   app.add_option("--payload", o.payload, "payload bytes (a timestamp, padded)")
       ->check(CLI::Range(24, 60000));
   app.add_option("--threads", o.threads, "subscriber epoll threads")->check(CLI::Range(1, 16));
+  app.add_option("--connect-window", o.connect_window,
+                 "connections per thread in their handshake at once (0: all at once)")
+      ->check(CLI::Range(0, 1 << 20));
   app.add_option("--publishers", o.publishers, "publisher connections")->check(CLI::Range(1, 64));
   app.add_option("--token", o.token, "filament: access token of the subscriber user");
   app.add_option("--guild", o.guild, "filament: guild id");

@@ -80,7 +80,8 @@ def generate(args, target, ws_port, pub_port, pid, connections, rate, extra=()):
     cmd = [args.generator, "--target", target, "--ws-port", str(ws_port), "--pub-port",
            str(pub_port), "--connections", str(connections), "--rate", str(rate), "--seconds",
            str(args.seconds), "--warmup", str(args.warmup), "--payload", str(args.payload),
-           "--threads", str(args.threads), "--server-pid", str(pid), *extra]
+           "--threads", str(args.threads), "--connect-window", str(args.connect_window),
+           "--server-pid", str(pid), *extra]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
     if not lines:
@@ -153,6 +154,9 @@ def main():
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--payload", type=int, default=100)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--connect-window", type=int, default=1024,
+                        help="connections per generator thread in their handshake at once "
+                             "(0: all at once, a reconnect storm)")
     run(parser.parse_args())
 
 

@@ -23,6 +23,9 @@ struct Options {
   double idle = 0;  // seconds to hold the connections idle after subscribing (RSS probe)
   int payload = 100;
   int threads = 1;  // subscriber epoll threads
+  // Connections of one thread in their handshake (connect, upgrade, subscribe) at once; 0 opens
+  // them all at once (a reconnect storm).
+  int connect_window = 1024;
   int publishers = 4;
   std::string token, guild, channel;
   int server_pid = 0;
