@@ -25,6 +25,11 @@ void RaiseOpenFileLimit() {
   ::setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// The kernel cuts a listen backlog to net.core.somaxconn (4096 on Debian 12), so asking for
+// more lets an operator who raises that sysctl get a deeper accept queue for reconnect storms
+// without a setting of ours (docs/operations.md).
+constexpr int kListenBacklog = 65535;
+
 core::Result<int> Listen(const HttpServerOptions& options, uint16_t& port) {
   Poco::Net::SocketAddress address;
   try {
@@ -36,7 +41,7 @@ core::Result<int> Listen(const HttpServerOptions& options, uint16_t& port) {
                           SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   const int one = 1;
   if (fd < 0 || ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-      ::bind(fd, address.addr(), address.length()) != 0 || ::listen(fd, 4096) != 0) {
+      ::bind(fd, address.addr(), address.length()) != 0 || ::listen(fd, kListenBacklog) != 0) {
     const std::string reason = std::strerror(errno);
     if (fd >= 0) ::close(fd);
     return core::Unavailable("cannot listen on " + options.listen + ": " + reason);
