@@ -65,7 +65,9 @@ class AuthService {
   // Revokes the session whose *current* token is `refresh_token`. Errors: kUnauthenticated
   // (empty/oversize, unknown session, not its current token, already revoked), kUnavailable.
   core::Status Logout(const commands::CommandContext& ctx, const std::string& refresh_token);
-  // Verifies an access token and that its user still exists. Errors: kUnauthenticated.
+  // Verifies an access token and that its user exists: in the command side's user directory
+  // where this process runs the commands (ADR 0099), else in the users read model.
+  // Errors: kUnauthenticated, kUnavailable (the read model or the operator's lists unreachable).
   core::Result<Principal> Authenticate(std::string_view token);
   // Verifies only the token (no database): for keying the global rate limiter.
   std::optional<std::string> TokenSubject(std::string_view token) const;

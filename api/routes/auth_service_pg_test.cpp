@@ -1,0 +1,147 @@
+// AuthService::Authenticate against real PostgreSQL: the subject of an access token is looked up
+// in the command side's user directory (the log) where this process runs the commands, and in
+// the users read model otherwise (a `gateway` process, whose command service is never started).
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "adapters/pgstore/auth_store.hpp"
+#include "adapters/pgstore/connection_pool.hpp"
+#include "api/routes/auth_service.hpp"
+#include "commands/command_service.hpp"
+#include "core/clock.hpp"
+#include "core/ulid.hpp"
+#include "events/testing/in_memory_event_log.hpp"
+#include "projections/users/users_projection.hpp"
+#include "tests/support/pg_test_cluster.hpp"
+
+namespace filament::api {
+namespace {
+
+constexpr const char* kPassword = "correct horse battery";
+
+// One process's view: a command service over the shared log and an AuthService over the
+// shared database (the signing keys live there, so every process verifies the same tokens).
+struct Process {
+  Process(events::EventLog& log, pgstore::ConnectionPool& pool, const core::Clock& clock)
+      : auth_store(pool),
+        users(pool),
+        commands(log, clock, ids, auth_store, core::Limits{}),
+        auth(commands, auth_store, users, clock, AuthService::Options{core::Limits{}}) {}
+
+  core::UlidGenerator ids;
+  pgstore::AuthStore auth_store;
+  projections::UsersQueries users;
+  commands::CommandService commands;
+  AuthService auth;
+};
+
+class AuthenticatePgTest : public ::testing::Test {
+ protected:
+  AuthenticatePgTest() : pool_(testing::CreateMigratedDatabase(), 2) {}
+
+  // The users projection over the whole log, in one transaction (login needs the user's row).
+  void ProjectUsers() {
+    std::vector<events::Position> start;
+    for (int32_t p = 0; p < log_.Partitions(); ++p) start.push_back({p, 0});
+    auto reader = log_.OpenReader(start);
+    ASSERT_TRUE(reader.ok());
+    auto records = (*reader)->Poll(10'000, std::chrono::milliseconds(0));
+    ASSERT_TRUE(records.ok());
+    projections::UsersProjection users;
+    auto status = pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> core::Status {
+      pqxx::work tx(c);
+      for (const auto& record : *records) {
+        if (users.Ignores(record.record.meta)) continue;
+        FILAMENT_RETURN_IF_ERROR(users.Apply(tx, record));
+      }
+      FILAMENT_RETURN_IF_ERROR(users.Flush(tx));
+      tx.commit();
+      return core::OkStatus();
+    });
+    ASSERT_TRUE(status.ok()) << status.error().message;
+  }
+
+  // What `filament rebuild users` does first: the read model is empty until replay refills it.
+  void EmptyUsersReadModel() {
+    pqxx::connection c(pool_.conninfo());
+    pqxx::work tx(c);
+    tx.exec("DELETE FROM users");
+    tx.commit();
+  }
+
+  // Registers `username` through `p` and logs in.
+  std::string AccessTokenOf(Process& p, const std::string& username) {
+    const commands::CommandContext ctx{"", "req-" + username};
+    auto registered = p.auth.Register(ctx, username, kPassword);
+    EXPECT_TRUE(registered.ok()) << registered.error().message;
+    ProjectUsers();
+    auto tokens = p.auth.Login(ctx, username, kPassword);
+    EXPECT_TRUE(tokens.ok()) << tokens.error().message;
+    return tokens.ok() ? tokens->access_token : "";
+  }
+
+  pgstore::ConnectionPool pool_;
+  events::testing::InMemoryEventLog log_;
+  core::FakeClock clock_;
+};
+
+TEST_F(AuthenticatePgTest, TheCommandSideAnswersWhileTheReadModelIsRebuilt) {
+  Process api(log_, pool_, clock_);
+  ASSERT_TRUE(api.commands.Start().ok());
+  ASSERT_TRUE(api.auth.Init().ok());
+  const std::string token = AccessTokenOf(api, "alice");
+  ASSERT_FALSE(token.empty());
+  EmptyUsersReadModel();
+
+  auto who = api.auth.Authenticate(token);
+  ASSERT_TRUE(who.ok()) << who.error().message;
+  EXPECT_EQ(who->username, "alice");
+  EXPECT_EQ(who->user_id, *api.auth.TokenSubject(token));
+}
+
+TEST_F(AuthenticatePgTest, AProcessWithoutTheCommandsAsksTheReadModel) {
+  Process api(log_, pool_, clock_);
+  ASSERT_TRUE(api.commands.Start().ok());
+  ASSERT_TRUE(api.auth.Init().ok());
+  const std::string token = AccessTokenOf(api, "bob");
+  ASSERT_FALSE(token.empty());
+  const std::string user_id = *api.auth.TokenSubject(token);
+
+  Process gateway(log_, pool_, clock_);  // its command service is never started
+  ASSERT_TRUE(gateway.auth.Init().ok());
+  auto seen = gateway.auth.Authenticate(token);
+  ASSERT_TRUE(seen.ok()) << seen.error().message;
+  EXPECT_EQ(seen->user_id, user_id);
+  EXPECT_EQ(seen->username, "bob");
+
+  EmptyUsersReadModel();  // the read model is its only source
+  auto refused = gateway.auth.Authenticate(token);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, core::ErrorCode::kUnauthenticated);
+}
+
+TEST_F(AuthenticatePgTest, ATokenIsRefusedWhereNeitherTheLogNorTheReadModelKnowsItsSubject) {
+  Process api(log_, pool_, clock_);
+  ASSERT_TRUE(api.commands.Start().ok());
+  ASSERT_TRUE(api.auth.Init().ok());
+  const std::string token = AccessTokenOf(api, "carol");
+  ASSERT_FALSE(token.empty());
+
+  EmptyUsersReadModel();
+  // Another deployment's log (empty) over the same keys and database: the subject is nobody.
+  events::testing::InMemoryEventLog other_log;
+  Process stranger(other_log, pool_, clock_);
+  ASSERT_TRUE(stranger.commands.Start().ok());
+  ASSERT_TRUE(stranger.auth.Init().ok());
+  auto who = stranger.auth.Authenticate(token);
+  ASSERT_FALSE(who.ok());
+  EXPECT_EQ(who.error().code, core::ErrorCode::kUnauthenticated);
+}
+
+}  // namespace
+}  // namespace filament::api
