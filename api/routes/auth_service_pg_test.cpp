@@ -85,60 +85,66 @@ class AuthenticatePgTest : public ::testing::Test {
     return tokens.ok() ? tokens->access_token : "";
   }
 
+  // A process over `log`: with `commands` its command service is started (serve, api),
+  // without it never is (a gateway process).
+  std::unique_ptr<Process> Open(events::EventLog& log, bool commands) {
+    auto p = std::make_unique<Process>(log, pool_, clock_);
+    if (commands) {
+      EXPECT_TRUE(p->commands.Start().ok());
+    }
+    EXPECT_TRUE(p->auth.Init().ok());
+    return p;
+  }
+
+  // Opens api_ over log_ and returns the access token of `username`, registered through it.
+  std::string ApiToken(const std::string& username) {
+    api_ = Open(log_, true);
+    return AccessTokenOf(*api_, username);
+  }
+
   pgstore::ConnectionPool pool_;
   events::testing::InMemoryEventLog log_;
   core::FakeClock clock_;
+  std::unique_ptr<Process> api_;
 };
 
 TEST_F(AuthenticatePgTest, TheCommandSideAnswersWhileTheReadModelIsRebuilt) {
-  Process api(log_, pool_, clock_);
-  ASSERT_TRUE(api.commands.Start().ok());
-  ASSERT_TRUE(api.auth.Init().ok());
-  const std::string token = AccessTokenOf(api, "alice");
+  const std::string token = ApiToken("alice");
   ASSERT_FALSE(token.empty());
   EmptyUsersReadModel();
 
-  auto who = api.auth.Authenticate(token);
+  auto who = api_->auth.Authenticate(token);
   ASSERT_TRUE(who.ok()) << who.error().message;
   EXPECT_EQ(who->username, "alice");
-  EXPECT_EQ(who->user_id, *api.auth.TokenSubject(token));
+  EXPECT_EQ(who->user_id, *api_->auth.TokenSubject(token));
 }
 
 TEST_F(AuthenticatePgTest, AProcessWithoutTheCommandsAsksTheReadModel) {
-  Process api(log_, pool_, clock_);
-  ASSERT_TRUE(api.commands.Start().ok());
-  ASSERT_TRUE(api.auth.Init().ok());
-  const std::string token = AccessTokenOf(api, "bob");
+  const std::string token = ApiToken("bob");
   ASSERT_FALSE(token.empty());
-  const std::string user_id = *api.auth.TokenSubject(token);
+  const std::string user_id = *api_->auth.TokenSubject(token);
 
-  Process gateway(log_, pool_, clock_);  // its command service is never started
-  ASSERT_TRUE(gateway.auth.Init().ok());
-  auto seen = gateway.auth.Authenticate(token);
+  auto gateway = Open(log_, /*commands=*/false);
+  auto seen = gateway->auth.Authenticate(token);
   ASSERT_TRUE(seen.ok()) << seen.error().message;
   EXPECT_EQ(seen->user_id, user_id);
   EXPECT_EQ(seen->username, "bob");
 
   EmptyUsersReadModel();  // the read model is its only source
-  auto refused = gateway.auth.Authenticate(token);
+  auto refused = gateway->auth.Authenticate(token);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, core::ErrorCode::kUnauthenticated);
 }
 
 TEST_F(AuthenticatePgTest, ATokenIsRefusedWhereNeitherTheLogNorTheReadModelKnowsItsSubject) {
-  Process api(log_, pool_, clock_);
-  ASSERT_TRUE(api.commands.Start().ok());
-  ASSERT_TRUE(api.auth.Init().ok());
-  const std::string token = AccessTokenOf(api, "carol");
+  const std::string token = ApiToken("carol");
   ASSERT_FALSE(token.empty());
-
   EmptyUsersReadModel();
+
   // Another deployment's log (empty) over the same keys and database: the subject is nobody.
   events::testing::InMemoryEventLog other_log;
-  Process stranger(other_log, pool_, clock_);
-  ASSERT_TRUE(stranger.commands.Start().ok());
-  ASSERT_TRUE(stranger.auth.Init().ok());
-  auto who = stranger.auth.Authenticate(token);
+  auto stranger = Open(other_log, /*commands=*/true);
+  auto who = stranger->auth.Authenticate(token);
   ASSERT_FALSE(who.ok());
   EXPECT_EQ(who.error().code, core::ErrorCode::kUnauthenticated);
 }
