@@ -7,6 +7,7 @@
 #include "apps/ops_log.hpp"
 #include "core/prometheus.hpp"
 #include "events/event_log.hpp"
+#include "events/shared_tail.hpp"
 #include "projections/runner/applied_positions.hpp"
 
 namespace filament::app {
@@ -187,6 +188,22 @@ void OpsMonitor::AppendPrometheus(std::string& out) const {
     prom::AppendSample(out, "filament_projection_lag_records",
                        "projection=\"" + prom::EscapeLabelValue(lag.name) + "\"", lag.records);
   }
+}
+
+void AppendSharedTailPrometheus(std::string& out, const events::SharedTailStats& stats) {
+  namespace prom = core::prom;
+  prom::AppendHeader(out, "filament_log_tail_polls_total", "counter",
+                     "Log polls by this process's followers of the log's head: of the one "
+                     "shared reader, or of a follower's own reader (behind the shared window).");
+  prom::AppendSample(out, "filament_log_tail_polls_total", "reader=\"shared\"",
+                     static_cast<double>(stats.shared_polls));
+  prom::AppendSample(out, "filament_log_tail_polls_total", "reader=\"own\"",
+                     static_cast<double>(stats.private_polls));
+  prom::AppendHeader(out, "filament_log_tail_own_readers_total", "counter",
+                     "Readers of its own opened for a follower that started or fell behind the "
+                     "shared window.");
+  prom::AppendSample(out, "filament_log_tail_own_readers_total", "",
+                     static_cast<double>(stats.own_readers));
 }
 
 }  // namespace filament::app

@@ -14,6 +14,7 @@
 
 namespace filament::events {
 class EventLog;
+struct SharedTailStats;
 }  // namespace filament::events
 namespace filament::projections {
 class AppliedPositions;
@@ -28,6 +29,10 @@ namespace filament::app {
 // The migrations check for OpsMonitor: every migration embedded in this binary is recorded in
 // schema_migrations and none it does not know (migrations_check.cpp).
 std::function<core::Status()> MigrationsCheck(pgstore::ConnectionPool& pool);
+
+// The counters of the process's shared log reader (ADR 0098) in Prometheus text:
+// filament_log_tail_polls_total{reader="shared"|"own"} and filament_log_tail_own_readers_total.
+void AppendSharedTailPrometheus(std::string& out, const events::SharedTailStats& stats);
 
 // What one role checks for /ready (ADR 0076).
 struct OpsMonitorOptions {

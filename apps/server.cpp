@@ -447,6 +447,7 @@ int RunServer(const ServeOptions& options) {
   auto role_metrics = [&](std::string& out) {
     monitor.AppendPrometheus(out);
     timed_log.AppendPrometheus(out);
+    AppendSharedTailPrometheus(out, tail.Stats());
     if (observed) observed->AppendPrometheus(out);
     runner_metrics.AppendPrometheus(out);
     if (hub) AppendHubGauges(*hub, out);

@@ -132,6 +132,11 @@ class OpsTest(unittest.TestCase):
             self.assertIn(family, text, role)
         if role in ("serve", "api"):  # where commands are appended
             self.assertRegex(text, r"\nfilament_log_append_seconds_count [1-9]")
+        # One shared reader follows the log's head for the process's readers (ADR 0098).
+        self.assertIn("# TYPE filament_log_tail_own_readers_total counter", text, role)
+        self.assertIn('filament_log_tail_polls_total{reader="own"}', text, role)
+        if role in ("serve", "project"):  # their read models follow the head
+            self.assertRegex(text, r'\nfilament_log_tail_polls_total\{reader="shared"\} [1-9]')
         deadline = time.time() + 10  # the line is read from the process's pipe by a thread
         while time.time() < deadline:
             requests = json_lines(output, "request")
