@@ -14,6 +14,7 @@ packages=(
   clang-14 libfuzzer-14-dev  # tools/fuzz/run.sh: libFuzzer targets with ASan + UBSan
   libavif-bin  # avifenc: upload tests encode a real AVIF (skipped without it)
   prometheus  # promtool: the e2e ops test checks every role's /metrics (ADR 0076)
+  file  # cpack's DEB generator (deb_package_check) runs `file` for its shared-library scan
 )
 
 missing=()
