@@ -1,10 +1,9 @@
 // AuthService::Authenticate against real PostgreSQL: the subject of an access token is looked up
 // in the command side's user directory (the log) where this process runs the commands, and in
 // the users read model otherwise (a `gateway` process, whose command service is never started).
-#include <chrono>
 #include <memory>
+#include <sstream>
 #include <string>
-#include <vector>
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -16,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/ulid.hpp"
 #include "events/testing/in_memory_event_log.hpp"
+#include "projections/runner/replay.hpp"
 #include "projections/users/users_projection.hpp"
 #include "tests/support/pg_test_cluster.hpp"
 
@@ -44,26 +44,12 @@ class AuthenticatePgTest : public ::testing::Test {
  protected:
   AuthenticatePgTest() : pool_(testing::CreateMigratedDatabase(), 2) {}
 
-  // The users projection over the whole log, in one transaction (login needs the user's row).
+  // The users read model rebuilt from the whole log (login needs the user's row).
   void ProjectUsers() {
-    std::vector<events::Position> start;
-    for (int32_t p = 0; p < log_.Partitions(); ++p) start.push_back({p, 0});
-    auto reader = log_.OpenReader(start);
-    ASSERT_TRUE(reader.ok());
-    auto records = (*reader)->Poll(10'000, std::chrono::milliseconds(0));
-    ASSERT_TRUE(records.ok());
     projections::UsersProjection users;
-    auto status = pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> core::Status {
-      pqxx::work tx(c);
-      for (const auto& record : *records) {
-        if (users.Ignores(record.record.meta)) continue;
-        FILAMENT_RETURN_IF_ERROR(users.Apply(tx, record));
-      }
-      FILAMENT_RETURN_IF_ERROR(users.Flush(tx));
-      tx.commit();
-      return core::OkStatus();
-    });
-    ASSERT_TRUE(status.ok()) << status.error().message;
+    std::ostringstream out;
+    auto status = projections::Replay(log_, {&users}, {.conninfo = pool_.conninfo()}, out);
+    ASSERT_TRUE(status.ok()) << status.error().message << out.str();
   }
 
   // What `filament rebuild users` does first: the read model is empty until replay refills it.
