@@ -4,7 +4,8 @@
 # Default: every target for 60 s. Each target runs on a scratch copy of its seed corpus
 # (tools/fuzz/corpus/<target>/; new inputs land in build-fuzz/fuzz-work/<target>/corpus, the
 # repository's corpus is never written) with its dictionary when there is one. Prints per
-# target: executions, exec/s, crashes (artifacts in build-fuzz/fuzz-work/<target>/).
+# target: executions, exec/s, crashes (artifacts in build-fuzz/fuzz-work/<target>/). A target's
+# tools/fuzz/<target>.options (libFuzzer flags, one per line, # comments) follows the defaults.
 # Exits 1 if any target crashed. FILAMENT_FUZZ_BUILD_DIR overrides build-fuzz/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,7 +19,7 @@ while (($#)); do
     --seconds) seconds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -47,6 +48,10 @@ for t in "${targets[@]}"; do
   cp -r "$root/tools/fuzz/corpus/$t/." "$work/corpus/" 2>/dev/null || true
   args=(-artifact_prefix="$work/artifacts/" -print_final_stats=1 -max_len=65536)
   [[ -f "$root/tools/fuzz/$t.dict" ]] && args+=(-dict="$root/tools/fuzz/$t.dict")
+  if [[ -f "$root/tools/fuzz/$t.options" ]]; then
+    while read -r flag; do args+=("$flag"); done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' \
+      "$root/tools/fuzz/$t.options")
+  fi
   if [[ -n "$runs" ]]; then args+=(-runs="$runs"); else args+=(-max_total_time="$seconds"); fi
   rc=0
   nice -n 19 "$build/fuzz/fuzz_$t" "${args[@]}" "$work/corpus" >"$work/log" 2>&1 || rc=$?
