@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -72,15 +73,11 @@ void ReapAbandonedClusters() {
 class TestServer {
  public:
   ~TestServer() {
-    if (external_.empty()) {
-      cluster_.reset();
-      if (!dir_.empty()) {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-      }
-      return;
+    cluster_.reset();
+    if (!dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
     }
-    DropCreatedDatabases();
   }
 
   // Connection info of the server's maintenance database (to CREATE DATABASE on).
@@ -93,9 +90,15 @@ class TestServer {
 
   std::string ConninfoFor(const std::string& admin, const std::string& database) {
     std::lock_guard lock(mu_);
+    if (external_.empty()) return cluster_->ConnectionStringFor(database);
     created_.push_back(database);
-    if (!external_.empty()) return WithDatabase(admin, database);
-    return cluster_->ConnectionStringFor(database);
+    // Dropped at exit by a handler registered now, after the first connection: exit handlers
+    // run in reverse order, so it runs before OpenSSL's own (registered when libpq first
+    // used it), which frees the locks libpq's SCRAM login needs. This object's destructor,
+    // registered before any connection, would run after it and crash in the login.
+    static std::once_flag registered;
+    std::call_once(registered, [] { std::atexit([] { Get().DropCreatedDatabases(); }); });
+    return WithDatabase(admin, database);
   }
 
   static TestServer& Get() {
@@ -125,6 +128,8 @@ class TestServer {
   }
 
   void DropCreatedDatabases() {
+    std::lock_guard lock(mu_);
+    if (created_.empty()) return;
     try {
       pqxx::connection conn(external_);
       pqxx::nontransaction tx(conn);
@@ -134,6 +139,7 @@ class TestServer {
     } catch (const std::exception& e) {
       std::fprintf(stderr, "pg_test_cluster: cannot drop test databases: %s\n", e.what());
     }
+    created_.clear();
   }
 
   std::mutex mu_;
