@@ -89,8 +89,11 @@ class Subscribers {
   }
 
   const Stats& stats() const { return stats_; }
+  // Each connection settles once: subscribed, or failed before it subscribed. A subscribed one
+  // the server closes later is counted again in dropped(), never in failed().
   int subscribed() const { return subscribed_.load(std::memory_order_relaxed); }
   int failed() const { return failed_.load(std::memory_order_relaxed); }
+  int dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
   static constexpr int kConnectsPerRound = 256;
@@ -143,7 +146,7 @@ class Subscribers {
     epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
     close(c.fd);
     c.fd = -1;
-    failed_.fetch_add(1, std::memory_order_relaxed);
+    (c.subscribed ? dropped_ : failed_).fetch_add(1, std::memory_order_relaxed);
   }
 
   void Send(Conn& c, std::string_view bytes) {
@@ -327,7 +330,7 @@ class Subscribers {
   int epoll_ = -1;
   std::vector<std::unique_ptr<Conn>> conns_;
   Stats stats_;
-  std::atomic<int> subscribed_{0}, failed_{0};
+  std::atomic<int> subscribed_{0}, failed_{0}, dropped_{0};
 };
 
 int Run(Options o) {
@@ -356,8 +359,10 @@ int Run(Options o) {
          std::chrono::steady_clock::now() - setup_start < std::chrono::seconds(120)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  int subscribed = 0, failed = 0;
-  for (auto& g : groups) subscribed += g->subscribed(), failed += g->failed();
+  int subscribed = 0, failed = 0, dropped = 0;  // subscribed: those still open
+  for (auto& g : groups) {
+    subscribed += g->subscribed() - g->dropped(), failed += g->failed(), dropped += g->dropped();
+  }
   const double setup_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - setup_start).count();
   if (o.idle > 0) std::this_thread::sleep_for(std::chrono::duration<double>(o.idle));
@@ -396,8 +401,8 @@ int Run(Options o) {
 
   // Connections the server closed after the set-up (e.g. evicted for a full outbound queue):
   // their missing deliveries are in `expected`, so a run that lost subscribers says so here.
-  int closed_later = -failed;
-  for (auto& g : groups) closed_later += g->failed();
+  int closed_later = -dropped;
+  for (auto& g : groups) closed_later += g->dropped();
   std::vector<uint32_t> latencies;
   uint64_t frames = 0, bytes = 0;
   for (auto& g : groups) {
