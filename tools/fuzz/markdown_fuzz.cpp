@@ -69,6 +69,61 @@ void CheckBalanced(const std::vector<md::MarkdownToken>& tokens) {
   FUZZ_CHECK(open.empty());
 }
 
+// Checks the JSON against the tokens while parsing it, without building a document (which took
+// two fifths of an execution): an array of exactly tokens.size() objects, each with "type" first
+// and equal to its token's type, a text token with "text" equal to its text, and no nesting.
+class JsonMatchesTokens final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  explicit JsonMatchesTokens(const std::vector<md::MarkdownToken>& tokens) : tokens_(tokens) {}
+
+  bool Matched() const { return ended_ && next_ == tokens_.size(); }
+
+  bool start_array(std::size_t) override { return depth_++ == 0 && !ended_; }
+  bool end_array() override {
+    ended_ = depth_-- == 1;
+    return ended_;
+  }
+  bool start_object(std::size_t) override {
+    if (depth_++ != 1 || next_ == tokens_.size()) return false;
+    token_ = &tokens_[next_++];
+    keys_ = 0;
+    type_matched_ = false;
+    text_matched_ = token_->type != "text";
+    return true;
+  }
+  bool end_object() override { return depth_-- == 2 && type_matched_ && text_matched_; }
+  bool key(string_t& key) override {
+    key_ = key;
+    return keys_++ > 0 || key == "type";
+  }
+  bool string(string_t& value) override {
+    if (depth_ != 2) return false;
+    if (key_ == "type") return type_matched_ = value == token_->type;
+    if (key_ == "text" && token_->type == "text") return text_matched_ = value == token_->text;
+    return true;
+  }
+  bool null() override { return depth_ == 2; }
+  bool boolean(bool) override { return depth_ == 2; }
+  bool number_integer(number_integer_t) override { return depth_ == 2; }
+  bool number_unsigned(number_unsigned_t) override { return depth_ == 2; }
+  bool number_float(number_float_t, const string_t&) override { return depth_ == 2; }
+  bool binary(binary_t&) override { return false; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  const std::vector<md::MarkdownToken>& tokens_;
+  const md::MarkdownToken* token_ = nullptr;
+  size_t next_ = 0;
+  int depth_ = 0;
+  int keys_ = 0;
+  std::string key_;
+  bool type_matched_ = false;
+  bool text_matched_ = false;
+  bool ended_ = false;
+};
+
 constexpr size_t kSecondPassMaxBytes = 256;
 
 }  // namespace
@@ -83,12 +138,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckBalanced(tokens);
 
   const std::string json = md::MarkdownTokensToJson(tokens);
-  const auto parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  FUZZ_CHECK(!parsed.is_discarded() && parsed.is_array() && parsed.size() == tokens.size());
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    FUZZ_CHECK(parsed[i].is_object() && parsed[i].value("type", "") == tokens[i].type);
-    if (tokens[i].type == "text") FUZZ_CHECK(parsed[i].value("text", "") == tokens[i].text);
-  }
+  JsonMatchesTokens matches(tokens);
+  FUZZ_CHECK(nlohmann::json::sax_parse(json, &matches, nlohmann::json::input_format_t::json,
+                                       /*strict=*/true) &&
+             matches.Matched());
   // The one-call form must give the same text. It tokenizes again, so long inputs skip it.
   if (size <= kSecondPassMaxBytes) FUZZ_CHECK(md::MarkdownTokensJson(content) == json);
   return 0;
