@@ -60,8 +60,18 @@ for t in "${targets[@]}"; do
   # crash-, leak-, oom-, timeout- inputs are findings; slow-unit- ones (the machine was busy) are not.
   crashes=$(find "$work/artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'oom-*' \
     -o -name 'timeout-*' \) | wc -l)
-  if ((rc != 0)) && ((crashes == 0)); then crashes=1; fi
+  # 72: libFuzzer (clang 14) stopped by SIGINT or SIGTERM, not a crash.
+  interrupted=0
+  if ((rc == 72)) && ((crashes == 0)); then
+    interrupted=1
+  elif ((rc != 0)) && ((crashes == 0)); then
+    crashes=1
+  fi
   printf '%-18s %14s %10s %8s\n' "$t" "${execs:-?}" "${rate:-?}" "$crashes"
+  if ((interrupted)); then
+    status=1
+    echo "  interrupted before the end (log: $work/log)" >&2
+  fi
   if ((crashes != 0)); then
     status=1
     echo "  log: $work/log" >&2
