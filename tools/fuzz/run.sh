@@ -6,7 +6,7 @@
 # repository's corpus is never written) with its dictionary when there is one. Prints per
 # target: executions, exec/s, crashes (artifacts in build-fuzz/fuzz-work/<target>/). A target's
 # tools/fuzz/<target>.options (libFuzzer flags, one per line, # comments) follows the defaults.
-# Exits 1 if any target crashed. FILAMENT_FUZZ_BUILD_DIR overrides build-fuzz/.
+# Exits 1 if any target crashed or was interrupted. FILAMENT_FUZZ_BUILD_DIR overrides build-fuzz/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FILAMENT_FUZZ_BUILD_DIR:-$root/build-fuzz}
