@@ -72,25 +72,21 @@ void ReapAbandonedClusters() {
 
 class TestServer {
  public:
-  ~TestServer() {
-    cluster_.reset();
-    if (!dir_.empty()) {
-      std::error_code ec;
-      fs::remove_all(dir_, ec);
-    }
-  }
-
   // Connection info of the server's maintenance database (to CREATE DATABASE on).
   core::Result<std::string> AdminConninfo() {
     std::lock_guard lock(mu_);
     if (!external_.empty()) return external_;
-    if (cluster_ == nullptr) FILAMENT_RETURN_IF_ERROR(StartCluster());
-    return cluster_->ConnectionStringFor("postgres");
+    if (cluster_ == nullptr) {
+      auto cluster = TestCluster::Start();
+      if (!cluster.ok()) return cluster.error();
+      cluster_ = std::move(*cluster);
+    }
+    return cluster_->ConninfoFor("postgres");
   }
 
   std::string ConninfoFor(const std::string& admin, const std::string& database) {
     std::lock_guard lock(mu_);
-    if (external_.empty()) return cluster_->ConnectionStringFor(database);
+    if (external_.empty()) return cluster_->ConninfoFor(database);
     created_.push_back(database);
     // Dropped at exit by a handler registered now, after the first connection: exit handlers
     // run in reverse order, so it runs before OpenSSL's own (registered when libpq first
@@ -112,21 +108,6 @@ class TestServer {
     if (url != nullptr) external_ = url;
   }
 
-  core::Status StartCluster() {
-    ReapAbandonedClusters();
-    char pattern[] = "/tmp/filament-test-XXXXXX";
-    if (mkdtemp(pattern) == nullptr) return core::Unavailable("mkdtemp failed");
-    dir_ = pattern;
-    std::ofstream(fs::path(dir_) / "owner.pid") << getpid() << "\n";
-    postgres::EmbeddedClusterOptions options;
-    options.data_dir = dir_;  // mkdtemp made it 0700; Start hands it to postgres
-    options.durable = false;
-    auto cluster = postgres::EmbeddedCluster::Start(options);
-    if (!cluster.ok()) return cluster.error();
-    cluster_ = std::move(*cluster);
-    return core::OkStatus();
-  }
-
   void DropCreatedDatabases() {
     std::lock_guard lock(mu_);
     if (created_.empty()) return;
@@ -144,8 +125,7 @@ class TestServer {
 
   std::mutex mu_;
   std::string external_;
-  std::string dir_;
-  std::unique_ptr<postgres::EmbeddedCluster> cluster_;
+  std::unique_ptr<TestCluster> cluster_;
   std::vector<std::string> created_;
 };
 
@@ -157,6 +137,39 @@ std::string NewDatabaseName() {
 }
 
 }  // namespace
+
+core::Result<std::unique_ptr<TestCluster>> TestCluster::Start() {
+  ReapAbandonedClusters();
+  char pattern[] = "/tmp/filament-test-XXXXXX";
+  if (mkdtemp(pattern) == nullptr) return core::Unavailable("mkdtemp failed");
+  std::string dir = pattern;
+  std::ofstream(fs::path(dir) / "owner.pid") << getpid() << "\n";
+  postgres::EmbeddedClusterOptions options;
+  options.data_dir = dir;  // mkdtemp made it 0700; Start hands it to postgres
+  options.durable = false;
+  auto cluster = postgres::EmbeddedCluster::Start(options);
+  if (!cluster.ok()) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    return cluster.error();
+  }
+  return std::unique_ptr<TestCluster>(new TestCluster(std::move(dir), std::move(*cluster)));
+}
+
+TestCluster::TestCluster(std::string dir, std::unique_ptr<postgres::EmbeddedCluster> cluster)
+    : dir_(std::move(dir)), cluster_(std::move(cluster)) {}
+
+TestCluster::~TestCluster() {
+  cluster_.reset();
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+std::string TestCluster::ConninfoFor(const std::string& database) const {
+  return cluster_->ConnectionStringFor(database);
+}
+
+core::Status TestCluster::Stop() { return cluster_->Stop(); }
 
 core::Result<std::string> TryCreateFreshDatabase() {
   TestServer& server = TestServer::Get();

@@ -4,28 +4,24 @@
 //
 //   pg_test_server CONNINFO_FILE
 //
-// Starts a private EmbeddedCluster (durable=false) under a fresh /tmp/filament-test-XXXXXX,
-// writes the conninfo of its maintenance database to CONNINFO_FILE (mode 0600, renamed into
-// place once complete), then runs until SIGTERM or SIGINT, or until its parent exits; then
-// stops the server and removes the directory. Exit 0, or 1 (with the reason on stderr) if the
-// server did not start. A directory left by a killed server is reaped by the next test process
-// that starts a cluster of its own (its owner.pid names a dead process).
+// Starts a TestCluster (pg_test_cluster.hpp), writes the conninfo of its maintenance database to
+// CONNINFO_FILE (mode 0600, renamed into place once complete), then runs until SIGTERM or
+// SIGINT, or until its parent exits; then stops the server and removes its directory. Exit 0,
+// or 1 (with the reason on stderr) if the server did not start or stop. A directory left by a
+// killed server is reaped by the next TestCluster started (its owner.pid names a dead process).
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
-#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "adapters/postgres/embedded_cluster.hpp"
+#include "tests/support/pg_test_cluster.hpp"
 
 namespace {
-
-namespace fs = std::filesystem;
 
 bool WriteConninfo(const std::string& path, const std::string& conninfo) {
   const std::string partial = path + ".partial";
@@ -33,30 +29,8 @@ bool WriteConninfo(const std::string& path, const std::string& conninfo) {
   std::ofstream(partial) << conninfo << "\n";
   umask(old_mask);
   std::error_code ec;
-  fs::rename(partial, path, ec);
+  std::filesystem::rename(partial, path, ec);
   return !ec;
-}
-
-// Starts the server, publishes its conninfo and waits for a signal in `stop`; then stops it.
-int Serve(const std::string& dir, const std::string& conninfo_file, const sigset_t& stop) {
-  filament::postgres::EmbeddedClusterOptions options;
-  options.data_dir = dir;
-  options.durable = false;
-  auto cluster = filament::postgres::EmbeddedCluster::Start(options);
-  if (!cluster.ok()) {
-    std::fprintf(stderr, "pg_test_server: %s\n", cluster.error().message.c_str());
-    return 1;
-  }
-  int status = 0;
-  if (WriteConninfo(conninfo_file, (*cluster)->ConnectionStringFor("postgres"))) {
-    int signal = 0;
-    sigwait(&stop, &signal);
-  } else {
-    std::fprintf(stderr, "pg_test_server: cannot write %s\n", conninfo_file.c_str());
-    status = 1;
-  }
-  if (!(*cluster)->Stop().ok()) status = 1;
-  return status;
 }
 
 }  // namespace
@@ -75,15 +49,19 @@ int main(int argc, char** argv) {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() == 1) return 1;  // the parent is already gone
 
-  char pattern[] = "/tmp/filament-test-XXXXXX";
-  if (mkdtemp(pattern) == nullptr) {
-    std::perror("pg_test_server: mkdtemp");
+  auto cluster = filament::testing::TestCluster::Start();
+  if (!cluster.ok()) {
+    std::fprintf(stderr, "pg_test_server: %s\n", cluster.error().message.c_str());
     return 1;
   }
-  const std::string dir = pattern;
-  std::ofstream(fs::path(dir) / "owner.pid") << getpid() << "\n";
-  const int status = Serve(dir, argv[1], stop);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
+  int status = 0;
+  if (WriteConninfo(argv[1], (*cluster)->ConninfoFor("postgres"))) {
+    int signal = 0;
+    sigwait(&stop, &signal);
+  } else {
+    std::fprintf(stderr, "pg_test_server: cannot write %s\n", argv[1]);
+    status = 1;
+  }
+  if (!(*cluster)->Stop().ok()) status = 1;
   return status;
 }
