@@ -14,6 +14,7 @@ Usage: ops_test.py --binary build/filament --log pg|kafka
 import asyncio
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -120,10 +121,19 @@ class OpsTest(unittest.TestCase):
         self.assertEqual((ready["status"], ready["role"]), ("ready", role))
         for name in ("log", "migrations", "draining"):
             self.assertTrue(ready["checks"][name]["ok"], ready)
-        status, headers, body = get(port, "/metrics")
-        self.assertEqual(status, 200)
+        # One shared reader follows the log's head for the process's readers (ADR 0098); a
+        # read model joins it once it has caught up, which can be just after /ready answers.
+        shared_polls = re.compile(r'\nfilament_log_tail_polls_total\{reader="shared"\} [1-9]')
+        deadline = time.time() + 10
+        while True:
+            status, headers, body = get(port, "/metrics")
+            self.assertEqual(status, 200)
+            text = body.decode()
+            if (role not in ("serve", "project") or shared_polls.search(text)
+                    or time.time() > deadline):
+                break
+            time.sleep(0.1)
         self.assertEqual(headers["Content-Type"], "text/plain; version=0.0.4; charset=utf-8")
-        text = body.decode()
         checked = subprocess.run([shutil.which("promtool") or "promtool", "check", "metrics"],
                                  input=text, capture_output=True, text=True)
         self.assertEqual(checked.returncode, 0, f"{role}: {checked.stdout}{checked.stderr}")
@@ -132,11 +142,10 @@ class OpsTest(unittest.TestCase):
             self.assertIn(family, text, role)
         if role in ("serve", "api"):  # where commands are appended
             self.assertRegex(text, r"\nfilament_log_append_seconds_count [1-9]")
-        # One shared reader follows the log's head for the process's readers (ADR 0098).
         self.assertIn("# TYPE filament_log_tail_own_readers_total counter", text, role)
         self.assertIn('filament_log_tail_polls_total{reader="own"}', text, role)
         if role in ("serve", "project"):  # their read models follow the head
-            self.assertRegex(text, r'\nfilament_log_tail_polls_total\{reader="shared"\} [1-9]')
+            self.assertRegex(text, shared_polls)
         deadline = time.time() + 10  # the line is read from the process's pipe by a thread
         while time.time() < deadline:
             requests = json_lines(output, "request")
