@@ -48,7 +48,7 @@ class PgEventLog final : public events::EventLog {
   core::Result<std::vector<int64_t>> EndOffsets() override;
   // Bumps the partition's row in log_partition_writers (filament_log_acquire); waits for
   // appends of the previous owner that are in flight, which commit first. PostgreSQL needs no
-  // catch-up: the append reads the stream head from the table.
+  // catch-up: the append checks the stream's version against the table.
   core::Result<int64_t> AcquirePartition(int32_t partition) override;
 
  private:

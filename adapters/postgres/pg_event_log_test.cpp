@@ -105,6 +105,51 @@ TEST(PgEventLog, DuplicateEventIdIsInvalid) {
   EXPECT_EQ(result.error().code, core::ErrorCode::kInvalidArgument);
 }
 
+// The expected-version check reads a couple of index entries, not the stream (ADR 0100). The
+// session's plan for the check is made while event_log is one page, as on a fresh server,
+// where a max() over the stream was planned as an aggregate over every entry of the stream
+// and kept until the table was next analyzed.
+TEST(PgEventLog, ExpectedVersionCheckDoesNotReadTheStream) {
+  std::string db = testing::CreateMigratedDatabase();
+  ASSERT_NE(MustOpen(db, 1), nullptr);
+  pqxx::connection conn(db);
+  int64_t version = 0;
+  auto append = [&](int count) {
+    pqxx::nontransaction tx(conn);
+    auto first = tx.exec_params1(
+                       "SELECT filament_log_append(0, 'guild:01HPROBE', $1::bigint, "
+                       "ARRAY(SELECT 'probe-' || ($1::bigint + g) FROM generate_series(1, $2) g), "
+                       "array_fill('t'::text, ARRAY[$2]), array_fill(1, ARRAY[$2]), "
+                       "ARRAY(SELECT $1::bigint + g FROM generate_series(1, $2) g), "
+                       "array_fill(0::bigint, ARRAY[$2]), array_fill(''::text, ARRAY[$2]), "
+                       "array_fill(''::text, ARRAY[$2]), array_fill(''::text, ARRAY[$2]), "
+                       "array_fill('{}'::text, ARRAY[$2]))",
+                       version, count)[0]
+                     .as<int64_t>();
+    ASSERT_EQ(first, version);  // one partition: offsets follow stream versions from 0
+    version += count;
+  };
+  // Entries of the (stream, stream_version) index read by this session so far, as the
+  // statistics have them once the session has flushed its counters.
+  auto entries_read = [&] {
+    pqxx::nontransaction tx(conn);
+    tx.exec("SELECT pg_stat_force_next_flush()");  // flushed before the session goes idle
+    tx.exec("SELECT pg_stat_clear_snapshot()");
+    return tx
+        .exec(
+            "SELECT idx_tup_read FROM pg_stat_user_indexes "
+            "WHERE indexrelname = 'event_log_stream_version_key'")[0][0]
+        .as<int64_t>();
+  };
+  for (int i = 0; i < 10; ++i) append(1);
+  for (int i = 0; i < 20; ++i) append(100);
+  const int64_t before = entries_read();
+  for (int i = 0; i < 20; ++i) append(1);
+  const int64_t read = entries_read() - before;
+  EXPECT_LE(read, 20 * 2) << "entries read by 20 appends to a stream of ~2 000 records";
+  EXPECT_EQ(version, 2030);
+}
+
 TEST(PgEventLog, UndecodableRowIsReturnedWithDecodeError) {
   std::string db = testing::CreateMigratedDatabase();
   auto log = MustOpen(db, 4);
