@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
+#include <pqxx/pqxx>
 
 #include "adapters/postgres/embedded_cluster.hpp"
 #include "adapters/postgres/pg_event_log.hpp"
@@ -39,8 +40,29 @@ struct Options {
   bool check = false;
   bool live_check = false;
   std::vector<std::string> only;
+  // What the planner knows of event_log before each rebuild: "as-is" (whatever autovacuum
+  // did), "analyzed" (ANALYZE first: the steady state) or "none" (statistics removed: a log
+  // right after a bulk fill, import or restore, before autovacuum looks; ADR 0101).
+  std::string log_statistics = "as-is";
   CorpusOptions corpus;
 };
+
+// Sets what the planner knows of event_log (Options::log_statistics). "none" deletes its
+// pg_statistic rows and marks its size unknown, as on a table never analyzed; autovacuum does
+// not analyze it again while nothing changes. Needs the cluster's superuser.
+void SetLogStatistics(const std::string& conninfo, const std::string& mode) {
+  if (mode == "as-is") return;
+  pqxx::connection conn(conninfo);
+  pqxx::nontransaction tx(conn);
+  if (mode == "analyzed") {
+    tx.exec("ANALYZE event_log");
+    return;
+  }
+  tx.exec("DELETE FROM pg_statistic WHERE starelid = 'event_log'::regclass");
+  tx.exec(
+      "UPDATE pg_class SET reltuples = -1, relpages = 0, relallvisible = 0 "
+      "WHERE oid = 'event_log'::regclass");
+}
 
 std::string LoadAverage() {
   std::ifstream in("/proc/loadavg");
@@ -156,11 +178,17 @@ void Run(const Options& o) {
   }
   std::vector<Row> rows;
   for (auto* projection : all) {
-    if (Wanted(o, projection->Name())) rows.push_back(TimeReplay(*log, *projection, conninfo));
+    if (!Wanted(o, projection->Name())) continue;
+    SetLogStatistics(conninfo, o.log_statistics);
+    rows.push_back(TimeReplay(*log, *projection, conninfo));
   }
-  if (o.search && Wanted(o, "search")) rows.push_back(TimeSearch(*log, dir));
+  if (o.search && Wanted(o, "search")) {
+    SetLogStatistics(conninfo, o.log_statistics);
+    rows.push_back(TimeSearch(*log, dir));
+  }
   std::cout << "\n### Replay of " << records << " log records ("
-            << (o.durable ? "durable" : "fsync off") << " PostgreSQL)\n\n";
+            << (o.durable ? "durable" : "fsync off") << " PostgreSQL, log statistics "
+            << o.log_statistics << ")\n\n";
   Table table({"read model", "seconds", "events/s", "load before", "load after"});
   for (const auto& r : rows) {
     table.Add({r.name, Fixed(r.seconds, 2), Fixed(static_cast<double>(records) / r.seconds, 0),
@@ -192,6 +220,10 @@ int main(int argc, char** argv) {
                  "read models to rebuild (users guilds messages friends audit "
                  "search)")
       ->delimiter(',');
+  app.add_option("--log-statistics", o.log_statistics,
+                 "before each rebuild: as-is (default), analyzed (ANALYZE event_log) or none "
+                 "(its statistics removed, as right after a bulk fill)")
+      ->check(CLI::IsMember({"as-is", "analyzed", "none"}));
   app.add_option("--events", o.corpus.events)->check(CLI::Range(int64_t{0}, int64_t{100000000}));
   app.add_option("--users", o.corpus.users)->check(CLI::Range(2, 1000000));
   app.add_option("--guilds", o.corpus.guilds)->check(CLI::Range(1, 10000));
