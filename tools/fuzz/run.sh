@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Fuzzes the targets of tools/fuzz with libFuzzer (ASan + UBSan) in build-fuzz/ (clang-14).
-#   tools/fuzz/run.sh [--seconds N | --runs N] [--jobs N] [target...]
+#   tools/fuzz/run.sh [--seconds N | --runs N] [--jobs N] [--fork N] [target...]
 # Default: every target for 60 s. Each target runs on a scratch copy of its seed corpus
 # (tools/fuzz/corpus/<target>/; new inputs land in build-fuzz/fuzz-work/<target>/corpus, the
 # repository's corpus is never written) with its dictionary when there is one. Prints per
 # target: executions, exec/s, crashes (artifacts in build-fuzz/fuzz-work/<target>/). A target's
 # tools/fuzz/<target>.options (libFuzzer flags, one per line, # comments) follows the defaults.
+# --fork N: libFuzzer's fork mode, N worker processes on one shared corpus (one run, its
+# executions summed; each worker is replaced every few tens of seconds, which also keeps ASan's
+# allocator warm: a long-lived process slows down, performance.md §38).
 # Exits 1 if any target crashed or was interrupted. FILAMENT_FUZZ_BUILD_DIR overrides build-fuzz/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,12 +16,14 @@ build=${FILAMENT_FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=60
 runs=""
 jobs=2
+fork=""
 targets=()
 while (($#)); do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
+    --fork) fork=$2; shift 2 ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
@@ -58,10 +63,17 @@ for t in "${targets[@]}"; do
       "$root/tools/fuzz/$t.options")
   fi
   if [[ -n "$runs" ]]; then args+=(-runs="$runs"); else args+=(-max_total_time="$seconds"); fi
+  [[ -n "$fork" ]] && args+=(-fork="$fork")
   rc=0
+  started=$SECONDS
   nice -n 19 "$build/fuzz/fuzz_$t" "${args[@]}" "$work/corpus" >"$work/log" 2>&1 || rc=$?
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
+  if [[ -n "$fork" ]]; then  # no final stats in fork mode: its last "#N: ... exec/s" line
+    execs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$work/log" | tail -1)
+    rate=$((${execs:-0} / (SECONDS - started > 0 ? SECONDS - started : 1)))
+  else
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
+  fi
   # crash-, leak-, oom-, timeout- inputs are findings; slow-unit- ones (the machine was busy) are not.
   crashes=$(find "$work/artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'oom-*' \
     -o -name 'timeout-*' \) | wc -l)
