@@ -249,9 +249,11 @@ std::vector<int64_t> SearchIndex::Position() const {
 }
 
 core::Result<std::vector<std::string>> SearchIndex::Query(const SearchRequest& request) const {
-  const auto deadline = std::chrono::steady_clock::now() + request.budget;
   std::vector<std::string> ids;
   auto status = impl_->readers.With([&](Xapian::Database& db) -> core::Status {
+    // The budget is the query's own work: it starts once the handle sees the latest commit, so
+    // a slow open or reopen (a busy disk) does not turn a one-word query into a 400.
+    const auto deadline = std::chrono::steady_clock::now() + request.budget;
     auto found = RunQuery(db, request, deadline);
     if (!found.ok()) return found.error();
     ids = std::move(*found);

@@ -25,8 +25,9 @@ struct SearchRequest {
   std::string channel_id;  // empty = the whole guild
   std::string query;       // as the client sent it; validated (again) against `limits`
   size_t limit = 20;
-  // The query's time budget. When it runs out the query fails (kInvalidArgument, reason
-  // kReasonQueryTimeout): the contract answers a query exceeding 200 ms with 400.
+  // The query's time budget, counted from when the reader sees the latest commit. When it runs
+  // out before the match ends the query fails (kInvalidArgument, reason kReasonQueryTimeout):
+  // the contract answers a query exceeding 200 ms with 400. A match that ended is answered.
   std::chrono::milliseconds budget{200};
   QueryLimits limits;
 };
