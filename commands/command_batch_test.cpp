@@ -6,7 +6,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -74,6 +76,110 @@ TEST(CommandQueueTest, FollowersQueuedBehindARunningBatchRunInBoundedBatches) {
   EXPECT_EQ(batches[2], std::vector<int>({4, 5, 6}));
   EXPECT_EQ(batches[3], std::vector<int>({7}));
   for (const auto& item : items) EXPECT_TRUE(item.done);
+}
+
+// A detached item that records the thread that finished it.
+struct DetachedItem : QueuedCommandBase {
+  explicit DetachedItem(int i) : id(i) {}
+  void Finish() override {
+    ++finished;
+    finished_on = std::this_thread::get_id();
+  }
+  int id;
+  std::atomic<int> finished{0};
+  std::thread::id finished_on;
+};
+
+TEST(CommandQueueTest, DetachedCommandsQueuedBehindABatchAreRunAndFinishedByItsLeader) {
+  CommandQueue queue;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::vector<std::vector<int>> batches;
+  std::atomic<int> entered{0};
+  auto run = [&](const std::vector<QueuedCommandBase*>& batch) {
+    std::vector<int> ids;
+    for (auto* c : batch) ids.push_back(static_cast<DetachedItem*>(c)->id);
+    std::unique_lock lock(mu);
+    batches.push_back(ids);
+    ++entered;
+    cv.wait(lock, [&] { return release; });
+  };
+  DetachedItem first(0);
+  std::thread::id leader_id;
+  std::thread leader([&] {
+    leader_id = std::this_thread::get_id();
+    queue.SubmitDetached(first, 2, run);  // no batch running: this thread leads until empty
+  });
+  ASSERT_TRUE(WaitFor([&] { return entered.load() == 1; }));
+  std::vector<std::unique_ptr<DetachedItem>> items;
+  for (int i = 1; i <= 5; ++i) {
+    items.push_back(std::make_unique<DetachedItem>(i));
+    queue.SubmitDetached(*items.back(), 2, run);  // a batch is running: returns at once
+  }
+  EXPECT_EQ(entered.load(), 1);
+  for (const auto& item : items) EXPECT_EQ(item->finished.load(), 0);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  leader.join();
+  ASSERT_EQ(batches.size(), 4u);
+  EXPECT_EQ(batches[1], std::vector<int>({1, 2}));
+  EXPECT_EQ(batches[2], std::vector<int>({3, 4}));
+  EXPECT_EQ(batches[3], std::vector<int>({5}));
+  EXPECT_EQ(first.finished.load(), 1);
+  for (const auto& item : items) {
+    EXPECT_EQ(item->finished.load(), 1);
+    EXPECT_EQ(item->finished_on, leader_id);
+  }
+}
+
+TEST(CommandQueueTest, AWaitingCallerQueuedBehindDetachedCommandsTakesTheLead) {
+  CommandQueue queue;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::vector<std::pair<std::vector<int>, std::thread::id>> batches;  // ids, running thread
+  std::atomic<int> entered{0};
+  auto run = [&](const std::vector<QueuedCommandBase*>& batch) {
+    std::vector<int> ids;
+    for (auto* c : batch) ids.push_back(static_cast<DetachedItem*>(c)->id);
+    std::unique_lock lock(mu);
+    batches.emplace_back(ids, std::this_thread::get_id());
+    ++entered;
+    cv.wait(lock, [&] { return release; });
+  };
+  DetachedItem first(0);
+  std::thread leader([&] { queue.SubmitDetached(first, 1, run); });
+  ASSERT_TRUE(WaitFor([&] { return entered.load() == 1; }));
+  DetachedItem second(1);
+  queue.SubmitDetached(second, 1, run);
+  DetachedItem waiting(2);  // a waiting caller (not detached)
+  std::thread::id waiter_id;
+  std::thread waiter([&] {
+    waiter_id = std::this_thread::get_id();
+    queue.Submit(waiting, 1, run);
+  });
+  std::this_thread::sleep_for(100ms);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  leader.join();
+  waiter.join();
+  ASSERT_EQ(batches.size(), 3u);
+  // The waiting caller took the lead after the first batch and ran the rest, its own included;
+  // the detached leader went back to its work.
+  EXPECT_EQ(batches[1].second, waiter_id);
+  EXPECT_EQ(batches[1].first, std::vector<int>({1}));
+  EXPECT_EQ(batches[2].first, std::vector<int>({2}));
+  EXPECT_EQ(second.finished.load(), 1);
+  EXPECT_EQ(second.finished_on, waiter_id);
+  EXPECT_TRUE(waiting.done);
+  EXPECT_EQ(waiting.finished.load(), 0);  // a waiting caller is woken, not finished
 }
 
 // --- CommandService --------------------------------------------------------------------------
@@ -302,6 +408,66 @@ TEST_F(CommandBatchTest, AfterASecondWriterTheStreamIsFoldedAgainFromTheLog) {
   EXPECT_EQ(refused.error().code, core::ErrorCode::kAborted);
   EXPECT_TRUE(Edit(MessageId(*theirs)).ok());  // folded again: the other writer's post is known
   EXPECT_TRUE(Post(channel_).ok());
+}
+
+TEST_F(CommandBatchTest, DetachedPostsAreAnsweredOnceEachAndGoOutTogether) {
+  std::mutex mu;
+  std::vector<core::Result<Appended>> answers;
+  auto post_detached = [&](std::string channel, std::string content) {
+    service_->OnGuildDetached(
+        {alice_, "r"}, guild_,
+        [this, channel, content](Minter& m) {
+          return PostMessage{guild_, channel, m.NewId(), alice_, content, {}, m.NowUnix()};
+        },
+        [&](core::Result<Appended> result) {
+          std::lock_guard lock(mu);
+          answers.push_back(std::move(result));
+        });
+  };
+  log_.Hold();
+  std::thread leader([&] { post_detached(channel_, "first"); });  // leads, held in its append
+  ASSERT_TRUE(log_.WaitHeld());
+  const int appends_before = log_.appends;
+  post_detached(channel_, "one");  // queued: returns without an answer
+  post_detached("01J000000000000000000000Z9", "rejected");
+  post_detached(channel_, "two");
+  {
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(answers.empty());
+  }
+  log_.Release();
+  leader.join();  // the leader ran the queued batch too
+  ASSERT_EQ(answers.size(), 4u);
+  EXPECT_EQ(log_.appends - appends_before, 1);  // "one" and "two" in one append
+  EXPECT_EQ(log_.sizes.back(), 2u);
+  ASSERT_TRUE(answers[0].ok());
+  ASSERT_TRUE(answers[1].ok());
+  ASSERT_FALSE(answers[2].ok());
+  EXPECT_EQ(answers[2].error().code, core::ErrorCode::kNotFound);
+  ASSERT_TRUE(answers[3].ok());
+  EXPECT_EQ(answers[3]->positions.at(0).offset, answers[1]->positions.at(0).offset + 1);
+  for (const auto& r : GuildRecords()) {
+    EXPECT_EQ(r.record.payload.find("rejected"), std::string::npos);
+  }
+}
+
+TEST_F(CommandBatchTest, ADetachedCommandOnAnUnknownGuildIsAnsweredAtOnce) {
+  std::optional<core::Result<Appended>> answer;
+  service_->OnGuildDetached(
+      {alice_, "r"}, "01J000000000000000000000Z8",
+      [this](Minter& m) {
+        return PostMessage{
+            "01J000000000000000000000Z8", channel_, m.NewId(), alice_, "x", {}, m.NowUnix()};
+      },
+      [&](core::Result<Appended> result) { answer = std::move(result); });
+  ASSERT_TRUE(answer.has_value());
+  ASSERT_FALSE(answer->ok());
+  auto waited = service_->OnGuild({alice_, "r"}, "01J000000000000000000000Z8", [this](Minter& m) {
+    return PostMessage{
+        "01J000000000000000000000Z8", channel_, m.NewId(), alice_, "x", {}, m.NowUnix()};
+  });
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(answer->error().code, waited.error().code);  // as OnGuild answers
 }
 
 TEST_F(CommandBatchTest, ConcurrentPostsKeepTheirOwnPositionsAndIdsInLogOrder) {

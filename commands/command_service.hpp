@@ -129,6 +129,17 @@ class CommandService {
     return OnExisting(guilds_, "guild", ctx, guild_id, std::forward<MakeCommand>(make));
   }
 
+  // OnGuild without waiting (ADR 0102): queues the command and returns, and `done` is called
+  // once with what OnGuild would return, on whichever thread ran the command's batch (possibly
+  // this one, before returning). `make` and `done` are kept until then, so they must own what
+  // they use. A caller that finds no batch running on the stream runs batches until the
+  // stream's queue is empty or a waiting caller takes over.
+  template <typename MakeCommand, typename Done>
+  void OnGuildDetached(const CommandContext& ctx, const std::string& guild_id, MakeCommand make,
+                       Done done) {
+    OnExistingDetached(guilds_, "guild", ctx, guild_id, std::move(make), std::move(done));
+  }
+
   // The same on the existing user stream `user_id`.
   template <typename MakeCommand>
   core::Result<Appended> OnUser(const CommandContext& ctx, const std::string& user_id,
@@ -242,6 +253,27 @@ class CommandService {
     return Submit<State>(*slot, std::string(category) + ":" + id, ctx, make);
   }
 
+  template <typename State, typename MakeCommand, typename Done>
+  void OnExistingDetached(StreamStates<State>& states, std::string_view category,
+                          const CommandContext& ctx, const std::string& id, MakeCommand make,
+                          Done done) {
+    auto* slot = states.Find(id);
+    if (slot == nullptr && CaughtUpOn(std::string(category) + ":" + id)) slot = states.Find(id);
+    if (slot == nullptr) {
+      done(OnExisting(states, category, ctx, id, make));  // decided against an empty state
+      return;
+    }
+    const std::string stream = std::string(category) + ":" + id;
+    // Owned by the queue from here: its Finish() deletes it.
+    auto* cmd = std::make_unique<DetachedCommand<State, MakeCommand, Done>>(ctx, std::move(make),
+                                                                            std::move(done))
+                    .release();
+    slot->queue.SubmitDetached(*cmd, static_cast<size_t>(limits_.command_batch_max),
+                               [this, slot, stream](const std::vector<QueuedCommandBase*>& batch) {
+                                 RunBatch<State>(*slot, stream, batch);
+                               });
+  }
+
   // A command queued on its stream (group commit, ADR 0070): the batch's leader builds it,
   // decides it against the batch's working state and, when accepted, folds its events there
   // so the next command of the batch is decided after it.
@@ -260,6 +292,11 @@ class CommandService {
     TypedCommand(const CommandContext& c, MakeCommand& m) : QueuedCommand<State>(c), make(m) {}
     core::Result<std::vector<events::Event>> DecideAndApply(State& working,
                                                             Minter& minter) override {
+      return DecideAndApplyWith(make, working, minter);
+    }
+    static core::Result<std::vector<events::Event>> DecideAndApplyWith(MakeCommand& make,
+                                                                       State& working,
+                                                                       Minter& minter) {
       auto decided = Decide(static_cast<const State&>(working), make(minter));
       if (!decided.ok()) return decided.error();
       std::vector<events::Event> out;
@@ -270,6 +307,30 @@ class CommandService {
       return out;
     }
     MakeCommand& make;
+  };
+
+  // A detached command owns its context, factory and answer callback; Finish() answers and
+  // deletes it (CommandQueue::SubmitDetached).
+  struct OwnedContext {
+    CommandContext ctx;
+  };
+  template <typename State, typename MakeCommand, typename Done>
+  struct DetachedCommand final : OwnedContext, QueuedCommand<State> {
+    DetachedCommand(const CommandContext& c, MakeCommand m, Done d)
+        : OwnedContext{c},
+          QueuedCommand<State>(OwnedContext::ctx),
+          make(std::move(m)),
+          done(std::move(d)) {}
+    core::Result<std::vector<events::Event>> DecideAndApply(State& working,
+                                                            Minter& minter) override {
+      return TypedCommand<State, MakeCommand>::DecideAndApplyWith(make, working, minter);
+    }
+    void Finish() override {
+      std::unique_ptr<DetachedCommand> self(this);  // deleted however `done` returns
+      done(std::move(this->result));
+    }
+    MakeCommand make;
+    Done done;
   };
 
   // Queues `make` on `slot` and returns its own answer once its batch is durable and folded.

@@ -295,6 +295,40 @@ http::HttpResponse ApiHandler::Mutation(const commands::Appended& appended, std:
   return deferred;
 }
 
+http::HttpResponse ApiHandler::MutationDetached(
+    std::function<void(AppendedDone done)> start,
+    std::function<std::string(const commands::Appended&)> render) {
+  http::HttpResponse deferred;
+  deferred.defer = [this, start = std::move(start),
+                    render = std::move(render)](http::ResumeResponse resume) mutable {
+    start([this, resume = std::move(resume),
+           render = std::move(render)](core::Result<commands::Appended> result) mutable {
+      if (!result.ok()) {
+        resume([this, error = result.error()] { return Error(error); });
+        return;
+      }
+      auto appended = std::make_shared<const commands::Appended>(std::move(*result));
+      const auto last = appended->Last();
+      http::ResponseMaker answer = [this, appended, render = std::move(render)] {
+        http::HttpResponse response = Json(200, render(*appended));
+        if (auto at = appended->Last()) {
+          response.headers.emplace_back("x-filament-position", events::FormatPosition(*at));
+        }
+        return response;
+      };
+      if (!last || deps_.applied == nullptr) return resume(std::move(answer));
+      deps_.applied->WhenApplied(
+          deps_.read_models, *last,
+          std::chrono::milliseconds(deps_.limits.read_your_writes_timeout_ms),
+          [position = *last, resume = std::move(resume), answer = std::move(answer)](bool reached) {
+            if (!reached) ReadModelsLate(position);
+            resume(answer);
+          });
+    });
+  };
+  return deferred;
+}
+
 http::HttpResponse ApiHandler::MutationNow(const commands::Appended& appended, std::string body) {
   http::HttpResponse response = Json(200, std::move(body));
   auto last = appended.Last();

@@ -127,6 +127,13 @@ class ApiHandler final : public http::HttpHandler {
   // read the read models after the wait, use MutationNow.
   http::HttpResponse Mutation(const commands::Appended& appended, std::string body,
                               int status = 200);
+  // A mutation whose command holds no HTTP worker either (ADR 0102): `start(done)` queues the
+  // command (CommandService::OnGuildDetached) and `done` receives its result on whichever
+  // thread ran its batch. The answer is then `render(appended)` with 200 and released as
+  // Mutation's is; an error is answered as Error would. `render` runs on an HTTP worker.
+  using AppendedDone = std::function<void(core::Result<commands::Appended>)>;
+  http::HttpResponse MutationDetached(std::function<void(AppendedDone done)> start,
+                                      std::function<std::string(const commands::Appended&)> render);
   // The same, waited for on this thread (the worker is held): an ordinary response the route
   // may still change, after which the read models include `appended`.
   http::HttpResponse MutationNow(const commands::Appended& appended, std::string body);

@@ -31,17 +31,26 @@ http::HttpResponse PostMessage(ApiHandler& api, RouteRequest& request) {
   }
   auto ids = AttachmentIds(raw_ids.value_or(std::vector<std::string>{}));
   if (!ids.ok()) return api.Error(ids.error());
-  std::string guild_id(request.match.Param("guild_id"));
-  std::string channel_id(request.match.Param("channel_id"));
-  // The id is minted under the stream lock, so message ids increase in log order.
-  auto appended =
-      api.deps().commands.OnGuild(ContextFor(*who, request), guild_id, [&](commands::Minter& m) {
-        return commands::PostMessage{guild_id, channel_id, m.NewId(),  who->user_id,
-                                     content,  *ids,       m.NowUnix()};
+  // Queued without holding this worker (ADR 0102): the worker that finds the stream idle runs
+  // its batches, the others go on reading requests, so a busy guild's batches can grow.
+  return api.MutationDetached(
+      [&commands = api.deps().commands, ctx = ContextFor(*who, request),
+       guild_id = std::string(request.match.Param("guild_id")),
+       channel_id = std::string(request.match.Param("channel_id")), author = who->user_id,
+       content = std::move(content), ids = std::move(*ids)](ApiHandler::AppendedDone done) {
+        // The id is minted under the stream lock, so message ids increase in log order.
+        commands.OnGuildDetached(
+            ctx, guild_id,
+            [guild_id, channel_id, author, content, ids](commands::Minter& m) {
+              return commands::PostMessage{guild_id, channel_id, m.NewId(),  author,
+                                           content,  ids,        m.NowUnix()};
+            },
+            std::move(done));
+      },
+      [](const commands::Appended& appended) {
+        return render::MessageJson(
+            render::ViewOf(std::get<events::MessagePosted>(appended.events.at(0))));
       });
-  if (!appended.ok()) return api.Error(appended.error());
-  const auto& posted = std::get<events::MessagePosted>(appended->events.at(0));
-  return api.Mutation(*appended, render::MessageJson(render::ViewOf(posted)));
 }
 
 struct HistoryQuery {
