@@ -570,6 +570,7 @@ int RunServer(const ServeOptions& options) {
   if (runner) runner->Stop();
   monitor.Stop();
   LogEvent("info", "stopped", {{"role", RoleName(roles)}});
+  FlushLog();  // also done at exit; a caller that goes on (tests) sees the lines now
   return 0;
 }
 
