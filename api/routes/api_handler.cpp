@@ -297,14 +297,17 @@ http::HttpResponse ApiHandler::Mutation(const commands::Appended& appended, std:
 
 http::HttpResponse ApiHandler::MutationDetached(
     std::function<void(AppendedDone done)> start,
-    std::function<std::string(const commands::Appended&)> render) {
+    std::function<std::string(const commands::Appended&)> render,
+    std::function<http::HttpResponse(const core::Error&)> on_error) {
   http::HttpResponse deferred;
-  deferred.defer = [this, start = std::move(start),
-                    render = std::move(render)](http::ResumeResponse resume) mutable {
-    start([this, resume = std::move(resume),
-           render = std::move(render)](core::Result<commands::Appended> result) mutable {
+  deferred.defer = [this, start = std::move(start), render = std::move(render),
+                    on_error = std::move(on_error)](http::ResumeResponse resume) mutable {
+    start([this, resume = std::move(resume), render = std::move(render),
+           on_error = std::move(on_error)](core::Result<commands::Appended> result) mutable {
       if (!result.ok()) {
-        resume([this, error = result.error()] { return Error(error); });
+        resume([this, error = result.error(), on_error = std::move(on_error)] {
+          return on_error ? on_error(error) : Error(error);
+        });
         return;
       }
       auto appended = std::make_shared<const commands::Appended>(std::move(*result));

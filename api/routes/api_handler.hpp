@@ -130,10 +130,13 @@ class ApiHandler final : public http::HttpHandler {
   // A mutation whose command holds no HTTP worker either (ADR 0102): `start(done)` queues the
   // command (CommandService::OnGuildDetached) and `done` receives its result on whichever
   // thread ran its batch. The answer is then `render(appended)` with 200 and released as
-  // Mutation's is; an error is answered as Error would. `render` runs on an HTTP worker.
+  // Mutation's is; an error is answered by `on_error` (when given) or as Error would. `render`
+  // and `on_error` run on an HTTP worker; `on_error` may block it (e.g. to retry the command).
   using AppendedDone = std::function<void(core::Result<commands::Appended>)>;
-  http::HttpResponse MutationDetached(std::function<void(AppendedDone done)> start,
-                                      std::function<std::string(const commands::Appended&)> render);
+  http::HttpResponse MutationDetached(
+      std::function<void(AppendedDone done)> start,
+      std::function<std::string(const commands::Appended&)> render,
+      std::function<http::HttpResponse(const core::Error&)> on_error = nullptr);
   // The same, waited for on this thread (the worker is held): an ordinary response the route
   // may still change, after which the read models include `appended`.
   http::HttpResponse MutationNow(const commands::Appended& appended, std::string body);

@@ -75,6 +75,10 @@ void RegisterMemberRoutes(
 // IpBanHit (audit moderation.ip_ban.hit) and returns the 403 to answer; else nullopt.
 std::optional<http::HttpResponse> IpBanGate(ApiHandler& api, const RouteRequest& request,
                                             const Principal& who, const std::string& guild_id);
+// The same for the address `client_ip` of the caller `ctx.actor_user_id`.
+std::optional<http::HttpResponse> IpBanGate(ApiHandler& api, const std::string& client_ip,
+                                            const commands::CommandContext& ctx,
+                                            const std::string& guild_id);
 // Directory join: records the caller's IP observation (throttled) and returns an active ban
 // of the guild on that address, if any.
 core::Result<std::optional<std::string>> ObserveJoin(ApiHandler& api, const RouteRequest& request,

@@ -143,15 +143,20 @@ http::HttpResponse RemoveIpBan(ApiHandler& api, RouteRequest& request) {
 
 std::optional<http::HttpResponse> IpBanGate(ApiHandler& api, const RouteRequest& request,
                                             const Principal& who, const std::string& guild_id) {
+  return IpBanGate(api, request.client_ip, ContextFor(who, request), guild_id);
+}
+
+std::optional<http::HttpResponse> IpBanGate(ApiHandler& api, const std::string& client_ip,
+                                            const commands::CommandContext& ctx,
+                                            const std::string& guild_id) {
   auto* store = api.deps().ip_observations;
   if (store == nullptr) return std::nullopt;
-  auto ban = store->ActiveBanFor(guild_id, request.client_ip, api.deps().clock.NowUnix());
+  auto ban = store->ActiveBanFor(guild_id, client_ip, api.deps().clock.NowUnix());
   if (!ban.ok()) return api.Error(ban.error());
   if (!ban->has_value()) return std::nullopt;
-  auto hit =
-      api.deps().commands.OnGuild(ContextFor(who, request), guild_id, [&](commands::Minter& m) {
-        return commands::RecordIpBanHit{guild_id, who.user_id, **ban, m.NowUnix()};
-      });
+  auto hit = api.deps().commands.OnGuild(ctx, guild_id, [&](commands::Minter& m) {
+    return commands::RecordIpBanHit{guild_id, ctx.actor_user_id, **ban, m.NowUnix()};
+  });
   if (!hit.ok() && hit.error().code != core::ErrorCode::kNotFound) return api.Error(hit.error());
   if (hit.ok()) api.MutationNow(*hit, "");  // the audit trail shows the hit once answered
   return api.Error(core::PermissionDenied("address is banned"));

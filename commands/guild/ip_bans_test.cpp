@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "commands/guild/guild_test_events.hpp"
+#include "commands/guild/messages.hpp"
 #include "commands/guild/workspace.hpp"
 
 namespace filament::commands {
@@ -48,6 +49,36 @@ TEST(CreateIpBans, ValidationThenPermissionThenNewObservationsOnly) {
   EXPECT_EQ(std::get<events::DirectoryJoinRecorded>(stranger->at(0)).outcome, "rejected_ip_ban");
   auto expired = Decide(g, JoinGuild{kGuild, "01J000000000000000000000S1", 5000, kBan1});
   EXPECT_TRUE(std::holds_alternative<events::MemberJoined>(expired->at(0)));
+}
+
+// ADR 0104: a post not cleared of the guild's IP bans asks for the address check exactly
+// while the guild has an active ban, before any other check; a cleared post is decided as ever.
+TEST(PostMessage, AsksForTheAddressCheckOnlyWhileTheGuildHasAnActiveBan) {
+  GuildState g = Populated();
+  auto post = [](int64_t now, bool cleared, std::string content = "hi") {
+    return PostMessage{kGuild, kChannel, kMessage, kCarol, std::move(content), {}, now, cleared};
+  };
+  EXPECT_TRUE(Decide(g, post(1001, false)).ok());  // no ban: no look-up needed
+  auto banned = Decide(g, BanBob(kMod));           // expires at 4600
+  ASSERT_TRUE(banned.ok());
+  Apply(g, banned->at(0));
+  auto asked = Decide(g, post(1001, false));
+  ASSERT_FALSE(asked.ok());
+  EXPECT_EQ(asked.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(asked.error().reason, kAddressCheckRequired);
+  // Before the content check (a banned address is refused before what it sent is judged).
+  EXPECT_EQ(Decide(g, post(1001, false, std::string(2001, 'x'))).error().reason,
+            kAddressCheckRequired);
+  EXPECT_TRUE(Decide(g, post(1001, true)).ok());   // the caller checked the address
+  EXPECT_TRUE(Decide(g, post(5000, false)).ok());  // the ban has expired
+  auto lifted = Decide(g, RemoveIpBan{kGuild, Actor{kMod, false}, kBan1, 1002});
+  ASSERT_TRUE(lifted.ok());
+  Apply(g, lifted->at(0));
+  EXPECT_FALSE(Decide(g, post(1003, false)).ok());  // one ban is still active
+  lifted = Decide(g, RemoveIpBan{kGuild, Actor{kMod, false}, kBan2, 1004});
+  ASSERT_TRUE(lifted.ok());
+  Apply(g, lifted->at(0));
+  EXPECT_TRUE(Decide(g, post(1005, false)).ok());
 }
 
 TEST(CreateIpBans, QuotaCountsActiveEntries) {

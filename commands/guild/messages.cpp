@@ -1,5 +1,7 @@
 #include "commands/guild/messages.hpp"
 
+#include <algorithm>
+
 #include "commands/validation.hpp"
 
 namespace filament::commands {
@@ -56,6 +58,12 @@ void DescribeAttachments(const GuildState& guild, events::MessagePosted& posted)
 }  // namespace
 
 core::Result<GuildEvents> Decide(const GuildState& guild, const PostMessage& cmd) {
+  if (!cmd.address_cleared &&
+      std::any_of(guild.ip_bans.begin(), guild.ip_bans.end(),
+                  [&](const auto& ban) { return ban.second.ActiveAt(cmd.now_unix); })) {
+    return core::MakeError(core::ErrorCode::kFailedPrecondition, "the guild has active IP bans",
+                           std::string(kAddressCheckRequired));
+  }
   FILAMENT_RETURN_IF_ERROR(ValidateMessageContent(cmd.content, cmd.attachment_ids.size()));
   if (cmd.attachment_ids.size() > kMaxAttachmentsPerMessage) {
     return core::InvalidArgument("more than 5 attachments");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "commands/guild/guild_state.hpp"
@@ -12,6 +13,10 @@
 // an error and no events.
 namespace filament::commands {
 
+// The reason of the kFailedPrecondition a PostMessage not `address_cleared` gets in a guild
+// with an active IP ban: check the poster's address, then post again cleared (ADR 0104).
+inline constexpr std::string_view kAddressCheckRequired = "address_check_required";
+
 struct PostMessage {
   std::string guild_id;
   std::string channel_id;
@@ -20,10 +25,15 @@ struct PostMessage {
   std::string content;
   std::vector<std::string> attachment_ids;  // de-duplicated by the caller
   int64_t now_unix = 0;
+  // Whether the caller has checked the poster's address against the guild's IP bans (or takes
+  // that on itself). false: refused with kAddressCheckRequired, before any other check, when
+  // the guild has an active IP ban; so the address is looked up only in guilds that have one.
+  bool address_cleared = true;
 };
-// Errors: kInvalidArgument (content; more than 5 attachments; an attachment that is not an
-// unbound upload of the author to this channel), kPermissionDenied (not a member, no
-// create_message in the channel), kNotFound (unknown channel).
+// Errors: kFailedPrecondition with kAddressCheckRequired (above), kInvalidArgument (content;
+// more than 5 attachments; an attachment that is not an unbound upload of the author to this
+// channel), kPermissionDenied (not a member, no create_message in the channel), kNotFound
+// (unknown channel).
 core::Result<GuildEvents> Decide(const GuildState& guild, const PostMessage& cmd);
 
 struct EditMessage {
