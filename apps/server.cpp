@@ -354,7 +354,8 @@ int RunServer(const ServeOptions& options) {
   std::unique_ptr<gateway::IngressMessagePoster> poster;
   if (roles.gateway) {
     if (roles.api) {
-      poster = std::make_unique<api::GatewayMessagePoster>(*command_service);
+      poster =
+          std::make_unique<api::GatewayMessagePoster>(*command_service, &ip_observations, clock);
     } else {
       poster = std::make_unique<RejectingPoster>();
     }

@@ -1,6 +1,7 @@
 #include "api/routes/gateway_ports.hpp"
 
 #include "adapters/pgstore/ip_observation_store.hpp"
+#include "commands/guild/ip_bans.hpp"
 #include "commands/guild/messages.hpp"
 #include "gateway/gateway_upgrade.hpp"
 #include "projections/guilds/guilds_projection.hpp"
@@ -22,11 +23,26 @@ core::Result<bool> GatewaySubscribeAuthorizer::MayView(const std::string& user_i
 core::Status GatewayMessagePoster::Post(const std::string& user_id, const std::string& guild_id,
                                         const std::string& channel_id, const std::string& content,
                                         const std::vector<std::string>& attachment_ids,
-                                        const std::string& /*client_ip*/) {
-  auto appended = commands_.OnGuild({user_id, ""}, guild_id, [&](commands::Minter& m) {
-    return commands::PostMessage{guild_id, channel_id,     m.NewId(),  user_id,
-                                 content,  attachment_ids, m.NowUnix()};
-  });
+                                        const std::string& client_ip) {
+  const commands::CommandContext ctx{user_id, ""};
+  auto post = [&](bool address_cleared) {
+    return commands_.OnGuild(ctx, guild_id, [&](commands::Minter& m) {
+      return commands::PostMessage{guild_id, channel_id,     m.NewId(),   user_id,
+                                   content,  attachment_ids, m.NowUnix(), address_cleared};
+    });
+  };
+  auto appended = post(/*address_cleared=*/ip_observations_ == nullptr);
+  if (!appended.ok() && appended.error().reason == commands::kAddressCheckRequired) {
+    auto ban = ip_observations_->ActiveBanFor(guild_id, client_ip, clock_.NowUnix());
+    if (!ban.ok()) return ban.error();
+    if (ban->has_value()) {
+      (void)commands_.OnGuild(ctx, guild_id, [&](commands::Minter& m) {
+        return commands::RecordIpBanHit{guild_id, user_id, **ban, m.NowUnix()};
+      });  // the audit trail; the refusal stands whatever became of it
+      return core::MakeError(core::ErrorCode::kPermissionDenied, "address is banned", "ip_banned");
+    }
+    appended = post(/*address_cleared=*/true);
+  }
   if (!appended.ok()) return appended.error();
   return core::OkStatus();
 }

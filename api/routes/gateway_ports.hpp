@@ -30,9 +30,15 @@ class GatewaySubscribeAuthorizer final : public gateway::SubscribeAuthorizer {
   projections::GuildQueries& guilds_;
 };
 
+// The IP-ban check of GATEWAY.md §4.2 runs as the REST post's does (ADR 0104): the address is
+// looked up only in a guild with an active ban; a banned address gets the `ip_ban_hit` audit
+// record and the error reason "ip_banned" (the hub disconnects with it). `ip_observations`
+// null: no check (tests without the side store).
 class GatewayMessagePoster final : public gateway::IngressMessagePoster {
  public:
-  explicit GatewayMessagePoster(commands::CommandService& commands) : commands_(commands) {}
+  GatewayMessagePoster(commands::CommandService& commands,
+                       pgstore::IpObservationStore* ip_observations, const core::Clock& clock)
+      : commands_(commands), ip_observations_(ip_observations), clock_(clock) {}
   core::Status Post(const std::string& user_id, const std::string& guild_id,
                     const std::string& channel_id, const std::string& content,
                     const std::vector<std::string>& attachment_ids,
@@ -40,6 +46,8 @@ class GatewayMessagePoster final : public gateway::IngressMessagePoster {
 
  private:
   commands::CommandService& commands_;
+  pgstore::IpObservationStore* ip_observations_;
+  const core::Clock& clock_;
 };
 
 // The gateway's IP-ban gate for `subscribe` (contract §3.7) over the IP side store.

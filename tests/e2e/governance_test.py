@@ -8,6 +8,7 @@ Usage: governance_test.py --binary build/filament --log pg|kafka
 import asyncio
 import json
 import subprocess
+import time
 import unittest
 
 import websockets
@@ -558,6 +559,20 @@ class Governance(unittest.TestCase):
         self.assertTrue(closed)
         self.expect("outsider", "POST", f"/guilds/{gid}/join", 403, None, "directory_join_ip_banned", ip="10.0.0.7")
         self.assertTrue(asyncio.run(self.dropped_on_subscribe("ipuser", gid, cid, "10.0.0.7")))
+        # The gateway's message_create (GATEWAY.md §4.2): the banned address is disconnected
+        # and posts nothing; another address posts in the same guild.
+        self.assertEqual(asyncio.run(self.gateway_post("member", gid, cid, "10.0.0.8", "via banned")),
+                         "closed")
+        self.assertEqual(asyncio.run(self.gateway_post("member", gid, cid, "10.0.0.3", "via clean")), "open")
+        history = f"/guilds/{gid}/channels/{cid}/messages?limit=100"
+        deadline = time.time() + 10  # no ack: the post is awaited in the history
+        while time.time() < deadline:
+            contents = [m["content"] for m in self.expect("member", "GET", history, 200, ip="10.0.0.3")["messages"]]
+            if "via clean" in contents:
+                break
+            time.sleep(0.05)
+        self.assertIn("via clean", contents)
+        self.assertNotIn("via banned", contents)
         # Removal.
         self.expect("mod", "DELETE", f"{path}/nope", 400, None, "invalid_request")
         self.expect("mod", "DELETE", f"{path}/{UNKNOWN}", 404, None, "not_found")
@@ -691,6 +706,22 @@ class Governance(unittest.TestCase):
                         return False
             except websockets.ConnectionClosed:
                 return True
+
+    async def gateway_post(self, who, gid, cid, ip, content):
+        """Sends a gateway message_create from `ip`; "closed" when the server then closed the
+        connection within 3 s, else "open"."""
+        url = f"ws://127.0.0.1:{self.server.port}/gateway/ws?access_token={self.tokens[who]}"
+        async with websockets.connect(url, extra_headers={"x-forwarded-for": ip}) as ws:
+            await asyncio.wait_for(ws.recv(), 10)  # ready
+            await ws.send(json.dumps({"v": 1, "t": "message_create",
+                                      "d": {"guild_id": gid, "channel_id": cid, "content": content}}))
+            try:
+                while True:
+                    await asyncio.wait_for(ws.recv(), 3)
+            except asyncio.TimeoutError:
+                return "open"
+            except websockets.ConnectionClosed:
+                return "closed"
 
     # --- gateway helper ---------------------------------------------------------------------
     async def watch(self, who, gid, cid, actions, until, count):
