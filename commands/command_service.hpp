@@ -240,29 +240,40 @@ class CommandService {
   core::Result<Appended> OnExisting(StreamStates<State>& states, std::string_view category,
                                     const CommandContext& ctx, const std::string& id,
                                     MakeCommand&& make) {
-    Minter minter(ids_, clock_);
+    auto* slot = FindExisting(states, category, id);
+    if (slot == nullptr) return DecideOnNone<State>(category, make);
+    return Submit<State>(*slot, std::string(category) + ":" + id, ctx, make);
+  }
+
+  // The slot of the existing stream `category:id`, or nullptr (looked up again once the
+  // stream's partition was just folded, with fenced writers).
+  template <typename State>
+  typename StreamStates<State>::Slot* FindExisting(StreamStates<State>& states,
+                                                   std::string_view category,
+                                                   const std::string& id) {
     auto* slot = states.Find(id);
     if (slot == nullptr && CaughtUpOn(std::string(category) + ":" + id)) slot = states.Find(id);
-    if (slot == nullptr) {
-      static const State kNone;
-      auto decided = Decide(kNone, make(minter));
-      if (!decided.ok()) return decided.error();
-      return core::Internal("decider accepted a command on a " + std::string(category) +
-                            " that does not exist");
-    }
-    return Submit<State>(*slot, std::string(category) + ":" + id, ctx, make);
+    return slot;
+  }
+
+  // A command on a stream that does not exist, decided against an empty state without
+  // allocating a slot: the decider picks the contract's error.
+  template <typename State, typename MakeCommand>
+  core::Result<Appended> DecideOnNone(std::string_view category, MakeCommand& make) {
+    Minter minter(ids_, clock_);
+    static const State kNone;
+    auto decided = Decide(kNone, make(minter));
+    if (!decided.ok()) return decided.error();
+    return core::Internal("decider accepted a command on a " + std::string(category) +
+                          " that does not exist");
   }
 
   template <typename State, typename MakeCommand, typename Done>
   void OnExistingDetached(StreamStates<State>& states, std::string_view category,
                           const CommandContext& ctx, const std::string& id, MakeCommand make,
                           Done done) {
-    auto* slot = states.Find(id);
-    if (slot == nullptr && CaughtUpOn(std::string(category) + ":" + id)) slot = states.Find(id);
-    if (slot == nullptr) {
-      done(OnExisting(states, category, ctx, id, make));  // decided against an empty state
-      return;
-    }
+    auto* slot = FindExisting(states, category, id);
+    if (slot == nullptr) return done(DecideOnNone<State>(category, make));
     const std::string stream = std::string(category) + ":" + id;
     // Owned by the queue from here: its Finish() deletes it.
     auto* cmd = std::make_unique<DetachedCommand<State, MakeCommand, Done>>(ctx, std::move(make),

@@ -282,17 +282,22 @@ http::HttpResponse ApiHandler::Mutation(const commands::Appended& appended, std:
   response.headers.emplace_back("x-filament-position", events::FormatPosition(*last));
   if (deps_.applied == nullptr) return response;
   http::HttpResponse deferred;
-  deferred.defer = [applied = deps_.applied, models = deps_.read_models, position = *last,
-                    timeout = std::chrono::milliseconds(deps_.limits.read_your_writes_timeout_ms),
+  deferred.defer = [this, position = *last,
                     response = std::move(response)](http::ResumeResponse resume) mutable {
-    applied->WhenApplied(
-        std::move(models), position, timeout,
-        [position, resume = std::move(resume), response = std::move(response)](bool reached) {
-          if (!reached) ReadModelsLate(position);
-          resume([response] { return response; });
-        });
+    ResumeWhenApplied(position, std::move(resume), [response] { return response; });
   };
   return deferred;
+}
+
+void ApiHandler::ResumeWhenApplied(const events::Position& position, http::ResumeResponse resume,
+                                   http::ResponseMaker answer) {
+  deps_.applied->WhenApplied(
+      deps_.read_models, position,
+      std::chrono::milliseconds(deps_.limits.read_your_writes_timeout_ms),
+      [position, resume = std::move(resume), answer = std::move(answer)](bool reached) {
+        if (!reached) ReadModelsLate(position);
+        resume(answer);
+      });
 }
 
 http::HttpResponse ApiHandler::MutationDetached(
@@ -312,21 +317,14 @@ http::HttpResponse ApiHandler::MutationDetached(
       }
       auto appended = std::make_shared<const commands::Appended>(std::move(*result));
       const auto last = appended->Last();
-      http::ResponseMaker answer = [this, appended, render = std::move(render)] {
+      http::ResponseMaker answer = [this, appended, last, render = std::move(render)] {
         http::HttpResponse response = Json(200, render(*appended));
-        if (auto at = appended->Last()) {
-          response.headers.emplace_back("x-filament-position", events::FormatPosition(*at));
-        }
+        if (last)
+          response.headers.emplace_back("x-filament-position", events::FormatPosition(*last));
         return response;
       };
       if (!last || deps_.applied == nullptr) return resume(std::move(answer));
-      deps_.applied->WhenApplied(
-          deps_.read_models, *last,
-          std::chrono::milliseconds(deps_.limits.read_your_writes_timeout_ms),
-          [position = *last, resume = std::move(resume), answer = std::move(answer)](bool reached) {
-            if (!reached) ReadModelsLate(position);
-            resume(answer);
-          });
+      ResumeWhenApplied(*last, std::move(resume), std::move(answer));
     });
   };
   return deferred;

@@ -168,6 +168,11 @@ class ApiHandler final : public http::HttpHandler {
   std::optional<http::HttpResponse> CheckGlobalLimit(const http::HttpRequest& request);
 
  private:
+  // Answers with `answer` (through `resume`) once the read models include `position`, or when
+  // FILAMENT_READ_YOUR_WRITES_TIMEOUT_MS passed (logged). Needs deps_.applied.
+  void ResumeWhenApplied(const events::Position& position, http::ResumeResponse resume,
+                         http::ResponseMaker answer);
+
   void Register(std::string_view method, std::string_view pattern, Route route,
                 SinkFactory sink = nullptr);
   std::optional<http::HttpResponse> CheckGlobalLimit(const http::HttpRequest& request,
