@@ -267,7 +267,6 @@ int RunServer(const ServeOptions& options) {
   projections::GuildQueries guilds(pool);
   projections::AuditQueries audit(pool);
   pgstore::IpObservationStore ip_observations(pool);
-  api::GatewayIpBanGate ip_gate(ip_observations, clock);
   api::GatewayIpResolver ip_resolver(ip_observations);
   projections::MessagesQueries messages(pool);
   projections::FriendsQueries friends(pool);
@@ -352,6 +351,9 @@ int RunServer(const ServeOptions& options) {
   // Subscribe authorization and per-delivery filtering from the log itself (live permissions).
   gateway::LiveAccess authorizer(CanonicalUserId(options.server_owner_user_id));
   std::unique_ptr<gateway::IngressMessagePoster> poster;
+  // Only a process with the command side appends (the api role): the gate audits hits there.
+  api::GatewayIpBanGate ip_gate(ip_observations, roles.api ? command_service.get() : nullptr,
+                                clock);
   if (roles.gateway) {
     if (roles.api) {
       poster =

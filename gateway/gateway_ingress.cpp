@@ -59,7 +59,8 @@ void GatewayHub::ExecuteV1(GatewaySession& session, const IngressCommand& comman
 
 void GatewayHub::ExecuteSubscribe(GatewaySession& session, const SubscribeCommand& command) {
   if (ip_gate_ != nullptr) {
-    const core::Result<bool> banned = ip_gate_->IsBanned(command.guild_id, session.client_ip);
+    const core::Result<bool> banned =
+        ip_gate_->IsBanned(session.user_id, command.guild_id, session.client_ip);
     if (banned.ok() && *banned) return Disconnect(session, "ip_banned");
   }
   const core::Result<bool> allowed =

@@ -164,7 +164,7 @@ void GatewayHub::ExecuteResume(GatewaySession& session, const ResumeCommand& com
   for (const SubscribeCommand& subscription : command.subscriptions) {
     if (ip_gate_ != nullptr) {
       const core::Result<bool> banned =
-          ip_gate_->IsBanned(subscription.guild_id, session.client_ip);
+          ip_gate_->IsBanned(session.user_id, subscription.guild_id, session.client_ip);
       if (banned.ok() && *banned) return Disconnect(session, "ip_banned");
     }
     const core::Result<bool> allowed =

@@ -37,9 +37,10 @@ class IngressMessagePoster {
 class IpBanGate {
  public:
   virtual ~IpBanGate() = default;
-  // true → the connection is dropped with `ip_banned`. An error lets the subscribe proceed to
-  // the authorizer (the REST side audits hits; the gateway only enforces).
-  virtual core::Result<bool> IsBanned(const std::string& guild_id,
+  // true → the connection is dropped with `ip_banned`; the gate has recorded the hit
+  // (`moderation.ip_ban.hit`, target `user_id`) where it can. An error lets the subscribe
+  // proceed to the authorizer.
+  virtual core::Result<bool> IsBanned(const std::string& user_id, const std::string& guild_id,
                                       const std::string& client_ip) = 0;
 };
 

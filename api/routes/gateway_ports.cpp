@@ -7,6 +7,17 @@
 #include "projections/guilds/guilds_projection.hpp"
 
 namespace filament::api {
+namespace {
+
+// The audit trail of a refused gateway command; the refusal stands whatever became of it.
+void RecordHit(commands::CommandService& commands, const std::string& user_id,
+               const std::string& guild_id, const std::string& ban_id) {
+  (void)commands.OnGuild(commands::CommandContext{user_id, ""}, guild_id, [&](commands::Minter& m) {
+    return commands::RecordIpBanHit{guild_id, user_id, ban_id, m.NowUnix()};
+  });
+}
+
+}  // namespace
 
 core::Result<bool> GatewaySubscribeAuthorizer::MayView(const std::string& user_id,
                                                        const std::string& guild_id,
@@ -36,9 +47,7 @@ core::Status GatewayMessagePoster::Post(const std::string& user_id, const std::s
     auto ban = ip_observations_->ActiveBanFor(guild_id, client_ip, clock_.NowUnix());
     if (!ban.ok()) return ban.error();
     if (ban->has_value()) {
-      (void)commands_.OnGuild(ctx, guild_id, [&](commands::Minter& m) {
-        return commands::RecordIpBanHit{guild_id, user_id, **ban, m.NowUnix()};
-      });  // the audit trail; the refusal stands whatever became of it
+      RecordHit(commands_, user_id, guild_id, **ban);
       return core::MakeError(core::ErrorCode::kPermissionDenied, "address is banned", "ip_banned");
     }
     appended = post(/*address_cleared=*/true);
@@ -55,11 +64,14 @@ core::Result<std::string> AuthenticateUpgrade(AuthService& auth, const http::Htt
   return principal->user_id;
 }
 
-core::Result<bool> GatewayIpBanGate::IsBanned(const std::string& guild_id,
+core::Result<bool> GatewayIpBanGate::IsBanned(const std::string& user_id,
+                                              const std::string& guild_id,
                                               const std::string& client_ip) {
   auto ban = store_.ActiveBanFor(guild_id, client_ip, clock_.NowUnix());
   if (!ban.ok()) return ban.error();
-  return ban->has_value();
+  if (!ban->has_value()) return false;
+  if (commands_ != nullptr) RecordHit(*commands_, user_id, guild_id, **ban);
+  return true;
 }
 
 core::Result<std::vector<std::optional<std::string>>> GatewayIpResolver::AddressesOf(

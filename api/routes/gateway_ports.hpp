@@ -50,15 +50,20 @@ class GatewayMessagePoster final : public gateway::IngressMessagePoster {
   const core::Clock& clock_;
 };
 
-// The gateway's IP-ban gate for `subscribe` (contract §3.7) over the IP side store.
+// The gateway's IP-ban gate for `subscribe` (GATEWAY.md §4.1) over the IP side store. A hit is
+// appended to the guild's stream as `ip_ban_hit` (the audit trail) through `commands`; null in a
+// process without a command side (gateway only), which then only enforces.
 class GatewayIpBanGate final : public gateway::IpBanGate {
  public:
-  GatewayIpBanGate(pgstore::IpObservationStore& store, const core::Clock& clock)
-      : store_(store), clock_(clock) {}
-  core::Result<bool> IsBanned(const std::string& guild_id, const std::string& client_ip) override;
+  GatewayIpBanGate(pgstore::IpObservationStore& store, commands::CommandService* commands,
+                   const core::Clock& clock)
+      : store_(store), commands_(commands), clock_(clock) {}
+  core::Result<bool> IsBanned(const std::string& user_id, const std::string& guild_id,
+                              const std::string& client_ip) override;
 
  private:
   pgstore::IpObservationStore& store_;
+  commands::CommandService* commands_;
   const core::Clock& clock_;
 };
 

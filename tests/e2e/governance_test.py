@@ -558,7 +558,17 @@ class Governance(unittest.TestCase):
         self.assertLess(elapsed, 2.0)
         self.assertTrue(closed)
         self.expect("outsider", "POST", f"/guilds/{gid}/join", 403, None, "directory_join_ip_banned", ip="10.0.0.7")
+        # A subscribe from the banned address is dropped and audited (GATEWAY.md §4.1).
+        def hits_on(user):
+            events = self.expect("owner", "GET", f"/guilds/{gid}/audit?limit=100", 200)["events"]
+            return sum(1 for e in events
+                       if e["action"] == "moderation.ip_ban.hit" and e["target_user_id"] == self.ids[user])
+        hits_before = hits_on("ipuser")
         self.assertTrue(asyncio.run(self.dropped_on_subscribe("ipuser", gid, cid, "10.0.0.7")))
+        deadline = time.time() + 10  # appended before the drop; the audit read model follows
+        while hits_on("ipuser") == hits_before and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(hits_on("ipuser"), hits_before + 1)
         # The gateway's message_create (GATEWAY.md §4.2): the banned address is disconnected
         # and posts nothing; another address posts in the same guild.
         self.assertEqual(asyncio.run(self.gateway_post("member", gid, cid, "10.0.0.8", "via banned")),
