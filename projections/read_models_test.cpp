@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/pgstore/connection_pool.hpp"
+#include "commands/guild/guild_state.hpp"
+#include "commands/permissions.hpp"
 #include "events/testing/builders.hpp"
 #include "projections/guilds/guilds_projection.hpp"
 #include "projections/messages/messages_projection.hpp"
@@ -149,6 +151,60 @@ TEST_F(ReadModelsTest, CreatorIsOwnerAndJoinerIsMember) {
             (std::vector<std::string_view>{"create_message", "subscribe_streams"}));
   EXPECT_EQ((*bob)->channels.size(), 1u);
   EXPECT_FALSE(queries.LoadForUser("01J1A00000000000000000ZZZZ", ex::kBobUserId)->has_value());
+}
+
+// The view a request's permission check loads from the read model evaluates, for every user
+// and channel, as the command side's state folded from the same events does: after each
+// governance event (roles, assignments, both override layers, member role, ban, removal).
+TEST_F(ReadModelsTest, GuildViewEvaluatesAsTheCommandStateAfterEachEvent) {
+  const std::string second_channel = "01J1A00000000000000000C4B8";
+  std::vector<events::Event> history{ex::GuildCreatedExample(), ex::ChannelCreatedExample(),
+                                     ex::ChannelCreatedExample(second_channel, "voice"),
+                                     ex::MemberJoinedExample()};
+  for (auto& e : ex::GovernanceEventExamples()) history.push_back(std::move(e));
+  // The examples delete their role before the overrides and the ban: keep one assigned too.
+  auto kept = std::get<events::RoleCreated>(history[5]);
+  kept.role_id = "01J1A00000000000000000R0D0";
+  kept.permissions = {"ban_member", "create_message"};
+  history.insert(history.begin() + 6, kept);
+  history.insert(history.begin() + 7,
+                 events::RoleAssigned{.guild_id = ex::kGuildId,
+                                      .user_id = ex::kBobUserId,
+                                      .role_id = kept.role_id,
+                                      .assigned_at_unix = ex::kExampleUnix + 11});
+  Apply(ex::UserRegisteredExample());
+  Apply(ex::UserRegisteredExample(ex::kBobUserId, "bob"));
+  commands::GuildState state;
+  GuildQueries queries(*pool_);
+  const std::vector<std::string> users{ex::kAliceUserId, ex::kBobUserId,
+                                       "01J1A00000000000000000CA70"};
+  const std::vector<std::string> channels{ex::kChannelId, second_channel,
+                                          "01J1A00000000000000000C4C9"};
+  for (size_t i = 0; i < history.size(); ++i) {
+    Apply(history[i]);
+    auto guild_event = events::AsGuildEvent(history[i]);
+    ASSERT_TRUE(guild_event.has_value());
+    commands::Apply(state, *guild_event);
+    for (const auto& user : users) {
+      auto view = queries.LoadForUser(ex::kGuildId, user);
+      ASSERT_TRUE(view.ok() && view->has_value()) << i;
+      EXPECT_EQ((*view)->channels.size(), std::min<size_t>(i, 2));
+      for (const auto& channel : channels) {
+        auto want = commands::EvaluateChannel(state.authz, user, channel);
+        auto got = commands::EvaluateChannel((*view)->authz, user, channel);
+        const std::string where = "after event " + std::to_string(i) + " (" +
+                                  std::string(events::TypeOf(history[i])) + "), " + user + " in " +
+                                  channel;
+        ASSERT_EQ(got.ok(), want.ok()) << where;
+        if (!want.ok()) {
+          EXPECT_EQ(got.error().code, want.error().code) << where;
+          continue;
+        }
+        EXPECT_EQ(got->role, want->role) << where;
+        EXPECT_EQ(got->permissions.Names(), want->permissions.Names()) << where;
+      }
+    }
+  }
 }
 
 TEST_F(ReadModelsTest, GuildListsAreNewestFirstAndDirectoryMatchesSubstrings) {

@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "adapters/pgstore/connection_pool.hpp"
 #include "projections/guilds/guilds_projection.hpp"
 
@@ -23,60 +25,69 @@ std::string LikeLiteral(const std::string& text) {
   return out;
 }
 
-void LoadRolesAndMember(pqxx::dbtransaction& tx, const std::string& guild_id,
-                        const std::string& user_id, commands::GuildAuthz& authz) {
-  for (const auto& r :
-       tx.exec_params("SELECT role_id, position, system_key, permissions FROM guild_roles "
-                      "WHERE guild_id = $1",
-                      guild_id)) {
-    auto id = r[0].as<std::string>();
-    authz.roles[id] = commands::RoleFacts{
-        id, r[1].as<int32_t>(), r[2].as<std::string>(),
-        commands::PermissionSet::FromBits(static_cast<uint64_t>(r[3].as<int64_t>()))};
-  }
-  auto member =
-      tx.exec_params("SELECT legacy_role FROM guild_members WHERE guild_id = $1 AND user_id = $2",
-                     guild_id, user_id);
-  if (!member.empty()) {
-    auto& facts = authz.members[user_id];
-    facts.legacy_role = commands::ParseLegacyRole(member[0][0].as<std::string>())
-                            .value_or(commands::LegacyRole::kMember);
-    for (const auto& r : tx.exec_params(
-             "SELECT role_id FROM guild_role_assignments WHERE guild_id = $1 AND user_id = $2",
-             guild_id, user_id)) {
-      facts.assigned_role_ids.insert(r[0].as<std::string>());
-    }
-  }
-  if (!tx.exec_params("SELECT 1 FROM guild_bans WHERE guild_id = $1 AND user_id = $2", guild_id,
-                      user_id)
-           .empty()) {
-    authz.banned_user_ids.insert(user_id);
-  }
+// One statement for the whole view of a guild for one user: one round trip, planned once per
+// connection, and one snapshot for every table (ADR 0105). Each list is a JSON array of
+// arrays, in the column order the reader below expects.
+constexpr const char* kLoadForUser = "filament_guild_view_for_user";
+constexpr const char* kLoadForUserSql =
+    "SELECT g.guild_id, g.name, g.visibility, g.everyone_role_id, g.owner_role_id, "
+    "g.moderator_role_id, g.member_role_id, "
+    "(SELECT coalesce(json_agg(json_build_array(r.role_id, r.position, r.system_key, "
+    "r.permissions)), '[]') FROM guild_roles r WHERE r.guild_id = g.guild_id)::text, "
+    "(SELECT m.legacy_role FROM guild_members m WHERE m.guild_id = g.guild_id "
+    "AND m.user_id = $2), "
+    "(SELECT coalesce(json_agg(a.role_id), '[]') FROM guild_role_assignments a "
+    "WHERE a.guild_id = g.guild_id AND a.user_id = $2)::text, "
+    "EXISTS (SELECT 1 FROM guild_bans b WHERE b.guild_id = g.guild_id AND b.user_id = $2), "
+    "(SELECT coalesce(json_agg(json_build_array(c.channel_id, c.name, c.kind) "
+    "ORDER BY c.channel_id), '[]') FROM channels c WHERE c.guild_id = g.guild_id)::text, "
+    "(SELECT coalesce(json_agg(json_build_array(o.channel_id, o.target_kind, o.target_id, "
+    "o.allow_bits, o.deny_bits)), '[]') FROM channel_overrides o "
+    "JOIN channels c ON c.channel_id = o.channel_id WHERE c.guild_id = g.guild_id "
+    "AND (o.target_kind = 'role' OR o.target_id = $2))::text "
+    "FROM guilds g WHERE g.guild_id = $1";
+
+commands::PermissionSet Bits(const nlohmann::json& value) {
+  return commands::PermissionSet::FromBits(static_cast<uint64_t>(value.get<int64_t>()));
 }
 
-void LoadChannels(pqxx::dbtransaction& tx, const std::string& guild_id, const std::string& user_id,
-                  GuildView& view) {
-  for (const auto& r :
-       tx.exec_params("SELECT channel_id, name, kind FROM channels WHERE guild_id = $1 "
-                      "ORDER BY channel_id",
-                      guild_id)) {
+// The view from kLoadForUser's row. Throws nlohmann::json::exception on a malformed list
+// (WithConnection answers kInternal).
+GuildView ViewOf(const pqxx::row& g, const std::string& user_id) {
+  GuildView view;
+  view.guild = {g[0].as<std::string>(), g[1].as<std::string>(), g[2].as<std::string>()};
+  auto& authz = view.authz;
+  authz.everyone_role_id = g[3].as<std::string>();
+  authz.owner_role_id = g[4].as<std::string>();
+  authz.moderator_role_id = g[5].as<std::string>();
+  authz.member_role_id = g[6].as<std::string>();
+  for (const auto& r : nlohmann::json::parse(g[7].c_str())) {
+    auto id = r.at(0).get<std::string>();
+    authz.roles[id] =
+        commands::RoleFacts{id, r.at(1).get<int32_t>(), r.at(2).get<std::string>(), Bits(r.at(3))};
+  }
+  if (!g[8].is_null()) {
+    auto& facts = authz.members[user_id];
+    facts.legacy_role =
+        commands::ParseLegacyRole(g[8].as<std::string>()).value_or(commands::LegacyRole::kMember);
+    for (const auto& id : nlohmann::json::parse(g[9].c_str())) {
+      facts.assigned_role_ids.insert(id.get<std::string>());
+    }
+  }
+  if (g[10].as<bool>()) authz.banned_user_ids.insert(user_id);
+  for (const auto& c : nlohmann::json::parse(g[11].c_str())) {
     view.channels.push_back(
-        {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>()});
-    view.authz.channels[view.channels.back().channel_id];
+        {c.at(0).get<std::string>(), c.at(1).get<std::string>(), c.at(2).get<std::string>()});
+    authz.channels[view.channels.back().channel_id];
   }
-  for (const auto& r :
-       tx.exec_params("SELECT o.channel_id, o.target_kind, o.target_id, o.allow_bits, o.deny_bits "
-                      "FROM channel_overrides o JOIN channels c ON c.channel_id = o.channel_id "
-                      "WHERE c.guild_id = $1 AND (o.target_kind = 'role' OR o.target_id = $2)",
-                      guild_id, user_id)) {
-    commands::OverrideFacts facts{
-        commands::PermissionSet::FromBits(static_cast<uint64_t>(r[3].as<int64_t>())),
-        commands::PermissionSet::FromBits(static_cast<uint64_t>(r[4].as<int64_t>()))};
-    auto& channel = view.authz.channels[r[0].as<std::string>()];
+  for (const auto& o : nlohmann::json::parse(g[12].c_str())) {
+    commands::OverrideFacts facts{Bits(o.at(3)), Bits(o.at(4))};
+    auto& channel = authz.channels[o.at(0).get<std::string>()];
     auto& layer =
-        r[1].as<std::string>() == "role" ? channel.role_overrides : channel.member_overrides;
-    layer[r[2].as<std::string>()] = facts;
+        o.at(1).get<std::string>() == "role" ? channel.role_overrides : channel.member_overrides;
+    layer[o.at(2).get<std::string>()] = facts;
   }
+  return view;
 }
 
 }  // namespace
@@ -112,22 +123,11 @@ core::Result<std::optional<GuildView>> GuildQueries::LoadForUser(const std::stri
                                                                  const std::string& user_id) {
   using Out = core::Result<std::optional<GuildView>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    pqxx::read_transaction tx(c);  // one snapshot for every table
-    auto guild = tx.exec_params(
-        "SELECT guild_id, name, visibility, everyone_role_id, owner_role_id, "
-        "moderator_role_id, member_role_id FROM guilds WHERE guild_id = $1",
-        guild_id);
-    if (guild.empty()) return std::optional<GuildView>{};
-    GuildView view;
-    const auto& g = guild[0];
-    view.guild = {g[0].as<std::string>(), g[1].as<std::string>(), g[2].as<std::string>()};
-    view.authz.everyone_role_id = g[3].as<std::string>();
-    view.authz.owner_role_id = g[4].as<std::string>();
-    view.authz.moderator_role_id = g[5].as<std::string>();
-    view.authz.member_role_id = g[6].as<std::string>();
-    LoadRolesAndMember(tx, guild_id, user_id, view.authz);
-    LoadChannels(tx, guild_id, user_id, view);
-    return std::optional<GuildView>{std::move(view)};
+    c.prepare(kLoadForUser, kLoadForUserSql);
+    pqxx::nontransaction tx(c);  // one statement: no BEGIN/COMMIT round trips
+    auto rows = tx.exec_prepared(kLoadForUser, guild_id, user_id);
+    if (rows.empty()) return std::optional<GuildView>{};
+    return std::optional<GuildView>{ViewOf(rows[0], user_id)};
   });
 }
 
