@@ -1,6 +1,7 @@
 // Integration tests of the read models against a real PostgreSQL (label pg): events go in
 // through each Projection, answers come out through its queries.
 #include <algorithm>
+#include <cstdio>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -330,6 +331,49 @@ TEST_F(ReadModelsTest, EditsReactionsAttachmentsAndDeletesInOneBatch) {
     return tx.exec1("SELECT count(*) FROM message_reactions")[0].as<int>();
   });
   EXPECT_EQ(*leftovers, 0);
+}
+
+// History, Message and ByIds read the same decorated row: at most 32 reactor ids (the first by
+// id) of a reaction with more, `reacted_by_me` for the viewer only, attachments in order.
+TEST_F(ReadModelsTest, EveryMessageReadRendersTheSameDecoratedMessage) {
+  SeedGuild();
+  const std::string a1 = "01J1A0000000000000000000A1";
+  auto posted = ex::MessagePostedExample();
+  posted.attachment_ids = {a1};
+  std::vector<events::Event> batch{UploadExample(a1), posted};
+  std::vector<std::string> reactors;
+  for (int i = 0; i < 40; ++i) {
+    char id[27];
+    std::snprintf(id, sizeof id, "01J1A00000000000000000V%03d", 39 - i);  // not in id order
+    reactors.emplace_back(id);
+    batch.push_back(ReactionExample(id, "x"));
+  }
+  ApplyBatch(batch);
+  MessagesQueries queries(*pool_);
+  const std::string viewer = reactors[5];
+  auto page = queries.History(ex::kChannelId, 10, "", viewer);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  auto reactions = nlohmann::json::parse(page->at(0).reactions_json);
+  ASSERT_EQ(reactions.size(), 1u);
+  EXPECT_EQ(reactions[0]["count"], 40);
+  EXPECT_EQ(reactions[0]["reacted_by_me"], true);
+  std::sort(reactors.begin(), reactors.end());
+  EXPECT_EQ(reactions[0]["reactor_user_ids"],
+            std::vector<std::string>(reactors.begin(), reactors.begin() + 32));
+  EXPECT_EQ(nlohmann::json::parse(page->at(0).attachments_json)[0]["attachment_id"], a1);
+  auto one = queries.Message(posted.message_id, viewer);
+  ASSERT_TRUE(one.ok() && one->has_value());
+  EXPECT_EQ(render::MessageJson(**one), render::MessageJson(page->at(0)));
+  auto by_ids = queries.ByIds({"01J1A00000000000000000ZZZZ", posted.message_id});
+  ASSERT_TRUE(by_ids.ok());
+  ASSERT_EQ(by_ids->size(), 1u);
+  auto anonymous = nlohmann::json::parse(by_ids->at(0).reactions_json);
+  EXPECT_EQ(anonymous[0]["reacted_by_me"], false);
+  anonymous[0]["reacted_by_me"] = true;
+  EXPECT_EQ(anonymous, reactions);
+  EXPECT_EQ(by_ids->at(0).attachments_json, page->at(0).attachments_json);
+  EXPECT_FALSE(queries.Message("01J1A00000000000000000ZZZZ", viewer)->has_value());
 }
 
 }  // namespace
