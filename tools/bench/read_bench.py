@@ -1,0 +1,101 @@
+#!/usr/bin/python3
+"""Read benchmark: wrk on the two reads a client makes on opening a channel, GET
+/guilds/{g}/channels and GET /guilds/{g}/channels/{c}/messages?limit=N, against `filament serve`
+on the embedded log (one or two binaries, alternating fresh servers per round).
+
+Each server gets one user, one guild with one channel, and M posted messages (markdown, some with
+a reaction); wrk runs a 2 s warm-up (so that the connection pool is open and its processes are
+counted) and then the timed window per path. CPU is `filament` and PostgreSQL (every process of
+its cluster) in % of one core over the window.
+
+Loopback only, temporary directories; every run is bounded and stops itself.
+Usage: read_bench.py --binary BUILD/filament [--before OLD/filament] [--rounds 2] [--seconds 10]
+       [--connections 32] [--messages 60] [--limit 50]
+Needs wrk (tools/bench/http_bench.sh installs it).
+"""
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_http import ProcessCpu  # noqa: E402
+from delivery_bench import Server, make_guild, parse_wrk, register_all, table  # noqa: E402
+
+EXTRA_ENV = {"FILAMENT_MAX_CONNECTIONS_PER_IP": "0"}  # wrk's connections share one address
+
+
+def request(port, token, method, path, body=None):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Authorization": "Bearer " + token,
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as reply:
+        return json.load(reply)
+
+
+def wrk(port, token, path, connections, seconds):
+    proc = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s",
+                           "--timeout", "2s", "--latency", "-H", f"Authorization: Bearer {token}",
+                           f"http://127.0.0.1:{port}{path}"],
+                          capture_output=True, text=True, timeout=seconds + 60)
+    return parse_wrk(proc.stdout)
+
+
+def run_binary(binary, args):
+    server = Server(binary, "pg").start(EXTRA_ENV)
+    rows = []
+    try:
+        token = asyncio.run(register_all(server.port, ["reader"]))["reader"][0]
+        gid, cid = asyncio.run(make_guild(server.port, token))
+        base = f"/guilds/{gid}/channels/{cid}/messages"
+        for i in range(args.messages):
+            posted = request(server.port, token, "POST", base,
+                             {"content": f"message {i}: **bold**, `code` and a [link](https://x.y/{i})"})
+            if i % 3 == 0:
+                request(server.port, token, "POST",
+                        f"{base}/{posted['message_id']}/reactions/%F0%9F%91%8D")
+        time.sleep(1)  # the read models have the posts (read-your-writes covers the last)
+        for label, path in (("channels", f"/guilds/{gid}/channels"),
+                            (f"history (limit {args.limit})", f"{base}?limit={args.limit}")):
+            wrk(server.port, token, path, args.connections, 2)  # warm-up: the pool opens
+            cpu = ProcessCpu(server.pids())
+            r = wrk(server.port, token, path, args.connections, args.seconds)
+            used = cpu.percent()
+            rows.append([os.path.basename(os.path.dirname(os.path.abspath(binary))) + "/" +
+                         os.path.basename(binary), label, args.connections, f"{r['rps']:.0f}",
+                         f"{r['p50']:.2f}", f"{r['p99']:.2f}", r["non2xx"],
+                         f"{used['filament']:.0f}", f"{used['postgres']:.0f}"])
+            print(f"  {binary} {label}: {r['rps']:.0f}/s", file=sys.stderr)
+    finally:
+        server.stop()
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--before", help="a second binary, run alternately with --binary")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--messages", type=int, default=60)
+    parser.add_argument("--limit", type=int, default=50)
+    args = parser.parse_args()
+    binaries = [args.before, args.binary] if args.before else [args.binary]
+    rows = []
+    for _ in range(args.rounds):
+        for binary in binaries:
+            rows += run_binary(binary, args)
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}  load: "
+          f"{open('/proc/loadavg').read().split()[:3]}")
+    print(table(["binary", "read", "connections", "req/s", "p50 ms", "p99 ms", "non-2xx",
+                 "filament CPU %", "postgres CPU %"], rows))
+
+
+if __name__ == "__main__":
+    main()
