@@ -87,12 +87,13 @@ def main():
     parser.add_argument("--limit", type=int, default=50)
     args = parser.parse_args()
     binaries = [args.before, args.binary] if args.before else [args.binary]
+    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     rows = []
     for _ in range(args.rounds):
         for binary in binaries:
             rows += run_binary(binary, args)
-    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}  load: "
-          f"{open('/proc/loadavg').read().split()[:3]}")
+    print(f"started: {started}  ended: {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}"
+          f"  load at the end: {' '.join(open('/proc/loadavg').read().split()[:3])}")
     print(table(["binary", "read", "connections", "req/s", "p50 ms", "p99 ms", "non-2xx",
                  "filament CPU %", "postgres CPU %"], rows))
 
