@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -70,6 +71,19 @@ auto WithConnection(ConnectionPool& pool, Body&& body)
     std::fprintf(stderr, "postgres: %s\n", e.what());
     return core::Internal("database error");
   }
+}
+
+// Runs the prepared statement `name` outside a transaction: one round trip, no BEGIN/COMMIT
+// (under READ COMMITTED a transaction gives each statement its own snapshot anyway; several
+// tables at one instant need one statement, ADR 0105). `sql` is registered on the connection
+// under `name` on first use and PostgreSQL parses and plans it once per connection; every call
+// with one name must pass the same `sql`. Throws as pqxx does (WithConnection catches).
+template <typename... Args>
+pqxx::result ExecPrepared(pqxx::connection& c, const char* name, const std::string& sql,
+                          Args&&... args) {
+  c.prepare(name, sql);
+  pqxx::nontransaction tx(c);
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
 }
 
 }  // namespace filament::pgstore

@@ -56,16 +56,14 @@ core::Result<std::optional<std::string>> IpObservationStore::ActiveBanFor(
   using Out = core::Result<std::optional<std::string>>;
   if (!IsIpAddress(address)) return std::optional<std::string>{};
   return WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    // One statement, on every message post: no BEGIN/ROLLBACK round trips around it, and
-    // prepared, so PostgreSQL plans it once per connection.
-    constexpr const char* kStatement = "filament_ip_ban_active";
-    c.prepare(kStatement,
-              "SELECT b.ban_id FROM guild_ip_bans b JOIN ip_observations o "
-              "ON o.observation_id = b.observation_id WHERE b.guild_id = $1 AND "
-              "o.address = $2::inet AND (b.expires_at_unix IS NULL OR b.expires_at_unix > $3) "
-              "ORDER BY b.ban_id LIMIT 1");
-    pqxx::nontransaction tx(c);
-    auto rows = tx.exec_prepared(kStatement, guild_id, address, now_unix);
+    // On every gated request: one prepared statement, one round trip.
+    auto rows = ExecPrepared(
+        c, "filament_ip_ban_active",
+        "SELECT b.ban_id FROM guild_ip_bans b JOIN ip_observations o "
+        "ON o.observation_id = b.observation_id WHERE b.guild_id = $1 AND "
+        "o.address = $2::inet AND (b.expires_at_unix IS NULL OR b.expires_at_unix > $3) "
+        "ORDER BY b.ban_id LIMIT 1",
+        guild_id, address, now_unix);
     if (rows.empty()) return std::optional<std::string>{};
     return std::optional<std::string>(rows[0][0].as<std::string>());
   });

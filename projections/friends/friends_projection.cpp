@@ -55,8 +55,8 @@ core::Status FriendsProjection::Flush(pqxx::dbtransaction& tx) {
 core::Result<std::vector<FriendRow>> FriendsQueries::Friends(const std::string& user_id) {
   using Out = core::Result<std::vector<FriendRow>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    pqxx::read_transaction tx(c);
-    auto rows = tx.exec_params(
+    auto rows = pgstore::ExecPrepared(
+        c, "filament_friends_of",
         "SELECT friend_user_id, created_at_unix FROM friendships WHERE user_id = $1 "
         "ORDER BY created_at_unix DESC, friend_user_id DESC",
         user_id);
@@ -69,8 +69,8 @@ core::Result<std::vector<FriendRow>> FriendsQueries::Friends(const std::string& 
 core::Result<std::vector<FriendRequestRow>> FriendsQueries::Requests(const std::string& user_id) {
   using Out = core::Result<std::vector<FriendRequestRow>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    pqxx::read_transaction tx(c);
-    auto rows = tx.exec_params(
+    auto rows = pgstore::ExecPrepared(
+        c, "filament_friend_requests_of",
         "SELECT request_id, sender_user_id, recipient_user_id, created_at_unix "
         "FROM friend_requests WHERE sender_user_id = $1 OR recipient_user_id = $1 "
         "ORDER BY created_at_unix DESC, request_id DESC",

@@ -96,14 +96,14 @@ core::Result<std::vector<GuildRow>> GuildQueries::ListForMember(const std::strin
                                                                 int limit) {
   using Out = core::Result<std::vector<GuildRow>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    pqxx::read_transaction tx(c);
     return ToGuildRows(
-        tx.exec_params("SELECT g.guild_id, g.name, g.visibility FROM guild_members m "
-                       "JOIN guilds g ON g.guild_id = m.guild_id "
-                       "WHERE m.user_id = $1 AND NOT EXISTS (SELECT 1 FROM guild_bans b "
-                       "  WHERE b.guild_id = m.guild_id AND b.user_id = m.user_id) "
-                       "ORDER BY g.guild_id DESC LIMIT $2",
-                       user_id, limit));
+        pgstore::ExecPrepared(c, "filament_guilds_of_member",
+                              "SELECT g.guild_id, g.name, g.visibility FROM guild_members m "
+                              "JOIN guilds g ON g.guild_id = m.guild_id "
+                              "WHERE m.user_id = $1 AND NOT EXISTS (SELECT 1 FROM guild_bans b "
+                              "  WHERE b.guild_id = m.guild_id AND b.user_id = m.user_id) "
+                              "ORDER BY g.guild_id DESC LIMIT $2",
+                              user_id, limit));
   });
 }
 
@@ -111,11 +111,11 @@ core::Result<std::vector<GuildRow>> GuildQueries::ListPublic(const std::string& 
                                                              int limit) {
   using Out = core::Result<std::vector<GuildRow>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    pqxx::read_transaction tx(c);
-    return ToGuildRows(
-        tx.exec_params("SELECT guild_id, name, visibility FROM guilds WHERE visibility = 'public' "
-                       "AND name_lower LIKE '%' || $1 || '%' ORDER BY guild_id DESC LIMIT $2",
-                       LikeLiteral(query_lower), limit));
+    return ToGuildRows(pgstore::ExecPrepared(
+        c, "filament_guilds_public",
+        "SELECT guild_id, name, visibility FROM guilds WHERE visibility = 'public' "
+        "AND name_lower LIKE '%' || $1 || '%' ORDER BY guild_id DESC LIMIT $2",
+        LikeLiteral(query_lower), limit));
   });
 }
 
@@ -123,9 +123,7 @@ core::Result<std::optional<GuildView>> GuildQueries::LoadForUser(const std::stri
                                                                  const std::string& user_id) {
   using Out = core::Result<std::optional<GuildView>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    c.prepare(kLoadForUser, kLoadForUserSql);
-    pqxx::nontransaction tx(c);  // one statement: no BEGIN/COMMIT round trips
-    auto rows = tx.exec_prepared(kLoadForUser, guild_id, user_id);
+    auto rows = pgstore::ExecPrepared(c, kLoadForUser, kLoadForUserSql, guild_id, user_id);
     if (rows.empty()) return std::optional<GuildView>{};
     return std::optional<GuildView>{ViewOf(rows[0], user_id)};
   });

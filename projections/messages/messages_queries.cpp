@@ -42,38 +42,28 @@ constexpr const char* kAttachmentColumns =
     "attachment_id, guild_id, channel_id, owner_id, filename, mime_type, size_bytes, "
     "sha256_hex";
 
-// Read statements, prepared once per connection (PostgreSQL parses and plans each once) and run
-// without BEGIN/COMMIT round trips: under READ COMMITTED a transaction around them gave each
-// statement its own snapshot anyway.
-constexpr const char* kAttachmentsOf = "filament_messages_attachments_of";
-constexpr const char* kReactionsOf = "filament_messages_reactions_of";
-constexpr const char* kHistory = "filament_messages_history";
-constexpr const char* kMessageById = "filament_messages_by_id";
-
-void PrepareReads(pqxx::connection& c) {
-  c.prepare(kAttachmentsOf, std::string("SELECT ") + kAttachmentColumns +
-                                ", message_id FROM attachments WHERE message_id = "
-                                "ANY($1::text[]) ORDER BY message_id, bind_index");
-  c.prepare(kReactionsOf,
-            "SELECT message_id, emoji, count(*), bool_or(user_id = $2), "
-            "array_to_json((array_agg(user_id ORDER BY user_id))[1:$3])::text "
-            "FROM message_reactions WHERE message_id = ANY($1::text[]) "
-            "GROUP BY message_id, emoji ORDER BY message_id, emoji COLLATE \"C\"");
-}
-
 // Fills attachments_json and reactions_json of `messages` (two statements for the whole page).
-void Decorate(pqxx::connection& c, pqxx::transaction_base& tx,
-              std::vector<render::MessageView>& messages, const std::string& viewer_id) {
+void Decorate(pqxx::connection& c, std::vector<render::MessageView>& messages,
+              const std::string& viewer_id) {
   if (messages.empty()) return;
-  PrepareReads(c);
   std::string ids = TextArray(messages);
   std::map<std::string, std::vector<render::AttachmentView>> attachments;
-  for (const auto& r : tx.exec_prepared(kAttachmentsOf, ids)) {
+  for (const auto& r :
+       pgstore::ExecPrepared(c, "filament_messages_attachments_of",
+                             std::string("SELECT ") + kAttachmentColumns +
+                                 ", message_id FROM attachments WHERE message_id "
+                                 "= ANY($1::text[]) ORDER BY message_id, bind_index",
+                             ids)) {
     attachments[r[8].as<std::string>()].push_back(AttachmentOf(r));
   }
   std::map<std::string, std::vector<render::ReactionView>> reactions;
   for (const auto& r :
-       tx.exec_prepared(kReactionsOf, ids, viewer_id, static_cast<int>(kMaxReactorIds))) {
+       pgstore::ExecPrepared(c, "filament_messages_reactions_of",
+                             "SELECT message_id, emoji, count(*), bool_or(user_id = $2), "
+                             "array_to_json((array_agg(user_id ORDER BY user_id))[1:$3])::text "
+                             "FROM message_reactions WHERE message_id = ANY($1::text[]) "
+                             "GROUP BY message_id, emoji ORDER BY message_id, emoji COLLATE \"C\"",
+                             ids, viewer_id, static_cast<int>(kMaxReactorIds))) {
     render::ReactionView view{r[1].as<std::string>(), r[2].as<uint64_t>(), r[3].as<bool>(), {}};
     view.reactor_user_ids =
         nlohmann::json::parse(r[4].as<std::string>()).get<std::vector<std::string>>();
@@ -113,12 +103,13 @@ core::Result<std::vector<render::MessageView>> MessagesQueries::History(
     const std::string& viewer_id) {
   using Out = core::Result<std::vector<render::MessageView>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    c.prepare(kHistory, std::string(kMessageColumns) +
-                            "WHERE channel_id = $1 AND ($2 = '' OR message_id < $2) "
-                            "ORDER BY message_id DESC LIMIT $3");
-    pqxx::nontransaction tx(c);
-    auto out = MessagesOf(tx.exec_prepared(kHistory, channel_id, before, limit));
-    Decorate(c, tx, out, viewer_id);
+    auto out = MessagesOf(pgstore::ExecPrepared(
+        c, "filament_messages_history",
+        std::string(kMessageColumns) +
+            "WHERE channel_id = $1 AND ($2 = '' OR message_id < $2) ORDER BY message_id DESC "
+            "LIMIT $3",
+        channel_id, before, limit));
+    Decorate(c, out, viewer_id);
     return out;
   });
 }
@@ -127,11 +118,11 @@ core::Result<std::optional<render::MessageView>> MessagesQueries::Message(
     const std::string& message_id, const std::string& viewer_id) {
   using Out = core::Result<std::optional<render::MessageView>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    c.prepare(kMessageById, std::string(kMessageColumns) + "WHERE message_id = $1");
-    pqxx::nontransaction tx(c);
-    auto out = MessagesOf(tx.exec_prepared(kMessageById, message_id));
+    auto out = MessagesOf(
+        pgstore::ExecPrepared(c, "filament_messages_by_id",
+                              std::string(kMessageColumns) + "WHERE message_id = $1", message_id));
     if (out.empty()) return std::optional<render::MessageView>();
-    Decorate(c, tx, out, viewer_id);
+    Decorate(c, out, viewer_id);
     return std::optional<render::MessageView>(std::move(out.front()));
   });
 }
@@ -141,11 +132,11 @@ core::Result<std::vector<render::MessageView>> MessagesQueries::ByIds(
   using Out = core::Result<std::vector<render::MessageView>>;
   if (message_ids.empty()) return std::vector<render::MessageView>{};
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    pqxx::read_transaction tx(c);
     auto found = MessagesOf(
-        tx.exec_params(std::string(kMessageColumns) + "WHERE message_id = ANY($1::text[])",
-                       TextArray(message_ids)));
-    Decorate(c, tx, found, "");
+        pgstore::ExecPrepared(c, "filament_messages_by_ids",
+                              std::string(kMessageColumns) + "WHERE message_id = ANY($1::text[])",
+                              TextArray(message_ids)));
+    Decorate(c, found, "");
     std::map<std::string, render::MessageView*> by_id;
     for (auto& m : found) by_id[m.message_id] = &m;
     std::vector<render::MessageView> out;
@@ -161,8 +152,8 @@ core::Result<std::vector<render::MessageView>> MessagesQueries::GuildMessages(
     const std::string& guild_id, int64_t max) {
   using Out = core::Result<std::vector<render::MessageView>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    pqxx::read_transaction tx(c);
-    return MessagesOf(tx.exec_params(
+    return MessagesOf(pgstore::ExecPrepared(
+        c, "filament_messages_of_guild",
         std::string(kMessageColumns) + "WHERE guild_id = $1 ORDER BY message_id LIMIT $2", guild_id,
         max));
   });
@@ -172,11 +163,11 @@ core::Result<std::optional<StoredAttachment>> MessagesQueries::Attachment(
     const std::string& attachment_id) {
   using Out = core::Result<std::optional<StoredAttachment>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    pqxx::read_transaction tx(c);
-    auto rows = tx.exec_params(std::string("SELECT ") + kAttachmentColumns +
-                                   ", coalesce(message_id, '') FROM attachments "
-                                   "WHERE attachment_id = $1",
-                               attachment_id);
+    auto rows = pgstore::ExecPrepared(c, "filament_attachment",
+                                      std::string("SELECT ") + kAttachmentColumns +
+                                          ", coalesce(message_id, '') FROM attachments "
+                                          "WHERE attachment_id = $1",
+                                      attachment_id);
     if (rows.empty()) return std::optional<StoredAttachment>();
     return std::optional<StoredAttachment>(
         StoredAttachment{AttachmentOf(rows[0]), rows[0][8].as<std::string>()});

@@ -116,14 +116,11 @@ std::string ProfileJson(const Profile& p) {
 core::Result<std::optional<Profile>> UsersQueries::FindById(const std::string& user_id) {
   using Out = core::Result<std::optional<Profile>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    // One statement, on every authenticated request: no BEGIN/ROLLBACK round trips around it,
-    // and prepared, so PostgreSQL plans it once per connection.
-    constexpr const char* kStatement = "filament_users_find_by_id";
-    c.prepare(kStatement,
-              "SELECT user_id, username, about_markdown, about_markdown_tokens, avatar_version, "
-              "banner_version FROM users WHERE user_id = $1");
-    pqxx::nontransaction tx(c);
-    auto rows = tx.exec_prepared(kStatement, user_id);
+    auto rows = pgstore::ExecPrepared(
+        c, "filament_users_find_by_id",
+        "SELECT user_id, username, about_markdown, about_markdown_tokens, avatar_version, "
+        "banner_version FROM users WHERE user_id = $1",
+        user_id);
     if (rows.empty()) return std::optional<Profile>{};
     const auto& r = rows[0];
     return std::optional<Profile>{Profile{r[0].as<std::string>(), r[1].as<std::string>(),
@@ -135,14 +132,14 @@ core::Result<std::optional<Profile>> UsersQueries::FindById(const std::string& u
 core::Result<std::optional<ProfileImage>> UsersQueries::FindImage(const std::string& user_id,
                                                                   ProfileImageKind kind) {
   using Out = core::Result<std::optional<ProfileImage>>;
-  const char* sql = kind == ProfileImageKind::kAvatar
-                        ? "SELECT avatar_blob_id, avatar_mime, avatar_sha256, avatar_size "
-                          "FROM users WHERE user_id = $1 AND avatar_blob_id IS NOT NULL"
-                        : "SELECT banner_blob_id, banner_mime, banner_sha256, banner_size "
-                          "FROM users WHERE user_id = $1 AND banner_blob_id IS NOT NULL";
+  const bool avatar = kind == ProfileImageKind::kAvatar;
+  const char* sql = avatar ? "SELECT avatar_blob_id, avatar_mime, avatar_sha256, avatar_size "
+                             "FROM users WHERE user_id = $1 AND avatar_blob_id IS NOT NULL"
+                           : "SELECT banner_blob_id, banner_mime, banner_sha256, banner_size "
+                             "FROM users WHERE user_id = $1 AND banner_blob_id IS NOT NULL";
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    pqxx::read_transaction tx(c);
-    auto rows = tx.exec_params(sql, user_id);
+    auto rows = pgstore::ExecPrepared(c, avatar ? "filament_users_avatar" : "filament_users_banner",
+                                      sql, user_id);
     if (rows.empty()) return std::optional<ProfileImage>{};
     const auto& r = rows[0];
     return std::optional<ProfileImage>{ProfileImage{r[0].as<std::string>(), r[1].as<std::string>(),
@@ -154,13 +151,13 @@ core::Result<std::vector<Profile>> UsersQueries::FindMany(
     const std::vector<std::string>& user_ids) {
   using Out = core::Result<std::vector<Profile>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    pqxx::read_transaction tx(c);
     std::string array = "{";
     for (size_t i = 0; i < user_ids.size(); ++i) {
       array += (i == 0 ? "" : ",") + user_ids[i];  // canonical ULIDs: no quoting needed
     }
     array += "}";
-    auto rows = tx.exec_params(
+    auto rows = pgstore::ExecPrepared(
+        c, "filament_users_many",
         "SELECT u.user_id, u.username, u.about_markdown, u.about_markdown_tokens, "
         "u.avatar_version, u.banner_version FROM unnest($1::text[]) WITH ORDINALITY AS q(id, n) "
         "JOIN users u ON u.user_id = q.id ORDER BY q.n",
