@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Read benchmark: wrk on the two reads a client makes on opening a channel, GET
-/guilds/{g}/channels and GET /guilds/{g}/channels/{c}/messages?limit=N, against `filament serve`
-on the embedded log (one or two binaries, alternating fresh servers per round).
+"""Read benchmark: wrk on the reads a client makes on opening a guild and a channel, GET /guilds,
+/guilds/{g}/channels, /guilds/{g}/members and /guilds/{g}/channels/{c}/messages?limit=N, against
+`filament serve` on the embedded log (one or two binaries, alternating fresh servers per round).
 
 Each server gets one user, one guild with one channel, and M posted messages (markdown, some with
 a reaction); wrk runs a 2 s warm-up (so that the connection pool is open and its processes are
@@ -60,7 +60,8 @@ def run_binary(binary, args):
                 request(server.port, token, "POST",
                         f"{base}/{posted['message_id']}/reactions/%F0%9F%91%8D")
         time.sleep(1)  # the read models have the posts (read-your-writes covers the last)
-        for label, path in (("channels", f"/guilds/{gid}/channels"),
+        for label, path in (("guilds", "/guilds"), ("channels", f"/guilds/{gid}/channels"),
+                            ("members", f"/guilds/{gid}/members"),
                             (f"history (limit {args.limit})", f"{base}?limit={args.limit}")):
             wrk(server.port, token, path, args.connections, 2)  # warm-up: the pool opens
             cpu = ProcessCpu(server.pids())
