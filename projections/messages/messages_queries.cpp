@@ -103,12 +103,24 @@ core::Result<std::vector<render::MessageView>> MessagesQueries::History(
     const std::string& viewer_id) {
   using Out = core::Result<std::vector<render::MessageView>>;
   return pgstore::WithConnection(pool_, [&](pqxx::connection& c) -> Out {
-    auto out = MessagesOf(pgstore::ExecPrepared(
-        c, "filament_messages_history",
-        std::string(kMessageColumns) +
-            "WHERE channel_id = $1 AND ($2 = '' OR message_id < $2) ORDER BY message_id DESC "
-            "LIMIT $3",
-        channel_id, before, limit));
+    // The first page runs prepared. An older page is planned for its own cursor: a cached
+    // generic plan of "message_id < $2 ORDER BY message_id DESC" may walk the primary key
+    // backwards and filter by channel, which reads most of the table for a small channel
+    // beside a large one (ADR 0105).
+    pqxx::result page;
+    if (before.empty()) {
+      page = pgstore::ExecPrepared(
+          c, "filament_messages_history",
+          std::string(kMessageColumns) + "WHERE channel_id = $1 ORDER BY message_id DESC LIMIT $2",
+          channel_id, limit);
+    } else {
+      pqxx::nontransaction tx(c);
+      page = tx.exec_params(std::string(kMessageColumns) +
+                                "WHERE channel_id = $1 AND message_id < $2 "
+                                "ORDER BY message_id DESC LIMIT $3",
+                            channel_id, before, limit);
+    }
+    auto out = MessagesOf(page);
     Decorate(c, out, viewer_id);
     return out;
   });
