@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Read benchmark: wrk on the reads a client makes on opening a guild and a channel, GET /guilds,
-/guilds/{g}/channels, /guilds/{g}/members and /guilds/{g}/channels/{c}/messages?limit=N, against
-`filament serve` on the embedded log (one or two binaries, alternating fresh servers per round).
+/guilds/{g}/channels, /guilds/{g}/members, /guilds/{g}/channels/{c}/messages?limit=N and an
+older page (`before` the middle message), against `filament serve` on the embedded log (one or
+two binaries, alternating fresh servers per round).
 
 Each server gets one user, one guild with one channel, and M posted messages (markdown, some with
 a reaction); wrk runs a 2 s warm-up (so that the connection pool is open and its processes are
@@ -53,16 +54,20 @@ def run_binary(binary, args):
         token = asyncio.run(register_all(server.port, ["reader"]))["reader"][0]
         gid, cid = asyncio.run(make_guild(server.port, token))
         base = f"/guilds/{gid}/channels/{cid}/messages"
+        ids = []
         for i in range(args.messages):
             posted = request(server.port, token, "POST", base,
                              {"content": f"message {i}: **bold**, `code` and a [link](https://x.y/{i})"})
+            ids.append(posted["message_id"])
             if i % 3 == 0:
                 request(server.port, token, "POST",
                         f"{base}/{posted['message_id']}/reactions/%F0%9F%91%8D")
         time.sleep(1)  # the read models have the posts (read-your-writes covers the last)
         for label, path in (("guilds", "/guilds"), ("channels", f"/guilds/{gid}/channels"),
                             ("members", f"/guilds/{gid}/members"),
-                            (f"history (limit {args.limit})", f"{base}?limit={args.limit}")):
+                            (f"history (limit {args.limit})", f"{base}?limit={args.limit}"),
+                            (f"older page (limit {args.limit // 2})",
+                             f"{base}?limit={args.limit // 2}&before={ids[len(ids) // 2]}")):
             wrk(server.port, token, path, args.connections, 2)  # warm-up: the pool opens
             cpu = ProcessCpu(server.pids())
             r = wrk(server.port, token, path, args.connections, args.seconds)
