@@ -16,61 +16,57 @@ Needs wrk (tools/bench/http_bench.sh installs it).
 """
 import argparse
 import asyncio
-import json
 import os
-import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_http import ProcessCpu  # noqa: E402
-from delivery_bench import Server, make_guild, parse_wrk, register_all, table  # noqa: E402
+from bench_http import Http, ProcessCpu  # noqa: E402
+from delivery_bench import Server, make_guild, register_all, table  # noqa: E402
+from http_bench import wrk  # noqa: E402
 
 EXTRA_ENV = {"FILAMENT_MAX_CONNECTIONS_PER_IP": "0"}  # wrk's connections share one address
 
 
-def request(port, token, method, path, body=None):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
-                                 data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Authorization": "Bearer " + token,
-                                          "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as reply:
-        return json.load(reply)
-
-
-def wrk(port, token, path, connections, seconds):
-    proc = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s",
-                           "--timeout", "2s", "--latency", "-H", f"Authorization: Bearer {token}",
-                           f"http://127.0.0.1:{port}{path}"],
-                          capture_output=True, text=True, timeout=seconds + 60)
-    return parse_wrk(proc.stdout)
+async def seed(port, messages):
+    """One user and guild, `messages` posts (a reaction on every third): token, guild, channel,
+    message ids oldest first."""
+    token = (await register_all(port, ["reader"]))["reader"][0]
+    gid, cid = await make_guild(port, token)
+    base = f"/guilds/{gid}/channels/{cid}/messages"
+    http, ids = Http(port), []
+    try:
+        for i in range(messages):
+            content = f"message {i}: **bold**, `code` and a [link](https://x.y/{i})"
+            status, posted = await http.call("POST", base, {"content": content}, token)
+            if status != 200:
+                raise RuntimeError(f"post answered {status}: {posted}")
+            ids.append(posted["message_id"])
+            if i % 3 == 0:
+                status, _ = await http.call("POST", f"{base}/{ids[-1]}/reactions/%F0%9F%91%8D",
+                                            token=token)
+                if status != 200:
+                    raise RuntimeError(f"reaction answered {status}")
+    finally:
+        await http.close()
+    return token, gid, cid, ids
 
 
 def run_binary(binary, args):
     server = Server(binary, "pg").start(EXTRA_ENV)
     rows = []
     try:
-        token = asyncio.run(register_all(server.port, ["reader"]))["reader"][0]
-        gid, cid = asyncio.run(make_guild(server.port, token))
+        token, gid, cid, ids = asyncio.run(seed(server.port, args.messages))
         base = f"/guilds/{gid}/channels/{cid}/messages"
-        ids = []
-        for i in range(args.messages):
-            posted = request(server.port, token, "POST", base,
-                             {"content": f"message {i}: **bold**, `code` and a [link](https://x.y/{i})"})
-            ids.append(posted["message_id"])
-            if i % 3 == 0:
-                request(server.port, token, "POST",
-                        f"{base}/{posted['message_id']}/reactions/%F0%9F%91%8D")
         time.sleep(1)  # the read models have the posts (read-your-writes covers the last)
         for label, path in (("guilds", "/guilds"), ("channels", f"/guilds/{gid}/channels"),
                             ("members", f"/guilds/{gid}/members"),
                             (f"history (limit {args.limit})", f"{base}?limit={args.limit}"),
                             (f"older page (limit {args.limit // 2})",
                              f"{base}?limit={args.limit // 2}&before={ids[len(ids) // 2]}")):
-            wrk(server.port, token, path, args.connections, 2)  # warm-up: the pool opens
+            wrk(server.port, path, args.connections, 2, token)  # warm-up: the pool opens
             cpu = ProcessCpu(server.pids())
-            r = wrk(server.port, token, path, args.connections, args.seconds)
+            r = wrk(server.port, path, args.connections, args.seconds, token)
             used = cpu.percent()
             rows.append([os.path.basename(os.path.dirname(os.path.abspath(binary))) + "/" +
                          os.path.basename(binary), label, args.connections, f"{r['rps']:.0f}",
