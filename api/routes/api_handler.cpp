@@ -21,6 +21,11 @@ void ReadModelsLate(const events::Position& position) {
                events::FormatPosition(position).c_str());
 }
 
+// A mutation's answer names the log position of its last event (clients and tests wait on it).
+void AddPosition(http::HttpResponse& response, const events::Position& last) {
+  response.headers.emplace_back("x-filament-position", events::FormatPosition(last));
+}
+
 std::string EchoJson(const std::string& message) {
   nlohmann::ordered_json out;
   out["message"] = message;
@@ -279,7 +284,7 @@ http::HttpResponse ApiHandler::Mutation(const commands::Appended& appended, std:
   http::HttpResponse response = Json(status, std::move(body));
   auto last = appended.Last();
   if (!last) return response;
-  response.headers.emplace_back("x-filament-position", events::FormatPosition(*last));
+  AddPosition(response, *last);
   if (deps_.applied == nullptr) return response;
   http::HttpResponse deferred;
   deferred.defer = [this, position = *last,
@@ -319,8 +324,7 @@ http::HttpResponse ApiHandler::MutationDetached(
       const auto last = appended->Last();
       http::ResponseMaker answer = [this, appended, last, render = std::move(render)] {
         http::HttpResponse response = Json(200, render(*appended));
-        if (last)
-          response.headers.emplace_back("x-filament-position", events::FormatPosition(*last));
+        if (last) AddPosition(response, *last);
         return response;
       };
       if (!last || deps_.applied == nullptr) return resume(std::move(answer));
@@ -334,7 +338,7 @@ http::HttpResponse ApiHandler::MutationNow(const commands::Appended& appended, s
   http::HttpResponse response = Json(200, std::move(body));
   auto last = appended.Last();
   if (!last) return response;
-  response.headers.emplace_back("x-filament-position", events::FormatPosition(*last));
+  AddPosition(response, *last);
   if (deps_.applied != nullptr &&
       !deps_.applied->WaitFor(
           deps_.read_models, *last,
