@@ -1,23 +1,12 @@
 #include "api/routes/gateway_ports.hpp"
 
 #include "adapters/pgstore/ip_observation_store.hpp"
-#include "commands/guild/ip_bans.hpp"
+#include "api/routes/governance_helpers.hpp"
 #include "commands/guild/messages.hpp"
 #include "gateway/gateway_upgrade.hpp"
 #include "projections/guilds/guilds_projection.hpp"
 
 namespace filament::api {
-namespace {
-
-// The audit trail of a refused gateway command; the refusal stands whatever became of it.
-void RecordHit(commands::CommandService& commands, const std::string& user_id,
-               const std::string& guild_id, const std::string& ban_id) {
-  (void)commands.OnGuild(commands::CommandContext{user_id, ""}, guild_id, [&](commands::Minter& m) {
-    return commands::RecordIpBanHit{guild_id, user_id, ban_id, m.NowUnix()};
-  });
-}
-
-}  // namespace
 
 core::Result<bool> GatewaySubscribeAuthorizer::MayView(const std::string& user_id,
                                                        const std::string& guild_id,
@@ -47,7 +36,7 @@ core::Status GatewayMessagePoster::Post(const std::string& user_id, const std::s
     auto ban = ip_observations_->ActiveBanFor(guild_id, client_ip, clock_.NowUnix());
     if (!ban.ok()) return ban.error();
     if (ban->has_value()) {
-      RecordHit(commands_, user_id, guild_id, **ban);
+      (void)AppendIpBanHit(commands_, ctx, guild_id, **ban);  // the refusal stands regardless
       return core::MakeError(core::ErrorCode::kPermissionDenied, "address is banned", "ip_banned");
     }
     appended = post(/*address_cleared=*/true);
@@ -70,7 +59,9 @@ core::Result<bool> GatewayIpBanGate::IsBanned(const std::string& user_id,
   auto ban = store_.ActiveBanFor(guild_id, client_ip, clock_.NowUnix());
   if (!ban.ok()) return ban.error();
   if (!ban->has_value()) return false;
-  if (commands_ != nullptr) RecordHit(*commands_, user_id, guild_id, **ban);
+  if (commands_ != nullptr) {
+    (void)AppendIpBanHit(*commands_, {user_id, ""}, guild_id, **ban);  // the refusal stands
+  }
   return true;
 }
 

@@ -79,6 +79,12 @@ std::optional<http::HttpResponse> IpBanGate(ApiHandler& api, const RouteRequest&
 std::optional<http::HttpResponse> IpBanGate(ApiHandler& api, const std::string& client_ip,
                                             const commands::CommandContext& ctx,
                                             const std::string& guild_id);
+// Appends the IpBanHit of `ctx.actor_user_id`, refused by `ban_id` (audit moderation.ip_ban.hit,
+// the trail of a refused request, REST or gateway). Errors: OnGuild's.
+core::Result<commands::Appended> AppendIpBanHit(commands::CommandService& commands,
+                                                const commands::CommandContext& ctx,
+                                                const std::string& guild_id,
+                                                const std::string& ban_id);
 // Directory join: records the caller's IP observation (throttled) and returns an active ban
 // of the guild on that address, if any.
 core::Result<std::optional<std::string>> ObserveJoin(ApiHandler& api, const RouteRequest& request,

@@ -141,6 +141,15 @@ http::HttpResponse RemoveIpBan(ApiHandler& api, RouteRequest& request) {
 
 }  // namespace
 
+core::Result<commands::Appended> AppendIpBanHit(commands::CommandService& commands,
+                                                const commands::CommandContext& ctx,
+                                                const std::string& guild_id,
+                                                const std::string& ban_id) {
+  return commands.OnGuild(ctx, guild_id, [&](commands::Minter& m) {
+    return commands::RecordIpBanHit{guild_id, ctx.actor_user_id, ban_id, m.NowUnix()};
+  });
+}
+
 std::optional<http::HttpResponse> IpBanGate(ApiHandler& api, const RouteRequest& request,
                                             const Principal& who, const std::string& guild_id) {
   return IpBanGate(api, request.client_ip, ContextFor(who, request), guild_id);
@@ -154,9 +163,7 @@ std::optional<http::HttpResponse> IpBanGate(ApiHandler& api, const std::string& 
   auto ban = store->ActiveBanFor(guild_id, client_ip, api.deps().clock.NowUnix());
   if (!ban.ok()) return api.Error(ban.error());
   if (!ban->has_value()) return std::nullopt;
-  auto hit = api.deps().commands.OnGuild(ctx, guild_id, [&](commands::Minter& m) {
-    return commands::RecordIpBanHit{guild_id, ctx.actor_user_id, **ban, m.NowUnix()};
-  });
+  auto hit = AppendIpBanHit(api.deps().commands, ctx, guild_id, **ban);
   if (!hit.ok() && hit.error().code != core::ErrorCode::kNotFound) return api.Error(hit.error());
   if (hit.ok()) api.MutationNow(*hit, "");  // the audit trail shows the hit once answered
   return api.Error(core::PermissionDenied("address is banned"));
