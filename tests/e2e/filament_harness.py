@@ -31,6 +31,10 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Every response received by any Server of this process (see record_response).
 RECORDED = []
+# The last diagnostic lines (see is_diagnostic) of every stopped Server (cluster mode: of every
+# role), printed when a test failed: a CI report then carries the server's reason for a 500.
+STOPPED_DIAGNOSTICS = []
+DIAGNOSTICS_KEPT = 60
 
 
 # FILAMENT_E2E_SERVER=http://127.0.0.1:PORT: drive that running server instead of starting one
@@ -212,6 +216,9 @@ class Server:
                 raise AssertionError(f"the cluster did not stop cleanly (exit "
                                      f"{self.proc.returncode}):\n" + "".join(self.output[-20:]))
         finally:
+            text = "".join(self.output) + self.role_output()
+            lines = [line for line in text.splitlines() if is_diagnostic(line)]
+            STOPPED_DIAGNOSTICS.append((len(lines), lines[-DIAGNOSTICS_KEPT:]))
             keep = os.environ.get("FILAMENT_E2E_KEEP_LOGS")  # cluster mode: the role logs
             if keep and CLUSTER and os.path.isdir(os.path.join(self.data_dir, "logs")):
                 shutil.copytree(os.path.join(self.data_dir, "logs"),
@@ -399,6 +406,29 @@ def _json(raw):
         return raw.decode(errors="replace")
 
 
+# Lines of a server's output that explain a failure: the api's reason for a 500 ("api: CODE:
+# message"), the process's own complaints ("filament: ..."), sweeps, sanitizer reports; of the
+# JSON log lines (ADR 0076) those above level info and the partition writers' hand-overs, not
+# the line per request.
+DIAGNOSTIC_LINE = re.compile(r"^(api|filament|voice|voice sweep|gateway): (?!start: )|error|ERROR")
+
+
+def is_diagnostic(line):
+    if line.startswith("{"):
+        return '"level":"info"' not in line or '"event":"partition_writer"' in line
+    return bool(DIAGNOSTIC_LINE.search(line))
+
+
+def print_server_diagnostics():
+    """After a failed test: the last diagnostic lines of each server stopped so far."""
+    for index, (total, lines) in enumerate(STOPPED_DIAGNOSTICS):
+        if lines:
+            print(f"server {index + 1} of {len(STOPPED_DIAGNOSTICS)}: last {len(lines)} of "
+                  f"{total} diagnostic line(s):", file=sys.stderr)
+            for line in lines:
+                print("  " + line[:400], file=sys.stderr)
+
+
 def run_tests(with_log=True):
     """Parses --binary (and --log pg|kafka), runs the calling module's unittest cases (the parsed
     arguments reach them through the module's ARGS global), then checks every recorded response
@@ -410,5 +440,7 @@ def run_tests(with_log=True):
     args, rest = parser.parse_known_args()
     sys.modules["__main__"].ARGS = args
     program = unittest.main(module="__main__", argv=[sys.argv[0]] + rest, verbosity=2, exit=False)
+    if not program.result.wasSuccessful():
+        print_server_diagnostics()
     problems = check_recorded_responses()
     sys.exit(0 if program.result.wasSuccessful() and not problems else 1)
