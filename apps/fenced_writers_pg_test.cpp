@@ -251,6 +251,34 @@ TEST_F(FencedWritersPg, AWriterThatLostItsPartitionTakesItBackBeforeAppending) {
   (void)p;
 }
 
+// A process learns that another one took a partition only from its next append there (or
+// from a record the other appended). Until then it believes it owns it; a stream-creating
+// command refused there must try again in the partition it has just taken back, not in the
+// partition of a newly minted id, which it may believe it owns just as wrongly (the 500s of
+// `POST /guilds` in e2e_voice_cluster_pg: both attempts fenced).
+TEST_F(FencedWritersPg, AStreamCreatingCommandRefusedAsFencedSucceedsOnItsSecondAttempt) {
+  core::Limits limits;
+  limits.max_created_guilds_per_user = 100;
+  auto a = NewWriter(limits);
+  std::string alice;
+  for (int i = 0; i < 200 && a->service->OwnedPartitions() < 4; ++i) {
+    alice = Register(*a->service, "user" + std::to_string(i));
+  }
+  ASSERT_EQ(a->service->OwnedPartitions(), 4);
+  auto thief = postgres::PgEventLog::Open(db_, 4, events::WriterMode::kFenced);
+  ASSERT_TRUE(thief.ok());
+  for (int round = 0; round < 8; ++round) {
+    // Every partition taken without a record: A still believes it owns all four.
+    for (int32_t p = 0; p < 4; ++p) ASSERT_TRUE((*thief)->AcquirePartition(p).ok());
+    auto guild = a->service->CreateGuild({alice, "r"}, "Guild", "public");
+    ASSERT_TRUE(guild.ok()) << "round " << round << ": " << guild.error().message;
+    for (int32_t p = 0; p < 4; ++p) ASSERT_TRUE((*thief)->AcquirePartition(p).ok());
+    auto user = a->service->RegisterUser({"", "r"}, "late" + std::to_string(round), "hash");
+    ASSERT_TRUE(user.ok()) << "round " << round << ": " << user.error().message;
+    ASSERT_EQ(user->events.size(), 1u);
+  }
+}
+
 // ADR 0096: background work acts only on partitions the process writes now. A's follower
 // sees B's record in a partition A owned and gives it up, so A stops sweeping it.
 TEST_F(FencedWritersPg, WritesNowFollowsTheOwnershipOfTheStreamsPartition) {

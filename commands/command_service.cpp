@@ -184,11 +184,18 @@ core::Status CommandService::FoldLogged(FriendshipState& state, const events::Ev
   return core::OkStatus();
 }
 
+core::Result<Appended> CommandService::RegisterUser(const CommandContext& ctx,
+                                                    const std::string& username,
+                                                    const std::string& password_hash) {
+  const std::string user_id = Minter(ids_, clock_).NewId();
+  return OnceMoreIfFenced([&] { return RegisterUserOnce(ctx, user_id, username, password_hash); });
+}
+
 core::Result<Appended> CommandService::RegisterUserOnce(const CommandContext& ctx,
+                                                        const std::string& user_id,
                                                         const std::string& username,
                                                         const std::string& password_hash) {
   Minter minter(ids_, clock_);
-  const std::string user_id = minter.NewId();
   FILAMENT_RETURN_IF_ERROR(OwnStream("user:" + user_id));  // before the directory lock
   std::lock_guard lock(directory_mutex_);
   auto decided = Decide(directory_, commands::RegisterUser{user_id, username, minter.NowUnix()});
@@ -216,28 +223,31 @@ core::Result<Appended> CommandService::RegisterUserOnce(const CommandContext& ct
   return appended;
 }
 
+core::Result<Appended> CommandService::CreateGuild(const CommandContext& ctx,
+                                                   const std::string& name,
+                                                   const std::string& visibility) {
+  Minter minter(ids_, clock_);
+  const commands::CreateGuild cmd{.guild_id = minter.NewId(),
+                                  .name = name,
+                                  .visibility = visibility,
+                                  .creator_user_id = ctx.actor_user_id,
+                                  .everyone_role_id = minter.NewId(),
+                                  .owner_role_id = minter.NewId(),
+                                  .moderator_role_id = minter.NewId(),
+                                  .member_role_id = minter.NewId(),
+                                  .now_unix = minter.NowUnix()};
+  return OnceMoreIfFenced([&] { return CreateGuildOnce(ctx, cmd); });
+}
+
 core::Result<Appended> CommandService::CreateGuildOnce(const CommandContext& ctx,
-                                                       const std::string& name,
-                                                       const std::string& visibility) {
+                                                       commands::CreateGuild cmd) {
   std::lock_guard creator_lock(CreatorLock(ctx.actor_user_id));
-  int64_t created = 0;
   {
     std::lock_guard lock(directory_mutex_);
     auto it = directory_.guilds_created_by_user.find(ctx.actor_user_id);
-    if (it != directory_.guilds_created_by_user.end()) created = it->second;
+    cmd.guilds_already_created = it != directory_.guilds_created_by_user.end() ? it->second : 0;
   }
-  Minter minter(ids_, clock_);
-  commands::CreateGuild cmd{.guild_id = minter.NewId(),
-                            .name = name,
-                            .visibility = visibility,
-                            .creator_user_id = ctx.actor_user_id,
-                            .everyone_role_id = minter.NewId(),
-                            .owner_role_id = minter.NewId(),
-                            .moderator_role_id = minter.NewId(),
-                            .member_role_id = minter.NewId(),
-                            .now_unix = minter.NowUnix(),
-                            .guilds_already_created = created,
-                            .max_created_guilds = limits_.max_created_guilds_per_user};
+  cmd.max_created_guilds = limits_.max_created_guilds_per_user;
   // The guild id is fresh, so nobody else can touch its stream: decide first, and allocate
   // the slot only for an accepted command.
   auto decided = Decide(GuildState{}, cmd);

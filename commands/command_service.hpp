@@ -13,6 +13,7 @@
 #include "commands/command_batch.hpp"
 #include "commands/friendship/friendship_state.hpp"
 #include "commands/guild/guild_state.hpp"
+#include "commands/guild/workspace.hpp"
 #include "commands/partition_writers.hpp"
 #include "commands/ports.hpp"
 #include "commands/snapshot/command_fold.hpp"
@@ -200,18 +201,16 @@ class CommandService {
                                        const commands::UpdateProfile& cmd) {
     return OnceMoreIfFenced([&] { return UpdateProfileOnce(ctx, user_id, cmd); });
   }
-  // Stream-creating commands.
+  // Stream-creating commands. The new stream's id is minted once: a second attempt after a
+  // fenced append goes to the partition just taken back, not to a new random one that this
+  // process may also only believe it owns (another process took it without appending yet).
   // `password_hash` is already hashed (hashing is slow and runs outside any lock). A taken
   // username appends nothing (the caller still answers "accepted": no enumeration).
   core::Result<Appended> RegisterUser(const CommandContext& ctx, const std::string& username,
-                                      const std::string& password_hash) {
-    return OnceMoreIfFenced([&] { return RegisterUserOnce(ctx, username, password_hash); });
-  }
+                                      const std::string& password_hash);
   // Checks the creator cap from the UserDirectory under a per-creator lock.
   core::Result<Appended> CreateGuild(const CommandContext& ctx, const std::string& name,
-                                     const std::string& visibility) {
-    return OnceMoreIfFenced([&] { return CreateGuildOnce(ctx, name, visibility); });
-  }
+                                     const std::string& visibility);
 
   // The attachment quota ledger, kept current with every fold and append (ADR 0040).
   AttachmentQuota& attachment_quota() { return attachment_quota_; }
@@ -219,10 +218,11 @@ class CommandService {
  private:
   core::Result<Appended> UpdateProfileOnce(const CommandContext& ctx, const std::string& user_id,
                                            commands::UpdateProfile cmd);
-  core::Result<Appended> RegisterUserOnce(const CommandContext& ctx, const std::string& username,
+  core::Result<Appended> RegisterUserOnce(const CommandContext& ctx, const std::string& user_id,
+                                          const std::string& username,
                                           const std::string& password_hash);
-  core::Result<Appended> CreateGuildOnce(const CommandContext& ctx, const std::string& name,
-                                         const std::string& visibility);
+  // `cmd` has its ids and time; the creator cap's fields are filled here.
+  core::Result<Appended> CreateGuildOnce(const CommandContext& ctx, commands::CreateGuild cmd);
 
   // Runs `attempt` once more when its append was refused because another process had taken
   // the partition (AppendFailed marked it lost, so the second attempt takes it back first).
