@@ -193,6 +193,53 @@ TEST(PgEventLog, APollReadsItsLimitNotTheRestOfThePartition) {
       << "entries read by 3 polls of 100 from the middle of a 3 100-record partition";
 }
 
+// A reader that read to the end of its partitions does not read again until a notification
+// says there is more (ADR 0106): one read per record appended while it waits, not a second
+// one that finds nothing right after each record. And it is woken by each append, not by the
+// 250 ms fallback (20 appends 30 ms apart take ~0.6 s; on the fallback they take > 4 s).
+TEST(PgEventLog, AReaderAtTheEndReadsOncePerWakeUp) {
+  std::string db = testing::CreateMigratedDatabase();
+  auto log = MustOpen(db, 1);
+  ASSERT_NE(log, nullptr);
+  pqxx::connection conn(db);
+  const auto before = ReadsOf(conn, "event_log_pkey");
+  constexpr int kRecords = 20;
+  auto started = std::chrono::steady_clock::now();
+  {
+    auto reader = log->OpenReader({{0, 0}});
+    ASSERT_TRUE(reader.ok());
+    ASSERT_TRUE((*reader)->Poll(10, milliseconds(0)).ok());  // connected, listening, at the end
+    std::thread writer([&] {
+      for (int i = 0; i < kRecords; ++i) {
+        std::this_thread::sleep_for(milliseconds(30));
+        ASSERT_TRUE(log->Append(OneRecordBatch("guild:01HWAKE", i)).ok());
+      }
+    });
+    started = std::chrono::steady_clock::now();
+    int received = 0;
+    for (int polls = 0; received < kRecords && polls < 10 * kRecords; ++polls) {
+      auto got = (*reader)->Poll(10, milliseconds(2000));
+      ASSERT_TRUE(got.ok());
+      for (const auto& r : *got) EXPECT_EQ(r.position.offset, received++);
+    }
+    writer.join();
+    EXPECT_EQ(received, kRecords);
+  }  // the reader's session ends, and flushes its statistics as it exits
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  auto after = ReadsOf(conn, "event_log_pkey");
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+       after.scans < before.scans + kRecords && std::chrono::steady_clock::now() < deadline;
+       after = ReadsOf(conn, "event_log_pkey")) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  const int64_t reads = after.scans - before.scans;
+  EXPECT_GE(reads, kRecords);
+  // Each record once, plus the first read and a few whose notification came for a record an
+  // earlier read already had; reading again after each record would be ~2 × kRecords.
+  EXPECT_LE(reads, kRecords + kRecords / 4) << "reads for " << kRecords << " records";
+  EXPECT_LT(elapsed, std::chrono::seconds(3));
+}
+
 TEST(PgEventLog, UndecodableRowIsReturnedWithDecodeError) {
   std::string db = testing::CreateMigratedDatabase();
   auto log = MustOpen(db, 4);

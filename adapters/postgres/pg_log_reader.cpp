@@ -41,6 +41,7 @@ PgLogReader::PgLogReader(std::string conninfo, int32_t partitions,
           [this](pqxx::connection& c) {
             c.prepare(kReadStatement, ReadSql());
             wakeup_ = std::make_unique<Wakeup>(c);  // LISTEN before the first read
+            at_end_ = false;  // notifications sent while disconnected are lost: read first
           },
           [this] { wakeup_.reset(); }) {}
 
@@ -71,12 +72,21 @@ core::Result<std::vector<events::StoredRecord>> PgLogReader::Poll(size_t max_rec
     }
     return out;
   }
+  // A poll that may not wait reads (what is in the log now); one that may wait reads only when
+  // the last read did not reach the end, and otherwise once woken.
+  bool read = !at_end_ || wait.count() <= 0;
   while (true) {
-    auto records = ReadAvailable(max_records);
-    if (!records.ok() || !records->empty()) return records;
+    if (read) {
+      auto records = ReadAvailable(max_records);
+      if (!records.ok() || !records->empty()) return records;
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return records;
-    FILAMENT_RETURN_IF_ERROR(Wait(std::min(left, kFallbackPoll)));
+    if (left.count() <= 0) return std::vector<events::StoredRecord>{};
+    const auto slice = std::min(left, kFallbackPoll);
+    auto notified = Wait(slice);
+    if (!notified.ok()) return notified.error();
+    // Read again after a notification, a whole fallback slice without one, or a reconnect.
+    read = *notified || slice == kFallbackPoll || !at_end_;
   }
 }
 
@@ -99,9 +109,13 @@ core::Result<std::vector<events::StoredRecord>> PgLogReader::ReadAvailable(size_
     return conn_.Fail(e, "read log");
   }
   std::vector<events::StoredRecord> out;
+  // Each partition read up to `max_records` rows: fewer in all means fewer in each, so every
+  // partition was read to its end as of this statement's snapshot (unless a row is skipped).
+  at_end_ = rows.size() < max_records;
   for (const auto& row : rows) {
     auto record = DecodeRow(row, partitions_);
     if (!record.ok()) {
+      at_end_ = false;
       if (out.empty()) return record.error();
       break;  // hand out what came before; this row is read (and fails) again next time
     }
@@ -110,7 +124,10 @@ core::Result<std::vector<events::StoredRecord>> PgLogReader::ReadAvailable(size_
     });
     // Offsets are dense: anything but the next offset would be a gap, which commit order rules
     // out. Skip it rather than ever hand out a gap; it is read again later.
-    if (slot == next_.end() || slot->offset != record->position.offset) continue;
+    if (slot == next_.end() || slot->offset != record->position.offset) {
+      at_end_ = false;
+      continue;
+    }
     ++slot->offset;
     if (out.size() < max_records) {
       out.push_back(std::move(*record));
@@ -121,14 +138,13 @@ core::Result<std::vector<events::StoredRecord>> PgLogReader::ReadAvailable(size_
   return out;
 }
 
-core::Status PgLogReader::Wait(std::chrono::milliseconds slice) {
+core::Result<bool> PgLogReader::Wait(std::chrono::milliseconds slice) {
   auto conn = conn_.Get();
   if (!conn.ok()) return conn.error();
   try {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(slice).count();
-    (*conn)->await_notification(static_cast<long>(us / 1'000'000),
-                                static_cast<long>(us % 1'000'000));
-    return core::OkStatus();
+    return (*conn)->await_notification(static_cast<long>(us / 1'000'000),
+                                       static_cast<long>(us % 1'000'000)) > 0;
   } catch (const std::exception& e) {
     return conn_.Fail(e, "wait for log");
   }
