@@ -26,6 +26,9 @@ constexpr int32_t kMaxPartitions = 1024;
 constexpr size_t kMaxBatchesPerCommit = 512;
 constexpr size_t kMaxRecordsPerCommit = 20'000;
 constexpr size_t kMaxBytesPerCommit = 16 << 20;
+// Groups of up to this many batches run as prepared statements (one per size and mode on the
+// appending connection); larger ones, which come only under load, are planned each time.
+constexpr size_t kPreparedGroupSizes = 16;
 
 core::Error Precondition(std::string message) {
   return core::MakeError(core::ErrorCode::kFailedPrecondition, std::move(message));
@@ -44,24 +47,15 @@ struct PendingAppend {
   int32_t partition = 0;
   int64_t epoch = 0;  // the writer epoch it was appended under (WriterMode::kFenced only)
   const events::AppendBatch* batch = nullptr;
-  std::string row;  // "p, 'stream', expected, '{ids}', ..." : one VALUES row without its ordinal
+  // The statement parameters of its VALUES row, as text: partition, [epoch,] stream, expected
+  // version, then the nine column arrays as array literals.
+  std::vector<std::string> params;
+  size_t bytes = 0;  // of `params`
   std::optional<core::Result<std::vector<events::Position>>> result;
 };
 
-// A string literal for a connection with standard_conforming_strings on (set on connect), where
-// only ' needs doubling. The text was validated: UTF-8 without NUL.
-std::string Literal(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out.push_back('\'');
-    out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
-
-std::string EncodeRow(int32_t partition, std::optional<int64_t> epoch,
-                      const events::AppendBatch& batch) {
+std::vector<std::string> EncodeParams(int32_t partition, std::optional<int64_t> epoch,
+                                      const events::AppendBatch& batch) {
   std::vector<std::string_view> ids, types, actors, correlations, causations, payloads;
   std::vector<int64_t> schema_versions, stream_versions, times;
   for (const auto& r : batch.records) {
@@ -77,31 +71,50 @@ std::string EncodeRow(int32_t partition, std::optional<int64_t> epoch,
   }
   using internal::IntArrayLiteral;
   using internal::TextArrayLiteral;
-  std::string row = std::to_string(partition) + ",";
-  if (epoch) row += std::to_string(*epoch) + ",";
-  row += Literal(batch.stream) + "," + std::to_string(batch.expected_version);
-  for (const std::string& column :
-       {TextArrayLiteral(ids), TextArrayLiteral(types), IntArrayLiteral(schema_versions),
-        IntArrayLiteral(stream_versions), IntArrayLiteral(times), TextArrayLiteral(actors),
-        TextArrayLiteral(correlations), TextArrayLiteral(causations), TextArrayLiteral(payloads)}) {
-    row += "," + Literal(column);
-  }
-  return row;
+  std::vector<std::string> params;
+  params.reserve(13);
+  params.push_back(std::to_string(partition));
+  if (epoch) params.push_back(std::to_string(*epoch));
+  params.push_back(batch.stream);
+  params.push_back(std::to_string(batch.expected_version));
+  params.push_back(TextArrayLiteral(ids));
+  params.push_back(TextArrayLiteral(types));
+  params.push_back(IntArrayLiteral(schema_versions));
+  params.push_back(IntArrayLiteral(stream_versions));
+  params.push_back(IntArrayLiteral(times));
+  params.push_back(TextArrayLiteral(actors));
+  params.push_back(TextArrayLiteral(correlations));
+  params.push_back(TextArrayLiteral(causations));
+  params.push_back(TextArrayLiteral(payloads));
+  return params;
 }
 
 // One statement for the whole group, so a group costs one round trip and one (implicit)
 // transaction. Each call is its own subtransaction inside filament_log_append; volatile
 // calls are evaluated after the sort, i.e. in `ord` order (ascending partition). A fenced
 // writer's rows carry the epoch and go through filament_log_append_owned (migration 0058).
-std::string GroupStatement(const std::vector<PendingAppend*>& group, bool fenced) {
+// The rows are parameters, not literals: PostgreSQL does not scan the payloads as SQL text,
+// and a group of up to kPreparedGroupSizes batches is a prepared statement, parsed and planned
+// once per connection (ADR 0107).
+std::string GroupSql(size_t batches, bool fenced) {
   std::string sql = fenced ? "SELECT v.ord, filament_log_append_owned(v.p, v.ep, "
                            : "SELECT v.ord, filament_log_append(v.p, ";
-  sql +=
-      "v.s, v.e, v.c0::text[], v.c1::text[], v.c2::int[], v.c3::bigint[], v.c4::bigint[], "
-      "v.c5::text[], v.c6::text[], v.c7::text[], v.c8::text[]) FROM (VALUES ";
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (i != 0) sql += ",";
-    sql += "(" + std::to_string(i) + "," + group[i]->row + ")";
+  sql += "v.s, v.e, v.c0, v.c1, v.c2, v.c3, v.c4, v.c5, v.c6, v.c7, v.c8) FROM (VALUES ";
+  std::vector<const char*> types = {"int"};
+  if (fenced) types.push_back("bigint");
+  types.insert(types.end(), {"text", "bigint", "text[]", "text[]", "int[]", "bigint[]", "bigint[]",
+                             "text[]", "text[]", "text[]", "text[]"});
+  size_t n = 0;
+  for (size_t i = 0; i < batches; ++i) {
+    sql += i == 0 ? "(" : ",(";
+    sql += std::to_string(i);
+    for (const char* type : types) {
+      sql += ",$";
+      sql += std::to_string(++n);
+      sql += "::";
+      sql += type;
+    }
+    sql += ")";
   }
   return sql +
          (fenced ? ") AS v(ord, p, ep, s, e, c0, c1, c2, c3, c4, c5, c6, c7, c8)"
@@ -201,7 +214,7 @@ std::vector<PendingAppend*> PgEventLog::Impl::TakeGroup() {
   size_t records = 0, bytes = 0;
   while (!queue.empty() && group.size() < kMaxBatchesPerCommit) {
     size_t more_records = queue.front()->batch->records.size();
-    size_t more_bytes = queue.front()->row.size();
+    size_t more_bytes = queue.front()->bytes;
     bool fits =
         records + more_records <= kMaxRecordsPerCommit && bytes + more_bytes <= kMaxBytesPerCommit;
     if (!group.empty() && !fits) break;
@@ -240,8 +253,23 @@ void PgEventLog::Impl::CommitGroup(const std::vector<PendingAppend*>& group) {
   } else {
     const int backend = (*conn)->backendpid();
     try {
+      // Validated text holds no NUL, so each parameter passes as its C string.
+      std::vector<const char*> params;
+      for (const PendingAppend* p : group) {
+        for (const std::string& param : p->params) params.push_back(param.c_str());
+      }
+      const std::string sql = GroupSql(group.size(), fenced);
       pqxx::nontransaction tx(**conn);
-      auto rows = tx.exec(GroupStatement(group, fenced));
+      pqxx::result rows;
+      if (group.size() <= kPreparedGroupSizes) {
+        const std::string name =
+            std::string(fenced ? "filament_log_append_owned_" : "filament_log_append_") +
+            std::to_string(group.size());
+        (*conn)->prepare(name, sql);  // once per connection; then a lookup
+        rows = tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(params));
+      } else {
+        rows = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+      }
       if (rows.size() != group.size())
         throw std::runtime_error("append returned a wrong row count");
       for (size_t i = 0; i < group.size(); ++i) {
@@ -353,7 +381,8 @@ core::Result<std::vector<events::Position>> PgEventLog::Append(const events::App
     }
     epoch = pending.epoch;
   }
-  pending.row = EncodeRow(pending.partition, epoch, batch);
+  pending.params = EncodeParams(pending.partition, epoch, batch);
+  for (const auto& param : pending.params) pending.bytes += param.size();
   std::unique_lock lock(impl_->mu);
   if (impl_->stopping) return core::Unavailable("event log closed");
   impl_->queue.push_back(&pending);

@@ -3,8 +3,11 @@
 
 #include "adapters/postgres/pg_event_log.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -191,6 +194,54 @@ TEST(PgEventLog, APollReadsItsLimitNotTheRestOfThePartition) {
   ASSERT_GE(after.scans, before.scans + 3) << "the reader's statistics never arrived";
   EXPECT_LE(after.entries - before.entries, 3 * 100)
       << "entries read by 3 polls of 100 from the middle of a 3 100-record partition";
+}
+
+// Appends are grouped into one statement (ADR 0107: prepared up to 16 batches, planned each
+// time beyond). 64 threads appending at once make groups of every size, both sides of that
+// bound; every batch gets its own verdict, and a batch with a taken event id fails alone.
+TEST(PgEventLog, GroupsOfEverySizeGiveEachBatchItsVerdict) {
+  auto log = MustOpen(testing::CreateMigratedDatabase(), 4);
+  ASSERT_NE(log, nullptr);
+  AppendBatch taken = OneRecordBatch("user:01HTAKEN", 0);
+  ASSERT_TRUE(log->Append(taken).ok());
+  constexpr int kThreads = 64, kAppends = 12;
+  std::atomic<int> failures{0}, refused{0};
+  std::mutex mu;
+  std::set<std::pair<int32_t, int64_t>> positions;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string stream = "guild:01HGROUP" + std::to_string(t);
+      int64_t version = 0;
+      for (int i = 0; i < kAppends; ++i) {
+        if (i == 5 && t % 8 == 0) {  // a bad batch in the middle of others' groups
+          AppendBatch bad = OneRecordBatch(stream, version, "{\"bad\":true}");
+          bad.records[0].meta.event_id = taken.records[0].meta.event_id;
+          auto r = log->Append(bad);
+          if (r.ok() || r.error().code != core::ErrorCode::kInvalidArgument) ++failures;
+          ++refused;
+        }
+        AppendBatch batch = OneRecordBatch(stream, version, "{\"i\":" + std::to_string(i) + "}");
+        auto r = log->Append(batch);
+        if (!r.ok() || r->size() != 1) {
+          ++failures;
+          return;
+        }
+        ++version;
+        std::lock_guard lock(mu);
+        if (!positions.insert({(*r)[0].partition, (*r)[0].offset}).second) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(refused.load(), kThreads / 8);
+  EXPECT_EQ(positions.size(), static_cast<size_t>(kThreads * kAppends));
+  auto ends = log->EndOffsets();
+  ASSERT_TRUE(ends.ok());
+  int64_t total = 0;
+  for (int64_t end : *ends) total += end;
+  EXPECT_EQ(total, kThreads * kAppends + 1);  // offsets stay dense: the refused took none
 }
 
 // A reader that read to the end of its partitions does not read again until a notification
