@@ -145,6 +145,19 @@ IndexReads ReadsOf(pqxx::connection& conn, const std::string& index) {
   return {row[0].as<int64_t>(), row[1].as<int64_t>()};
 }
 
+// What the statistics say of `index` once they count at least `scans` scans more than `before`
+// (a reader's session flushes its counters as it exits, a moment after), or after 15 s.
+IndexReads ReadsOnceScanned(pqxx::connection& conn, const std::string& index,
+                            const IndexReads& before, int64_t scans) {
+  auto after = ReadsOf(conn, index);
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+       after.scans < before.scans + scans && std::chrono::steady_clock::now() < deadline;
+       after = ReadsOf(conn, index)) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return after;
+}
+
 // The expected-version check reads a couple of index entries, not the stream (ADR 0100). The
 // session's plan for the check is made while event_log is one page, as on a fresh server,
 // where a max() over the stream was planned as an aggregate over every entry of the stream
@@ -185,12 +198,7 @@ TEST(PgEventLog, APollReadsItsLimitNotTheRestOfThePartition) {
       EXPECT_EQ(got->front().position.offset, 1500 + 100 * i);
     }
   }  // the reader's session ends, and flushes its statistics as it exits
-  auto after = ReadsOf(conn, "event_log_pkey");
-  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-       after.scans < before.scans + 3 && std::chrono::steady_clock::now() < deadline;
-       after = ReadsOf(conn, "event_log_pkey")) {
-    std::this_thread::sleep_for(milliseconds(50));
-  }
+  const auto after = ReadsOnceScanned(conn, "event_log_pkey", before, 3);
   ASSERT_GE(after.scans, before.scans + 3) << "the reader's statistics never arrived";
   EXPECT_LE(after.entries - before.entries, 3 * 100)
       << "entries read by 3 polls of 100 from the middle of a 3 100-record partition";
@@ -277,13 +285,8 @@ TEST(PgEventLog, AReaderAtTheEndReadsOncePerWakeUp) {
     EXPECT_EQ(received, kRecords);
   }  // the reader's session ends, and flushes its statistics as it exits
   const auto elapsed = std::chrono::steady_clock::now() - started;
-  auto after = ReadsOf(conn, "event_log_pkey");
-  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-       after.scans < before.scans + kRecords && std::chrono::steady_clock::now() < deadline;
-       after = ReadsOf(conn, "event_log_pkey")) {
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  const int64_t reads = after.scans - before.scans;
+  const int64_t reads =
+      ReadsOnceScanned(conn, "event_log_pkey", before, kRecords).scans - before.scans;
   EXPECT_GE(reads, kRecords);
   // Each record once, plus the first read and a few whose notification came for a record an
   // earlier read already had; reading again after each record would be ~2 × kRecords.
