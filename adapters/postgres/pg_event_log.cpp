@@ -72,7 +72,7 @@ std::vector<std::string> EncodeParams(int32_t partition, std::optional<int64_t> 
   using internal::IntArrayLiteral;
   using internal::TextArrayLiteral;
   std::vector<std::string> params;
-  params.reserve(13);
+  params.reserve(epoch ? 14 : 13);
   params.push_back(std::to_string(partition));
   if (epoch) params.push_back(std::to_string(*epoch));
   params.push_back(batch.stream);
