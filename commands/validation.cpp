@@ -1,5 +1,7 @@
 #include "commands/validation.hpp"
 
+#include "core/utf8.hpp"
+
 namespace filament::commands {
 
 core::Status ValidateUsername(std::string_view username) {
@@ -38,45 +40,12 @@ core::Status ValidateMessageContent(std::string_view content, size_t attachment_
   if (content.empty() && attachment_count == 0) {
     return core::InvalidArgument("content is empty and there is no attachment");
   }
-  if (!IsValidUtf8(content)) return core::InvalidArgument("content is not UTF-8");
+  if (!core::IsValidUtf8(content)) return core::InvalidArgument("content is not UTF-8");
   // Text columns cannot hold NUL: a stored message would differ from the one acknowledged.
   if (content.find('\0') != std::string_view::npos) {
     return core::InvalidArgument("content contains NUL");
   }
   return core::OkStatus();
-}
-
-bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    auto byte = static_cast<unsigned char>(text[i]);
-    size_t extra = 0;
-    uint32_t code = 0;
-    if (byte < 0x80) {
-      ++i;
-      continue;
-    } else if ((byte & 0xE0) == 0xC0) {
-      extra = 1, code = byte & 0x1F;
-    } else if ((byte & 0xF0) == 0xE0) {
-      extra = 2, code = byte & 0x0F;
-    } else if ((byte & 0xF8) == 0xF0) {
-      extra = 3, code = byte & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;  // truncated sequence
-    for (size_t k = 1; k <= extra; ++k) {
-      auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    static constexpr uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
-    if (code < kMinForLength[extra] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
 }
 
 namespace {
@@ -103,7 +72,7 @@ uint32_t NextScalar(std::string_view text, size_t& i) {
 
 core::Status ValidateEmoji(std::string_view emoji) {
   if (emoji.empty()) return core::InvalidArgument("emoji is empty");
-  if (!IsValidUtf8(emoji)) return core::InvalidArgument("emoji is not UTF-8");
+  if (!core::IsValidUtf8(emoji)) return core::InvalidArgument("emoji is not UTF-8");
   size_t chars = 0;
   for (size_t i = 0; i < emoji.size();) {
     const uint32_t scalar = NextScalar(emoji, i);

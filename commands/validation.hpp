@@ -25,7 +25,5 @@ core::Status ValidateMessageContent(std::string_view content, size_t attachment_
 // none of them white space (Unicode White_Space).
 core::Status ValidateEmoji(std::string_view emoji);
 inline constexpr size_t kMaxEmojiChars = 32;
-// Well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool IsValidUtf8(std::string_view text);
 
 }  // namespace filament::commands

@@ -57,14 +57,5 @@ TEST(Validation, Emoji) {
   EXPECT_FALSE(ValidateEmoji("\xc2\x9f").ok());  // U+009F, a C1 control
 }
 
-TEST(Validation, Utf8) {
-  EXPECT_TRUE(IsValidUtf8("h\xc3\xa9llo \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xc3"));              // truncated
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xff"));
-}
-
 }  // namespace
 }  // namespace filament::commands

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/utf8.hpp"
+
 namespace filament::http {
 namespace {
 
@@ -31,7 +33,7 @@ bool IsValidClosePayload(std::string_view payload) {
   if (payload.size() == 1) return false;
   const auto code = static_cast<uint16_t>((static_cast<uint8_t>(payload[0]) << 8) |
                                           static_cast<uint8_t>(payload[1]));
-  return IsValidCloseCode(code) && IsValidUtf8(payload.substr(2));
+  return IsValidCloseCode(code) && core::IsValidUtf8(payload.substr(2));
 }
 
 }  // namespace
@@ -131,7 +133,7 @@ WsParseStatus WsFrameParser::FinishFrame(const std::function<bool(const WsFrameE
   }
   if (!fin_) return WsParseStatus::kOk;
   in_message_ = false;
-  if (message_opcode_ == WsOpcode::kText && !IsValidUtf8(message_)) {
+  if (message_opcode_ == WsOpcode::kText && !core::IsValidUtf8(message_)) {
     return WsParseStatus::kProtocolError;
   }
   keep_going = on_event(WsFrameEvent{message_opcode_, message_});
@@ -168,44 +170,6 @@ void AppendWsCloseFrame(std::string& out, uint16_t code, std::string_view reason
   payload.push_back(static_cast<char>(code & 0xFF));
   payload.append(reason.substr(0, cut));
   AppendWsFrame(out, WsOpcode::kClose, payload);
-}
-
-bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  const size_t n = text.size();
-  while (i < n) {
-    const auto c = static_cast<uint8_t>(text[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    uint32_t cp = 0;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<uint8_t>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) {
-      return false;  // overlong
-    }
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
-  }
-  return true;
 }
 
 }  // namespace filament::http

@@ -72,7 +72,4 @@ void AppendWsFrame(std::string& out, WsOpcode opcode, std::string_view payload);
 // Appends a Close frame with `code` and `reason` (truncated to 123 bytes on a UTF-8 boundary).
 void AppendWsCloseFrame(std::string& out, uint16_t code, std::string_view reason);
 
-// Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-bool IsValidUtf8(std::string_view text);
-
 }  // namespace filament::http

@@ -135,14 +135,5 @@ TEST(WsFrameEncoder, CloseFrameCarriesCodeAndTruncatedReason) {
   EXPECT_EQ(out.size(), 2u + 125);
 }
 
-TEST(Utf8, AcceptsValidAndRejectsMalformed) {
-  EXPECT_TRUE(IsValidUtf8("plain"));
-  EXPECT_TRUE(IsValidUtf8("h\xC3\xA9llo \xF0\x9F\x98\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // > U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));          // truncated
-}
-
 }  // namespace
 }  // namespace filament::http

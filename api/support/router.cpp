@@ -5,6 +5,7 @@
 #include "api/support/errors.hpp"
 #include "core/check.hpp"
 #include "core/config.hpp"
+#include "core/utf8.hpp"
 
 namespace filament::api {
 namespace {
@@ -14,34 +15,6 @@ int HexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-// Length of the UTF-8 sequence at `text[i]`, or 0 when it is not well-formed (overlong forms,
-// surrogates and code points above U+10FFFF are rejected).
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
-  if (length == 0 || lead > 0xF4 || i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  }
-  unsigned char second = byte(i + 1);
-  if (lead == 0xE0 && second < 0xA0) return 0;  // overlong
-  if (lead == 0xED && second > 0x9F) return 0;  // surrogate
-  if (lead == 0xF0 && second < 0x90) return 0;  // overlong
-  if (lead == 0xF4 && second > 0x8F) return 0;  // above U+10FFFF
-  return length;
-}
-
-bool IsValidUtf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    size_t length = Utf8SequenceLength(text, i);
-    if (length == 0) return false;
-    i += length;
-  }
-  return true;
 }
 
 std::vector<std::string_view> SplitPath(std::string_view path) {
@@ -74,7 +47,7 @@ core::Result<std::string> PercentDecode(std::string_view text, bool plus_is_spac
       out.push_back(plus_is_space && c == '+' ? ' ' : c);
     }
   }
-  if (!IsValidUtf8(out)) return MalformedError("percent-decoded text is not UTF-8");
+  if (!core::IsValidUtf8(out)) return MalformedError("percent-decoded text is not UTF-8");
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "commands/guild/attachments.hpp"
 
 #include "commands/validation.hpp"
+#include "core/utf8.hpp"
 
 namespace filament::commands {
 namespace {
@@ -21,7 +22,7 @@ core::Status ValidateAttachmentFilename(std::string_view filename) {
   if (filename.find_first_of(std::string_view("/\\\0", 3)) != std::string_view::npos) {
     return core::InvalidArgument("filename contains '/', '\\\\' or NUL");
   }
-  if (!IsValidUtf8(filename)) return core::InvalidArgument("filename is not UTF-8");
+  if (!core::IsValidUtf8(filename)) return core::InvalidArgument("filename is not UTF-8");
   return core::OkStatus();
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "commands/validation.hpp"
+#include "core/utf8.hpp"
 
 namespace filament::commands {
 namespace {
@@ -10,7 +11,7 @@ namespace {
 core::Status ValidateAbout(std::string_view about) {
   if (about.size() > kMaxAboutMarkdownBytes) return core::InvalidArgument("about over 2048 bytes");
   if (about.find('\0') != std::string_view::npos) return core::InvalidArgument("NUL in about");
-  if (!IsValidUtf8(about)) return core::InvalidArgument("about is not UTF-8");
+  if (!core::IsValidUtf8(about)) return core::InvalidArgument("about is not UTF-8");
   return core::OkStatus();
 }
 

@@ -269,7 +269,8 @@ def _source(schema: Schema, namespace: str, upcasters_include: str) -> str:
     out = [_banner(schema), f'#include "{HEADER_PATH}"\n\n',
            "#include <nlohmann/json.hpp>\n\n",
            "#include <algorithm>\n#include <limits>\n#include <type_traits>\n#include <utility>\n\n",
-           '#include "core/ulid.hpp"\n', f'#include "{upcasters_include}"\n\n',
+           '#include "core/ulid.hpp"\n#include "core/utf8.hpp"\n',
+           f'#include "{upcasters_include}"\n\n',
            f"namespace {namespace} {{\nnamespace {{\n", cpp_runtime.RUNTIME, "\n"]
     out += [_codec_functions(e) for e in schema.domain_events]
     out.append(_codec_table(schema))

@@ -6,46 +6,9 @@ using Json = nlohmann::json;
 constexpr size_t kMaxPayloadBytes = size_t{1} << 20;  // 1 MiB, before and after upcasting
 constexpr size_t kMaxQuotedBytes = 64;                // of untrusted text echoed in errors
 
-// Length of the UTF-8 sequence starting at text[i], or 0 when it is invalid (truncated,
-// overlong, a surrogate, or above U+10FFFF).
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(text[k])); };
-  const uint32_t lead = byte(i);
-  size_t length = 0;
-  uint32_t code_point = 0;
-  if (lead < 0x80) {
-    return 1;
-  } else if ((lead & 0xE0) == 0xC0) {
-    length = 2;
-    code_point = lead & 0x1F;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3;
-    code_point = lead & 0x0F;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4;
-    code_point = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    code_point = (code_point << 6) | (byte(i + k) & 0x3F);
-  }
-  constexpr std::array<uint32_t, 5> kMinimum = {{0, 0, 0x80, 0x800, 0x10000}};
-  const bool surrogate = code_point >= 0xD800 && code_point <= 0xDFFF;
-  if (code_point < kMinimum[length] || surrogate || code_point > 0x10FFFF) return 0;
-  return length;
-}
-
-bool IsValidUtf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const size_t length = Utf8SequenceLength(text, i);
-    if (length == 0) return false;
-    i += length;
-  }
-  return true;
-}
+// Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF), from core.
+using core::IsValidUtf8;
+using core::Utf8SequenceLength;
 
 // Appends `text` as a JSON string. Invalid UTF-8 bytes become U+FFFD, so the output is always
 // valid JSON even for a struct filled with garbage.
