@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/markdown/markdown_tokens.hpp"
+#include "core/json_text.hpp"
 
 namespace filament::render {
 namespace {
@@ -99,7 +100,7 @@ std::string MessageJson(const MessageView& m) {
   };
   auto text = [&out, &key](const char* name, const std::string& value) {
     key(name);
-    out += Json(value).dump();
+    if (!core::AppendJsonString(out, value)) out += Json(value).dump();  // throws, as before
   };
   auto array = [&out, &key](const char* name, const std::string& json_text) {
     key(name);
@@ -125,6 +126,7 @@ std::string AttachmentJson(const AttachmentView& attachment) {
 }
 
 std::string AttachmentsJson(const std::vector<AttachmentView>& attachments) {
+  if (attachments.empty()) return "[]";  // most messages
   Json out = Json::array();
   for (const auto& a : attachments) out.push_back(AttachmentObject(a));
   return out.dump();
@@ -133,6 +135,7 @@ std::string AttachmentsJson(const std::vector<AttachmentView>& attachments) {
 std::string ReactionJson(const ReactionView& reaction) { return ReactionObject(reaction).dump(); }
 
 std::string ReactionsJson(const std::vector<ReactionView>& reactions) {
+  if (reactions.empty()) return "[]";
   Json out = Json::array();
   for (const auto& r : reactions) out.push_back(ReactionObject(r));
   return out.dump();

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/markdown/token_writer.hpp"
+#include "core/json_text.hpp"
 
 namespace filament::markdown {
 namespace {
@@ -191,7 +192,9 @@ std::vector<MarkdownToken> TokenizeMarkdown(std::string_view content) {
   return walker.Finish();
 }
 
-std::string MarkdownTokensToJson(const std::vector<MarkdownToken>& tokens) {
+namespace internal {
+
+std::string MarkdownTokensToJsonDocument(const std::vector<MarkdownToken>& tokens) {
   nlohmann::ordered_json array = nlohmann::ordered_json::array();
   for (const MarkdownToken& token : tokens) {
     nlohmann::ordered_json object;
@@ -206,8 +209,50 @@ std::string MarkdownTokensToJson(const std::vector<MarkdownToken>& tokens) {
     if (token.type == "code" || token.type == "fenced_code") object["code"] = token.code;
     array.push_back(std::move(object));
   }
-  // Strings are valid UTF-8 by construction; `replace` keeps dump() non-throwing regardless.
   return array.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace internal
+
+// Written directly (ADR 0108): the same bytes as the document form, without building one per
+// message; every post is tokenized for its response, its gateway event and its read-model row.
+std::string MarkdownTokensToJson(const std::vector<MarkdownToken>& tokens) {
+  std::string out;
+  out.reserve(16 + tokens.size() * 32);
+  out += '[';
+  for (const MarkdownToken& token : tokens) {
+    if (out.size() > 1) out += ',';
+    bool ok = true;
+    auto text = [&](std::string_view key, std::string_view value) {
+      out += ",\"";
+      out += key;
+      out += "\":";
+      ok = ok && core::AppendJsonString(out, value);
+    };
+    out += "{\"type\":";
+    ok = core::AppendJsonString(out, token.type);
+    if (token.type == "heading_start") {
+      out += ",\"level\":" + std::to_string(token.level.value_or(1));
+    } else if (token.type == "list_start") {
+      out += token.ordered.value_or(false) ? ",\"ordered\":true" : ",\"ordered\":false";
+    } else if (token.type == "link_start") {
+      text("href", token.href);
+    } else if (token.type == "text") {
+      text("text", token.text);
+    } else if (token.type == "fenced_code") {
+      if (token.language) {
+        text("language", *token.language);
+      } else {
+        out += ",\"language\":null";
+      }
+    }
+    if (token.type == "code" || token.type == "fenced_code") text("code", token.code);
+    if (!ok)
+      return internal::MarkdownTokensToJsonDocument(tokens);  // not expected: cmark validates
+    out += '}';
+  }
+  out += ']';
+  return out;
 }
 
 std::string MarkdownTokensJson(std::string_view content) {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "adapters/markdown/token_writer.hpp"
+
 namespace filament::markdown {
 namespace {
 
@@ -263,7 +265,9 @@ void ExpectSane(const std::string& md) {
   auto tokens = TokenizeMarkdown(md);
   ASSERT_LE(tokens.size(), kMaxTokens);
   ASSERT_TRUE(IsBalanced(tokens));
-  ASSERT_TRUE(nlohmann::json::accept(MarkdownTokensToJson(tokens)));
+  const std::string json = MarkdownTokensToJson(tokens);
+  ASSERT_TRUE(nlohmann::json::accept(json));
+  ASSERT_EQ(json, internal::MarkdownTokensToJsonDocument(tokens)) << md;
 }
 
 TEST(MarkdownFuzz, RandomBytesNeverCrash) {
@@ -274,6 +278,37 @@ TEST(MarkdownFuzz, RandomBytesNeverCrash) {
     bool raw = round % 2 == 0;
     for (char& c : md) c = raw ? static_cast<char>(rng()) : alphabet[rng() % alphabet.size()];
     ExpectSane(md);
+  }
+}
+
+// The direct writer gives the document's bytes for every token shape and every ASCII byte, and
+// falls back to the document (U+FFFD) for a string that is not valid UTF-8.
+TEST(MarkdownJson, WrittenDirectlyAsTheDocumentWouldBe) {
+  std::string every_byte;
+  for (int c = 1; c < 0x80; ++c) every_byte += static_cast<char>(c);
+  every_byte += std::string("\0\xc3\xa9\xf0\x9f\x91\x8d", 7);
+  std::vector<MarkdownToken> tokens = {
+      {.type = "paragraph_start"},
+      {.type = "heading_start", .level = 3},
+      {.type = "heading_start"},
+      {.type = "list_start", .ordered = true},
+      {.type = "list_start", .ordered = false},
+      {.type = "list_start"},
+      {.type = "link_start", .href = "https://x.test/?q=\"a\"&b=\\"},
+      {.type = "text", .text = every_byte},
+      {.type = "code", .code = "a\tb\nc"},
+      {.type = "fenced_code", .code = "x\r\n", .language = "c++"},
+      {.type = "fenced_code", .code = ""},
+      {.type = "paragraph_end"},
+  };
+  EXPECT_EQ(MarkdownTokensToJson(tokens), internal::MarkdownTokensToJsonDocument(tokens));
+  EXPECT_EQ(MarkdownTokensToJson({}), "[]");
+  for (std::string invalid : {"\xff", "a\xc3", "\xed\xa0\x80"}) {
+    std::vector<MarkdownToken> bad = {{.type = "text", .text = "ok"},
+                                      {.type = "code", .code = invalid}};
+    const std::string json = MarkdownTokensToJson(bad);
+    EXPECT_EQ(json, internal::MarkdownTokensToJsonDocument(bad));
+    EXPECT_NE(json.find("\xef\xbf\xbd"), std::string::npos) << json;  // U+FFFD
   }
 }
 

@@ -15,6 +15,10 @@ void TruncateUtf8(std::string& text, size_t max_bytes);
 // True when `href` (already trimmed) starts with http:, https: or mailto: in any case.
 bool HasAllowedScheme(std::string_view href);
 
+// The JSON of `tokens` built as an nlohmann document: what MarkdownTokensToJson falls back to
+// for a string that is not valid UTF-8 (replaced by U+FFFD), and its reference in tests.
+std::string MarkdownTokensToJsonDocument(const std::vector<MarkdownToken>& tokens);
+
 // Collects tokens while enforcing the token cap, merging adjacent text and linking bare URLs.
 // Every Open() must be matched by a Close() from the caller; once a token does not fit the
 // writer stops (all later calls are ignored) and Finish() closes what is still open, so the

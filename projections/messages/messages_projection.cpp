@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "core/json_text.hpp"
 #include "projections/decode_record.hpp"
 #include "projections/sql_script.hpp"
 
@@ -23,7 +24,14 @@ struct PreparedMessage final : Prepared {
   std::string tokens;       // an edit's markdown tokens
 };
 
-std::string IdsJson(const std::vector<std::string>& ids) { return nlohmann::json(ids).dump(); }
+std::string IdsJson(const std::vector<std::string>& ids) {
+  std::string out = "[";
+  for (const std::string& id : ids) {
+    if (out.size() > 1) out += ',';
+    if (!core::AppendJsonString(out, id)) return nlohmann::json(ids).dump();  // throws, as before
+  }
+  return out + "]";
+}
 
 // Decodes and tokenizes one message record; nullptr for other types. Errors: the record cannot
 // be decoded.
