@@ -31,7 +31,7 @@ if [ -n "$missing" ]; then
   $SUDO apt-get install -y --no-install-recommends $missing
 fi
 
-release_build log_bench projection_bench command_bench replay_bench fanout_bench filament
+release_build log_bench projection_bench command_bench replay_bench render_bench fanout_bench filament
 
 if [ -n "${QUICK:-}" ]; then
   LOG_ARGS="--seconds 1 --latency-count 200"
@@ -111,6 +111,9 @@ echo "== latency_bench (POST -> message_create on both logs)"
 # shellcheck disable=SC2086
 timeout 1800 $PY "$ROOT/tools/bench/latency_bench.py" --binary "$BUILD_DIR/filament" \
   --logs pg,kafka $LATENCY_ARGS --out "$OUT/latency_bench.md"
+
+echo "== render_bench (per-message decode, markdown and JSON writing, no database)"
+timeout 600 "$BUILD_DIR/render_bench" | tee "$OUT/render_bench.md"
 
 echo "== replay_bench (every read model rebuilt from one log)"
 # shellcheck disable=SC2086
