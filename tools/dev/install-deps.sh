@@ -10,6 +10,7 @@ packages=(
   python3-jsonschema
   libpoco-dev libhttp-parser-dev librdkafka-dev nlohmann-json3-dev libpqxx-dev libpq-dev
   libcli11-dev libsodium-dev libcmark-dev libmagic-dev libxapian-dev libgtest-dev libgmock-dev googletest
+  libjemalloc-dev  # the allocator of filament (cmake/Allocator.cmake, ADR 0109)
   libbenchmark-dev postgresql postgresql-client kcat clang-format clang-tidy-14 git
   clang-14 libfuzzer-14-dev  # tools/fuzz/run.sh: libFuzzer targets with ASan + UBSan
   libavif-bin  # avifenc: upload tests encode a real AVIF (skipped without it)
