@@ -1,6 +1,7 @@
 #include "adapters/postgres/pg_event_log.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -120,6 +121,28 @@ std::string GroupSql(size_t batches, bool fenced) {
          (fenced ? ") AS v(ord, p, ep, s, e, c0, c1, c2, c3, c4, c5, c6, c7, c8)"
                  : ") AS v(ord, p, s, e, c0, c1, c2, c3, c4, c5, c6, c7, c8)") +
          " ORDER BY v.ord";
+}
+
+// The name and text of the prepared statement for a group of `batches` (1..kPreparedGroupSizes),
+// built once per process rather than at every commit.
+struct PreparedGroup {
+  std::string name;
+  std::string sql;
+};
+const PreparedGroup& PreparedGroupFor(size_t batches, bool fenced) {
+  static const auto kTable = [] {
+    std::array<std::array<PreparedGroup, kPreparedGroupSizes>, 2> table;
+    for (int f = 0; f < 2; ++f) {
+      for (size_t n = 1; n <= kPreparedGroupSizes; ++n) {
+        table[f][n - 1] = {
+            std::string(f == 1 ? "filament_log_append_owned_" : "filament_log_append_") +
+                std::to_string(n),
+            GroupSql(n, f == 1)};
+      }
+    }
+    return table;
+  }();
+  return kTable[fenced ? 1 : 0][batches - 1];
 }
 
 core::Result<std::vector<events::Position>> Verdict(const PendingAppend& p, int64_t first) {
@@ -258,17 +281,15 @@ void PgEventLog::Impl::CommitGroup(const std::vector<PendingAppend*>& group) {
       for (const PendingAppend* p : group) {
         for (const std::string& param : p->params) params.push_back(param.c_str());
       }
-      const std::string sql = GroupSql(group.size(), fenced);
       pqxx::nontransaction tx(**conn);
       pqxx::result rows;
       if (group.size() <= kPreparedGroupSizes) {
-        const std::string name =
-            std::string(fenced ? "filament_log_append_owned_" : "filament_log_append_") +
-            std::to_string(group.size());
-        (*conn)->prepare(name, sql);  // once per connection; then a lookup
-        rows = tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(params));
+        const PreparedGroup& prepared = PreparedGroupFor(group.size(), fenced);
+        (*conn)->prepare(prepared.name, prepared.sql);  // once per connection; then a lookup
+        rows = tx.exec_prepared(prepared.name, pqxx::prepare::make_dynamic_params(params));
       } else {
-        rows = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+        rows = tx.exec_params(GroupSql(group.size(), fenced),
+                              pqxx::prepare::make_dynamic_params(params));
       }
       if (rows.size() != group.size())
         throw std::runtime_error("append returned a wrong row count");
