@@ -33,7 +33,7 @@ if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=cc
 configured=$(sed -n 's/^FILAMENT_SANITIZE:STRING=//p' "$build_dir/CMakeCache.txt" 2>/dev/null || true)
 if [[ ! -f "$build_dir/build.ninja" || "$configured" != "$sanitize" ]]; then
   # -O1 (ASan's recommended level) and line tables only (-g1: reports still name file:line)
-  # compile this second tree markedly faster than the main build's -O2 -g.
+  # compile this second tree faster than the main build's -O2 -g1 (ADR 0110).
   cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DFILAMENT_SANITIZE="$sanitize" "${launcher[@]}"
 fi
