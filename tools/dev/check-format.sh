@@ -9,15 +9,21 @@ command -v clang-format >/dev/null || {
   exit 1
 }
 if git rev-parse --git-dir >/dev/null 2>&1; then
-  files=$(git ls-files '*.cpp' '*.hpp' | grep -v '/testdata/' || true)
+  mapfile -t files < <(git ls-files '*.cpp' '*.hpp' | grep -v '/testdata/' || true)
 else
-  files=$(find . -name '*.cpp' -o -name '*.hpp' | grep -v -e '/testdata/' -e '^./build' || true)
+  mapfile -t files < <(find . -name '*.cpp' -o -name '*.hpp' | grep -v -e '/testdata/' -e '^./build' || true)
 fi
-bad=0
-for f in $files; do
-  if ! clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
-    echo "not formatted: $f"
-    bad=1
-  fi
-done
-exit $bad
+((${#files[@]})) || exit 0
+# One clang-format process for many files (xargs): a process per file took a minute for 800.
+# --dry-run -Werror reports each unformatted file as "<file>:<line>:<col>: error: ..." and fails.
+status=0
+out=$(printf '%s\0' "${files[@]}" | xargs -0 clang-format --dry-run -Werror 2>&1) || status=$?
+((status == 0)) && exit 0
+bad=$(sed -n 's/^\(.*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p' <<<"$out" | sort -u)
+if [[ -n "$bad" ]]; then
+  sed 's/^/not formatted: /' <<<"$bad"
+else
+  echo "clang-format failed:"
+  tail -20 <<<"$out"
+fi
+exit 1
