@@ -294,8 +294,9 @@ int RunServer(const ServeOptions& options) {
         upload_reservations = std::make_unique<pgstore::PgUploadReservations>(pool.conninfo());
         command_service->ShareUploadReservations(upload_reservations.get());
       }
-      snapshots =
-          std::make_unique<CommandSnapshots>(log, pool, options.limits, SnapshotDirectory(options));
+      // The snapshotter follows the log's head like the read models: through the shared tail.
+      snapshots = std::make_unique<CommandSnapshots>(tail, pool, options.limits,
+                                                     SnapshotDirectory(options));
       snapshots->Attach(*command_service);
       if (roles.gateway) {
         command_service->ObserveStartFold(window_per_partition,
