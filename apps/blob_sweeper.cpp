@@ -21,8 +21,10 @@ BlobSweeper::BlobSweeper(core::BlobStore& blobs, const commands::AttachmentQuota
       ledger_(ledger),
       interval_secs_(interval_secs),
       grace_secs_(grace_secs),
-      task_(std::chrono::seconds(std::clamp<int64_t>(interval_secs, 0, kFirstSweepSecs)),
-            std::chrono::seconds(std::max<int64_t>(interval_secs, 0)), [this] { Sweep(); }) {}
+      task_(
+          std::chrono::seconds(std::clamp<int64_t>(interval_secs, 0, kFirstSweepSecs)),
+          std::chrono::seconds(std::max<int64_t>(interval_secs, 0)), [this] { Sweep(); },
+          "blob-sweeper") {}
 
 BlobSweeper::~BlobSweeper() { Stop(); }
 

@@ -1,6 +1,7 @@
 #include "apps/checkpoint_poller.hpp"
 
 #include "adapters/pgstore/connection_pool.hpp"
+#include "core/thread_name.hpp"
 #include "projections/runner/applied_positions.hpp"
 
 namespace filament::app {
@@ -17,6 +18,7 @@ CheckpointPoller::~CheckpointPoller() { Stop(); }
 
 void CheckpointPoller::Start() {
   thread_ = std::thread([this] {
+    core::SetThreadName("checkpoint-poll");
     while (!stop_) {
       PollOnce();
       std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms_));

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "core/thread_name.hpp"
+
 namespace filament::app {
 namespace {
 
@@ -82,7 +84,10 @@ class LineWriter {
 
   LineWriter() {
     std::atexit([] { Get().Flush(); });
-    std::thread([this] { Run(); }).detach();
+    std::thread([this] {
+      core::SetThreadName("log-lines");
+      Run();
+    }).detach();
   }
 
   std::string Take() {

@@ -6,6 +6,7 @@
 
 #include "apps/ops_log.hpp"
 #include "core/prometheus.hpp"
+#include "core/thread_name.hpp"
 #include "events/event_log.hpp"
 #include "events/shared_tail.hpp"
 #include "projections/runner/applied_positions.hpp"
@@ -34,7 +35,10 @@ OpsMonitor::~OpsMonitor() { Stop(); }
 
 void OpsMonitor::Start() {
   SampleOnce();
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    core::SetThreadName("ops-monitor");
+    Run();
+  });
 }
 
 void OpsMonitor::Stop() {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "commands/voice/voice.hpp"
+#include "core/thread_name.hpp"
 
 namespace filament::app {
 
@@ -14,15 +15,19 @@ VoiceSweeper::VoiceSweeper(commands::CommandService& commands, projections::Guil
     : commands_(commands),
       guilds_(guilds),
       clock_(clock),
-      task_(std::chrono::seconds(interval_secs), std::chrono::seconds(interval_secs),
-            [this] { SweepOnce(); }),
+      task_(
+          std::chrono::seconds(interval_secs), std::chrono::seconds(interval_secs),
+          [this] { SweepOnce(); }, "voice-sweeper"),
       disconnect_grace_(disconnect_grace) {}
 
 VoiceSweeper::~VoiceSweeper() { Stop(); }
 
 void VoiceSweeper::Start() {
   task_.Start();
-  disconnects_ = std::thread([this] { RunDisconnects(); });
+  disconnects_ = std::thread([this] {
+    core::SetThreadName("voice-drop");
+    RunDisconnects();
+  });
 }
 
 void VoiceSweeper::Stop() {

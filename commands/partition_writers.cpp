@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/thread_name.hpp"
+
 namespace filament::commands {
 
 namespace {
@@ -39,7 +41,10 @@ core::Status PartitionWriters::Start(const std::vector<int64_t>& from) {
     std::lock_guard lock(mutex_);
     followed_ = from;
   }
-  thread_ = std::thread([this, r = std::move(*reader)]() mutable { Run(std::move(r)); });
+  thread_ = std::thread([this, r = std::move(*reader)]() mutable {
+    core::SetThreadName("partition-watch");
+    Run(std::move(r));
+  });
   return core::OkStatus();
 }
 

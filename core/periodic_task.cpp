@@ -2,16 +2,25 @@
 
 #include <utility>
 
+#include "core/thread_name.hpp"
+
 namespace filament::core {
 
 PeriodicTask::PeriodicTask(std::chrono::milliseconds first_delay,
-                           std::chrono::milliseconds interval, std::function<void()> tick)
-    : first_delay_(first_delay), interval_(interval), tick_(std::move(tick)) {}
+                           std::chrono::milliseconds interval, std::function<void()> tick,
+                           std::string name)
+    : first_delay_(first_delay),
+      interval_(interval),
+      tick_(std::move(tick)),
+      name_(std::move(name)) {}
 
 PeriodicTask::~PeriodicTask() { Stop(); }
 
 void PeriodicTask::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetThreadName(name_);
+    Run();
+  });
 }
 
 void PeriodicTask::Stop() {

@@ -4,17 +4,19 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace filament::core {
 
 // Runs `tick` on a thread of its own: first `first_delay` after Start(), then every `interval`
 // after the previous tick ended, until Stop(). For the background sweepers (sessions, orphan
-// blobs). A tick that runs long may poll stopping() to end early.
+// blobs). A tick that runs long may poll stopping() to end early. `name` names the thread
+// (SetThreadName).
 class PeriodicTask {
  public:
   PeriodicTask(std::chrono::milliseconds first_delay, std::chrono::milliseconds interval,
-               std::function<void()> tick);
+               std::function<void()> tick, std::string name);
   ~PeriodicTask();  // Stop()s
 
   // Starts the thread. Call at most once.
@@ -31,6 +33,7 @@ class PeriodicTask {
   const std::chrono::milliseconds first_delay_;
   const std::chrono::milliseconds interval_;
   const std::function<void()> tick_;
+  const std::string name_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;

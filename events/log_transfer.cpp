@@ -8,6 +8,7 @@
 #include <ostream>
 #include <thread>
 
+#include "core/thread_name.hpp"
 #include "events/log_scan.hpp"
 
 namespace filament::events {
@@ -34,7 +35,11 @@ class AppendPipeline {
   AppendPipeline(EventLog& log, size_t partitions, ImportProgress& progress)
       : log_(log), progress_(progress), queues_(std::min(partitions, kWorkers)) {
     progress_.written.assign(partitions, 0);
-    for (size_t w = 0; w < queues_.size(); ++w) threads_.emplace_back([this, w] { Run(w); });
+    for (size_t w = 0; w < queues_.size(); ++w)
+      threads_.emplace_back([this, w] {
+        core::SetThreadName("log-import");
+        Run(w);
+      });
   }
   ~AppendPipeline() { (void)Finish(); }
   AppendPipeline(const AppendPipeline&) = delete;

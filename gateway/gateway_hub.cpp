@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/thread_name.hpp"
 #include "gateway/gateway_session.hpp"
 #include "gateway/resume_cursor.hpp"
 #include "gateway/worker_pool.hpp"
@@ -50,7 +51,10 @@ GatewayHub::GatewayHub(GatewayOptions options, const core::Clock& clock,
       poster_(poster),
       ip_gate_(ip_gate),
       workers_(std::make_unique<WorkerPool>(options.worker_threads)) {
-  pump_ = std::thread([this] { PumpLoop(); });
+  pump_ = std::thread([this] {
+    core::SetThreadName("gw-pump");
+    PumpLoop();
+  });
 }
 
 GatewayHub::~GatewayHub() {

@@ -2,10 +2,17 @@
 
 #include <algorithm>
 
+#include "core/thread_name.hpp"
+
 namespace filament::gateway {
 
 WorkerPool::WorkerPool(int threads) {
-  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Run(); });
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    threads_.emplace_back([this] {
+      core::SetThreadName("gw-worker");
+      Run();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() { Stop(); }

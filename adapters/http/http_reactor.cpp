@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/check.hpp"
+#include "core/thread_name.hpp"
 
 namespace filament::http {
 namespace {
@@ -41,7 +42,12 @@ std::string PeerIp(const sockaddr_storage& address) {
 }  // namespace
 
 WorkerPool::WorkerPool(int threads) {
-  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Run(); });
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    threads_.emplace_back([this] {
+      core::SetThreadName("http-worker");
+      Run();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() { Stop(); }
@@ -122,7 +128,10 @@ HttpReactor::HttpReactor(const ServerCore& core, WorkerPool& workers, Connection
   FILAMENT_CHECK(::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) == 0);
   now_ms_ = SteadyNowMs();
   resume_gate_->reactor = this;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    core::SetThreadName("http-reactor");
+    Run();
+  });
 }
 
 HttpReactor::~HttpReactor() {

@@ -14,6 +14,7 @@
 
 #include "adapters/http/ws_reactor_internal.hpp"
 #include "core/check.hpp"
+#include "core/thread_name.hpp"
 
 namespace filament::http {
 namespace {
@@ -63,7 +64,10 @@ WsReactor::WsReactor(const WsOptions& options) : options_(options) {
   ev.events = EPOLLIN;
   ev.data.u64 = kEventFdKey;
   FILAMENT_CHECK(::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &ev) == 0);
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    core::SetThreadName("ws-reactor");
+    Run();
+  });
 }
 
 WsReactor::~WsReactor() {

@@ -5,6 +5,7 @@
 #include "adapters/kafka/kafka_event_log_impl.hpp"
 #include "adapters/kafka/kafka_log_reader.hpp"
 #include "adapters/kafka/kafka_record_codec.hpp"
+#include "core/thread_name.hpp"
 
 namespace filament::adapters {
 namespace kafka_log {
@@ -237,6 +238,7 @@ core::Result<std::unique_ptr<KafkaEventLog>> KafkaEventLog::Open(const KafkaLogO
   FILAMENT_RETURN_IF_ERROR(impl->Rescan(all));
   Impl* raw = impl.get();
   impl->poller = std::thread([raw] {
+    core::SetThreadName("kafka-poller");
     while (!raw->stop) rd_kafka_poll(raw->producer.get(), 20);
   });
   return std::unique_ptr<KafkaEventLog>(new KafkaEventLog(std::move(impl)));

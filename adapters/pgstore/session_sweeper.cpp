@@ -10,8 +10,9 @@ SessionSweeper::SessionSweeper(AuthStore& store, const core::Clock& clock, Optio
     : store_(store),
       clock_(clock),
       options_(options),
-      task_(std::chrono::milliseconds(options.interval_ms),
-            std::chrono::milliseconds(options.interval_ms), [this] { Sweep(); }) {}
+      task_(
+          std::chrono::milliseconds(options.interval_ms),
+          std::chrono::milliseconds(options.interval_ms), [this] { Sweep(); }, "session-sweeper") {}
 
 SessionSweeper::~SessionSweeper() { Stop(); }
 

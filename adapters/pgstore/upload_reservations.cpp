@@ -6,6 +6,8 @@
 
 #include <pqxx/pqxx>
 
+#include "core/thread_name.hpp"
+
 namespace filament::pgstore {
 namespace {
 
@@ -44,7 +46,10 @@ struct PgUploadReservations::Connection : pqxx::connection {
 };
 
 PgUploadReservations::PgUploadReservations(std::string conninfo)
-    : conninfo_(std::move(conninfo)), releaser_([this] { RunReleases(); }) {}
+    : conninfo_(std::move(conninfo)), releaser_([this] {
+        core::SetThreadName("upload-release");
+        RunReleases();
+      }) {}
 
 PgUploadReservations::~PgUploadReservations() {
   {

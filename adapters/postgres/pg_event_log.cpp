@@ -16,6 +16,7 @@
 #include "adapters/postgres/pg_codec.hpp"
 #include "adapters/postgres/pg_connection.hpp"
 #include "adapters/postgres/pg_log_reader.hpp"
+#include "core/thread_name.hpp"
 
 namespace filament::postgres {
 namespace {
@@ -371,7 +372,10 @@ core::Result<std::unique_ptr<PgEventLog>> PgEventLog::Open(const std::string& co
     }
   }
   Impl* raw = impl.get();
-  impl->appender = std::thread([raw] { raw->Run(); });
+  impl->appender = std::thread([raw] {
+    core::SetThreadName("log-appender");
+    raw->Run();
+  });
   return std::unique_ptr<PgEventLog>(new PgEventLog(std::move(impl)));
 }
 

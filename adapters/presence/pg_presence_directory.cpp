@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "adapters/presence/presence_sql.hpp"
+#include "core/thread_name.hpp"
 
 namespace filament::presence {
 
@@ -53,8 +54,14 @@ class PgPresenceDirectory::Impl {
     }
   }
   void StartThreads() {
-    writer_ = std::thread([this] { WriterLoop(); });
-    listener_thread_ = std::thread([this] { ListenerLoop(); });
+    writer_ = std::thread([this] {
+      core::SetThreadName("presence-write");
+      WriterLoop();
+    });
+    listener_thread_ = std::thread([this] {
+      core::SetThreadName("presence-listen");
+      ListenerLoop();
+    });
   }
   void Finish(bool clean) {
     {

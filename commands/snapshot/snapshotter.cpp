@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "commands/snapshot/snapshot_codec.hpp"
+#include "core/thread_name.hpp"
 
 namespace filament::commands::snapshot {
 namespace {
@@ -24,7 +25,10 @@ Snapshotter::Snapshotter(events::EventLog& log, SnapshotStore& store, Options op
 Snapshotter::~Snapshotter() { Stop(); }
 
 void Snapshotter::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    core::SetThreadName("snapshotter");
+    Run();
+  });
 }
 
 void Snapshotter::Stop() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/thread_name.hpp"
 #include "events/generated/event_types.hpp"
 #include "events/log_scan.hpp"
 #include "gateway/bridge/bridge_start.hpp"
@@ -78,7 +79,10 @@ core::Status LogBridge::Start() {
   for (int32_t p = 0; p < static_cast<int32_t>(ends->size()); ++p) start.push_back({p, (*ends)[p]});
   auto reader = log_.OpenReader(start);
   if (!reader.ok()) return reader.error();
-  thread_ = std::thread([this, r = std::move(*reader)]() mutable { Run(std::move(r)); });
+  thread_ = std::thread([this, r = std::move(*reader)]() mutable {
+    core::SetThreadName("gw-bridge");
+    Run(std::move(r));
+  });
   return core::OkStatus();
 }
 

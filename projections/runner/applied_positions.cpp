@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/thread_name.hpp"
+
 namespace filament::projections {
 
 AppliedPositions::~AppliedPositions() {
@@ -59,7 +61,11 @@ void AppliedPositions::WhenApplied(std::vector<std::string> projections,
     } else {
       waiters_.push_back(Waiter{std::move(projections), position,
                                 std::chrono::steady_clock::now() + timeout, std::move(done)});
-      if (!deadline_thread_.joinable()) deadline_thread_ = std::thread([this] { RunDeadlines(); });
+      if (!deadline_thread_.joinable())
+        deadline_thread_ = std::thread([this] {
+          core::SetThreadName("ryw-deadlines");
+          RunDeadlines();
+        });
       deadlines_changed_.notify_all();
       return;
     }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/thread_name.hpp"
+
 namespace filament::projections {
 
 ReadAhead::ReadAhead(std::unique_ptr<events::LogReader> reader, const Projection& projection,
@@ -17,9 +19,16 @@ ReadAhead::ReadAhead(std::unique_ptr<events::LogReader> reader, const Projection
     auto p = static_cast<size_t>(pos.partition);
     if (p < next_.size()) next_[p] = pos.offset;
   }
-  threads_.emplace_back([this] { ReadLoop(); });
+  threads_.emplace_back([this] {
+    core::SetThreadName("replay-read");
+    ReadLoop();
+  });
   if (!projection_.Prepares()) return;
-  for (int i = 0; i < std::max(1, decoders); ++i) threads_.emplace_back([this] { DecodeLoop(); });
+  for (int i = 0; i < std::max(1, decoders); ++i)
+    threads_.emplace_back([this] {
+      core::SetThreadName("replay-decode");
+      DecodeLoop();
+    });
 }
 
 ReadAhead::~ReadAhead() {

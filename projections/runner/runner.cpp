@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "core/thread_name.hpp"
 #include "projections/runner/projection_worker.hpp"
 
 namespace filament::projections {
@@ -31,7 +32,10 @@ void ProjectionRunner::Start() {
   for (size_t i = 0; i < projections_.size(); ++i) {
     statuses_[i].state = ProjectionState::kRunning;
     statuses_[i].error.reset();
-    threads_.emplace_back([this, i] { RunOne(i); });
+    threads_.emplace_back([this, i] {
+      core::SetThreadName("proj-" + std::string(projections_[i]->Name()));
+      RunOne(i);
+    });
   }
 }
 

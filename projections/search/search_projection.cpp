@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "core/thread_name.hpp"
 #include "projections/search/search_worker.hpp"
 
 namespace filament::projections {
@@ -35,7 +36,10 @@ core::Status SearchProjection::Start() {
   worker_->Report({});
   state_ = State{.running = true};
   stop_ = false;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    core::SetThreadName("search-index");
+    Run();
+  });
   return core::OkStatus();
 }
 
