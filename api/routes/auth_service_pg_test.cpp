@@ -135,5 +135,30 @@ TEST_F(AuthenticatePgTest, ATokenIsRefusedWhereNeitherTheLogNorTheReadModelKnows
   EXPECT_EQ(who.error().code, core::ErrorCode::kUnauthenticated);
 }
 
+// Verified tokens are remembered (ADR 0112); what a token may do is still decided per request.
+TEST_F(AuthenticatePgTest, ARememberedTokenIsStillCheckedForTimeAndTampering) {
+  const std::string token = ApiToken("dave");
+  ASSERT_FALSE(token.empty());
+  ASSERT_TRUE(api_->auth.Authenticate(token).ok());
+  ASSERT_TRUE(api_->auth.Authenticate(token).ok());  // answered from what was verified
+
+  // One character of the MAC changed: a different token, verified and refused.
+  std::string tampered = token;
+  const size_t dot = tampered.find('.', std::string("v4.local.").size());
+  ASSERT_NE(dot, std::string::npos);
+  char& c = tampered[dot - 5];
+  c = c == 'A' ? 'B' : 'A';
+  auto refused = api_->auth.Authenticate(tampered);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, core::ErrorCode::kUnauthenticated);
+
+  // Past its expiry the remembered token is refused like any other.
+  clock_.Advance((core::Limits{}.access_token_ttl_secs + 1) * 1000);
+  auto expired = api_->auth.Authenticate(token);
+  ASSERT_FALSE(expired.ok());
+  EXPECT_EQ(expired.error().code, core::ErrorCode::kUnauthenticated);
+  EXPECT_FALSE(api_->auth.TokenSubject(token).has_value());
+}
+
 }  // namespace
 }  // namespace filament::api
