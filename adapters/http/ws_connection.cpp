@@ -10,6 +10,12 @@ namespace filament::http {
 namespace {
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kReadBudgetPerWakeup = 256 * 1024;  // fairness between sockets of one thread
+// Queued frames are encoded into out_ up to this many bytes at a time (at least one frame): a
+// peer that falls behind keeps its backlog as queued frames, not as one contiguous buffer of
+// the whole queue (up to `outbound_queue` frames) that grows by reallocation and stays.
+constexpr size_t kMaxEncodedBatch = 64 * 1024;
+// What out_ keeps between batches: ordinary traffic reuses it, a burst's buffer is released.
+constexpr size_t kKeptCapacity = 16 * 1024;
 constexpr uint16_t kCloseNormal = 1000;
 }  // namespace
 
@@ -199,9 +205,11 @@ void ReactorConnection::AppendFrame(WsOpcode opcode, std::string_view payload) {
 }
 
 // Moves control frames and queued data into out_ once the previous batch is fully written, so
-// a peer that stops reading holds at most one batch here plus `outbound_queue` in queue_.
+// a peer that stops reading holds at most one batch (about kMaxEncodedBatch) here plus
+// `outbound_queue` frames in queue_.
 void ReactorConnection::PullQueued() {
   if (closing_ || out_off_ != out_.size()) return;
+  if (out_.capacity() > kKeptCapacity) std::string().swap(out_);  // a burst grew it: give it back
   out_.clear();
   out_off_ = 0;
   frame_ends_.clear();
@@ -212,7 +220,13 @@ void ReactorConnection::PullQueued() {
   std::deque<std::string> batch;
   {
     std::lock_guard lock(mu_);
-    batch.swap(queue_);
+    size_t bytes = 0;
+    while (!queue_.empty() &&
+           (batch.empty() || bytes + queue_.front().size() <= kMaxEncodedBatch)) {
+      bytes += queue_.front().size();
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
   }
   for (const std::string& text : batch) AppendFrame(WsOpcode::kText, text);
 }

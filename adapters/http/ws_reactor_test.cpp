@@ -233,6 +233,33 @@ TEST(WsReactor, FullQueueRefusesThenCloseDeliversCode1008) {
   EXPECT_EQ(h.handler->WaitClosed(), WsCloseReason::kServerClose);
 }
 
+// A backlog far larger than one encoded batch (64 KiB) reaches a reader that catches up
+// whole and in order: frames wait in the queue, a batch at a time goes to the socket.
+TEST(WsReactor, ABacklogLargerThanOneBatchArrivesWholeAndInOrder) {
+  WsOptions options = SmallOptions();
+  options.outbound_queue = 4000;
+  options.socket_send_buffer_bytes = 4096;
+  Harness h(options, /*echo=*/false, /*rcvbuf=*/4096);
+  constexpr int kFrames = 3000;  // ~3 MB queued while the client reads nothing
+  for (int i = 0; i < kFrames; ++i) {
+    std::string text = std::to_string(i) + ":";
+    text.resize(1000, 'b');
+    ASSERT_TRUE(h.connection->Send(std::move(text))) << "frame " << i;
+  }
+  for (int i = 0; i < kFrames; ++i) {
+    auto frame = h.client.NextFrame();
+    ASSERT_TRUE(frame) << "frame " << i << " missing";
+    if (frame->opcode != 0x1) {  // the Ping sent at open
+      --i;
+      continue;
+    }
+    ASSERT_EQ(frame->payload.substr(0, frame->payload.find(':')), std::to_string(i));
+    ASSERT_EQ(frame->payload.size(), 1000u);
+  }
+  h.client.Close();
+  EXPECT_EQ(h.handler->WaitClosed(), WsCloseReason::kConnectionClosed);
+}
+
 TEST(WsReactor, StopEndsConnectionsWithShutdown) {
   Harness h;
   h.pool.Stop();
