@@ -61,11 +61,12 @@ void AppliedPositions::WhenApplied(std::vector<std::string> projections,
     } else {
       waiters_.push_back(Waiter{std::move(projections), position,
                                 std::chrono::steady_clock::now() + timeout, std::move(done)});
-      if (!deadline_thread_.joinable())
+      if (!deadline_thread_.joinable()) {
         deadline_thread_ = std::thread([this] {
           core::SetThreadName("ryw-deadlines");
           RunDeadlines();
         });
+      }
       deadlines_changed_.notify_all();
       return;
     }
