@@ -17,8 +17,7 @@ CheckpointPoller::CheckpointPoller(pgstore::ConnectionPool& pool,
 CheckpointPoller::~CheckpointPoller() { Stop(); }
 
 void CheckpointPoller::Start() {
-  thread_ = std::thread([this] {
-    core::SetThreadName("checkpoint-poll");
+  thread_ = core::NamedThread("checkpoint-poll", [this] {
     while (!stop_) {
       PollOnce();
       std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms_));

@@ -84,10 +84,7 @@ class LineWriter {
 
   LineWriter() {
     std::atexit([] { Get().Flush(); });
-    std::thread([this] {
-      core::SetThreadName("log-lines");
-      Run();
-    }).detach();
+    core::NamedThread("log-lines", [this] { Run(); }).detach();
   }
 
   std::string Take() {

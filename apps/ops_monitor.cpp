@@ -35,10 +35,7 @@ OpsMonitor::~OpsMonitor() { Stop(); }
 
 void OpsMonitor::Start() {
   SampleOnce();
-  thread_ = std::thread([this] {
-    core::SetThreadName("ops-monitor");
-    Run();
-  });
+  thread_ = core::NamedThread("ops-monitor", [this] { Run(); });
 }
 
 void OpsMonitor::Stop() {

@@ -24,10 +24,7 @@ VoiceSweeper::~VoiceSweeper() { Stop(); }
 
 void VoiceSweeper::Start() {
   task_.Start();
-  disconnects_ = std::thread([this] {
-    core::SetThreadName("voice-drop");
-    RunDisconnects();
-  });
+  disconnects_ = core::NamedThread("voice-drop", [this] { RunDisconnects(); });
 }
 
 void VoiceSweeper::Stop() {

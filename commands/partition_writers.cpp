@@ -41,10 +41,8 @@ core::Status PartitionWriters::Start(const std::vector<int64_t>& from) {
     std::lock_guard lock(mutex_);
     followed_ = from;
   }
-  thread_ = std::thread([this, r = std::move(*reader)]() mutable {
-    core::SetThreadName("partition-watch");
-    Run(std::move(r));
-  });
+  thread_ = core::NamedThread("partition-watch",
+                              [this, r = std::move(*reader)]() mutable { Run(std::move(r)); });
   return core::OkStatus();
 }
 

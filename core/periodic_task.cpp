@@ -17,10 +17,7 @@ PeriodicTask::PeriodicTask(std::chrono::milliseconds first_delay,
 PeriodicTask::~PeriodicTask() { Stop(); }
 
 void PeriodicTask::Start() {
-  thread_ = std::thread([this] {
-    SetThreadName(name_);
-    Run();
-  });
+  thread_ = NamedThread(name_, [this] { Run(); });
 }
 
 void PeriodicTask::Stop() {

@@ -36,10 +36,7 @@ class AppendPipeline {
       : log_(log), progress_(progress), queues_(std::min(partitions, kWorkers)) {
     progress_.written.assign(partitions, 0);
     for (size_t w = 0; w < queues_.size(); ++w)
-      threads_.emplace_back([this, w] {
-        core::SetThreadName("log-import");
-        Run(w);
-      });
+      threads_.push_back(core::NamedThread("log-import", [this, w] { Run(w); }));
   }
   ~AppendPipeline() { (void)Finish(); }
   AppendPipeline(const AppendPipeline&) = delete;

@@ -51,10 +51,7 @@ GatewayHub::GatewayHub(GatewayOptions options, const core::Clock& clock,
       poster_(poster),
       ip_gate_(ip_gate),
       workers_(std::make_unique<WorkerPool>(options.worker_threads)) {
-  pump_ = std::thread([this] {
-    core::SetThreadName("gw-pump");
-    PumpLoop();
-  });
+  pump_ = core::NamedThread("gw-pump", [this] { PumpLoop(); });
 }
 
 GatewayHub::~GatewayHub() {

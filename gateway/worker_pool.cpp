@@ -8,10 +8,7 @@ namespace filament::gateway {
 
 WorkerPool::WorkerPool(int threads) {
   for (int i = 0; i < std::max(1, threads); ++i) {
-    threads_.emplace_back([this] {
-      core::SetThreadName("gw-worker");
-      Run();
-    });
+    threads_.push_back(core::NamedThread("gw-worker", [this] { Run(); }));
   }
 }
 

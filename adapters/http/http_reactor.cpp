@@ -43,10 +43,7 @@ std::string PeerIp(const sockaddr_storage& address) {
 
 WorkerPool::WorkerPool(int threads) {
   for (int i = 0; i < std::max(1, threads); ++i) {
-    threads_.emplace_back([this] {
-      core::SetThreadName("http-worker");
-      Run();
-    });
+    threads_.push_back(core::NamedThread("http-worker", [this] { Run(); }));
   }
 }
 
@@ -128,10 +125,7 @@ HttpReactor::HttpReactor(const ServerCore& core, WorkerPool& workers, Connection
   FILAMENT_CHECK(::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) == 0);
   now_ms_ = SteadyNowMs();
   resume_gate_->reactor = this;
-  thread_ = std::thread([this] {
-    core::SetThreadName("http-reactor");
-    Run();
-  });
+  thread_ = core::NamedThread("http-reactor", [this] { Run(); });
 }
 
 HttpReactor::~HttpReactor() {

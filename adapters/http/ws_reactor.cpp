@@ -64,10 +64,7 @@ WsReactor::WsReactor(const WsOptions& options) : options_(options) {
   ev.events = EPOLLIN;
   ev.data.u64 = kEventFdKey;
   FILAMENT_CHECK(::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &ev) == 0);
-  thread_ = std::thread([this] {
-    core::SetThreadName("ws-reactor");
-    Run();
-  });
+  thread_ = core::NamedThread("ws-reactor", [this] { Run(); });
 }
 
 WsReactor::~WsReactor() {

@@ -237,8 +237,7 @@ core::Result<std::unique_ptr<KafkaEventLog>> KafkaEventLog::Open(const KafkaLogO
   for (int32_t p = 0; p < options.partitions; ++p) all[static_cast<size_t>(p)] = p;
   FILAMENT_RETURN_IF_ERROR(impl->Rescan(all));
   Impl* raw = impl.get();
-  impl->poller = std::thread([raw] {
-    core::SetThreadName("kafka-poller");
+  impl->poller = core::NamedThread("kafka-poller", [raw] {
     while (!raw->stop) rd_kafka_poll(raw->producer.get(), 20);
   });
   return std::unique_ptr<KafkaEventLog>(new KafkaEventLog(std::move(impl)));

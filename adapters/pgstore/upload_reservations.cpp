@@ -46,10 +46,8 @@ struct PgUploadReservations::Connection : pqxx::connection {
 };
 
 PgUploadReservations::PgUploadReservations(std::string conninfo)
-    : conninfo_(std::move(conninfo)), releaser_([this] {
-        core::SetThreadName("upload-release");
-        RunReleases();
-      }) {}
+    : conninfo_(std::move(conninfo)),
+      releaser_(core::NamedThread("upload-release", [this] { RunReleases(); })) {}
 
 PgUploadReservations::~PgUploadReservations() {
   {

@@ -372,10 +372,7 @@ core::Result<std::unique_ptr<PgEventLog>> PgEventLog::Open(const std::string& co
     }
   }
   Impl* raw = impl.get();
-  impl->appender = std::thread([raw] {
-    core::SetThreadName("log-appender");
-    raw->Run();
-  });
+  impl->appender = core::NamedThread("log-appender", [raw] { raw->Run(); });
   return std::unique_ptr<PgEventLog>(new PgEventLog(std::move(impl)));
 }
 

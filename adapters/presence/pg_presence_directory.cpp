@@ -54,14 +54,8 @@ class PgPresenceDirectory::Impl {
     }
   }
   void StartThreads() {
-    writer_ = std::thread([this] {
-      core::SetThreadName("presence-write");
-      WriterLoop();
-    });
-    listener_thread_ = std::thread([this] {
-      core::SetThreadName("presence-listen");
-      ListenerLoop();
-    });
+    writer_ = core::NamedThread("presence-write", [this] { WriterLoop(); });
+    listener_thread_ = core::NamedThread("presence-listen", [this] { ListenerLoop(); });
   }
   void Finish(bool clean) {
     {

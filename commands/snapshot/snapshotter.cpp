@@ -25,10 +25,7 @@ Snapshotter::Snapshotter(events::EventLog& log, SnapshotStore& store, Options op
 Snapshotter::~Snapshotter() { Stop(); }
 
 void Snapshotter::Start() {
-  thread_ = std::thread([this] {
-    core::SetThreadName("snapshotter");
-    Run();
-  });
+  thread_ = core::NamedThread("snapshotter", [this] { Run(); });
 }
 
 void Snapshotter::Stop() {

@@ -79,10 +79,8 @@ core::Status LogBridge::Start() {
   for (int32_t p = 0; p < static_cast<int32_t>(ends->size()); ++p) start.push_back({p, (*ends)[p]});
   auto reader = log_.OpenReader(start);
   if (!reader.ok()) return reader.error();
-  thread_ = std::thread([this, r = std::move(*reader)]() mutable {
-    core::SetThreadName("gw-bridge");
-    Run(std::move(r));
-  });
+  thread_ = core::NamedThread("gw-bridge",
+                              [this, r = std::move(*reader)]() mutable { Run(std::move(r)); });
   return core::OkStatus();
 }
 

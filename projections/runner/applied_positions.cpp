@@ -62,10 +62,7 @@ void AppliedPositions::WhenApplied(std::vector<std::string> projections,
       waiters_.push_back(Waiter{std::move(projections), position,
                                 std::chrono::steady_clock::now() + timeout, std::move(done)});
       if (!deadline_thread_.joinable()) {
-        deadline_thread_ = std::thread([this] {
-          core::SetThreadName("ryw-deadlines");
-          RunDeadlines();
-        });
+        deadline_thread_ = core::NamedThread("ryw-deadlines", [this] { RunDeadlines(); });
       }
       deadlines_changed_.notify_all();
       return;

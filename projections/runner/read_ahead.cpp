@@ -19,16 +19,10 @@ ReadAhead::ReadAhead(std::unique_ptr<events::LogReader> reader, const Projection
     auto p = static_cast<size_t>(pos.partition);
     if (p < next_.size()) next_[p] = pos.offset;
   }
-  threads_.emplace_back([this] {
-    core::SetThreadName("replay-read");
-    ReadLoop();
-  });
+  threads_.push_back(core::NamedThread("replay-read", [this] { ReadLoop(); }));
   if (!projection_.Prepares()) return;
   for (int i = 0; i < std::max(1, decoders); ++i)
-    threads_.emplace_back([this] {
-      core::SetThreadName("replay-decode");
-      DecodeLoop();
-    });
+    threads_.push_back(core::NamedThread("replay-decode", [this] { DecodeLoop(); }));
 }
 
 ReadAhead::~ReadAhead() {

@@ -32,10 +32,8 @@ void ProjectionRunner::Start() {
   for (size_t i = 0; i < projections_.size(); ++i) {
     statuses_[i].state = ProjectionState::kRunning;
     statuses_[i].error.reset();
-    threads_.emplace_back([this, i] {
-      core::SetThreadName("proj-" + std::string(projections_[i]->Name()));
-      RunOne(i);
-    });
+    threads_.push_back(core::NamedThread("proj-" + std::string(projections_[i]->Name()),
+                                         [this, i] { RunOne(i); }));
   }
 }
 

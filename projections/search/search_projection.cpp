@@ -36,10 +36,7 @@ core::Status SearchProjection::Start() {
   worker_->Report({});
   state_ = State{.running = true};
   stop_ = false;
-  thread_ = std::thread([this] {
-    core::SetThreadName("search-index");
-    Run();
-  });
+  thread_ = core::NamedThread("search-index", [this] { Run(); });
   return core::OkStatus();
 }
 
