@@ -6,6 +6,8 @@
 #include <mutex>
 #include <vector>
 
+#include "core/blocking.hpp"
+
 namespace filament::commands {
 
 // One command waiting in a stream's CommandQueue. The command service derives its typed
@@ -45,7 +47,10 @@ class CommandQueue {
       running_ = true;
       cmd.lead = true;
     }
-    cmd.wake.wait(lock, [&] { return cmd.done || cmd.lead; });
+    if (!cmd.lead) {
+      const core::ScopedBlocking waiting;  // for the leader (ADR 0113)
+      cmd.wake.wait(lock, [&] { return cmd.done || cmd.lead; });
+    }
     if (cmd.done) return;
     Lead(lock, max, run, &cmd);
   }

@@ -8,6 +8,7 @@
 
 #include "adapters/http/http_server.hpp"
 #include "adapters/http/testing/http_test_client.hpp"
+#include "core/blocking.hpp"
 
 namespace filament::http {
 namespace {
@@ -19,7 +20,10 @@ using testing::TestSocket;
 class SlowHandler : public HttpHandler {
  public:
   HttpResponse Handle(const HttpRequest& r) override {
-    if (r.path == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    if (r.path == "/slow") {
+      const core::ScopedBlocking waiting;  // as a database read would
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    }
     ++handled_;
     return HttpResponse{200, "done " + r.path + " " + r.body, "text/plain"};
   }

@@ -41,7 +41,7 @@ std::string PeerIp(const sockaddr_storage& address) {
 
 }  // namespace
 
-WorkerPool::WorkerPool(int threads) {
+WorkerPool::WorkerPool(int threads, int running) : max_running_(std::max(1, running)) {
   for (int i = 0; i < std::max(1, threads); ++i) {
     threads_.push_back(core::NamedThread("http-worker", [this] { Run(); }));
   }
@@ -50,12 +50,32 @@ WorkerPool::WorkerPool(int threads) {
 WorkerPool::~WorkerPool() { Stop(); }
 
 void WorkerPool::Post(std::function<void()> job) {
-  {
-    std::lock_guard lock(mu_);
-    if (stop_) return;
-    jobs_.push_back(std::move(job));
+  std::lock_guard lock(mu_);
+  if (stop_) return;
+  jobs_.push_back(std::move(job));
+  WakeOneIfDue();
+}
+
+// A queued job gets a thread of its own only while fewer than max_running_ run: otherwise one
+// of those takes it when it finishes its job. Waking a thread per job costs a context switch
+// each, several times the work of most jobs on two cores.
+void WorkerPool::WakeOneIfDue() {
+  if (jobs_.size() > static_cast<size_t>(wakeups_) && sleeping_ > wakeups_ &&
+      running_ + wakeups_ < max_running_) {
+    ++wakeups_;
+    cv_.notify_one();
   }
-  cv_.notify_one();
+}
+
+void WorkerPool::OnBlocked() {
+  std::lock_guard lock(mu_);
+  --running_;
+  WakeOneIfDue();
+}
+
+void WorkerPool::OnUnblocked() {
+  std::lock_guard lock(mu_);
+  ++running_;
 }
 
 void WorkerPool::Stop() {
@@ -70,17 +90,38 @@ void WorkerPool::Stop() {
 }
 
 void WorkerPool::Run() {
+  core::SetBlockingObserver(this);
+  std::unique_lock lock(mu_);
+  bool counted = false;  // this thread counts in running_
   for (;;) {
-    std::function<void()> job;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;  // stopping and nothing left
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
+    if (!counted && !jobs_.empty() && (stop_ || running_ + wakeups_ < max_running_)) {
+      counted = true;
+      ++running_;
     }
-    job();
+    if (counted && !jobs_.empty()) {
+      std::function<void()> job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job();
+      job = nullptr;
+      lock.lock();
+      continue;
+    }
+    if (counted) {
+      counted = false;
+      --running_;
+    }
+    if (stop_) break;  // and nothing is queued
+    ++sleeping_;
+    cv_.wait(lock, [this] { return stop_ || wakeups_ > 0; });
+    --sleeping_;
+    if (wakeups_ > 0) {
+      --wakeups_;
+      counted = true;
+      ++running_;
+    }
   }
+  core::SetBlockingObserver(nullptr);
 }
 
 ConnectionLimiter::ConnectionLimiter(int64_t max_total, int64_t max_per_ip)

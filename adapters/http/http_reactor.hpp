@@ -22,22 +22,33 @@
 
 #include "adapters/http/http_exchange.hpp"
 #include "adapters/http/request_parser.hpp"
+#include "core/blocking.hpp"
 
 namespace filament::http {
 
 // Fixed threads running posted jobs in order. Stop() runs what is queued, then joins.
-class WorkerPool {
+// At most `running` of them run jobs at once (ADR 0113); a thread waiting inside a job (marked
+// with core::ScopedBlocking) does not count, so while it waits another may run.
+class WorkerPool final : core::BlockingObserver {
  public:
-  explicit WorkerPool(int threads);
+  WorkerPool(int threads, int running);
   ~WorkerPool();
   void Post(std::function<void()> job);  // thread-safe; dropped after Stop()
   void Stop();
 
  private:
   void Run();
+  void OnBlocked() override;
+  void OnUnblocked() override;
+  void WakeOneIfDue();  // under mu_
+
+  const int max_running_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
+  int running_ = 0;   // threads running a job or looking for one, not blocked
+  int sleeping_ = 0;  // threads waiting for a wake-up
+  int wakeups_ = 0;   // wake-ups given and not yet taken
   bool stop_ = false;
   std::vector<std::thread> threads_;
 };

@@ -97,7 +97,9 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOpti
   }
   impl->limiter =
       std::make_unique<ConnectionLimiter>(options.max_connections, options.max_connections_per_ip);
-  impl->workers = std::make_unique<WorkerPool>(options.pool_threads);
+  const int cpus = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  impl->workers = std::make_unique<WorkerPool>(
+      options.pool_threads, options.pool_running > 0 ? options.pool_running : 2 * cpus);
   for (int i = 0; i < std::max(1, options.reactor_threads); ++i) {
     impl->reactors.push_back(
         std::make_unique<HttpReactor>(impl->core, *impl->workers, *impl->limiter, impl->listen_fd));

@@ -18,7 +18,10 @@ struct HttpServerOptions {
   std::string listen = "0.0.0.0:3000";  // "host:port"; port 0 picks an ephemeral port
   int reactor_threads = 2;              // epoll threads reading and writing sockets
   int pool_threads = 16;                // worker threads running the handler
-  int64_t max_body_bytes = 1'048'576;   // larger buffered bodies → 413 (streamed: the sink's cap)
+  // Of those, how many run at once; a worker waiting inside a handler (core::ScopedBlocking)
+  // does not count (ADR 0113). 0: twice the CPUs.
+  int pool_running = 0;
+  int64_t max_body_bytes = 1'048'576;  // larger buffered bodies → 413 (streamed: the sink's cap)
   // Per-route body cap (for upload routes): return a cap for (method, path), or nullopt to use
   // max_body_bytes. Called on reactor threads; must be thread-safe and cheap.
   std::function<std::optional<int64_t>(std::string_view method, std::string_view path)>

@@ -7,6 +7,7 @@
 
 #include "adapters/http/testing/http_test_client.hpp"
 #include "adapters/http/testing/socket_test_client.hpp"
+#include "core/blocking.hpp"
 
 namespace filament::http {
 namespace {
@@ -19,7 +20,10 @@ class EchoHandler : public HttpHandler {
  public:
   HttpResponse Handle(const HttpRequest& r) override {
     if (r.path == "/throw") throw std::runtime_error("boom");
-    if (r.path == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    if (r.path == "/slow") {
+      const core::ScopedBlocking waiting;  // as a database read would
+      std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    }
     return HttpResponse{200,
                         r.method + " " + r.path + "?" + r.query + " body=" + r.body +
                             " rid=" + r.request_id + " ua=" + r.Header("user-agent").value_or(""),

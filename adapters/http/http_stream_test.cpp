@@ -9,6 +9,7 @@
 
 #include "adapters/http/http_server.hpp"
 #include "adapters/http/testing/http_test_client.hpp"
+#include "core/blocking.hpp"
 #include "core/testing/process_memory.hpp"
 
 namespace filament::http {
@@ -67,6 +68,7 @@ class GuardedSink : public CountingSink {
   std::optional<HttpResponse> OnBegin(std::optional<int64_t> declared) override {
     begin_thread_ = std::this_thread::get_id();
     if (auto ms = head_.Header("x-block-ms")) {
+      const core::ScopedBlocking waiting;
       std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(*ms)));
     }
     begun_ = true;

@@ -5,6 +5,7 @@
 #include "adapters/kafka/kafka_event_log_impl.hpp"
 #include "adapters/kafka/kafka_log_reader.hpp"
 #include "adapters/kafka/kafka_record_codec.hpp"
+#include "core/blocking.hpp"
 #include "core/thread_name.hpp"
 
 namespace filament::adapters {
@@ -99,6 +100,7 @@ core::Status KafkaEventLog::Impl::Rescan(const std::vector<int32_t>& partitions)
 
 core::Result<int64_t> KafkaEventLog::Impl::Reserve(const std::string& stream, int64_t expected,
                                                    int32_t partition) {
+  const core::ScopedBlocking waiting;  // for the stream's previous append (ADR 0113)
   std::unique_lock lock(mu);
   stream_free.wait(lock, [&] { return !busy.contains(stream); });
   if (dirty.contains(partition)) {
@@ -255,6 +257,7 @@ core::Result<std::vector<events::Position>> KafkaEventLog::Append(
   d->positions.resize(batch.records.size());
   d->delivered.resize(batch.records.size(), false);
   core::Status produced = impl_->Produce(impl_->producer.get(), batch, partition, *base, d);
+  const core::ScopedBlocking waiting;  // for the deliveries (ADR 0113)
   std::unique_lock lock(d->mu);
   // librdkafka reports every queued message within message.timeout.ms; the margin only guards
   // against a bug there turning into a hung request.

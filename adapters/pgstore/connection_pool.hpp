@@ -10,6 +10,7 @@
 
 #include <pqxx/pqxx>
 
+#include "core/blocking.hpp"
 #include "core/result.hpp"
 
 namespace filament::pgstore {
@@ -59,6 +60,7 @@ class ConnectionPool {
 template <typename Body>
 auto WithConnection(ConnectionPool& pool, Body&& body)
     -> decltype(body(std::declval<pqxx::connection&>())) {
+  const core::ScopedBlocking waiting;  // on the pool, then on PostgreSQL (ADR 0113)
   auto lease = pool.Acquire();
   if (!lease.ok()) return lease.error();
   try {

@@ -16,6 +16,7 @@
 #include "adapters/postgres/pg_codec.hpp"
 #include "adapters/postgres/pg_connection.hpp"
 #include "adapters/postgres/pg_log_reader.hpp"
+#include "core/blocking.hpp"
 #include "core/thread_name.hpp"
 
 namespace filament::postgres {
@@ -405,6 +406,7 @@ core::Result<std::vector<events::Position>> PgEventLog::Append(const events::App
   }
   pending.params = EncodeParams(pending.partition, epoch, batch);
   for (const auto& param : pending.params) pending.bytes += param.size();
+  const core::ScopedBlocking waiting;  // for the appender's commit (ADR 0113)
   std::unique_lock lock(impl_->mu);
   if (impl_->stopping) return core::Unavailable("event log closed");
   impl_->queue.push_back(&pending);

@@ -10,6 +10,7 @@
 #include "api/routes/upload_sink.hpp"
 #include "api/support/json_body.hpp"
 #include "core/blob_store.hpp"
+#include "core/blocking.hpp"
 #include "events/log_record.hpp"
 #include "projections/runner/applied_positions.hpp"
 
@@ -98,7 +99,8 @@ void RegisterApiRoutes(const AddRoute& add, const AddStreamedRoute& add_streamed
     return api.Json(200, EchoJson(message));
   });
   add("GET", "/slow", [](ApiHandler& api, RouteRequest&) {
-    // A test route for the request timeout (contract §4.1).
+    // A test route for the request timeout (contract §4.1), waiting as a slow read would.
+    const core::ScopedBlocking waiting;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     return api.Json(200, R"({"status":"ok"})");
   });

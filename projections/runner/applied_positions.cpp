@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/blocking.hpp"
 #include "core/thread_name.hpp"
 
 namespace filament::projections {
@@ -134,6 +135,7 @@ bool AppliedPositions::HasApplied(const std::vector<std::string>& projections,
 bool AppliedPositions::WaitFor(const std::vector<std::string>& projections,
                                const events::Position& position,
                                std::chrono::milliseconds timeout) {
+  const core::ScopedBlocking waiting;  // for the read models (ADR 0113)
   std::unique_lock lock(mu_);
   return changed_.wait_for(lock, timeout, [&] { return HasAppliedLocked(projections, position); });
 }
