@@ -127,10 +127,5 @@ TEST(WorkerPool, StopRunsWhatIsQueued) {
   EXPECT_EQ(ran.load(), 50);
 }
 
-TEST(ScopedBlocking, DoesNothingOffAPool) {
-  const core::ScopedBlocking waiting;  // no observer on this thread: must not crash
-  SUCCEED();
-}
-
 }  // namespace
 }  // namespace filament::http
