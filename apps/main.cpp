@@ -49,6 +49,12 @@ void AddServeFlags(CLI::App* cmd, app::ServeOptions& o,
       ->envname("FILAMENT_HTTP_THREADS")
       ->check(CLI::Range(1, 512))
       ->capture_default_str();
+  cmd->add_option("--http-running", o.http_running,
+                  "of the HTTP worker threads, how many run at once, those waiting on the "
+                  "database or the log not counted (ADR 0113; 0 = twice the CPUs)")
+      ->envname("FILAMENT_HTTP_RUNNING")
+      ->check(CLI::Range(0, 512))
+      ->capture_default_str();
   cmd->add_option("--projection-checkpoint-delay-ms", o.projection_checkpoint_delay_ms,
                   "serve: how long a read model's checkpoint may trail records it ignores "
                   "(ADR 0097; 0 = commit every batch)")

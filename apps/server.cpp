@@ -536,6 +536,7 @@ int RunServer(const ServeOptions& options) {
     http_options.listen = roles.api || roles.gateway ? options.listen : options.ops_listen;
     http_options.drain_timeout_ms = options.limits.drain_timeout_ms;
     http_options.pool_threads = roles.api || roles.gateway ? options.http_threads : 2;
+    http_options.pool_running = options.http_running;
     http_options.max_body_bytes = options.limits.max_body_bytes;
     http_options.request_timeout_ms = options.limits.request_timeout_secs * 1000;
     http_options.max_header_bytes = options.limits.max_header_bytes;
