@@ -147,6 +147,67 @@ const PreparedGroup& PreparedGroupFor(size_t batches, bool fenced) {
   return kTable[fenced ? 1 : 0][batches - 1];
 }
 
+// filament_log_append_group (migration 0062, ADR 0114) takes a group whose batches all check
+// their expected version and name distinct streams: the whole group in one call. Other groups
+// (kAnyVersion batches, a stream twice: tools and tests) call filament_log_append per batch.
+bool WholeGroupAppendable(const std::vector<PendingAppend*>& group) {
+  std::vector<std::string_view> streams;
+  streams.reserve(group.size());
+  for (const PendingAppend* p : group) {
+    if (p->batch->expected_version < 0) return false;
+    streams.push_back(p->batch->stream);
+  }
+  std::sort(streams.begin(), streams.end());
+  return std::adjacent_find(streams.begin(), streams.end()) == streams.end();
+}
+
+constexpr const char* kWholeGroupSql =
+    "SELECT ord, verdict FROM filament_log_append_group($1::int[], NULL::bigint[], $2::text[], "
+    "$3::bigint[], $4::int[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[], "
+    "$10::text[], $11::text[], $12::text[], $13::text[]) ORDER BY ord";
+constexpr const char* kWholeGroupFencedSql =
+    "SELECT ord, verdict FROM filament_log_append_group($1::int[], $2::bigint[], $3::text[], "
+    "$4::bigint[], $5::int[], $6::text[], $7::text[], $8::int[], $9::bigint[], $10::bigint[], "
+    "$11::text[], $12::text[], $13::text[], $14::text[]) ORDER BY ord";
+
+// The parameters of kWholeGroup(Fenced)Sql: the per-batch arrays (partition, [epoch,] stream,
+// expected version, record count), then each record column of every batch in group order,
+// joined from the batches' own array literals (each batch has at least one record).
+std::vector<std::string> WholeGroupParams(const std::vector<PendingAppend*>& group, bool fenced) {
+  std::vector<int64_t> partitions, epochs, expected, counts;
+  std::vector<std::string_view> streams;
+  for (const PendingAppend* p : group) {
+    partitions.push_back(p->partition);
+    epochs.push_back(p->epoch);
+    streams.push_back(p->batch->stream);
+    expected.push_back(p->batch->expected_version);
+    counts.push_back(static_cast<int64_t>(p->batch->records.size()));
+  }
+  using internal::IntArrayLiteral;
+  std::vector<std::string> params;
+  params.push_back(IntArrayLiteral(partitions));
+  if (fenced) params.push_back(IntArrayLiteral(epochs));
+  params.push_back(internal::TextArrayLiteral(streams));
+  params.push_back(IntArrayLiteral(expected));
+  params.push_back(IntArrayLiteral(counts));
+  const size_t first_column = fenced ? 4 : 3;  // of PendingAppend::params
+  for (size_t column = first_column; column < first_column + 9; ++column) {
+    size_t size = 2;
+    for (const PendingAppend* p : group) size += p->params[column].size();
+    std::string joined;
+    joined.reserve(size);
+    joined.push_back('{');
+    for (const PendingAppend* p : group) {
+      const std::string& literal = p->params[column];  // "{...}", never "{}"
+      if (joined.size() > 1) joined.push_back(',');
+      joined.append(literal, 1, literal.size() - 2);
+    }
+    joined.push_back('}');
+    params.push_back(std::move(joined));
+  }
+  return params;
+}
+
 core::Result<std::vector<events::Position>> Verdict(const PendingAppend& p, int64_t first) {
   if (first == kFencedVerdict) {
     return Fenced("partition " + std::to_string(p.partition) + " is no longer owned at epoch " +
@@ -169,7 +230,10 @@ core::Status Configure(pqxx::connection& conn, int32_t partitions, events::Write
   bool exists = tx.exec(
                       "SELECT to_regclass('event_log') IS NOT NULL AND "
                       "to_regprocedure('filament_log_append(int,text,bigint,text[],text[],"
-                      "int[],bigint[],bigint[],text[],text[],text[],text[])') IS NOT NULL")[0][0]
+                      "int[],bigint[],bigint[],text[],text[],text[],text[])') IS NOT NULL AND "
+                      "to_regprocedure('filament_log_append_group(int[],bigint[],text[],"
+                      "bigint[],int[],text[],text[],int[],bigint[],bigint[],text[],text[],"
+                      "text[],text[])') IS NOT NULL")[0][0]
                     .as<bool>();
   if (exists && mode == events::WriterMode::kFenced) {
     exists = tx.exec(
@@ -280,12 +344,24 @@ void PgEventLog::Impl::CommitGroup(const std::vector<PendingAppend*>& group) {
     try {
       // Validated text holds no NUL, so each parameter passes as its C string.
       std::vector<const char*> params;
-      for (const PendingAppend* p : group) {
-        for (const std::string& param : p->params) params.push_back(param.c_str());
+      const bool whole = WholeGroupAppendable(group);
+      std::vector<std::string> whole_params;
+      if (whole) {
+        whole_params = WholeGroupParams(group, fenced);
+        for (const std::string& param : whole_params) params.push_back(param.c_str());
+      } else {
+        for (const PendingAppend* p : group) {
+          for (const std::string& param : p->params) params.push_back(param.c_str());
+        }
       }
       pqxx::nontransaction tx(**conn);
       pqxx::result rows;
-      if (group.size() <= kPreparedGroupSizes) {
+      const size_t first_ord = whole ? 1 : 0;
+      if (whole) {
+        const char* name = fenced ? "filament_log_append_group_owned" : "filament_log_append_group";
+        (*conn)->prepare(name, fenced ? kWholeGroupFencedSql : kWholeGroupSql);
+        rows = tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(params));
+      } else if (group.size() <= kPreparedGroupSizes) {
         const PreparedGroup& prepared = PreparedGroupFor(group.size(), fenced);
         (*conn)->prepare(prepared.name, prepared.sql);  // once per connection; then a lookup
         rows = tx.exec_prepared(prepared.name, pqxx::prepare::make_dynamic_params(params));
@@ -296,7 +372,9 @@ void PgEventLog::Impl::CommitGroup(const std::vector<PendingAppend*>& group) {
       if (rows.size() != group.size())
         throw std::runtime_error("append returned a wrong row count");
       for (size_t i = 0; i < group.size(); ++i) {
-        if (rows[i][0].as<size_t>() != i) throw std::runtime_error("append rows out of order");
+        if (rows[i][0].as<size_t>() != i + first_ord) {
+          throw std::runtime_error("append rows out of order");
+        }
         verdicts.push_back(Verdict(*group[i], rows[i][1].as<int64_t>()));
         if (rows[i][1].as<int64_t>() == kFencedVerdict) ForgetEpoch(*group[i]);
       }

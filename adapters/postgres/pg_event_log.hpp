@@ -14,12 +14,12 @@ namespace filament::postgres {
 // dense per-partition offsets from 0. See events::EventLog for the contract.
 //
 // Appends are group-committed: concurrent Append calls (from any thread) are coalesced by one
-// appender thread per PgEventLog into one transaction, each batch in its own subtransaction so
-// a conflicting batch fails alone; callers block until their batch is committed (durable when
-// the server runs with fsync/synchronous_commit on). Offsets are allocated under the partition
-// row's lock, held until commit, so appends to one partition commit in offset order even across
-// processes: a reader never sees a gap that later fills. Readers are woken by LISTEN/NOTIFY and
-// also poll as a fallback.
+// appender thread per PgEventLog into one transaction (one function call for the whole group,
+// ADR 0114), in which a conflicting batch fails alone; callers block until their batch is
+// committed (durable when the server runs with fsync/synchronous_commit on). Offsets are
+// allocated under the partition row's lock, held until commit, so appends to one partition
+// commit in offset order even across processes: a reader never sees a gap that later fills.
+// Readers are woken by LISTEN/NOTIFY and also poll as a fallback.
 //
 // Thread-safe. Broken connections give kUnavailable and are re-opened on the next call.
 class PgEventLog final : public events::EventLog {

@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -173,6 +175,161 @@ TEST(PgEventLog, ExpectedVersionCheckDoesNotReadTheStream) {
   for (int i = 0; i < 20; ++i) AppendThroughSql(conn, version, 1);
   const int64_t read = ReadsOf(conn, "event_log_stream_version_key").entries - before.entries;
   EXPECT_LE(read, 20 * 2) << "entries read by 20 appends to a stream of ~2 000 records";
+  EXPECT_EQ(version, 2030);
+}
+
+// One batch of a direct filament_log_append_group call: records are named `ids`, stamped with
+// the versions after `expected`.
+struct GroupBatch {
+  int32_t partition;
+  std::string stream;
+  int64_t expected;
+  std::vector<std::string> ids;
+  int64_t epoch = 0;
+};
+
+std::string Literal(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const auto& v : values) out += (out.size() > 1 ? ",\"" : "\"") + v + "\"";
+  return out + "}";
+}
+
+// Calls filament_log_append_group (migration 0062) on `conn`; the verdicts in batch order.
+// `fenced` passes the batches' epochs, else NULL.
+std::vector<int64_t> AppendGroupThroughSql(pqxx::connection& conn,
+                                           const std::vector<GroupBatch>& batches,
+                                           bool fenced = false) {
+  std::vector<std::string> partitions, epochs, streams, expected, counts, ids, types, schemas,
+      versions, times, empties, payloads;
+  for (const auto& b : batches) {
+    partitions.push_back(std::to_string(b.partition));
+    epochs.push_back(std::to_string(b.epoch));
+    streams.push_back(b.stream);
+    expected.push_back(std::to_string(b.expected));
+    counts.push_back(std::to_string(b.ids.size()));
+    for (size_t i = 0; i < b.ids.size(); ++i) {
+      ids.push_back(b.ids[i]);
+      types.push_back("t");
+      schemas.push_back("1");
+      versions.push_back(std::to_string(b.expected + 1 + static_cast<int64_t>(i)));
+      times.push_back("0");
+      empties.push_back("");
+      payloads.push_back("{}");
+    }
+  }
+  pqxx::nontransaction tx(conn);
+  std::vector<int64_t> verdicts;
+  for (const auto& row : tx.exec_params(
+           "SELECT ord, verdict FROM filament_log_append_group($1::int[], $2::bigint[], "
+           "$3::text[], $4::bigint[], $5::int[], $6::text[], $7::text[], $8::int[], "
+           "$9::bigint[], $10::bigint[], $11::text[], $11::text[], $11::text[], $12::text[])",
+           Literal(partitions), fenced ? std::optional<std::string>(Literal(epochs)) : std::nullopt,
+           Literal(streams), Literal(expected), Literal(counts), Literal(ids), Literal(types),
+           Literal(schemas), Literal(versions), Literal(times), Literal(empties),
+           Literal(payloads))) {
+    EXPECT_EQ(row[0].as<size_t>(), verdicts.size() + 1);
+    verdicts.push_back(row[1].as<int64_t>());
+  }
+  return verdicts;
+}
+
+std::vector<int64_t> NextOffsets(pqxx::connection& conn) {
+  pqxx::nontransaction tx(conn);
+  std::vector<int64_t> next;
+  for (const auto& row : tx.exec("SELECT next_offset FROM log_partitions ORDER BY partition_id")) {
+    next.push_back(row[0].as<int64_t>());
+  }
+  return next;
+}
+
+// The whole-group append (ADR 0114) gives each batch the verdict the per-batch function would:
+// a version conflict fails its batch alone and takes no offset; an event_id that exists sends
+// the group batch by batch, where only its batch fails; offsets stay dense per partition.
+TEST(PgEventLog, WholeGroupAppendGivesEachBatchItsVerdict) {
+  std::string db = testing::CreateMigratedDatabase();
+  ASSERT_NE(MustOpen(db, 2), nullptr);
+  pqxx::connection conn(db);
+  EXPECT_EQ(AppendGroupThroughSql(conn, {{0, "guild:A", 0, {"a1", "a2"}},
+                                         {0, "guild:B", 3, {"b1"}},  // B is empty: conflict
+                                         {1, "guild:C", 0, {"c1"}},
+                                         {0, "guild:D", 0, {"d1"}},
+                                         {1, "guild:E", 1, {"e1"}}}),  // conflict
+            (std::vector<int64_t>{0, -1, 0, 2, -1}));
+  EXPECT_EQ(NextOffsets(conn), (std::vector<int64_t>{3, 1}));
+  // a1 exists: the group goes batch by batch.
+  EXPECT_EQ(AppendGroupThroughSql(conn, {{1, "guild:C", 1, {"c2"}},
+                                         {0, "guild:A", 2, {"a1"}},
+                                         {0, "guild:D", 1, {"d2", "d3"}},
+                                         {0, "guild:B", 0, {"b1"}}}),
+            (std::vector<int64_t>{1, -2, 3, 5}));
+  EXPECT_EQ(NextOffsets(conn), (std::vector<int64_t>{6, 2}));
+  {
+    pqxx::nontransaction tx(conn);
+    auto rows = tx.exec(
+        "SELECT string_agg(event_id || '@' || partition_id || ':' || log_offset || 'v' || "
+        "stream_version, ' ' ORDER BY partition_id, log_offset) FROM event_log");
+    EXPECT_EQ(rows[0][0].as<std::string>(),
+              "a1@0:0v1 a2@0:1v2 d1@0:2v1 d2@0:3v2 d3@0:4v3 b1@0:5v1 c1@1:0v1 c2@1:1v2");
+  }
+  // Malformed groups are refused whole, before anything is written.
+  EXPECT_THROW(AppendGroupThroughSql(conn, {{0, "guild:F", -1, {"f1"}}}), pqxx::sql_error);
+  EXPECT_THROW(AppendGroupThroughSql(conn, {{0, "guild:F", 0, {}}}), pqxx::sql_error);
+  EXPECT_THROW(AppendGroupThroughSql(conn, {{7, "guild:F", 0, {"f1"}}}), pqxx::sql_error);
+  EXPECT_EQ(NextOffsets(conn), (std::vector<int64_t>{6, 2}));
+  EXPECT_TRUE(AppendGroupThroughSql(conn, {}).empty());
+}
+
+// With epochs, a batch whose epoch is not its partition's writer's gets -3 and the others of
+// the group are appended.
+TEST(PgEventLog, WholeGroupAppendFencesStaleEpochs) {
+  std::string db = testing::CreateMigratedDatabase();
+  ASSERT_NE(MustOpen(db, 2), nullptr);
+  pqxx::connection conn(db);
+  {
+    pqxx::nontransaction tx(conn);
+    tx.exec(
+        "SELECT filament_log_acquire(0, 'test'), filament_log_acquire(1, 'test'), "
+        "filament_log_acquire(1, 'test')");
+  }
+  EXPECT_EQ(AppendGroupThroughSql(conn,
+                                  {{0, "guild:A", 0, {"a1"}, 1},
+                                   {1, "guild:B", 0, {"b1"}, 1},  // partition 1 is at epoch 2
+                                   {1, "guild:C", 0, {"c1"}, 2}},
+                                  /*fenced=*/true),
+            (std::vector<int64_t>{0, -3, 0}));
+  EXPECT_EQ(NextOffsets(conn), (std::vector<int64_t>{1, 1}));
+}
+
+// The whole-group append probes versions as filament_log_append does (ADR 0100): a couple of
+// index entries per batch, whatever plan the session made while the log was small.
+TEST(PgEventLog, WholeGroupVersionCheckDoesNotReadTheStream) {
+  std::string db = testing::CreateMigratedDatabase();
+  ASSERT_NE(MustOpen(db, 1), nullptr);
+  pqxx::connection conn(db);
+  int64_t version = 0;
+  auto append = [&](int count) {
+    std::vector<std::string> ids;
+    for (int i = 1; i <= count; ++i) ids.push_back("probe-" + std::to_string(version + i));
+    ASSERT_EQ(AppendGroupThroughSql(conn, {{0, "guild:01HPROBE", version, ids}}),
+              (std::vector<int64_t>{version}));
+    version += count;
+  };
+  auto seq_scans = [&] {
+    ReadsOf(conn, "event_log_stream_version_key");  // flushes and clears the statistics
+    pqxx::nontransaction tx(conn);
+    return tx.exec("SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'event_log'")[0][0]
+        .as<int64_t>();
+  };
+  const int64_t seq_before = seq_scans();
+  for (int i = 0; i < 10; ++i) append(1);
+  for (int i = 0; i < 20; ++i) append(100);
+  const auto before = ReadsOf(conn, "event_log_stream_version_key");
+  for (int i = 0; i < 20; ++i) append(1);
+  const auto after = ReadsOf(conn, "event_log_stream_version_key");
+  EXPECT_LE(after.entries - before.entries, 20 * 2)
+      << "entries read by 20 appends to a stream of ~2 000 records";
+  EXPECT_GE(after.scans - before.scans, 20 * 2) << "two index probes per append";
+  EXPECT_EQ(seq_scans(), seq_before) << "a probe scanned the log";
   EXPECT_EQ(version, 2030);
 }
 
