@@ -46,7 +46,7 @@ struct ServeOptions {
   std::string livekit_api_key;
   std::string livekit_api_secret;
   std::string livekit_url;
-  int http_threads = 16;
+  int http_threads = 64;
   int http_running = 0;  // 0: twice the CPUs (ADR 0113)
   // ADR 0097; used only when one process runs the projections, the api and the gateway.
   int projection_checkpoint_delay_ms = 1000;

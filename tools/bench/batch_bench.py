@@ -10,7 +10,7 @@ POST was answered (0 when read-your-writes already waited for it), "readable aft
 whole post -> readable time. The load average is sampled before and after each run.
 
 Usage: batch_bench.py --binary BUILD/filament [--clients 200] [--guilds 1,100]
-       [--batch-max 128,1] [--seconds 10] [--ryw on|off] [--http-threads 16] [--perf-dir DIR]
+       [--batch-max 128,1] [--seconds 10] [--ryw on|off] [--http-threads 64] [--perf-dir DIR]
 Run with /usr/bin/python3.
 """
 import argparse
@@ -123,7 +123,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--ryw", default="on", choices=["on", "off"])
-    parser.add_argument("--http-threads", type=int, default=16, help="filament's default: 16")
+    parser.add_argument("--http-threads", type=int, default=64, help="filament's default: 64")
     parser.add_argument("--perf-dir", default="")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
