@@ -53,7 +53,7 @@ DECLARE
 BEGIN
   IF cardinality(p_streams) IS DISTINCT FROM nb OR cardinality(p_expected) IS DISTINCT FROM nb
      OR cardinality(p_counts) IS DISTINCT FROM nb
-     OR (p_epochs IS NOT NULL AND cardinality(p_epochs) <> nb) THEN
+     OR (p_epochs IS NOT NULL AND cardinality(p_epochs) IS DISTINCT FROM nb) THEN
     RAISE EXCEPTION 'group arrays differ in length' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   FOR i IN 1..nb LOOP
@@ -63,10 +63,13 @@ BEGIN
     END IF;
     total := total + p_counts[i];
   END LOOP;
-  IF total <> nr OR cardinality(p_types) <> nr OR cardinality(p_schema_versions) <> nr
-     OR cardinality(p_stream_versions) <> nr OR cardinality(p_times) <> nr
-     OR cardinality(p_actors) <> nr OR cardinality(p_correlations) <> nr
-     OR cardinality(p_causations) <> nr OR cardinality(p_payloads) <> nr THEN
+  IF total <> nr OR cardinality(p_types) IS DISTINCT FROM nr
+     OR cardinality(p_schema_versions) IS DISTINCT FROM nr
+     OR cardinality(p_stream_versions) IS DISTINCT FROM nr
+     OR cardinality(p_times) IS DISTINCT FROM nr OR cardinality(p_actors) IS DISTINCT FROM nr
+     OR cardinality(p_correlations) IS DISTINCT FROM nr
+     OR cardinality(p_causations) IS DISTINCT FROM nr
+     OR cardinality(p_payloads) IS DISTINCT FROM nr THEN
     RAISE EXCEPTION 'record arrays do not match the batch counts'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;

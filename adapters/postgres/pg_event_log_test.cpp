@@ -275,6 +275,13 @@ TEST(PgEventLog, WholeGroupAppendGivesEachBatchItsVerdict) {
   EXPECT_THROW(AppendGroupThroughSql(conn, {{0, "guild:F", -1, {"f1"}}}), pqxx::sql_error);
   EXPECT_THROW(AppendGroupThroughSql(conn, {{0, "guild:F", 0, {}}}), pqxx::sql_error);
   EXPECT_THROW(AppendGroupThroughSql(conn, {{7, "guild:F", 0, {"f1"}}}), pqxx::sql_error);
+  {
+    pqxx::nontransaction tx(conn);  // a NULL record column is refused, not inserted as NULLs
+    EXPECT_THROW(tx.exec("SELECT * FROM filament_log_append_group('{0}', NULL, '{guild:F}', "
+                         "'{0}', '{1}', '{f1}', NULL, '{1}', '{1}', '{0}', '{\"\"}', "
+                         "'{\"\"}', '{\"\"}', '{x}')"),
+                 pqxx::sql_error);
+  }
   EXPECT_EQ(NextOffsets(conn), (std::vector<int64_t>{6, 2}));
   EXPECT_TRUE(AppendGroupThroughSql(conn, {}).empty());
 }
