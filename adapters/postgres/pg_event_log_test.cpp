@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "adapters/postgres/pg_codec.hpp"
 #include "core/ulid.hpp"
 #include "events/testing/log_records.hpp"
 #include "tests/integration/event_log_harness.hpp"
@@ -189,9 +190,7 @@ struct GroupBatch {
 };
 
 std::string Literal(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (const auto& v : values) out += (out.size() > 1 ? ",\"" : "\"") + v + "\"";
-  return out + "}";
+  return internal::TextArrayLiteral({values.begin(), values.end()});
 }
 
 // Calls filament_log_append_group (migration 0062) on `conn`; the verdicts in batch order.
